@@ -1,0 +1,116 @@
+"""The shipped CNN behind a small class: features in, class probabilities (and embeddings) out.
+
+The model is a TFLite file run by ai-edge-litert (about 40 MiB, no TensorFlow at run time), with a
+JSON metadata file of the same name beside it.
+
+>>> model = Model.load()                       # doctest: +SKIP
+>>> model.predict(features)                    # doctest: +SKIP
+array([[0.02, 0.97, 0.01]], dtype=float32)
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from buzzfinder_app.model.features import FeatureParams
+from buzzfinder_app.model.metadata import ModelError, ModelMetadata
+
+MODEL_FILENAME = "buzzfinder.tflite"
+
+
+def assets_dir() -> Path:
+    """The folder holding the shipped model (inside a PyInstaller bundle, or the source tree)."""
+    bundle = getattr(sys, "_MEIPASS", None)
+    if bundle:
+        return Path(bundle) / "assets"
+    return Path(__file__).resolve().parents[2] / "assets"
+
+
+def default_model_path() -> Path:
+    """``$BUZZFINDER_MODEL`` if set, else the shipped model."""
+    env = os.environ.get("BUZZFINDER_MODEL")
+    return Path(env) if env else assets_dir() / MODEL_FILENAME
+
+
+def metadata_path(model_path: Path) -> Path:
+    return Path(model_path).with_suffix(".json")
+
+
+class Model:
+    """A loaded, checked model. Not thread-safe: use one per thread."""
+
+    def __init__(self, path: Path, metadata: ModelMetadata, interpreter):
+        self.path = Path(path)
+        self.metadata = metadata
+        self._interp = interpreter
+        self._input = interpreter.get_input_details()[0]["index"]
+        outputs = interpreter.get_output_details()
+        by_width = {int(o["shape"][-1]): o["index"] for o in outputs}
+        n_labels = len(metadata.labels)
+        if n_labels not in by_width or (len(outputs) > 1 and metadata.embedding_dim not in by_width):
+            raise ModelError(f"model {path} has outputs {sorted(by_width)}, metadata expects "
+                             f"{n_labels} classes and a {metadata.embedding_dim}-wide embedding")
+        self._probs = by_width[n_labels]
+        self._embedding = by_width.get(metadata.embedding_dim) if len(outputs) > 1 else None
+        shape = tuple(int(s) for s in interpreter.get_input_details()[0]["shape"][1:3])
+        if shape != metadata.features.shape:
+            raise ModelError(f"model {path} takes input {shape}, its metadata says {metadata.features.shape}")
+
+    @classmethod
+    def load(cls, path: Path | str | None = None) -> "Model":
+        """Load and check a model; raise :class:`ModelError` with a readable reason if unusable."""
+        path = Path(path) if path else default_model_path()
+        if not path.is_file():
+            raise ModelError(f"model file {path} not found")
+        metadata = ModelMetadata.load(metadata_path(path))
+        metadata.check_compatible()
+        try:
+            from ai_edge_litert.interpreter import Interpreter
+        except ImportError:  # pragma: no cover - depends on the installation
+            raise ModelError("the model runtime ai-edge-litert is not installed (pip install ai-edge-litert)") from None
+        try:
+            interpreter = Interpreter(model_path=str(path), num_threads=1)
+            interpreter.allocate_tensors()
+        except (ValueError, RuntimeError) as exc:
+            raise ModelError(f"model file {path} is not a valid TFLite model ({str(exc).splitlines()[0]})") from None
+        return cls(path, metadata, interpreter)
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return self.metadata.labels
+
+    @property
+    def params(self) -> FeatureParams:
+        return self.metadata.features
+
+    @property
+    def unsure_threshold(self) -> float:
+        return self.metadata.unsure_threshold
+
+    def _run(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        self._interp.set_tensor(self._input, x[None, :, :, None].astype(np.float32))
+        self._interp.invoke()
+        probs = self._interp.get_tensor(self._probs)[0].copy()
+        emb = self._interp.get_tensor(self._embedding)[0].copy() if self._embedding is not None else None
+        return probs, emb
+
+    def predict(self, features: np.ndarray) -> np.ndarray:
+        """Probabilities, shape (n, n_labels), for features of shape (n, frames, n_features)."""
+        features = np.asarray(features, dtype=np.float32)
+        if features.ndim == 2:
+            features = features[None]
+        return np.stack([self._run(f)[0] for f in features]) if len(features) else np.zeros((0, len(self.labels)), np.float32)
+
+    def predict_with_embedding(self, features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Probabilities and penultimate-layer embeddings for a batch of feature matrices."""
+        if self._embedding is None:
+            raise ModelError(f"model {self.path} exposes no embedding")
+        features = np.asarray(features, dtype=np.float32)
+        if features.ndim == 2:
+            features = features[None]
+        out = [self._run(f) for f in features]
+        return np.stack([p for p, _ in out]), np.stack([e for _, e in out])

@@ -1,0 +1,46 @@
+"""Standard tuning: which pitch a string and fret should sound, and whether two pitches match.
+
+Strings are numbered the guitarist's way: 1 is the high E (E4), 6 the low E (E2).
+"""
+
+from __future__ import annotations
+
+import math
+
+#: MIDI note number of each open string in standard tuning (E2 A2 D3 G3 B3 E4).
+OPEN_STRING_MIDI = {6: 40, 5: 45, 4: 50, 3: 55, 2: 59, 1: 64}
+STRINGS = tuple(sorted(OPEN_STRING_MIDI))
+MAX_FRET = 24
+#: Two pitches closer than this (in semitones, inclusive) count as the same note.
+PITCH_TOLERANCE_SEMITONES = 1.0
+
+_NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+
+
+def midi_to_hz(midi: float) -> float:
+    return 440.0 * 2.0 ** ((midi - 69) / 12)
+
+
+def expected_pitch_hz(string: int, fret: int) -> float:
+    """The fundamental of `string` (1–6) stopped at `fret` (0–24) in standard tuning."""
+    if string not in OPEN_STRING_MIDI:
+        raise ValueError(f"string must be 1 to 6, got {string}")
+    if not 0 <= fret <= MAX_FRET:
+        raise ValueError(f"fret must be 0 to {MAX_FRET}, got {fret}")
+    return midi_to_hz(OPEN_STRING_MIDI[string] + fret)
+
+
+def note_name(hz: float) -> str:
+    """The nearest equal-tempered note, e.g. 220.0 -> "A3"."""
+    midi = round(69 + 12 * math.log2(hz / 440.0))
+    return f"{_NOTE_NAMES[midi % 12]}{midi // 12 - 1}"
+
+
+def semitones_between(a_hz: float, b_hz: float) -> float:
+    """Signed distance from `b_hz` up to `a_hz` in semitones."""
+    return 12 * math.log2(a_hz / b_hz)
+
+
+def same_pitch(a_hz: float, b_hz: float, tolerance: float = PITCH_TOLERANCE_SEMITONES) -> bool:
+    """True when the two pitches are within `tolerance` semitones of each other."""
+    return abs(semitones_between(a_hz, b_hz)) <= tolerance

@@ -1,0 +1,251 @@
+"""Personal adaptation: profile store, the personal head, fitting on a profile, and the done-when test
+(a new setup the base model handles badly is fixed by 15 labelled notes without hurting the base set)."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from buzzfinder_app import constants as C
+from buzzfinder_app.personal import files
+from buzzfinder_app.personal.head import HeadError, PersonalHead, _fit_logistic, _softmax, check_enough
+from buzzfinder_app.personal.profiles import ProfileError, ProfileStore, data_dir
+
+# -- profile store ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def store(tmp_path):
+    return ProfileStore(tmp_path / "data")
+
+
+def tone(seconds=0.5, hz=220.0, seed=0):
+    t = np.arange(int(seconds * C.SAMPLE_RATE)) / C.SAMPLE_RATE
+    rng = np.random.default_rng(seed)
+    return (0.5 * np.sin(2 * np.pi * hz * t) * np.exp(-3 * t) + 0.01 * rng.normal(size=t.size)).astype(np.float32)
+
+
+def test_data_dir_follows_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("BUZZFINDER_DATA_DIR", str(tmp_path / "x"))
+    assert data_dir() == tmp_path / "x"
+    assert ProfileStore().root == tmp_path / "x"
+    monkeypatch.delenv("BUZZFINDER_DATA_DIR")
+    assert "buzzfinder" in str(data_dir())
+
+
+def test_profile_crud(store):
+    assert store.list() == []
+    p = store.create("Nylon + USB mic", guitar="Yamaha C40", device="USB mic")
+    assert p.slug == "nylon-usb-mic" and (p.path / "profile.json").is_file()
+    store.create("Strat / laptop")
+    assert [q.name for q in store.list()] == ["Nylon + USB mic", "Strat / laptop"]
+    got = store.get("Nylon + USB mic")
+    assert (got.guitar, got.device, got.default) == ("Yamaha C40", "USB mic", False)
+    assert got.created_at
+    assert store.update(got, guitar="Yamaha C40 new strings").guitar == "Yamaha C40 new strings"
+    assert store.get("nylon-usb-mic").guitar == "Yamaha C40 new strings"
+    store.delete("Strat / laptop")
+    assert [q.name for q in store.list()] == ["Nylon + USB mic"]
+    with pytest.raises(ProfileError, match=r"unknown profile 'Strat / laptop' \(profiles: Nylon \+ USB mic\)"):
+        store.get("Strat / laptop")
+
+
+@pytest.mark.parametrize("name, message", [("", "bad profile name"), ("  !!! ", "bad profile name"),
+                                           ("x" * 61, "at most 60"), ("nylon usb MIC", "already exists")])
+def test_bad_profile_names(store, name, message):
+    store.create("Nylon + USB mic")
+    with pytest.raises(ProfileError, match=message):
+        store.create(name)
+
+
+def test_default_profile_per_device(store):
+    a = store.default_for("Scarlett 2i2")
+    assert a.default and a.device == "Scarlett 2i2"
+    assert store.default_for("Scarlett 2i2").path == a.path
+    store.create("Laptop mic")  # a non-default profile whose name collides with the next default
+    b = store.default_for("Laptop mic")
+    assert b.name == "Laptop mic 2" and b.default
+    assert len(store.list()) == 3
+
+
+def test_notes_add_relabel_delete(store):
+    p = store.create("p")
+    a = store.add_note(p, tone(seed=1), "clean", "teach", original="/music/a.wav")
+    b = store.add_note(p, tone(seed=2), "buzzy", "exercise")
+    assert [n.id for n in store.notes(p)] == [a.id, b.id]
+    assert a.path == p.path / "notes" / "clean" / f"{a.id}.wav"
+    info = sf.info(a.path)
+    assert info.samplerate == C.SAMPLE_RATE and info.channels == 1
+    np.testing.assert_array_equal(a.read(), tone(seed=1))
+    index = json.loads((p.path / "notes.json").read_text())
+    assert index[0] == {"id": a.id, "label": "clean", "source": "teach", "created_at": a.created_at,
+                        "original": "/music/a.wav"}
+
+    moved = store.relabel(p, a.id, "muted")
+    assert moved.path == p.path / "notes" / "muted" / f"{a.id}.wav" and moved.path.is_file()
+    assert not a.path.exists()
+    assert [n.label for n in store.notes("p")] == ["muted", "buzzy"]
+    np.testing.assert_array_equal(store.notes(p)[0].read(), tone(seed=1))
+
+    store.delete_note(p, b.id)
+    assert [n.id for n in store.notes(p)] == [a.id] and not b.path.exists()
+    with pytest.raises(ProfileError, match="no note 'nope'"):
+        store.delete_note(p, "nope")
+    with pytest.raises(ProfileError, match="unknown label 'fuzzy'"):
+        store.add_note(p, tone(), "fuzzy", "teach")
+    with pytest.raises(ProfileError, match="unknown note source"):
+        store.add_note(p, tone(), "clean", "guess")
+    with pytest.raises(ProfileError, match="empty or contains invalid"):
+        store.add_note(p, np.array([0.0, np.nan]), "clean", "teach")
+
+
+def test_damaged_notes_index_is_rebuilt_from_wavs(store):
+    p = store.create("p")
+    ids = {store.add_note(p, tone(seed=i), label, "teach").id: label for i, label in enumerate(C.LABELS)}
+    (p.path / "notes.json").write_text('[{"id": "x", "lab')  # a torn write from some older tool
+    notes = store.notes(p)
+    assert {n.id: n.label for n in notes} == ids
+    assert all(n.source == "unknown" for n in notes)
+    assert len(json.loads((p.path / "notes.json").read_text())) == 3  # and written back
+    (p.path / "notes.json").write_text(json.dumps([{"id": "../../etc", "label": "clean", "source": "teach",
+                                                   "created_at": "", "original": None}]))
+    assert {n.id for n in store.notes(p)} == set(ids)  # a path-escaping id is not trusted
+
+
+def test_damaged_profile_is_reported_not_hiding_others(store):
+    good = store.create("good")
+    bad = store.create("bad")
+    (bad.path / "profile.json").write_text("{not json")
+    assert [p.name for p in store.list()] == ["good"]
+    assert store.damaged()[0][0] == "bad" and "not valid JSON" in store.damaged()[0][1]
+    with pytest.raises(ProfileError, match="profile 'bad' is unusable"):
+        store.get("bad")
+    assert store.get("good").path == good.path
+
+
+def test_failed_write_keeps_old_file_and_says_disk_full(store, monkeypatch):
+    p = store.create("p")
+    kept = store.add_note(p, tone(), "clean", "teach")
+    before = (p.path / "notes.json").read_bytes()
+
+    def full(src, dst):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", full)
+    with pytest.raises(ProfileError, match=r"notes/buzzy/.*\.wav: the disk is full"):
+        store.add_note(p, tone(), "buzzy", "teach")
+    with pytest.raises(ProfileError, match="disk is full"):
+        store.delete_note(p, kept.id)
+    monkeypatch.undo()
+    assert (p.path / "notes.json").read_bytes() == before
+    assert [n.id for n in store.notes(p)] == [kept.id] and kept.path.is_file()
+    leftovers = [f for f in p.path.rglob("*") if f.name.endswith(".tmp") or (f.suffix == ".wav" and f != kept.path)]
+    assert leftovers == []
+
+
+def test_index_failure_removes_the_new_wav(store, monkeypatch):
+    p = store.create("p")
+    real = files.write_json
+
+    def failing(path, data):
+        if Path(path).name == "notes.json":
+            raise files.StorageError(f"cannot write {path}: the disk is full")
+        real(path, data)
+
+    monkeypatch.setattr(files, "write_json", failing)
+    with pytest.raises(ProfileError, match="disk is full"):
+        store.add_note(p, tone(), "muted", "teach")
+    assert list(p.path.rglob("*.wav")) == []
+
+
+# -- the head on synthetic embeddings ------------------------------------------------------------
+
+
+def clusters(n_per_class, seed, spread=1.0, dim=64, shift=0.0):
+    """ReLU-like embeddings: one random centre per class plus noise."""
+    rng = np.random.default_rng(seed)
+    centres = np.random.default_rng(1234).normal(size=(3, dim)) * 1.5 + shift
+    y = np.repeat(np.arange(3), n_per_class)
+    return np.maximum(centres[y] + spread * rng.normal(size=(len(y), dim)), 0.0), y
+
+
+def test_logistic_solver_reaches_the_optimum():
+    x, y = clusters(10, seed=0)
+    x = (x - x.mean(0)) / x.std(0)
+    w = _fit_logistic(x, y, 3, l2=0.3)
+    xb = np.hstack([x, np.ones((len(x), 1))])
+    reg = np.r_[np.full(x.shape[1], 0.3), 1e-6][:, None]
+    grad = xb.T @ (_softmax(xb @ w) - np.eye(3)[y]) / len(y) + reg * w
+    assert np.abs(grad).max() < 1e-6
+
+
+def test_separable_clusters_are_learnt_from_few_notes():
+    x, y = clusters(5, seed=0)
+    base = np.full((len(y), 3), 1 / 3) + np.eye(3)[(y + 1) % 3] * 0.2  # a base model that is wrong
+    head = PersonalHead.fit(x, y, base)
+    assert head.loo_before == 0.0 and head.loo_after >= 0.9 and head.w >= 0.5
+    x_new, y_new = clusters(20, seed=1)
+    base_new = np.full((len(y_new), 3), 1 / 3) + np.eye(3)[(y_new + 1) % 3] * 0.2
+    probs = head.predict(base_new, x_new)
+    assert probs.shape == (60, 3) and np.allclose(probs.sum(1), 1.0, atol=1e-5)
+    assert np.mean(probs.argmax(1) == y_new) >= 0.9
+
+
+def test_noise_embeddings_fall_back_to_the_base_model():
+    rng = np.random.default_rng(0)
+    y = np.arange(30) % 3
+    x = np.maximum(rng.normal(size=(30, 64)), 0)  # embeddings that say nothing about the label
+    base = np.eye(3)[y] * 0.3 + 0.7 / 3  # base right on 80 %, modestly confident
+    wrong = np.arange(30) % 5 == 0
+    base[wrong] = np.eye(3)[(y[wrong] + 1) % 3] * 0.3 + 0.7 / 3
+    head = PersonalHead.fit(x, y, base)
+    assert head.w <= 0.3
+    assert head.loo_before == pytest.approx(0.8) and head.loo_after >= 0.7
+    x_new = np.maximum(rng.normal(size=(50, 64)), 0)
+    base_new = rng.dirichlet(np.ones(3), size=50)
+    assert np.mean(head.predict(base_new, x_new).argmax(1) == base_new.argmax(1)) >= 0.9
+
+
+def test_untaught_class_keeps_the_base_probability():
+    x, y = clusters(5, seed=0)
+    taught = y < 2  # only buzzy and clean
+    head = PersonalHead.fit(x[taught], y[taught], np.full((10, 3), 1 / 3))
+    assert list(head.classes) == [0, 1]
+    base = np.random.default_rng(2).dirichlet(np.ones(3), size=15)
+    probs = head.predict(base, x)
+    np.testing.assert_allclose(probs[:, 2], base[:, 2], rtol=1e-5)
+    np.testing.assert_allclose(probs.sum(1), 1.0, atol=1e-5)
+
+
+@pytest.mark.parametrize("labels", [[], ["clean"], ["clean"] * 5])
+def test_too_few_notes_is_said_clearly(labels):
+    with pytest.raises(HeadError, match="too few notes to adapt: need at least one note of 2 different kinds"):
+        check_enough(labels)
+    with pytest.raises(HeadError, match=f"the profile has 0 buzzy, {len(labels)} clean, 0 muted"):
+        PersonalHead.fit(np.zeros((len(labels), 64)), labels, np.full((len(labels), 3), 1 / 3))
+
+
+def test_two_notes_of_two_classes_are_enough():
+    head = PersonalHead.fit(np.eye(2, 64), ["buzzy", "muted"], np.full((2, 3), 1 / 3))
+    assert list(head.classes) == [0, 2]
+
+
+def test_head_save_load_and_damage(tmp_path):
+    x, y = clusters(5, seed=0)
+    head = PersonalHead.fit(x, y, np.full((15, 3), 1 / 3))
+    head.save(tmp_path / "head.npz")
+    again = PersonalHead.load(tmp_path / "head.npz")
+    assert (again.w, again.loo_before, again.loo_after) == (head.w, head.loo_before, head.loo_after)
+    base = np.full((15, 3), 1 / 3)
+    np.testing.assert_array_equal(again.predict(base, x), head.predict(base, x))
+    (tmp_path / "head.npz").write_bytes(b"PK\x03\x04 torn")
+    with pytest.raises(HeadError, match="is damaged"):
+        PersonalHead.load(tmp_path / "head.npz")
+    with pytest.raises(HeadError, match="is missing"):
+        PersonalHead.load(tmp_path / "none.npz")

@@ -1,0 +1,20 @@
+"""Where the app keeps per-user files; environment variables override the platform defaults."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from platformdirs import user_config_dir, user_data_dir
+
+APP_NAME = "buzzfinder"
+
+
+def config_dir() -> Path:
+    """Settings such as calibrations: `BUZZFINDER_CONFIG_DIR`, else the platform's config folder."""
+    return Path(os.environ.get("BUZZFINDER_CONFIG_DIR") or user_config_dir(APP_NAME))
+
+
+def data_dir() -> Path:
+    """Practice history: `BUZZFINDER_DATA_DIR`, else the platform's data folder."""
+    return Path(os.environ.get("BUZZFINDER_DATA_DIR") or user_data_dir(APP_NAME))

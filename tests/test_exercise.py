@@ -81,6 +81,8 @@ def test_full_successful_repetition_climbs_muted_buzzy_clean():
     assert (first.kind, first.step, first.rep) == ("advance", Step.MUTED, 1)
     assert (second.kind, second.step) == ("advance", Step.BUZZY)
     assert (third.kind, third.step, third.rep) == ("rep_done", Step.CLEAN, 1)
+    assert third.succeeded and third.outcome == "success"
+    assert not second.succeeded and second.outcome == "advance"
     state = ex.state
     assert (state.rep, state.step, state.successes, state.streak, state.finished) == (2, Step.MUTED, 1, 1, False)
     rep = ex.repetitions[0]
@@ -95,8 +97,9 @@ def test_last_repetition_finishes_the_exercise():
     *_, last = play(ex, "muted", "buzzy", "clean")
     assert last.kind == "exercise_done" and "1 of 1" in last.message
     assert ex.finished and ex.state.finished
+    assert last.succeeded
     after = ex.on_note("clean", 0.9, C4)
-    assert after.kind == "exercise_done"
+    assert after.kind == "exercise_done" and not after.succeeded
     assert ex.summary().notes_played == 3
 
 

@@ -129,12 +129,19 @@ class Feedback:
     """What to tell the player about one note; `step` and `rep` are what the note was judged against.
 
     kind: "advance" | "retry" | "too_hard" | "unsure" | "off_target" | "rep_done" | "exercise_done".
+    `succeeded` is True only for the clean note that completed a repetition.
     """
 
     message: str
     kind: str
     step: Step
     rep: int
+    succeeded: bool = False
+
+    @property
+    def outcome(self) -> str:
+        """What the session store keeps for the note: "success", or the kind."""
+        return "success" if self.succeeded else self.kind
 
 
 @dataclass(frozen=True)
@@ -279,9 +286,10 @@ class Exercise:
             return Feedback(_FINISHED_MESSAGE, "exercise_done", step, rep.number)
         kind, message = self._judge(label, pitch_hz)
         rep.notes.append(NoteRecord(label, confidence, pitch_hz, step, kind))
-        if kind == "rep_done":
+        succeeded = kind == "rep_done"
+        if succeeded:
             kind, message = self._end_repetition("success", message)
-        return Feedback(message, kind, step, rep.number)
+        return Feedback(message, kind, step, rep.number, succeeded)
 
     def skip_repetition(self) -> Feedback:
         """Give up on the current repetition (it counts as not succeeded) and go to the next."""

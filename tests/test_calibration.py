@@ -63,6 +63,19 @@ def test_noise_floor_of_known_noise_within_one_db():
         assert dbfs < floor.percentile_dbfs < dbfs + 3.0
 
 
+def test_level_meter_is_block_size_invariant():
+    audio, _ = take([0.05, 0.1])
+    whole, blocks = LevelMeter(SR), LevelMeter(SR)
+    whole.feed(audio)
+    for start in range(0, audio.size, 100):
+        blocks.feed(audio[start:start + 100])
+    blocks.feed(np.zeros(0))
+    assert blocks.levels_dbfs == pytest.approx(whole.levels_dbfs)
+    assert blocks.peaks == pytest.approx(whole.peaks)
+    assert len(whole.levels_dbfs) == audio.size // whole.frame_len
+    assert whole.max_abs == pytest.approx(np.max(np.abs(audio)))
+
+
 def test_note_detection_finds_each_note_and_its_peak():
     peaks = [0.02, 0.05, 0.1]
     audio, starts = take(peaks)

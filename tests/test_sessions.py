@@ -126,10 +126,12 @@ def test_summary_numbers(store, known_history):
     assert summary.counts == {"buzzy": 1, "clean": 2, "muted": 1, "unsure": 1}
     assert (summary.buzzy_share, summary.muted_share) == (0.25, 0.25)
     assert summary.success_rate is None
+    assert summary.text == "5 notes: 2 clean, 1 buzzy (25%), 1 muted (25%), 1 unsure."
     exercise = store.summary(day1)
     assert exercise.counts == {"buzzy": 3, "clean": 3, "muted": 3, "unsure": 0}
     assert (exercise.repetitions, exercise.successes) == (3, 2)
     assert exercise.success_rate == pytest.approx(2 / 3)
+    assert exercise.text.endswith("Exercise: 2 of 3 repetitions succeeded (67%).")
     late = store.summary(day2)
     assert late.buzzy_share == pytest.approx(3 / 7) and late.muted_share == pytest.approx(3 / 7)
     assert late.success_rate == pytest.approx(1 / 2)

@@ -19,7 +19,7 @@ import os
 import sqlite3
 import threading
 from collections import defaultdict
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date, datetime, timezone, tzinfo
 from pathlib import Path
@@ -126,6 +126,16 @@ class LabelStats:
     def success_rate(self) -> float | None:
         return self.successes / self.repetitions if self.repetitions else None
 
+    @property
+    def text(self) -> str:
+        c = self.counts
+        text = (f"{self.notes} notes: {c['clean']} clean, {c['buzzy']} buzzy ({self.buzzy_share:.0%}), "
+                f"{c['muted']} muted ({self.muted_share:.0%}), {c['unsure']} unsure.")
+        if self.repetitions:
+            text += (f" Exercise: {self.successes} of {self.repetitions} repetitions succeeded "
+                     f"({self.success_rate:.0%}).")
+        return text
+
 
 @dataclass(frozen=True)
 class DayStats:
@@ -222,7 +232,8 @@ class SessionStore:
                 yield
             except (sqlite3.Error, OSError) as exc:
                 if self._conn is not None and self._conn.in_transaction:
-                    self._conn.execute("ROLLBACK")
+                    with suppress(sqlite3.Error):  # best effort: the original error is the one to report
+                        self._conn.execute("ROLLBACK")
                 raise StoreError(_user_message(exc, self.path)) from exc
 
     def _migrate(self) -> None:

@@ -1,0 +1,270 @@
+"""The calibration wizard: device and rate, 3 s of silence, five notes, then gain, gate and advice.
+
+The measuring and the maths are :class:`buzzfinder_app.practice.calibration.CalibrationRun`; the
+wizard only feeds it the input and shows its progress. The result is remembered per device.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QComboBox, QFormLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWizard, QWizardPage,
+)
+
+from buzzfinder_app import constants as C
+from buzzfinder_app.practice.calibration import CalibrationRun, CalibrationStoreError
+from buzzfinder_app.ui import palette as P
+from buzzfinder_app.ui.services import device_index, device_label, device_rates
+from buzzfinder_app.ui.sources import MicPlaybackAdapter
+from buzzfinder_app.ui.widgets.level_meter import LevelMeter
+
+DRAIN_MS = 25
+
+
+def mic_source(device, sample_rate: int, name: str):
+    return MicPlaybackAdapter(device, sample_rate, device_name=name)
+
+
+def _text(text: str, name: str | None = None) -> QLabel:
+    lab = QLabel(text)
+    lab.setWordWrap(True)
+    if name:
+        lab.setObjectName(name)
+    return lab
+
+
+class DevicePage(QWizardPage):
+    def __init__(self, wizard: "CalibrationWizard"):
+        super().__init__()
+        self.w = wizard
+        self.setTitle("Input")
+        self.setSubTitle("Choose the microphone or interface you practise with.")
+        self.device_box = QComboBox()
+        self.rate_box = QComboBox()
+        for dev in wizard.services.devices:
+            self.device_box.addItem(device_label(dev), dev)
+        current = wizard.services.device_name(wizard.settings.device)
+        self.device_box.setCurrentIndex(max(0, self.device_box.findText(current)))
+        self.device_box.currentIndexChanged.connect(self._fill_rates)
+        self._fill_rates()
+        form = QFormLayout(self)
+        form.addRow("Device", self.device_box)
+        form.addRow("Sample rate", self.rate_box)
+        form.addRow(_text("Calibration measures your room's background noise and how loud your notes are, "
+                          "then sets a digital gain and the note-detection threshold for this device.", "dim"))
+
+    def _fill_rates(self) -> None:
+        self.rate_box.clear()
+        dev = self.device_box.currentData()
+        for rate in device_rates(dev) if dev is not None else [C.SAMPLE_RATE]:
+            self.rate_box.addItem(f"{rate} Hz", rate)
+
+    def isComplete(self) -> bool:
+        return self.device_box.count() > 0
+
+
+class MeasurePage(QWizardPage):
+    """Silence or notes: starts the run on entry and completes when its phase is over."""
+
+    def __init__(self, wizard: "CalibrationWizard", phase: str):
+        super().__init__()
+        self.w = wizard
+        self.phase = phase
+        if phase == "silence":
+            self.setTitle("Silence")
+            self.setSubTitle("Keep the room quiet and the strings still for 3 seconds.")
+        else:
+            self.setTitle("Five notes")
+            self.setSubTitle("Play five single notes at your normal strength, letting each one ring.")
+        self.message = _text("")
+        f = self.message.font()
+        f.setPointSizeF(13)
+        self.message.setFont(f)
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 1000)
+        self.bar.setTextVisible(False)
+        self.meter = LevelMeter()
+        self.meter.setMinimumHeight(140)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.message)
+        lay.addWidget(self.bar)
+        if phase == "notes":
+            self.done_button = QPushButton("Done — use the notes heard so far")
+            self.done_button.clicked.connect(self.w.finish_notes)
+            lay.addWidget(self.done_button, 0, Qt.AlignLeft)
+        lay.addWidget(self.meter, 1, Qt.AlignHCenter)
+
+    def initializePage(self) -> None:
+        if self.phase == "silence":
+            self.w.start_run()
+        self.update_progress()
+
+    def update_progress(self) -> None:
+        run = self.w.run
+        if run is None:
+            return
+        prog = run.progress
+        self.message.setText(prog.message if prog.phase != "done" or self.phase == "notes" else "")
+        frac = prog.fraction if prog.phase == self.phase else (1.0 if prog.phase != "silence" else 0.0)
+        self.bar.setValue(int(frac * 1000))
+        self.completeChanged.emit()
+
+    def isComplete(self) -> bool:
+        run = self.w.run
+        if run is None:
+            return False
+        return run.phase != "silence" if self.phase == "silence" else run.phase == "done"
+
+
+class ResultPage(QWizardPage):
+    def __init__(self, wizard: "CalibrationWizard"):
+        super().__init__()
+        self.w = wizard
+        self.setTitle("Result")
+        self.setSubTitle("Saved for this device; recalibrate whenever the room or the setup changes.")
+        self.numbers = QLabel()
+        self.numbers.setTextFormat(Qt.RichText)
+        self.warnings = _text("")
+        self.warnings.setTextFormat(Qt.RichText)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.numbers)
+        lay.addWidget(self.warnings)
+        lay.addStretch(1)
+
+    def initializePage(self) -> None:
+        cal = self.w.result
+        if cal is None:
+            return
+        note = f"{cal.note_level_dbfs:.0f} dBFS" if cal.note_level_dbfs is not None else "–"
+        rows = (("Gain", f"{cal.gain_db:+.1f} dB"), ("Onset gate", f"{cal.gate_dbfs:.0f} dBFS"),
+                ("Noise floor", f"{cal.noise_floor_dbfs:.0f} dBFS"), ("Note peaks", note),
+                ("Notes heard", str(cal.notes_detected)))
+        self.numbers.setText("<table cellpadding='4'>" + "".join(
+            f"<tr><td style='color:{P.TEXT_DIM}'>{k}</td><td><b>{v}</b></td></tr>" for k, v in rows) + "</table>")
+        if cal.warnings:
+            items = "".join(f"<li>{w.message}</li>" for w in cal.warnings)
+            self.warnings.setText(f"<p style='color:{P.WARNING}'><b>⚠ Advice</b></p><ul>{items}</ul>")
+        else:
+            self.warnings.setText(f"<p style='color:{P.CLASS_STYLES['clean'].color}'>✓ Levels look good.</p>")
+
+
+class CalibrationWizard(QWizard):
+    """``source_factory(device, sample_rate, name)`` makes the input (the microphone by default)."""
+
+    def __init__(self, services, settings, parent=None, source_factory=mic_source, run_options: dict | None = None):
+        super().__init__(parent)
+        self.services = services
+        self.settings = settings
+        self.source_factory = source_factory
+        self.run_options = run_options or {}
+        self.run: CalibrationRun | None = None
+        self.source = None
+        self.result = None
+        self.error: str | None = None
+        self.setWindowTitle("Calibrate input")
+        self.setWizardStyle(QWizard.ModernStyle)
+        self.setMinimumSize(560, 440)
+        self.device_page = DevicePage(self)
+        self.silence_page = MeasurePage(self, "silence")
+        self.notes_page = MeasurePage(self, "notes")
+        self.result_page = ResultPage(self)
+        for page in (self.device_page, self.silence_page, self.notes_page, self.result_page):
+            self.addPage(page)
+        self.timer = QTimer(self)
+        self.timer.setInterval(DRAIN_MS)
+        self.timer.timeout.connect(self._drain)
+
+    @property
+    def device_name(self) -> str:
+        return self.device_page.device_box.currentText()
+
+    def start_run(self) -> None:
+        dev = self.device_page.device_box.currentData()
+        rate = self.device_page.rate_box.currentData() or C.SAMPLE_RATE
+        self.stop_source()
+        self.result = None
+        try:
+            self.source = self.source_factory(device_index(dev), rate, self.device_name)
+            self.source.start()
+        except Exception as exc:
+            self.source = None
+            self.error = str(exc) or exc.__class__.__name__
+            self.silence_page.message.setText(f"Could not open the input: {self.error}")
+            self.silence_page.message.setStyleSheet(f"color: {P.ERROR};")
+            return
+        rate = int(getattr(self.source, "sample_rate", None) or getattr(getattr(self.source, "mic", None),
+                                                                         "sample_rate", rate))
+        self.run = CalibrationRun(self.device_name, rate, **self.run_options)
+        self.timer.start()
+
+    def _drain(self) -> None:
+        if self.source is None or self.run is None:
+            return
+        try:
+            block = self.source.read()
+        except Exception as exc:
+            self.stop_source()
+            page = self.currentPage()
+            if isinstance(page, MeasurePage):
+                page.message.setText(f"The input stopped: {exc}")
+                page.message.setStyleSheet(f"color: {P.ERROR};")
+            return
+        if len(block):
+            phase = self.run.phase
+            self.run.feed(block)
+            import numpy as np
+
+            peak = float(np.max(np.abs(block)))
+            rms = float(np.sqrt(np.mean(np.square(block, dtype=np.float64))))
+            page = self.currentPage()
+            if isinstance(page, MeasurePage):
+                from buzzfinder_app.ui.live import dbfs
+
+                page.meter.set_level(dbfs(rms), dbfs(peak), peak >= 0.999)
+                page.update_progress()
+            if self.run.phase == "done":
+                self._done()
+            elif phase == "silence" and self.run.phase == "notes" and self.currentPage() is self.silence_page:
+                self.next()
+
+    def finish_notes(self) -> None:
+        if self.run is not None and self.run.phase == "notes":
+            self.run.finish()
+            self._done()
+
+    def _done(self) -> None:
+        self.stop_source()
+        self.result = self.run.result
+        self.notes_page.update_progress()
+        if self.currentPage() is self.notes_page:
+            self.next()
+
+    def stop_source(self) -> None:
+        self.timer.stop()
+        if self.source is not None:
+            try:
+                self.source.stop()
+            except Exception:
+                pass
+            self.source = None
+
+    def accept(self) -> None:
+        if self.result is not None:
+            store = self.services.calibrations
+            try:
+                if store is None:
+                    raise CalibrationStoreError("the calibration store could not be opened")
+                store.save(self.result)
+            except CalibrationStoreError as exc:
+                self.error = str(exc)
+            self.settings.device = self.device_name
+            self.settings.last_device_seen = self.device_name
+        super().accept()
+
+    def reject(self) -> None:
+        self.stop_source()
+        super().reject()
+
+    def done(self, result: int) -> None:
+        self.stop_source()
+        super().done(result)

@@ -1,0 +1,137 @@
+"""The live pipeline on the Qt side: a timer drains the source, a worker thread runs the engine.
+
+The drain runs on the GUI thread and only copies, scales and measures the level; everything heavy
+happens in :class:`~buzzfinder_app.ui.workers.EngineWorker`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from buzzfinder_app.ui.workers import EngineWorker, start_in_thread, stop_thread
+
+DRAIN_MS = 25
+CLIP_LEVEL = 0.999
+
+
+def dbfs(x: float) -> float:
+    return 20.0 * math.log10(max(float(x), 1e-6))
+
+
+class LiveController(QObject):
+    """Owns the source, the drain timer and the engine thread for one listening run at a time."""
+
+    level = Signal(float, float, bool)  # rms dBFS, peak dBFS, clipped
+    samples = Signal(object)  # the scaled block, for the waveform
+    note_event = Signal(object)  # NoteEvent
+    started = Signal()
+    stopped = Signal(str)  # reason: "user" | "ended" | "error"
+    source_failed = Signal(str)
+    engine_failed = Signal(str)
+    overflows_changed = Signal(int)
+
+    _feed = Signal(object)
+    _flush = Signal()
+    _reset = Signal()
+
+    def __init__(self, model, parent=None, gate_db: float | None = None, unsure_threshold: float | None = None):
+        super().__init__(parent)
+        self.gain = 1.0
+        self.source = None
+        self.running = False
+        self._stop_reason = None
+        self._flushing = False
+        self._overflows = 0
+        self.worker = EngineWorker(model, gate_db, unsure_threshold)
+        self.thread = start_in_thread(self.worker, "buzzfinder-engine")
+        self._feed.connect(self.worker.feed)
+        self._flush.connect(self.worker.flush)
+        self._reset.connect(self.worker.reset)
+        self.worker.events.connect(self._on_events)
+        self.worker.flushed.connect(self._on_flushed)
+        self.worker.failed.connect(self.engine_failed)
+        self.timer = QTimer(self)
+        self.timer.setInterval(DRAIN_MS)
+        self.timer.timeout.connect(self.drain)
+
+    def set_gate(self, gate_db: float | None) -> None:
+        """Applies from the next listening run (the engine is rebuilt on start)."""
+        self.worker.gate_db = gate_db
+
+    def set_unsure_threshold(self, value: float | None) -> None:
+        self.worker.unsure_threshold = value
+
+    def start(self, source) -> None:
+        """Start ``source`` and listen; raises whatever the source raises on start."""
+        if self.running:
+            self.stop()
+        source.start()
+        self.source = source
+        self.running = True
+        self._flushing = False
+        self._overflows = 0
+        self._reset.emit()
+        self.timer.start()
+        self.started.emit()
+
+    def stop(self, reason: str = "user") -> None:
+        """Stop the source, flush the engine; :attr:`stopped` follows once the last verdicts are in."""
+        if not self.running or self._flushing:
+            return
+        self.timer.stop()
+        try:
+            self.source.stop()
+        except Exception:
+            pass
+        self._stop_reason = reason
+        self._flushing = True
+        self._flush.emit()
+
+    def drain(self) -> None:
+        """Timer slot: copy what the source has, measure it, send it to the engine."""
+        src = self.source
+        try:
+            block = src.read()
+        except Exception as exc:  # MicError, PortAudioError: the device is gone
+            self.source_failed.emit(str(exc) or exc.__class__.__name__)
+            self.stop("error")
+            return
+        overflows = int(getattr(src, "overflows", 0) or 0)
+        if overflows != self._overflows:
+            self._overflows = overflows
+            self.overflows_changed.emit(overflows)
+        if len(block):
+            if self.gain != 1.0:
+                block = block * np.float32(self.gain)
+            block = np.asarray(block, np.float32)
+            peak = float(np.max(np.abs(block)))
+            rms = float(np.sqrt(np.mean(block * block)))
+            self.level.emit(dbfs(rms), dbfs(peak), peak >= CLIP_LEVEL)
+            self.samples.emit(block)
+            self._feed.emit(block)
+        elif getattr(src, "done", False):
+            self.stop("ended")
+
+    def _on_events(self, events: list) -> None:
+        for event in events:
+            self.note_event.emit(event)
+
+    def _on_flushed(self) -> None:
+        if not self._flushing:
+            return
+        self._flushing = False
+        self.running = False
+        self.stopped.emit(self._stop_reason or "user")
+
+    def shutdown(self) -> None:
+        self.timer.stop()
+        if self.source is not None and self.running:
+            try:
+                self.source.stop()
+            except Exception:
+                pass
+        self.running = False
+        stop_thread(self.thread)

@@ -1,0 +1,483 @@
+"""The main window: live view (verdict card, level, waveform, chips, counters, practice panel),
+recordings and history tabs, status bar and fault banners."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication, QFileDialog, QFrame, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QPushButton,
+    QTabWidget, QVBoxLayout, QWidget,
+)
+
+from buzzfinder_app.ui import palette as P
+from buzzfinder_app.ui.exercise_panel import ExercisePanel
+from buzzfinder_app.ui.live import LiveController
+from buzzfinder_app.ui.services import Services
+from buzzfinder_app.ui.session_recorder import SessionRecorder
+from buzzfinder_app.ui.settings import SettingsDialog
+from buzzfinder_app.ui.sources import FilePlaybackSource, MicPlaybackAdapter
+from buzzfinder_app.ui.widgets.banner import BannerArea
+from buzzfinder_app.ui.widgets.chips import ChipStrip
+from buzzfinder_app.ui.widgets.counters import SessionCounters
+from buzzfinder_app.ui.widgets.level_meter import LevelMeter
+from buzzfinder_app.ui.widgets.verdict_card import VerdictCard
+from buzzfinder_app.ui.widgets.waveform import ScrollingWaveform
+
+
+@dataclass
+class LaunchOptions:
+    """What the command line asked for."""
+
+    input_file: Path | None = None
+    loop: bool = False
+    exit_when_done: bool = False
+    model_path: Path | None = None
+    ask_calibration: bool = True
+
+
+def _caption(text: str) -> QLabel:
+    lab = QLabel(text)
+    lab.setObjectName("caption")
+    return lab
+
+
+class MainWindow(QMainWindow):
+    """Everything the player sees; the services (model, store, devices) are opened by :class:`Services`."""
+
+    #: Emitted once a ``--input-file`` run has ended and its last verdict is stored.
+    file_done = Signal()
+
+    def __init__(self, options: LaunchOptions | None = None, services: Services | None = None):
+        super().__init__()
+        self.options = options or LaunchOptions()
+        self.services = services or Services.open(self.options.model_path)
+        self.settings = self.services.settings
+        self.setWindowTitle("buzzfinder")
+        self.resize(1280, 820)
+        self.setAcceptDrops(True)
+
+        self.banner = BannerArea()
+        self.live = LiveController(self.services.model, self,
+                                   gate_db=None, unsure_threshold=self.settings.unsure_threshold) \
+            if self.services.model is not None else None
+        self.recorder = SessionRecorder(self.services.store)
+        self.recorder.failed.connect(lambda msg: self.banner.show_message("store", msg, "warning"))
+        self._session_started: float | None = None
+
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self._build_live_tab(), "Live")
+        self.recordings_view = self._make_recordings_view()
+        self.tabs.addTab(self.recordings_view, "Recordings")
+        self.history_view = self._make_history_view()
+        self.tabs.addTab(self.history_view, "History")
+        self.tabs.currentChanged.connect(self._tab_changed)
+
+        central = QWidget()
+        lay = QVBoxLayout(central)
+        lay.setContentsMargins(16, 12, 16, 8)
+        lay.setSpacing(10)
+        lay.addLayout(self._build_header())
+        lay.addWidget(self.banner)
+        lay.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
+        self._build_status_bar()
+        self._build_actions()
+
+        self.clock = QTimer(self)
+        self.clock.setInterval(1000)
+        self.clock.timeout.connect(self._tick)
+        self.clock.start()
+
+        if self.live is not None:
+            self.live.level.connect(self.meter.set_level)
+            self.live.samples.connect(self.waveform.append)
+            self.live.note_event.connect(self.on_note_event)
+            self.live.stopped.connect(self._on_stopped)
+            self.live.source_failed.connect(self._on_source_failed)
+            self.live.engine_failed.connect(lambda msg: self.banner.show_message("engine", msg, "error"))
+            self.live.overflows_changed.connect(self._on_overflows)
+        self._apply_calibration()
+        self._show_service_faults()
+        self._update_listen_state()
+
+    # ------------------------------------------------------------------------------ building
+    def _build_header(self) -> QHBoxLayout:
+        title = QLabel("buzzfinder")
+        title.setObjectName("h1")
+        subtitle = QLabel("find the lightest pressure that sounds clean")
+        subtitle.setObjectName("dim")
+        self.listen_button = QPushButton("●  Start listening")
+        self.listen_button.setObjectName("primary")
+        self.listen_button.setCheckable(True)
+        self.listen_button.setMinimumWidth(180)
+        self.listen_button.setToolTip("Start or stop listening (Space)")
+        self.listen_button.clicked.connect(self.toggle_listening)
+        self.source_label = QLabel()
+        self.source_label.setObjectName("dim")
+        self.calibrate_button = QPushButton("Calibrate…")
+        self.calibrate_button.clicked.connect(self.open_calibration)
+        self.settings_button = QPushButton("Settings…")
+        self.settings_button.clicked.connect(self.open_settings)
+        row = QHBoxLayout()
+        row.setSpacing(12)
+        row.addWidget(title)
+        row.addWidget(subtitle, 0, Qt.AlignBottom)
+        row.addStretch(1)
+        row.addWidget(self.source_label)
+        row.addWidget(self.calibrate_button)
+        row.addWidget(self.settings_button)
+        row.addWidget(self.listen_button)
+        return row
+
+    def _build_live_tab(self) -> QWidget:
+        self.card = VerdictCard()
+        self.meter = LevelMeter()
+        self.waveform = ScrollingWaveform()
+        self.chips = ChipStrip()
+        self.counters = SessionCounters()
+        self.exercise_panel = ExercisePanel(self.settings.exercise_defaults)
+        self.exercise_panel.setFixedWidth(400)
+
+        wave_card = QFrame()
+        wave_card.setObjectName("card")
+        wl = QVBoxLayout(wave_card)
+        wl.setContentsMargins(14, 10, 14, 10)
+        head = QHBoxLayout()
+        head.addWidget(_caption("INPUT"))
+        head.addStretch(1)
+        self.gate_label = QLabel("gate: default")
+        self.gate_label.setObjectName("dim")
+        head.addWidget(self.gate_label)
+        wl.addLayout(head)
+        row = QHBoxLayout()
+        row.setSpacing(10)
+        row.addWidget(self.waveform, 1)
+        row.addWidget(self.meter)
+        wl.addLayout(row, 1)
+
+        chip_card = QFrame()
+        chip_card.setObjectName("card")
+        cl = QVBoxLayout(chip_card)
+        cl.setContentsMargins(14, 8, 14, 8)
+        cl.addWidget(_caption("RECENT NOTES"))
+        cl.addWidget(self.chips)
+
+        left = QVBoxLayout()
+        left.setSpacing(10)
+        left.addWidget(self.card)
+        left.addWidget(wave_card, 1)
+        left.addWidget(chip_card)
+        left.addWidget(self.counters)
+
+        page = QWidget()
+        lay = QHBoxLayout(page)
+        lay.setContentsMargins(0, 8, 0, 0)
+        lay.setSpacing(12)
+        lay.addLayout(left, 1)
+        lay.addWidget(self.exercise_panel)
+        return page
+
+    def _make_recordings_view(self) -> QWidget:
+        from buzzfinder_app.ui.recordings_view import RecordingsView
+
+        view = RecordingsView(self.services.model_path if self.services.model is not None else None,
+                              unsure_threshold=self.settings.unsure_threshold)
+        if self.services.model is None:
+            view.set_unavailable(f"Recordings cannot be analysed: {self.services.model_error}")
+        return view
+
+    def _make_history_view(self) -> QWidget:
+        from buzzfinder_app.ui.history_view import HistoryView
+
+        return HistoryView(self.services.store)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.device_status = QLabel()
+        self.overflow_status = QLabel("dropped audio: 0")
+        self.overflow_status.setToolTip("Blocks of audio lost because the computer was busy (never fatal)")
+        self.model_status = QLabel()
+        self.store_status = QLabel()
+        bar.addWidget(self.device_status)
+        bar.addWidget(self.overflow_status)
+        bar.addPermanentWidget(self.store_status)
+        bar.addPermanentWidget(self.model_status)
+
+    def _build_actions(self) -> None:
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+        self.open_action = QAction("&Open recording…", self)
+        self.open_action.setShortcut(QKeySequence.Open)
+        self.open_action.triggered.connect(self.open_recording)
+        file_menu.addAction(self.open_action)
+        file_menu.addSeparator()
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+
+        practice = menu.addMenu("&Practice")
+        self.listen_action = QAction("Start/stop &listening", self)
+        self.listen_action.setShortcut(QKeySequence(Qt.Key_Space))
+        self.listen_action.setShortcutContext(Qt.WindowShortcut)
+        self.listen_action.triggered.connect(self.toggle_listening)
+        practice.addAction(self.listen_action)
+        self.next_action = QAction("&Next repetition", self)
+        self.next_action.setShortcut(QKeySequence(Qt.Key_N))
+        self.next_action.triggered.connect(self.exercise_panel.next_repetition)
+        practice.addAction(self.next_action)
+        practice.addSeparator()
+        calib = QAction("&Calibrate input…", self)
+        calib.triggered.connect(self.open_calibration)
+        practice.addAction(calib)
+        settings = QAction("&Settings…", self)
+        settings.setShortcut(QKeySequence.Preferences)
+        settings.triggered.connect(self.open_settings)
+        practice.addAction(settings)
+
+        help_menu = menu.addMenu("&Help")
+        self.about_action = QAction("&About buzzfinder", self)
+        self.about_action.setShortcut(QKeySequence(Qt.Key_F1))
+        self.about_action.triggered.connect(self.show_about)
+        help_menu.addAction(self.about_action)
+        for action in (self.listen_action, self.next_action, self.about_action, self.open_action):
+            self.addAction(action)
+
+    # ------------------------------------------------------------------------------ state
+    def _show_service_faults(self) -> None:
+        s = self.services
+        if s.model_error:
+            self.banner.show_message("model", f"The model could not be loaded: {s.model_error}. Live verdicts "
+                                     "and recording analysis are off; history still works.", "error")
+            self.model_status.setText("model: none")
+        else:
+            meta = s.model.metadata
+            self.model_status.setText(f"model: {meta.name} {meta.version}")
+        if s.store_error:
+            self.banner.show_message("store", f"Practice history cannot be saved: {s.store_error}. "
+                                     "Listening still works, but sessions are not stored.", "warning")
+            self.store_status.setText("history: not saving")
+        else:
+            self.store_status.setText("history: saving")
+        if not s.devices and self.options.input_file is None:
+            self.banner.show_message("device", "No microphone or other input device was found. Connect one "
+                                     "and restart; recordings and history still work.", "warning")
+        self._update_device_label()
+
+    def _update_device_label(self) -> None:
+        if self.options.input_file is not None:
+            self.device_status.setText(f"input: {Path(self.options.input_file).name} (file)")
+        elif not self.services.devices:
+            self.device_status.setText("input: no device")
+        else:
+            self.device_status.setText(f"input: {self.services.device_name(self.settings.device)}")
+
+    def _update_listen_state(self) -> None:
+        can = self.live is not None and (self.options.input_file is not None or bool(self.services.devices))
+        running = self.live is not None and self.live.running
+        self.listen_button.setEnabled(can or running)
+        self.listen_button.setChecked(running)
+        self.listen_button.setText("■  Stop listening" if running else "●  Start listening")
+        self.calibrate_button.setEnabled(bool(self.services.devices) and not running)
+        if self.options.input_file is not None:
+            self.source_label.setText(f"playing {Path(self.options.input_file).name}" if running else "")
+        else:
+            self.source_label.setText("listening" if running else "")
+
+    def _apply_calibration(self) -> None:
+        """Gain and gate of the current device's stored calibration, if any."""
+        cal = None if self.options.input_file is not None else self.services.calibration_for(self.settings.device)
+        gain = float(cal.linear_gain) if cal else 1.0
+        gate = float(cal.gate_dbfs) if cal else None
+        if self.live is not None:
+            self.live.gain = gain
+            self.live.set_gate(gate)
+        self.meter.set_gate(gate if gate is not None else self.services.default_gate_dbfs)
+        self.gate_label.setText(
+            f"gain {cal.gain_db:+.1f} dB · gate {gate:.0f} dBFS"
+            if gate is not None else "not calibrated")
+
+    def _tab_changed(self, index: int) -> None:
+        if self.tabs.widget(index) is self.history_view:
+            self.history_view.refresh()
+
+    def _tick(self) -> None:
+        if self._session_started is not None and self.live is not None and self.live.running:
+            self.counters.set_elapsed(time.monotonic() - self._session_started)
+
+    # ------------------------------------------------------------------------------ listening
+    def toggle_listening(self) -> None:
+        if self.live is None:
+            self._update_listen_state()
+            return
+        if self.live.running:
+            self.stop_listening()
+        else:
+            self.start_listening()
+
+    def start_listening(self) -> bool:
+        if self.live is None or self.live.running:
+            return False
+        try:
+            if self.options.input_file is not None:
+                source = FilePlaybackSource(self.options.input_file, loop=self.options.loop)
+            else:
+                if not self.services.devices:
+                    raise RuntimeError("no input device")
+                source = MicPlaybackAdapter(self.services.device_id(self.settings.device),
+                                            self.settings.sample_rate,
+                                            device_name=self.services.device_name(self.settings.device))
+            self._apply_calibration()
+            self.live.start(source)
+        except Exception as exc:
+            self.banner.show_message("device", f"Could not start listening: {exc}", "error")
+            self._update_listen_state()
+            return False
+        self.banner.clear("device")
+        self.card.clear()
+        self.chips.clear()
+        self.counters.reset()
+        self.waveform.reset()
+        self.meter.reset()
+        self._session_started = time.monotonic()
+        is_file = getattr(source, "is_file", False)
+        device = None if is_file else self.services.device_name(self.settings.device)
+        self.recorder.begin(str(Path(self.options.input_file).resolve()) if is_file else device,
+                            mode=self.exercise_panel.mode, settings=self.exercise_panel.session_settings,
+                            device=device)
+        if device:
+            self.settings.last_device_seen = device
+        self._update_listen_state()
+        return True
+
+    def stop_listening(self) -> None:
+        if self.live is not None and self.live.running:
+            self.live.stop("user")
+            self._update_listen_state()
+
+    def on_note_event(self, event) -> None:
+        """One engine event: update the card, chips, waveform marks, counters, exercise and store."""
+        latest = self.card.note_index is None or event.index >= self.card.note_index
+        if event.kind == "onset":
+            if latest:
+                self.card.show_onset(event.index, event.note)
+            self.chips.upsert(event.index, None, event.note, False)
+            self.waveform.mark(event.index, event.onset_s, None)
+            return
+        final = event.kind == "final"
+        verdict = event.verdict
+        if latest:
+            self.card.show_verdict(event.index, verdict, event.kind, event.note, event.pitch_hz)
+        self.chips.upsert(event.index, verdict.label, event.note, final, float(verdict.confidence))
+        self.waveform.mark(event.index, event.onset_s, verdict.label, final)
+        if final:
+            self.counters.add(verdict.label)
+            target = self.exercise_panel.target_key
+            feedback = self.exercise_panel.on_event(event)
+            onset = event.onset_s
+            src = self.live.source if self.live is not None else None
+            if getattr(src, "is_file", False) and getattr(src, "duration_s", None):
+                onset = onset % src.duration_s
+            self.recorder.add_note(event, onset_s=onset, feedback=feedback, target=target)
+
+    def _on_stopped(self, reason: str) -> None:
+        self.recorder.end()
+        self._update_listen_state()
+        self.source_label.setText("file finished" if reason == "ended" else "")
+        if self.history_view is not None and self.tabs.currentWidget() is self.history_view:
+            self.history_view.refresh()
+        if reason == "ended":
+            self.file_done.emit()
+            if self.options.exit_when_done:
+                QTimer.singleShot(0, QApplication.instance().quit)
+
+    def _on_source_failed(self, message: str) -> None:
+        if self.options.input_file is not None:
+            self.banner.show_message("device", f"The input file could not be played: {message}", "error")
+            return
+        self.banner.show_message(
+            "device", f"Microphone disconnected ({message}). Listening stopped and the session was saved. "
+            "Reconnect it and press Space to go on.", "error")
+
+    def _on_overflows(self, count: int) -> None:
+        self.overflow_status.setText(f"dropped audio: {count}")
+        self.overflow_status.setStyleSheet(f"color: {P.WARNING};" if count else "")
+
+    # ------------------------------------------------------------------------------ dialogs
+    def open_recording(self, path: str | None = None) -> None:
+        if not path:
+            path, _ = QFileDialog.getOpenFileName(
+                self, "Open recording", "", "Audio (*.wav *.flac *.ogg *.mp3 *.aiff *.aif);;All files (*)")
+        if path:
+            self.tabs.setCurrentWidget(self.recordings_view)
+            self.recordings_view.open_file(path)
+
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        urls = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if urls:
+            self.open_recording(urls[0])
+
+    def open_settings(self) -> None:
+        thr = self.services.model.unsure_threshold if self.services.model is not None else None
+        dlg = SettingsDialog(self.settings, self.services.devices, thr, self)
+        if dlg.exec():
+            self.exercise_panel.apply_settings(self.settings.exercise_defaults)
+            if self.live is not None:
+                self.live.set_unsure_threshold(self.settings.unsure_threshold)
+            self.recordings_view.unsure_threshold = self.settings.unsure_threshold
+            self._apply_calibration()
+            self._update_device_label()
+            self.maybe_ask_calibration()
+
+    def open_calibration(self) -> bool:
+        from buzzfinder_app.ui.calibration_wizard import CalibrationWizard
+
+        if self.live is not None and self.live.running:
+            return False
+        wizard = CalibrationWizard(self.services, self.settings, self)
+        accepted = bool(wizard.exec())
+        if wizard.error:
+            self.banner.show_message("calibration", wizard.error, "warning")
+        self._apply_calibration()
+        self._update_device_label()
+        return accepted
+
+    def maybe_ask_calibration(self) -> None:
+        """Ask for calibration on first run and when the device changed (never in file mode)."""
+        if self.options.input_file is not None or not self.options.ask_calibration or not self.services.devices:
+            return
+        if self.services.calibration_for(self.settings.device) is not None:
+            return
+        name = self.services.device_name(self.settings.device)
+        answer = QMessageBox.question(
+            self, "Calibrate the input?",
+            f"“{name}” has not been calibrated yet. Calibration takes about 20 seconds: 3 s of silence "
+            "and five normal notes, so the note detector knows your room and your level.\n\nCalibrate now?",
+            QMessageBox.Yes | QMessageBox.No, QMessageBox.Yes)
+        if answer == QMessageBox.Yes:
+            self.open_calibration()
+
+    def show_about(self) -> None:
+        from buzzfinder_app.ui.about import show_about
+
+        show_about(self, self.services)
+
+    def closeEvent(self, event) -> None:
+        if self.live is not None:
+            if self.live.running:
+                self.live.timer.stop()
+                self.recorder.end()
+            self.live.shutdown()
+        self.recordings_view.shutdown()
+        self.settings.sync()
+        super().closeEvent(event)

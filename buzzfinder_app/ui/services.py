@@ -1,0 +1,141 @@
+"""What the window needs from the rest of the app, opened once, each failure kept as a message.
+
+Nothing here raises: a missing model, an unwritable data folder or no input device each leave a
+``None`` and a readable reason, and the window shows a banner instead of crashing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from buzzfinder_app.ui.settings import AppSettings
+
+#: The onset gate shown on the meter when the device is not calibrated (the detector's default).
+FALLBACK_GATE_DBFS = -60.0
+
+
+def device_label(dev) -> str:
+    if isinstance(dev, dict):
+        return str(dev.get("name", dev))
+    return str(getattr(dev, "name", dev))
+
+
+def device_index(dev):
+    if isinstance(dev, dict):
+        return dev.get("index", dev.get("name"))
+    return getattr(dev, "index", getattr(dev, "name", dev))
+
+
+def device_rates(dev) -> list[int]:
+    """Sample rates worth offering for a device: its default first, then common ones."""
+    default = None
+    if isinstance(dev, dict):
+        default = dev.get("default_samplerate") or dev.get("sample_rate")
+    else:
+        default = getattr(dev, "default_samplerate", None) or getattr(dev, "sample_rate", None)
+    rates = [int(default)] if default else []
+    return rates + [r for r in (48000, 44100, 22050) if r not in rates]
+
+
+def default_gate_dbfs() -> float:
+    try:
+        import inspect
+
+        from buzzfinder_app.engine.onsets import OnsetDetector
+
+        return float(inspect.signature(OnsetDetector).parameters["gate_dbfs"].default)
+    except Exception:
+        return FALLBACK_GATE_DBFS
+
+
+@dataclass
+class Services:
+    settings: AppSettings
+    model: object | None = None
+    model_path: Path | None = None
+    model_error: str | None = None
+    store: object | None = None
+    store_error: str | None = None
+    devices: list = field(default_factory=list)
+    device_error: str | None = None
+    calibrations: object | None = None
+    calibration_error: str | None = None
+    default_gate_dbfs: float = FALLBACK_GATE_DBFS
+
+    @classmethod
+    def open(cls, model_path: Path | None = None, settings: AppSettings | None = None) -> "Services":
+        s = cls(settings or AppSettings())
+        s.default_gate_dbfs = default_gate_dbfs()
+        s.load_model(model_path)
+        s.open_store()
+        s.refresh_devices()
+        s.open_calibrations()
+        return s
+
+    def load_model(self, model_path: Path | None = None) -> None:
+        from buzzfinder_app.model.runtime import Model, default_model_path
+        from buzzfinder_app.model.metadata import ModelError
+
+        self.model_path = Path(model_path) if model_path else default_model_path()
+        try:
+            self.model = Model.load(self.model_path)
+            self.model_error = None
+        except ModelError as exc:
+            self.model, self.model_error = None, str(exc)
+        except Exception as exc:  # a broken runtime must not stop the window from opening
+            self.model, self.model_error = None, f"{exc.__class__.__name__}: {exc}"
+
+    def open_store(self) -> None:
+        try:
+            from buzzfinder_app.practice.sessions import SessionStore
+
+            self.store = SessionStore()
+            self.store_error = None
+        except Exception as exc:  # StoreError, or sqlite3 / OS errors it did not wrap
+            self.store, self.store_error = None, str(exc) or exc.__class__.__name__
+
+    def refresh_devices(self) -> None:
+        try:
+            from buzzfinder_app.audio.mic import list_input_devices
+
+            self.devices = list(list_input_devices())
+            self.device_error = None
+        except Exception as exc:  # no PortAudio at all counts as "no device"
+            self.devices, self.device_error = [], str(exc) or exc.__class__.__name__
+
+    def open_calibrations(self) -> None:
+        try:
+            from buzzfinder_app.practice.calibration import CalibrationStore
+
+            self.calibrations = CalibrationStore()
+            self.calibration_error = self.calibrations.warning
+        except Exception as exc:
+            self.calibrations, self.calibration_error = None, str(exc)
+
+    # ------------------------------------------------------------------ devices
+    def find_device(self, name: str | None):
+        """The device called ``name``, else the default (first flagged default, else the first)."""
+        for dev in self.devices:
+            if name and device_label(dev) == name:
+                return dev
+        for dev in self.devices:
+            if (dev.get("default") if isinstance(dev, dict) else getattr(dev, "default", False)):
+                return dev
+        return self.devices[0] if self.devices else None
+
+    def device_name(self, name: str | None) -> str:
+        dev = self.find_device(name)
+        return device_label(dev) if dev is not None else (name or "no device")
+
+    def device_id(self, name: str | None):
+        dev = self.find_device(name)
+        return device_index(dev) if dev is not None else None
+
+    def calibration_for(self, name: str | None):
+        if self.calibrations is None or not self.devices:
+            return None
+        try:
+            return self.calibrations.get(self.device_name(name))
+        except Exception:
+            return None

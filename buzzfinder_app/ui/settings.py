@@ -1,0 +1,191 @@
+"""User preferences in QSettings (organisation "buzzfinder"), and the settings dialog.
+
+``$BUZZFINDER_CONFIG_DIR`` puts the settings in ``buzzfinder.ini`` there (used by tests).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QGroupBox, QSpinBox,
+    QVBoxLayout,
+)
+
+from buzzfinder_app.practice.exercise import FINGER_NAMES, ExerciseSettings
+from buzzfinder_app.practice.tuning import MAX_FRET, STRINGS
+
+ORGANISATION = "buzzfinder"
+APPLICATION = "buzzfinder"
+
+
+def make_qsettings() -> QSettings:
+    config = os.environ.get("BUZZFINDER_CONFIG_DIR")
+    if config:
+        Path(config).mkdir(parents=True, exist_ok=True)
+        return QSettings(str(Path(config) / "buzzfinder.ini"), QSettings.IniFormat)
+    return QSettings(QSettings.IniFormat, QSettings.UserScope, ORGANISATION, APPLICATION)
+
+
+class AppSettings:
+    """Typed access to the stored preferences."""
+
+    def __init__(self, qsettings: QSettings | None = None):
+        self.q = qsettings or make_qsettings()
+
+    def _get(self, key: str, default=None):
+        value = self.q.value(key, default)
+        return default if value in (None, "") else value
+
+    @property
+    def device(self) -> str | None:
+        """The chosen input device's name (None: the system default)."""
+        return self._get("audio/device")
+
+    @device.setter
+    def device(self, name: str | None) -> None:
+        self.q.setValue("audio/device", name or "")
+
+    @property
+    def sample_rate(self) -> int | None:
+        value = self._get("audio/sample_rate")
+        return int(value) if value else None
+
+    @sample_rate.setter
+    def sample_rate(self, value: int | None) -> None:
+        self.q.setValue("audio/sample_rate", int(value) if value else "")
+
+    @property
+    def unsure_threshold(self) -> float | None:
+        """Override of the model's unsure threshold; None uses the model's own."""
+        value = self._get("model/unsure_threshold")
+        return float(value) if value is not None else None
+
+    @unsure_threshold.setter
+    def unsure_threshold(self, value: float | None) -> None:
+        self.q.setValue("model/unsure_threshold", "" if value is None else float(value))
+
+    @property
+    def exercise_defaults(self) -> ExerciseSettings:
+        string = self._get("exercise/string")
+        fret = self._get("exercise/fret")
+        try:
+            return ExerciseSettings(
+                string=int(string) if string else None,
+                fret=int(fret) if string and fret else None,
+                finger=int(self._get("exercise/finger", 1)),
+                repetitions=int(self._get("exercise/repetitions", 5)),
+            )
+        except (TypeError, ValueError):
+            return ExerciseSettings()
+
+    @exercise_defaults.setter
+    def exercise_defaults(self, s: ExerciseSettings) -> None:
+        self.q.setValue("exercise/string", s.string or "")
+        self.q.setValue("exercise/fret", s.fret or "")
+        self.q.setValue("exercise/finger", s.finger)
+        self.q.setValue("exercise/repetitions", s.repetitions)
+
+    @property
+    def last_device_seen(self) -> str | None:
+        """The device the app last listened with (a change asks for calibration)."""
+        return self._get("audio/last_device")
+
+    @last_device_seen.setter
+    def last_device_seen(self, name: str | None) -> None:
+        self.q.setValue("audio/last_device", name or "")
+
+    def sync(self) -> None:
+        self.q.sync()
+
+
+class SettingsDialog(QDialog):
+    """Device, unsure threshold override and exercise defaults."""
+
+    def __init__(self, settings: AppSettings, devices: list, model_threshold: float | None = None, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.settings = settings
+        self.setMinimumWidth(440)
+
+        self.device_box = QComboBox()
+        self.device_box.addItem("System default", "")
+        for dev in devices:
+            name = _device_name(dev)
+            self.device_box.addItem(name, name)
+        current = settings.device or ""
+        self.device_box.setCurrentIndex(max(0, self.device_box.findData(current)))
+        if not devices:
+            self.device_box.setToolTip("No input device was found")
+
+        self.override = QCheckBox("Override the model's unsure threshold")
+        self.threshold = QDoubleSpinBox()
+        self.threshold.setRange(0.34, 0.99)
+        self.threshold.setSingleStep(0.05)
+        self.threshold.setDecimals(2)
+        value = settings.unsure_threshold
+        self.override.setChecked(value is not None)
+        self.threshold.setValue(value if value is not None else (model_threshold or 0.5))
+        self.threshold.setEnabled(value is not None)
+        self.override.toggled.connect(self.threshold.setEnabled)
+        if model_threshold is not None:
+            self.override.setToolTip(f"The model's own threshold is {model_threshold:.2f}")
+
+        ex = settings.exercise_defaults
+        self.string_box = QComboBox()
+        self.string_box.addItem("Any note", None)
+        for s in STRINGS:
+            self.string_box.addItem(f"String {s}", s)
+        self.string_box.setCurrentIndex(max(0, self.string_box.findData(ex.string)))
+        self.fret_box = QSpinBox()
+        self.fret_box.setRange(1, MAX_FRET)
+        self.fret_box.setValue(ex.fret or 5)
+        self.finger_box = QComboBox()
+        for number, name in FINGER_NAMES.items():
+            self.finger_box.addItem(f"{number} · {name}", number)
+        self.finger_box.setCurrentIndex(max(0, self.finger_box.findData(ex.finger)))
+        self.reps_box = QSpinBox()
+        self.reps_box.setRange(1, 50)
+        self.reps_box.setValue(ex.repetitions)
+
+        audio = QGroupBox("Input")
+        fa = QFormLayout(audio)
+        fa.addRow("Device", self.device_box)
+        model = QGroupBox("Verdicts")
+        fm = QFormLayout(model)
+        fm.addRow(self.override)
+        fm.addRow("Unsure below", self.threshold)
+        exercise = QGroupBox("Exercise defaults")
+        fe = QFormLayout(exercise)
+        fe.addRow("Target", self.string_box)
+        fe.addRow("Fret", self.fret_box)
+        fe.addRow("Finger", self.finger_box)
+        fe.addRow("Repetitions", self.reps_box)
+
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.setSpacing(12)
+        lay.addWidget(audio)
+        lay.addWidget(model)
+        lay.addWidget(exercise)
+        lay.addWidget(buttons)
+
+    def accept(self) -> None:
+        self.settings.device = self.device_box.currentData() or None
+        self.settings.unsure_threshold = self.threshold.value() if self.override.isChecked() else None
+        string = self.string_box.currentData()
+        self.settings.exercise_defaults = ExerciseSettings(
+            string=string, fret=self.fret_box.value() if string is not None else None,
+            finger=self.finger_box.currentData(), repetitions=self.reps_box.value())
+        self.settings.sync()
+        super().accept()
+
+
+def _device_name(dev) -> str:
+    if isinstance(dev, dict):
+        return str(dev.get("name", dev))
+    return str(getattr(dev, "name", dev))

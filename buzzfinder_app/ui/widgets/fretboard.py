@@ -1,0 +1,102 @@
+"""A fretboard map: each exercised position coloured by how often it buzzed."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from buzzfinder_app.ui import palette as P
+
+INLAYS = (3, 5, 7, 9, 12, 15, 17, 19, 21, 24)
+STRING_NAMES = {1: "e", 2: "B", 3: "G", 4: "D", 5: "A", 6: "E"}
+
+
+class FretboardMap(QWidget):
+    """``set_cells(cells)`` with objects having string, fret, notes, buzzy, buzzy_share."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.cells = {}
+        self.frets = 12
+        self.setMinimumHeight(170)
+        self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
+
+    def sizeHint(self) -> QSize:
+        return QSize(640, 200)
+
+    def set_cells(self, cells) -> None:
+        self.cells = {(c.string, c.fret): c for c in cells}
+        top = max((c.fret for c in cells), default=0)
+        self.frets = 12 if top <= 12 else 24
+        self.update()
+
+    def cell_at(self, string: int, fret: int):
+        return self.cells.get((string, fret))
+
+    def paintEvent(self, _event) -> None:
+        p = QPainter(self)
+        p.setRenderHint(QPainter.Antialiasing)
+        small = QFont(self.font())
+        small.setPointSizeF(8)
+        p.setFont(small)
+        left, right, top, bottom = 26, 14, 24, 44
+        w = self.width() - left - right
+        h = self.height() - top - bottom
+        fret_w = w / self.frets
+        string_gap = h / 5
+        board = QRectF(left, top - 6, w, h + 12)
+        p.setPen(Qt.NoPen)
+        p.setBrush(QColor("#2A2320"))
+        p.drawRoundedRect(board, 4, 4)
+        # inlays
+        p.setBrush(QColor("#4A403A"))
+        for fret in INLAYS:
+            if fret > self.frets:
+                continue
+            cx = left + (fret - 0.5) * fret_w
+            ys = (top + 1.5 * string_gap, top + 3.5 * string_gap) if fret in (12, 24) else (top + 2.5 * string_gap,)
+            for cy in ys:
+                p.drawEllipse(QRectF(cx - 4, cy - 4, 8, 8))
+        # frets and nut
+        for fret in range(self.frets + 1):
+            x = left + fret * fret_w
+            p.setPen(QPen(QColor("#E8E2D0") if fret == 0 else QColor("#8A8F98"), 4 if fret == 0 else 1.5))
+            p.drawLine(int(x), int(board.top()), int(x), int(board.bottom()))
+        # strings
+        for s in range(1, 7):
+            y = top + (s - 1) * string_gap
+            p.setPen(QPen(QColor("#C9C2B0"), 0.6 + 0.25 * s))
+            p.drawLine(int(left), int(y), int(left + w), int(y))
+            p.setPen(QColor(P.TEXT_DIM))
+            p.drawText(QRectF(0, y - 8, left - 6, 16), Qt.AlignRight | Qt.AlignVCenter, STRING_NAMES[s])
+        # fret numbers
+        for fret in range(1, self.frets + 1):
+            x = left + (fret - 0.5) * fret_w
+            p.setPen(QColor(P.TEXT_DIM))
+            p.drawText(QRectF(x - 12, top + h + 8, 24, 14), Qt.AlignCenter, str(fret))
+        # cells
+        buzzy = QColor(P.CLASS_STYLES["buzzy"].color)
+        clean = QColor(P.CLASS_STYLES["clean"].color)
+        for (string, fret), cell in self.cells.items():
+            if not 1 <= fret <= self.frets or string not in STRING_NAMES:
+                continue
+            cx = left + (fret - 0.5) * fret_w
+            cy = top + (string - 1) * string_gap
+            r = min(fret_w, string_gap) * 0.46
+            share = max(0.0, min(1.0, float(cell.buzzy_share)))
+            colour = QColor(
+                int(clean.red() + (buzzy.red() - clean.red()) * share),
+                int(clean.green() + (buzzy.green() - clean.green()) * share),
+                int(clean.blue() + (buzzy.blue() - clean.blue()) * share))
+            p.setPen(QPen(QColor(P.BACKGROUND), 1.5))
+            p.setBrush(colour)
+            p.drawEllipse(QRectF(cx - r, cy - r, 2 * r, 2 * r))
+            p.setPen(QColor("#FFFFFF"))
+            p.drawText(QRectF(cx - r, cy - r, 2 * r, 2 * r), Qt.AlignCenter, f"{share:.0%}")
+        # legend
+        p.setPen(QColor(P.TEXT_DIM))
+        legend = "circle colour: share of buzzy notes at that position (✓ green = none, ≈ orange = all)"
+        p.drawText(QRectF(left, self.height() - 16, w, 14), Qt.AlignLeft | Qt.AlignVCenter,
+                   legend if self.cells else "No exercise with a target string and fret yet.")
+        p.end()

@@ -1,0 +1,110 @@
+"""A vertical input level meter with the onset gate line and a latched clipping mark."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QLinearGradient, QPainter, QPen
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from buzzfinder_app.ui import palette as P
+
+FLOOR_DB = -60.0
+CLIP_HOLD_S = 1.5
+PEAK_HOLD_S = 1.0
+
+
+class LevelMeter(QWidget):
+    """Shows RMS (bar) and peak (tick) in dBFS from -60 to 0, the gate, and a CLIP lamp."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.rms_db = FLOOR_DB
+        self.peak_db = FLOOR_DB
+        self.gate_db: float | None = None
+        self._clip_until = 0.0
+        self._held_peak = FLOOR_DB
+        self._held_at = 0.0
+        self.setMinimumWidth(64)
+        self.setSizePolicy(QSizePolicy.Fixed, QSizePolicy.Expanding)
+        self.setToolTip("Input level (dBFS). Dashed line: onset threshold (gate). Red lamp: clipping.")
+
+    def sizeHint(self) -> QSize:
+        return QSize(64, 200)
+
+    @property
+    def clipping(self) -> bool:
+        return time.monotonic() < self._clip_until
+
+    def set_gate(self, gate_db: float | None) -> None:
+        self.gate_db = gate_db
+        self.update()
+
+    def set_level(self, rms_db: float, peak_db: float, clipped: bool = False) -> None:
+        now = time.monotonic()
+        self.rms_db = max(FLOOR_DB, min(0.0, rms_db))
+        self.peak_db = max(FLOOR_DB, min(0.0, peak_db))
+        if self.peak_db >= self._held_peak or now - self._held_at > PEAK_HOLD_S:
+            self._held_peak, self._held_at = self.peak_db, now
+        if clipped:
+            self._clip_until = now + CLIP_HOLD_S
+        self.update()
+
+    def reset(self) -> None:
+        self.rms_db = self.peak_db = self._held_peak = FLOOR_DB
+        self._clip_until = 0.0
+        self.update()
+
+    def _y(self, db: float, top: float, height: float) -> float:
+        frac = (max(FLOOR_DB, min(0.0, db)) - FLOOR_DB) / -FLOOR_DB
+        return top + height * (1.0 - frac)
+
+    def paintEvent(self, _event) -> None:
+        p = QPainter(self)
+        p.setRenderHint(QPainter.Antialiasing)
+        w, h = self.width(), self.height()
+        small = QFont(self.font())
+        small.setPointSizeF(7.5)
+        p.setFont(small)
+        lamp_h, bottom_pad = 18.0, 6.0
+        top = lamp_h + 8
+        height = h - top - bottom_pad
+        bar = QRectF(6, top, 18, height)
+        # clip lamp
+        lamp = QRectF(2, 2, w - 4, lamp_h)
+        p.setPen(Qt.NoPen)
+        p.setBrush(QColor(P.METER_CLIP) if self.clipping else QColor(P.SURFACE_RAISED))
+        p.drawRoundedRect(lamp, 4, 4)
+        p.setPen(QColor("#FFFFFF") if self.clipping else QColor(P.TEXT_DIM))
+        p.drawText(lamp, Qt.AlignCenter, "CLIP")
+        # trough
+        p.setPen(Qt.NoPen)
+        p.setBrush(QColor(P.SURFACE_RAISED))
+        p.drawRoundedRect(bar, 4, 4)
+        # level bar
+        grad = QLinearGradient(0, bar.bottom(), 0, bar.top())
+        grad.setColorAt(0.0, QColor(P.METER_OK))
+        grad.setColorAt(0.75, QColor(P.METER_OK))
+        grad.setColorAt(0.9, QColor(P.METER_HOT))
+        grad.setColorAt(1.0, QColor(P.METER_CLIP))
+        y = self._y(self.rms_db, bar.top(), bar.height())
+        p.setBrush(grad)
+        p.drawRoundedRect(QRectF(bar.left(), y, bar.width(), bar.bottom() - y), 4, 4)
+        # peak hold tick
+        py = self._y(self._held_peak, bar.top(), bar.height())
+        p.setPen(QPen(QColor(P.TEXT), 2))
+        p.drawLine(int(bar.left()), int(py), int(bar.right()), int(py))
+        # scale
+        p.setPen(QColor(P.TEXT_DIM))
+        for db in (0, -12, -24, -36, -48, -60):
+            ty = self._y(db, bar.top(), bar.height())
+            p.drawLine(int(bar.right() + 2), int(ty), int(bar.right() + 5), int(ty))
+            p.drawText(QRectF(bar.right() + 7, ty - 7, w - bar.right() - 7, 14), Qt.AlignLeft | Qt.AlignVCenter, f"{db}")
+        # gate
+        if self.gate_db is not None:
+            gy = self._y(self.gate_db, bar.top(), bar.height())
+            pen = QPen(QColor(P.ACCENT), 2, Qt.DashLine)
+            p.setPen(pen)
+            p.drawLine(int(bar.left() - 4), int(gy), int(bar.right() + 4), int(gy))
+        p.end()

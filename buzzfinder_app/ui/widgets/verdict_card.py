@@ -1,0 +1,205 @@
+"""The large card that shows the verdict on the last note: provisional first, then final."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from buzzfinder_app.ui import palette as P
+
+
+class ClassBadge(QWidget):
+    """A filled circle in the class colour with the class symbol inside."""
+
+    def __init__(self, size: int = 96, parent=None):
+        super().__init__(parent)
+        self._label = None
+        self._final = True
+        self.setFixedSize(size, size)
+
+    def set_label(self, label: str | None, final: bool = True) -> None:
+        self._label, self._final = label, final
+        self.update()
+
+    def paintEvent(self, _event) -> None:
+        p = QPainter(self)
+        p.setRenderHint(QPainter.Antialiasing)
+        r = QRectF(3, 3, self.width() - 6, self.height() - 6)
+        if self._label is None:
+            p.setPen(QPen(QColor(P.BORDER), 2, Qt.DashLine))
+            p.setBrush(Qt.NoBrush)
+            p.drawEllipse(r)
+            p.end()
+            return
+        style = P.style_for(self._label)
+        colour = QColor(style.color)
+        if self._final:
+            p.setPen(Qt.NoPen)
+            p.setBrush(colour)
+        else:
+            fill = QColor(colour)
+            fill.setAlpha(70)
+            p.setPen(QPen(colour, 3, Qt.DashLine))
+            p.setBrush(fill)
+        p.drawEllipse(r)
+        f = QFont(self.font())
+        f.setPixelSize(int(self.height() * 0.5))
+        f.setBold(True)
+        p.setFont(f)
+        p.setPen(QColor("#FFFFFF"))
+        p.drawText(r, Qt.AlignCenter, style.symbol)
+        p.end()
+
+
+class ProbBar(QWidget):
+    """One class probability: label, bar in the class colour, percentage."""
+
+    def __init__(self, label: str, parent=None):
+        super().__init__(parent)
+        self.label = label
+        self.value = 0.0
+        self.setMinimumHeight(22)
+        self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
+
+    def sizeHint(self) -> QSize:
+        return QSize(240, 22)
+
+    def set_value(self, value: float) -> None:
+        self.value = max(0.0, min(1.0, float(value)))
+        self.update()
+
+    def paintEvent(self, _event) -> None:
+        p = QPainter(self)
+        p.setRenderHint(QPainter.Antialiasing)
+        style = P.style_for(self.label)
+        h, w = self.height(), self.width()
+        name_w, pct_w = 86, 48
+        p.setPen(QColor(P.TEXT))
+        p.drawText(QRectF(0, 0, name_w, h), Qt.AlignLeft | Qt.AlignVCenter, f"{style.symbol}  {style.title}")
+        trough = QRectF(name_w, h / 2 - 5, max(10, w - name_w - pct_w), 10)
+        p.setPen(Qt.NoPen)
+        p.setBrush(QColor(P.SURFACE_RAISED))
+        p.drawRoundedRect(trough, 5, 5)
+        if self.value > 0:
+            p.setBrush(QColor(style.color))
+            p.drawRoundedRect(QRectF(trough.left(), trough.top(), max(10, trough.width() * self.value), 10), 5, 5)
+        p.setPen(QColor(P.TEXT_DIM))
+        p.drawText(QRectF(w - pct_w, 0, pct_w, h), Qt.AlignRight | Qt.AlignVCenter, f"{round(self.value * 100)} %")
+        p.end()
+
+
+def _label(text: str = "", name: str | None = None) -> QLabel:
+    lab = QLabel(text)
+    if name:
+        lab.setObjectName(name)
+    return lab
+
+
+class VerdictCard(QFrame):
+    """Shows the last note's class (symbol, colour, name), note name, confidence and probabilities."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("card")
+        self.label: str | None = None
+        self.stage: str | None = None  # "provisional" | "final"
+        self.note_index: int | None = None
+
+        self.badge = ClassBadge(104)
+        self.caption = _label("LAST NOTE", "caption")
+        self.stage_label = _label("", "dim")
+        self.title = _label("Play a note", "h1")
+        big = QFont(self.title.font())
+        big.setPointSizeF(30)
+        big.setWeight(QFont.DemiBold)
+        self.title.setFont(big)
+        self.note_label = _label("Waiting for the first onset…", "dim")
+        nf = QFont(self.note_label.font())
+        nf.setPointSizeF(13)
+        self.note_label.setFont(nf)
+        self.hint = _label("", "dim")
+        self.hint.setWordWrap(True)
+        self.bars = {label: ProbBar(label) for label in P.DISPLAY_ORDER}
+
+        head = QHBoxLayout()
+        head.addWidget(self.caption)
+        head.addStretch(1)
+        head.addWidget(self.stage_label)
+
+        text = QVBoxLayout()
+        text.setSpacing(2)
+        text.addWidget(self.title)
+        text.addWidget(self.note_label)
+        text.addWidget(self.hint)
+        text.addStretch(1)
+
+        top = QHBoxLayout()
+        top.setSpacing(20)
+        top.addWidget(self.badge, 0, Qt.AlignTop)
+        top.addLayout(text, 1)
+
+        bars = QVBoxLayout()
+        bars.setSpacing(4)
+        for bar in self.bars.values():
+            bars.addWidget(bar)
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(20, 14, 20, 16)
+        lay.setSpacing(10)
+        lay.addLayout(head)
+        lay.addLayout(top)
+        lay.addLayout(bars)
+        self._apply_border(None)
+
+    def _apply_border(self, label: str | None) -> None:
+        colour = P.style_for(label).color if label else P.BORDER
+        self.setStyleSheet(f"QFrame#card {{ border: 1px solid {P.BORDER}; border-left: 6px solid {colour}; }}")
+
+    def clear(self) -> None:
+        self.label = self.stage = self.note_index = None
+        self.badge.set_label(None)
+        self.title.setText("Play a note")
+        self.title.setStyleSheet("")
+        self.note_label.setText("Waiting for the first onset…")
+        self.hint.setText("")
+        self.stage_label.setText("")
+        for bar in self.bars.values():
+            bar.set_value(0)
+        self._apply_border(None)
+
+    def show_onset(self, index: int, note: str | None) -> None:
+        """A note has started; its verdict follows within half a second."""
+        self.note_index, self.label, self.stage = index, None, "onset"
+        self.badge.set_label(None)
+        self.title.setText("Listening…")
+        self.title.setStyleSheet("")
+        self.note_label.setText(f"Note {index + 1}" + (f" · {note}" if note else ""))
+        self.hint.setText("")
+        self.stage_label.setText("● hearing the note")
+        for bar in self.bars.values():
+            bar.set_value(0)
+        self._apply_border(None)
+
+    def show_verdict(self, index: int, verdict, stage: str, note: str | None = None,
+                     pitch_hz: float | None = None) -> None:
+        """Show a ``Verdict``; ``stage`` is "provisional" or "final"."""
+        style = P.style_for(verdict.label)
+        self.note_index, self.label, self.stage = index, verdict.label, stage
+        final = stage == "final"
+        self.badge.set_label(verdict.label, final)
+        self.title.setText(style.title)
+        self.title.setStyleSheet(f"color: {style.color};")
+        parts = [f"Note {index + 1}"]
+        if note:
+            parts.append(note)
+        if pitch_hz:
+            parts.append(f"{pitch_hz:.0f} Hz")
+        parts.append(f"{round(float(verdict.confidence) * 100)} % confident")
+        self.note_label.setText("  ·  ".join(parts))
+        self.hint.setText(style.hint.capitalize() + ".")
+        self.stage_label.setText("✔ final" if final else "◔ provisional — settling…")
+        probs = dict(getattr(verdict, "probs", {}) or {})
+        for label, bar in self.bars.items():
+            bar.set_value(probs.get(label, 0.0))
+        self._apply_border(verdict.label)

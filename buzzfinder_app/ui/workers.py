@@ -1,0 +1,189 @@
+"""Objects that live in worker threads: the live engine, and the analysis of a recording.
+
+The GUI thread never runs features or inference; it sends blocks with queued signals and gets
+events back the same way.
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from buzzfinder_app import constants as C
+
+
+def make_engine(model, gate_db: float | None = None, unsure_threshold: float | None = None):
+    """A ``NoteEngine`` for ``model``, given the gate and unsure threshold where the engine takes them."""
+    from buzzfinder_app.engine.engine import NoteEngine
+
+    engine = NoteEngine(model)
+    if gate_db is not None:
+        for target in (engine, getattr(engine, "onsets", None), getattr(engine, "detector", None)):
+            if target is not None and hasattr(target, "set_gate_db"):
+                target.set_gate_db(gate_db)
+                break
+            if target is not None and hasattr(target, "gate_db"):
+                target.gate_db = gate_db
+                break
+    if unsure_threshold is not None:
+        for name in ("unsure_threshold", "threshold"):
+            if hasattr(engine, name):
+                setattr(engine, name, unsure_threshold)
+                break
+    return engine
+
+
+class EngineWorker(QObject):
+    """Runs ``NoteEngine.feed`` on blocks of the live input; lives in its own thread."""
+
+    events = Signal(list)
+    flushed = Signal()
+    failed = Signal(str)
+
+    def __init__(self, model, gate_db: float | None = None, unsure_threshold: float | None = None):
+        super().__init__()
+        self.model = model
+        self.gate_db = gate_db
+        self.unsure_threshold = unsure_threshold
+        self.engine = None
+        self.samples_fed = 0
+
+    @Slot()
+    def reset(self) -> None:
+        """Start a new stream (a new session)."""
+        try:
+            self.engine = make_engine(self.model, self.gate_db, self.unsure_threshold)
+        except Exception as exc:  # the engine refusing is reported, not raised into Qt
+            self.engine = None
+            self.failed.emit(f"the note engine could not start: {exc}")
+        self.samples_fed = 0
+
+    @Slot(object)
+    def feed(self, block: np.ndarray) -> None:
+        if self.engine is None:
+            return
+        try:
+            self.samples_fed += len(block)
+            out = self.engine.feed(block)
+        except Exception as exc:
+            traceback.print_exc()
+            self.failed.emit(f"analysis error: {exc}")
+            return
+        if out:
+            self.events.emit(list(out))
+
+    @Slot()
+    def flush(self) -> None:
+        if self.engine is not None:
+            try:
+                out = self.engine.flush()
+            except Exception as exc:
+                traceback.print_exc()
+                self.failed.emit(f"analysis error: {exc}")
+                out = []
+            if out:
+                self.events.emit(list(out))
+        self.flushed.emit()
+
+
+class AnalysisWorker(QObject):
+    """Analyses a whole recording: reads it, runs the engine, reports progress; cancellable."""
+
+    progress = Signal(float)
+    finished = Signal(object)  # RecordingResult
+    failed = Signal(str)
+    cancelled = Signal()
+
+    def __init__(self, model_path: Path | None = None, unsure_threshold: float | None = None):
+        super().__init__()
+        self.model_path = model_path
+        self.unsure_threshold = unsure_threshold
+        self._model = None
+        self._cancel = threading.Event()
+
+    def cancel(self) -> None:
+        """Thread-safe: asks the running analysis to stop at the next block."""
+        self._cancel.set()
+
+    def _load_model(self):
+        if self._model is None:
+            from buzzfinder_app.model.runtime import Model
+
+            self._model = Model.load(self.model_path)
+        return self._model
+
+    @Slot(str)
+    def analyse(self, path: str) -> None:
+        self._cancel.clear()
+        try:
+            from buzzfinder_app.audio.file import FileSource
+
+            total = max(1, int(_duration_s(path) * C.SAMPLE_RATE))
+            engine = make_engine(self._load_model(), unsure_threshold=self.unsure_threshold)
+            finals, chunks, seen = [], [], 0
+            for block in FileSource(Path(path), sample_rate=C.SAMPLE_RATE, block=8192):
+                if self._cancel.is_set():
+                    self.cancelled.emit()
+                    return
+                block = np.asarray(block, np.float32).ravel()
+                chunks.append(block)
+                seen += len(block)
+                finals += [e for e in engine.feed(block) if e.kind == "final"]
+                self.progress.emit(min(0.99, seen / total))
+            finals += [e for e in engine.flush() if e.kind == "final"]
+            y = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
+        except Exception as exc:
+            self.failed.emit(str(exc) or exc.__class__.__name__)
+            return
+        self.progress.emit(1.0)
+        self.finished.emit(RecordingResult(Path(path), y, C.SAMPLE_RATE, finals))
+
+
+def _duration_s(path) -> float:
+    """The file's duration from its header (0 when unknown: progress then stays indeterminate)."""
+    try:
+        import soundfile
+
+        info = soundfile.info(str(path))
+        return info.frames / info.samplerate
+    except Exception:
+        return 0.0
+
+
+class RecordingResult:
+    """The analysed recording: the audio at the model rate and its final note events."""
+
+    def __init__(self, path: Path, audio: np.ndarray, sample_rate: int, notes: list):
+        self.path = path
+        self.audio = audio
+        self.sample_rate = sample_rate
+        self.notes = sorted(notes, key=lambda e: e.onset_s)
+
+    @property
+    def duration_s(self) -> float:
+        return len(self.audio) / self.sample_rate
+
+    def counts(self) -> dict[str, int]:
+        out = {"clean": 0, "buzzy": 0, "muted": 0, "unsure": 0}
+        for e in self.notes:
+            out[e.verdict.label] = out.get(e.verdict.label, 0) + 1
+        return out
+
+
+def start_in_thread(obj: QObject, name: str) -> QThread:
+    """Move ``obj`` into a new running thread and return the thread."""
+    thread = QThread()
+    thread.setObjectName(name)
+    obj.moveToThread(thread)
+    thread.start()
+    return thread
+
+
+def stop_thread(thread: QThread | None, timeout_ms: int = 3000) -> None:
+    if thread is not None and thread.isRunning():
+        thread.quit()
+        thread.wait(timeout_ms)

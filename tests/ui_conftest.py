@@ -1,0 +1,119 @@
+"""Helpers for the UI tests: offscreen Qt, isolated data and config folders, synthetic takes,
+fake engine events. Import with ``from tests.ui_conftest import *`` (fixtures included)."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from dataclasses import dataclass, field  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from buzzfinder_app.constants import SAMPLE_RATE  # noqa: E402
+
+PLACEHOLDER_MODEL = Path("/tmp/placeholder/buzzfinder.tflite")
+
+
+def pluck(f0: float, duration: float = 1.2, sr: int = SAMPLE_RATE, level_db: float = -12.0, seed: int = 0,
+          buzz: bool = False) -> np.ndarray:
+    """A plucked note: decaying harmonics, an attack noise burst, optionally a rattle (buzz)."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(duration * sr)) / sr
+    y = np.zeros_like(t)
+    for k in range(1, 16):
+        fk = k * f0
+        if fk >= sr / 2:
+            break
+        y += np.sin(np.pi * k * 0.13) / k * np.exp(-t * k ** 0.5 / 0.7) * np.sin(2 * np.pi * fk * t + rng.uniform(0, 6))
+    y += rng.standard_normal(len(t)) * np.exp(-t / 0.004) * 0.3
+    if buzz:
+        y += 0.2 * np.sign(np.sin(2 * np.pi * f0 * t)) * rng.standard_normal(len(t)) * np.exp(-t / 0.3)
+    y *= np.minimum(1.0, t / 0.002)
+    return (y * 10 ** (level_db / 20) / np.max(np.abs(y))).astype(np.float32)
+
+
+def make_take(path: Path, notes=((196.0, False), (247.0, True), (330.0, False)), gap_s: float = 0.6,
+              note_s: float = 1.2, lead_s: float = 0.4, sr: int = SAMPLE_RATE) -> Path:
+    """Write a WAV of plucked notes separated by near-silence; returns the path."""
+    import soundfile as sf
+
+    rng = np.random.default_rng(7)
+    parts = [np.zeros(int(lead_s * sr), np.float32)]
+    for i, (f0, buzz) in enumerate(notes):
+        parts.append(pluck(f0, note_s, sr, seed=i, buzz=buzz))
+        parts.append(np.zeros(int(gap_s * sr), np.float32))
+    y = np.concatenate(parts)
+    y += (rng.standard_normal(len(y)) * 1e-4).astype(np.float32)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sf.write(str(path), y, sr, subtype="PCM_16")
+    return path
+
+
+@dataclass
+class FakeVerdict:
+    label: str
+    confidence: float
+    probs: dict = field(default_factory=dict)
+
+
+@dataclass
+class FakeEvent:
+    kind: str
+    index: int
+    onset_s: float
+    at_s: float
+    verdict: FakeVerdict | None = None
+    pitch_hz: float | None = None
+    note: str | None = None
+    level_dbfs: float = -20.0
+
+
+def verdict(label: str, confidence: float = 0.9) -> FakeVerdict:
+    rest = (1 - confidence) / 2
+    probs = {k: (confidence if k == label else rest) for k in ("clean", "buzzy", "muted")}
+    return FakeVerdict(label, confidence, probs)
+
+
+def model_path() -> Path:
+    """The shipped model if present, else the development placeholder; skip when neither exists."""
+    from buzzfinder_app.model.runtime import assets_dir
+
+    shipped = assets_dir() / "buzzfinder.tflite"
+    if shipped.is_file() and shipped.with_suffix(".json").is_file():
+        return shipped
+    if PLACEHOLDER_MODEL.is_file():
+        return PLACEHOLDER_MODEL
+    pytest.skip("no model: neither assets/buzzfinder.tflite nor the placeholder exists")
+
+
+@pytest.fixture
+def ui_env(tmp_path, monkeypatch):
+    """Isolated data and config folders and a model; returns the tmp folder."""
+    monkeypatch.setenv("BUZZFINDER_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("BUZZFINDER_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("BUZZFINDER_MODEL", str(model_path()))
+    return tmp_path
+
+
+@pytest.fixture
+def no_devices(monkeypatch):
+    """``list_input_devices`` returns nothing."""
+    import buzzfinder_app.audio.mic as mic
+
+    monkeypatch.setattr(mic, "list_input_devices", lambda *a, **k: [])
+
+
+@pytest.fixture
+def themed_app(qapp):
+    from buzzfinder_app.ui.app import make_application
+
+    return make_application()
+
+
+@pytest.fixture
+def take(tmp_path) -> Path:
+    return make_take(tmp_path / "take.wav")

@@ -1,0 +1,129 @@
+"""The microphone as a source of mono float32 blocks at the model's sample rate.
+
+A sounddevice ``InputStream`` callback only copies into a :class:`RingBuffer` (and counts the
+driver's overflows); the consumer calls :meth:`MicSource.read` to drain it, resampled to
+``SAMPLE_RATE`` with a streaming soxr resampler when the device runs at another rate.
+
+>>> mic = MicSource()                     # default input device    # doctest: +SKIP
+>>> mic.start(); block = mic.read(); mic.stop()                     # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import soxr
+
+from buzzfinder_app.audio.ring import RingBuffer
+from buzzfinder_app.constants import SAMPLE_RATE
+
+#: Seconds of audio the ring buffer holds before the reader is considered behind.
+RING_SECONDS = 4.0
+
+
+class MicError(Exception):
+    """No usable input device, or the device failed; the message is for the user."""
+
+
+def _sounddevice():
+    try:
+        import sounddevice
+    except OSError as exc:  # PortAudio library missing
+        raise MicError(f"audio input is unavailable: PortAudio could not be loaded ({exc})") from None
+    return sounddevice
+
+
+def list_input_devices() -> list[dict]:
+    """Input devices as dicts: index, name, default, max_input_channels, default_samplerate."""
+    try:
+        sd = _sounddevice()
+        devices = sd.query_devices()
+        default = sd.default.device[0]
+    except Exception:  # MicError, PortAudioError …: no audio system, so no devices
+        return []
+    return [
+        {
+            "index": int(d["index"]),
+            "name": str(d["name"]),
+            "default": int(d["index"]) == default,
+            "max_input_channels": int(d["max_input_channels"]),
+            "default_samplerate": float(d["default_samplerate"]),
+        }
+        for d in devices
+        if d["max_input_channels"] > 0
+    ]
+
+
+class MicSource:
+    """Live input from ``device`` (index or name; None for the default) at its own or a given rate."""
+
+    def __init__(self, device=None, sample_rate: float | None = None):
+        sd = _sounddevice()
+        try:
+            info = sd.query_devices(device, "input")
+        except (sd.PortAudioError, ValueError) as exc:
+            which = "no input device found" if device is None else f"input device {device!r} not found"
+            raise MicError(f"{which} ({exc})") from None
+        self.device = info["index"] if "index" in info else device
+        self.device_name = str(info["name"])
+        self.device_rate = int(sample_rate or info["default_samplerate"])
+        self._ring = RingBuffer(int(RING_SECONDS * self.device_rate))
+        self._input_overflows = 0
+        self._stream = None
+        self._resampler = None
+
+    def _callback(self, indata, frames, time, status) -> None:
+        if status.input_overflow:
+            self._input_overflows += 1
+        self._ring.write(indata[:, 0])
+
+    def start(self) -> None:
+        """Open and start the input stream; raise :class:`MicError` if the device refuses."""
+        sd = _sounddevice()
+        if self.device_rate != SAMPLE_RATE:
+            self._resampler = soxr.ResampleStream(self.device_rate, SAMPLE_RATE, 1, dtype="float32", quality="HQ")
+        try:
+            self._stream = sd.InputStream(device=self.device, channels=1, samplerate=self.device_rate,
+                                          dtype="float32", callback=self._callback)
+            self._stream.start()
+        except (sd.PortAudioError, ValueError) as exc:
+            self._stream = None
+            raise MicError(f"could not open {self.device_name} at {self.device_rate} Hz ({exc})") from None
+
+    def read(self) -> np.ndarray:
+        """All audio captured since the last read, mono float32 at ``SAMPLE_RATE``.
+
+        Raises :class:`MicError` when the stream has stopped on its own (the device vanished).
+        """
+        if self._stream is not None and not self._stream.active and not self._stream.stopped:
+            raise MicError(f"input device {self.device_name} stopped delivering audio (unplugged?)")
+        samples = self._ring.read()
+        if self._resampler is not None and len(samples):
+            samples = self._resampler.resample_chunk(samples)
+        return np.asarray(samples, dtype=np.float32)
+
+    @property
+    def overflows(self) -> int:
+        """Blocks lost so far: driver overflows plus writes the ring buffer could not take."""
+        return self._input_overflows + self._ring.overruns
+
+    @property
+    def active(self) -> bool:
+        return self._stream is not None and self._stream.active
+
+    def stop(self) -> None:
+        """Stop at once (``abort``: ``stop`` can hang on some back ends) and close the stream."""
+        stream, self._stream = self._stream, None
+        if stream is None:
+            return
+        try:
+            stream.abort()
+            stream.close()
+        except Exception:  # the device may already be gone; there is nothing left to release
+            pass
+
+    def __enter__(self) -> "MicSource":
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

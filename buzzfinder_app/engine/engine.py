@@ -1,0 +1,227 @@
+"""From audio blocks to note events: onset, provisional verdict, final verdict.
+
+The engine runs the audio through an :class:`OnsetDetector` in steps that end at fixed ticks of
+``TICK`` samples or at verdict deadlines, so what it reports (and when, in stream time) does not
+depend on how the audio is split into blocks.
+For every note it emits three :class:`NoteEvent`:
+
+* ``onset`` when the detector confirms the note (tens of ms after it starts);
+* ``provisional`` at onset + ``PROVISIONAL_S`` (0.5 s), judged on the window so far, or earlier
+  when the next note starts first (the window is then cut there);
+* ``final`` at onset + ``WINDOW_S`` (2 s) or when the next note starts, judged on the whole window.
+
+Windows shorter than ``MIN_NOTE_S`` are still judged (zero-padded). Only a bounded history of the
+stream is kept. Pure numpy; the GUI runs it in a worker thread.
+
+>>> engine = NoteEngine(Model.load())                         # doctest: +SKIP
+>>> for block in FileSource("take.wav"): events += engine.feed(block)  # doctest: +SKIP
+>>> events += engine.flush()                                  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from buzzfinder_app.constants import POST_ROLL, PRE_ROLL, PROVISIONAL_S, SAMPLE_RATE
+from buzzfinder_app.engine.onsets import OnsetDetector, detect_onsets
+from buzzfinder_app.engine.pitch import estimate_pitch, note_name
+from buzzfinder_app.engine.verdicts import Verdict
+from buzzfinder_app.engine.windows import note_window
+from buzzfinder_app.model.features import extract
+
+#: Samples per engine step (23 ms): how often onsets are looked for. Verdict deadlines are met to
+#: the sample, so ``at_s`` of a provisional verdict is exactly onset + 0.5 s unless the next note
+#: cut it short.
+TICK = 512
+#: Audio kept in memory: a full window plus room for the onset detector's delay.
+HISTORY = PRE_ROLL + POST_ROLL + SAMPLE_RATE
+#: The note's level is its peak over this long after the onset.
+LEVEL_S = 0.3
+PROVISIONAL = int(PROVISIONAL_S * SAMPLE_RATE)
+
+Classifier = Callable[[np.ndarray], np.ndarray]
+
+
+@dataclass(frozen=True)
+class NoteEvent:
+    """Something the engine learnt about note number ``index`` (from 0) at stream time ``at_s``.
+
+    ``verdict``, ``pitch_hz``, ``note`` and ``level_dbfs`` are None for ``onset`` events;
+    ``pitch_hz``/``note`` are None when no pitch could be measured.
+    """
+
+    kind: str  # "onset" | "provisional" | "final"
+    index: int
+    onset_s: float
+    at_s: float
+    verdict: Verdict | None = None
+    pitch_hz: float | None = None
+    note: str | None = None
+    level_dbfs: float | None = None
+
+
+@dataclass(frozen=True)
+class Note:
+    """Everything about one note of an analysed recording."""
+
+    onset_s: float
+    verdict: Verdict
+    provisional: Verdict
+    provisional_at_s: float
+    pitch_hz: float | None
+    note: str | None
+    level_dbfs: float
+
+
+@dataclass
+class _OpenNote:
+    index: int
+    onset: int  # absolute sample
+    end: int | None = None  # the next note's onset, once known
+    provisional_given: bool = False
+
+
+def peak_dbfs(samples: np.ndarray) -> float:
+    """Peak level in dBFS (-120 for silence)."""
+    peak = float(np.max(np.abs(samples))) if len(samples) else 0.0
+    return 20.0 * np.log10(max(peak, 1e-6))
+
+
+class NoteEngine:
+    """Streaming note analysis; :meth:`feed` blocks, :meth:`flush` at the end of the stream.
+
+    ``classify`` replaces ``model.predict`` (features ``[n, frames, features]`` to probabilities
+    ``[n, len(model.labels)]``), e.g. for a personal profile's head.
+    """
+
+    def __init__(self, model, onset_detector: OnsetDetector | None = None, classify: Classifier | None = None):
+        self.model = model
+        self.detector = onset_detector or OnsetDetector(SAMPLE_RATE)
+        self.classify = classify or model.predict
+        self._history = np.zeros(0, dtype=np.float32)
+        self._history_start = 0  # absolute sample index of _history[0]
+        self._pending = np.zeros(0, dtype=np.float32)  # less than one tick
+        self._samples = 0  # samples processed so far
+        self._open: list[_OpenNote] = []
+        self._count = 0
+
+    @property
+    def time_s(self) -> float:
+        """Stream time processed so far."""
+        return self._samples / SAMPLE_RATE
+
+    def feed(self, block) -> list[NoteEvent]:
+        """Process a block of mono float32 samples at ``SAMPLE_RATE``; return the events it completes."""
+        data = np.concatenate([self._pending, np.asarray(block, dtype=np.float32).reshape(-1)])
+        events, used = [], 0
+        while True:
+            step = self._next_stop() - self._samples
+            if used + step > len(data):
+                break
+            events += self._step(data[used: used + step])
+            used += step
+        self._pending = data[used:]
+        return events
+
+    def _next_stop(self) -> int:
+        """The next tick boundary or verdict deadline (absolute samples), whichever comes first."""
+        stop = (self._samples // TICK + 1) * TICK
+        for note in self._open:
+            if not note.provisional_given:
+                stop = min(stop, note.onset + PROVISIONAL)
+            stop = min(stop, note.onset + POST_ROLL)
+        return max(stop, self._samples + 1)
+
+    def flush(self) -> list[NoteEvent]:
+        """End of stream: judge every note still open on the audio there is."""
+        events = self._step(self._pending) if len(self._pending) else []
+        self._pending = np.zeros(0, dtype=np.float32)
+        events += self._new_onsets(self.detector.flush())
+        for note in self._open:
+            events += self._close(note, self._samples)
+        self._open = []
+        return events
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _step(self, samples: np.ndarray) -> list[NoteEvent]:
+        self._remember(samples)
+        self._samples += len(samples)
+        events = self._new_onsets(self.detector.process(samples))
+        for note in list(self._open):
+            if note.end is None and not note.provisional_given and self._samples >= note.onset + PROVISIONAL:
+                events.append(self._judge(note, "provisional", note.onset + PROVISIONAL))
+                note.provisional_given = True
+            if note.end is None and self._samples >= note.onset + POST_ROLL:
+                events += self._close(note, note.onset + POST_ROLL)
+                self._open.remove(note)
+        return events
+
+    def _remember(self, samples: np.ndarray) -> None:
+        self._history = np.concatenate([self._history, samples])
+        excess = len(self._history) - HISTORY
+        if excess > HISTORY // 4:  # trim now and then, not on every tick
+            self._history = self._history[excess:]
+            self._history_start += excess
+
+    def _new_onsets(self, onsets: list[int]) -> list[NoteEvent]:
+        events = []
+        for onset in onsets:
+            for note in self._open:
+                note.end = onset
+                events += self._close(note, min(onset, note.onset + POST_ROLL))
+            self._open = [_OpenNote(self._count, onset)]
+            events.append(NoteEvent("onset", self._count, onset / SAMPLE_RATE, self.time_s))
+            self._count += 1
+        return events
+
+    def _close(self, note: _OpenNote, end: int) -> list[NoteEvent]:
+        """The final verdict (and the provisional one, when it is still owed) on the window up to ``end``."""
+        final = self._judge(note, "final", end)
+        if note.provisional_given:
+            return [final]
+        provisional = final if end <= note.onset + PROVISIONAL else self._judge(note, "provisional", note.onset + PROVISIONAL)
+        note.provisional_given = True
+        return [NoteEvent("provisional", note.index, final.onset_s, final.at_s, provisional.verdict,
+                          provisional.pitch_hz, provisional.note, provisional.level_dbfs), final]
+
+    def _judge(self, note: _OpenNote, kind: str, end: int) -> NoteEvent:
+        base = self._history_start
+        if note.onset - PRE_ROLL < base and base > 0:  # never expected: the history covers a whole window
+            raise RuntimeError("note window is older than the engine's history")
+        window = note_window(self._history, note.onset - base, end - base)
+        probs = self.classify(extract(window, self.model.params)[None])[0]
+        verdict = Verdict.from_probs(probs, self.model.labels, self.model.unsure_threshold)
+        pitch = estimate_pitch(window)
+        level = peak_dbfs(window[PRE_ROLL: PRE_ROLL + int(LEVEL_S * SAMPLE_RATE)])
+        return NoteEvent(kind, note.index, note.onset / SAMPLE_RATE, self.time_s, verdict, pitch,
+                         note_name(pitch) if pitch else None, level)
+
+
+def notes_from_events(events: list[NoteEvent]) -> list[Note]:
+    """Gather each note's provisional and final events into :class:`Note` records."""
+    provisional = {e.index: e for e in events if e.kind == "provisional"}
+    return [
+        Note(e.onset_s, e.verdict, provisional[e.index].verdict, provisional[e.index].at_s, e.pitch_hz, e.note,
+             e.level_dbfs)
+        for e in events
+        if e.kind == "final"
+    ]
+
+
+def analyze(model, y, **engine_options) -> list[Note]:
+    """Every note of a whole signal at ``SAMPLE_RATE``: the engine fed everything, then flushed."""
+    engine = NoteEngine(model, **engine_options)
+    return notes_from_events(engine.feed(y) + engine.flush())
+
+
+def classify_clip(model, y, classify: Classifier | None = None) -> tuple[float, Verdict]:
+    """One verdict for a clip holding one note: (onset_s, verdict) of its loudest onset, or of its start."""
+    onsets = detect_onsets(y) or [0]
+    windows = [note_window(y, onset) for onset in onsets]
+    loudest = int(np.argmax([peak_dbfs(w[PRE_ROLL: PRE_ROLL + int(LEVEL_S * SAMPLE_RATE)]) for w in windows]))
+    probs = (classify or model.predict)(extract(windows[loudest], model.params)[None])[0]
+    return onsets[loudest] / SAMPLE_RATE, Verdict.from_probs(probs, model.labels, model.unsure_threshold)

@@ -277,6 +277,22 @@ def test_migration_from_v1_keeps_the_data(tmp_path, clock):
     conn.close()
 
 
+def test_a_failed_migration_leaves_the_old_schema_and_data(tmp_path):
+    path = tmp_path / "odd.sqlite3"
+    make_v1_database(path)
+    conn = sqlite3.connect(path)
+    conn.execute("ALTER TABLE notes ADD COLUMN level_dbfs REAL")  # makes v2's ALTER fail half-way
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError, match="duplicate column"):
+        SessionStore(path)
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert "p_buzzy" not in {row[1] for row in conn.execute("PRAGMA table_info(notes)")}
+    assert conn.execute("SELECT COUNT(*) FROM notes").fetchone()[0] == 2
+    conn.close()
+
+
 def test_a_newer_schema_is_refused(tmp_path):
     path = tmp_path / "future.sqlite3"
     conn = sqlite3.connect(path)

@@ -1,0 +1,427 @@
+"""Physically modelled guitar notes for the three classes: clean, buzzy and muted.
+
+Each note is a waveguide string (:mod:`training.synth_string`) in two vibration planes, heard
+through a random guitar body with a pluck knock and attack noise (:mod:`training.synth_noise`):
+
+* **clean** — the string rings freely; some notes are damped by the hand after 0.2 s or more;
+* **buzzy** — a fret under the string: the string collides with it while its swing is larger than
+  the gap, so the rattle is strongest in the attack and stops as the note decays below the gap;
+* **muted** — a finger lies on the string (not pressing it to the fret): most partials die within
+  0.1-0.4 s and the pluck thud remains.
+
+Clean (and some muted) notes get hard negatives — hiss, pick scrape, string squeak, fret-hand
+noise — so that noise alone never means "buzzy". Every random choice is recorded in
+``SynthNote.params``; passing a parameter as an override to :func:`generate_note` fixes it, e.g.
+``barrier_gap=None`` gives the clean twin of a buzzy note (same pitch, same pluck, same body).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.signal import fftconvolve, resample_poly
+
+from buzzfinder_app.constants import LABELS, SAMPLE_RATE
+from training import synth_noise as noise
+from training.synth_string import design_loop, loss_pole_for, pluck_shape, simulate
+
+#: Ranges (low, high) of the string parameters of each character.
+CHARACTERS = {
+    "nylon": {
+        "t60_f0": (1.5, 5.0),  # s, decay of the fundamental at 110 Hz
+        "t60_high": (0.03, 0.25),  # s, decay at 4 kHz
+        "n_disp": (0, 1),
+        "disp_coef": (-0.15, -0.02),
+        "pluck_position": (0.08, 0.35),  # fraction of the string from the bridge
+        "pluck_width": (0.02, 0.12),  # fraction of the string: fingertip
+        "attack_centre": (800.0, 3000.0),
+    },
+    "steel": {
+        "t60_f0": (3.0, 10.0),
+        "t60_high": (0.15, 1.2),
+        "n_disp": (1, 3),
+        "disp_coef": (-0.45, -0.1),
+        "pluck_position": (0.05, 0.3),
+        "pluck_width": (0.0, 0.04),  # pick or nail
+        "attack_centre": (2000.0, 6000.0),
+    },
+}
+
+MIDI_RANGE = (40, 88)  # E2..E6
+HF_CUTOFF_HZ = 3000.0
+ATTACK_S = 0.3
+#: A buzzy note's string must carry at least this much more energy above 3 kHz in its attack than
+#: its free twin; otherwise the gap is narrowed (the buzz would be inaudible).
+MIN_BUZZ_DB = 3.0
+#: Share of buzzy notes whose rattle is kept just above audible.
+SUBTLE_SHARE = 0.4
+#: Probability of each hard negative per class.
+EXTRA_PROBS = {
+    "clean": {"hiss": 0.5, "scrape": 0.25, "squeak": 0.2, "fret-hand": 0.25},
+    "muted": {"hiss": 0.3, "scrape": 0.1, "squeak": 0.1, "fret-hand": 0.15},
+    "buzzy": {"hiss": 0.15, "scrape": 0.0, "squeak": 0.0, "fret-hand": 0.0},
+}
+
+
+@dataclass
+class SynthNote:
+    """One synthetic note and how it was made."""
+
+    audio: np.ndarray  # float32 mono at sample_rate, peak in [0.1, 0.9]
+    label: str  # "buzzy" | "clean" | "muted"
+    onset: int  # sample index of the pluck
+    source: str  # "model-nylon" or "model-steel"
+    params: dict  # the drawn parameters (JSON-serialisable)
+
+
+def _uniform(rng: np.random.Generator, lo_hi) -> float:
+    return float(rng.uniform(*lo_hi))
+
+
+def _log_uniform(rng: np.random.Generator, lo: float, hi: float) -> float:
+    return float(np.exp(rng.uniform(np.log(lo), np.log(hi))))
+
+
+def _draw_string(rng: np.random.Generator, character: str, duration_s: float) -> dict:
+    """Pitch, string, pluck, second plane, body and levels: everything the classes share."""
+    ch = CHARACTERS[character]
+    midi = int(rng.integers(MIDI_RANGE[0], MIDI_RANGE[1] + 1))
+    f0 = 440.0 * 2 ** ((midi - 69 + rng.uniform(-0.12, 0.12)) / 12)
+    return {
+        "character": character,
+        "midi": midi,
+        "f0": float(f0),
+        "lead_in_s": float(rng.uniform(0.1, 0.5)),
+        "duration_s": float(duration_s),
+        # higher (shorter) strings decay faster
+        "t60_f0": _uniform(rng, ch["t60_f0"]) * float(np.clip((f0 / 110.0) ** -0.4, 0.3, 1.2)),
+        "t60_high": _uniform(rng, ch["t60_high"]),
+        "n_disp": int(rng.integers(ch["n_disp"][0], ch["n_disp"][1] + 1)),
+        "disp_coef": _uniform(rng, ch["disp_coef"]),
+        "pluck_position": _uniform(rng, ch["pluck_position"]),
+        "pluck_width": _uniform(rng, ch["pluck_width"]),
+        "plane2_weight": float(rng.uniform(0.1, 0.5)),
+        "plane2_cents": float(rng.uniform(-3, 3)),
+        "plane2_t60_ratio": float(rng.uniform(0.7, 1.4)),
+        "body": noise.draw_body(rng),
+        "knock_level": float(rng.uniform(0.03, 0.25)),
+        "attack_level": _log_uniform(rng, 0.01, 0.15),
+        "attack_centre": _uniform(rng, ch["attack_centre"]),
+        "attack_s": float(rng.uniform(0.002, 0.015)),
+        "room_db": float(rng.uniform(-80, -55)),
+        "level": float(rng.uniform(0.1, 0.9)),
+    }
+
+
+def _draw_buzz(rng: np.random.Generator, note_s: float) -> dict:
+    """The fret barrier: where it is, how long the string keeps reaching it, how it hits."""
+    return {
+        "barrier_position": float(rng.uniform(0.01, 0.12)),  # fraction from the fretted end
+        "buzz_s": _log_uniform(rng, 0.1, note_s),  # how long the free string reaches the gap
+        # subtle notes: the widest gap whose rattle adds this much HF (dB) to the attack
+        "buzz_target_db": float(rng.uniform(MIN_BUZZ_DB, 8.0)) if rng.random() < SUBTLE_SHARE else None,
+        "buzz_planes": str(rng.choice(["vertical", "both", "both", "horizontal"])),
+        "gap_ratio_2": float(rng.uniform(0.8, 3.0)),  # plane-2 gap / plane-1 gap when both hit
+        "impact_loss": float(rng.uniform(0.0, 0.3)),
+        # each impact rings the fret and neck: a click of 2-3 short, bright modes
+        "fret_modes": [(float(rng.uniform(1500, 8000)), float(rng.uniform(0.2, 2.0)), float(rng.uniform(0.3, 1.0)))
+                       for _ in range(rng.integers(2, 4))],
+        "rattle_gain": _log_uniform(rng, 0.03, 0.5),
+        "gap_wander": float(rng.uniform(0.0, 0.3)) if rng.random() < 0.4 else 0.0,
+        "gap_wander_hz": float(rng.uniform(0.5, 6.0)),
+        "gap_wander_phase": float(rng.uniform(0, 2 * np.pi)),
+    }
+
+
+def _draw_mute(rng: np.random.Generator) -> dict:
+    """A finger resting on the string (fretting hand) or the palm near the bridge."""
+    palm = rng.random() < 0.3
+    return {
+        "damp_position": float(rng.uniform(0.85, 0.97) if palm else rng.uniform(0.1, 0.5)),
+        "damp_width": float(rng.uniform(0.01, 0.05)),
+        "damp_strength": float(rng.uniform(0.05, 0.35)),
+        "damp_start_s": 0.0,
+        "damp_ramp_s": float(rng.uniform(0.0, 0.01)),
+        "kill_s": float(rng.uniform(0.1, 0.4)),  # 30-dB decay time of the string's own losses
+    }
+
+
+def _draw_release(rng: np.random.Generator, note_s: float) -> dict:
+    """A clean note the hand damps after it has rung (or not, most of the time)."""
+    if rng.random() >= 0.3:
+        return {"release_s": None}
+    return {
+        "release_s": float(rng.uniform(0.2, min(1.8, note_s))),
+        "damp_position": float(rng.uniform(0.1, 0.5)),
+        "damp_width": float(rng.uniform(0.01, 0.05)),
+        "damp_strength": float(rng.uniform(0.1, 0.4)),
+        "damp_ramp_s": float(rng.uniform(0.01, 0.05)),
+    }
+
+
+def _draw_extras(rng: np.random.Generator, label: str) -> list[str]:
+    return [name for name, p in EXTRA_PROBS[label].items() if rng.random() < p]
+
+
+def draw_params(label: str, seed: int, character: str | None, duration_s: float) -> dict:
+    """All random choices of a note. The shared part does not depend on the label."""
+    if label not in LABELS:
+        raise ValueError(f"label must be one of {LABELS}, not {label!r}")
+    shared_rng, class_rng, extras_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(3))
+    if character is None:
+        character = str(shared_rng.choice(list(CHARACTERS)))
+    params = _draw_string(shared_rng, character, duration_s)
+    note_s = duration_s - params["lead_in_s"]
+    params["label"] = label
+    if label == "buzzy":
+        params.update(_draw_buzz(class_rng, note_s))
+    elif label == "muted":
+        params.update(_draw_mute(class_rng))
+    else:
+        params.update(_draw_release(class_rng, note_s))
+    params["extras"] = _draw_extras(extras_rng, label)
+    return params
+
+
+# ---------------------------------------------------------------------------------------------
+# rendering
+
+
+def _plane_designs(p: dict, sample_rate: int):
+    """Loop designs of the two vibration planes (plane 2 slightly detuned, own decay)."""
+    t60_f0, t60_high = p["t60_f0"], p["t60_high"]
+    if p["label"] == "muted":  # the resting finger's loss, on top of the point damper
+        t60_f0 = min(t60_f0, 2.0 * p["kill_s"])
+        t60_high = min(t60_high, 0.5 * p["kill_s"])
+    designs = []
+    for f0, scale in ((p["f0"], 1.0), (p["f0"] * 2 ** (p["plane2_cents"] / 1200), p["plane2_t60_ratio"])):
+        gain, pole = loss_pole_for(f0, t60_f0 * scale, t60_high * scale, 4000.0, sample_rate)
+        designs.append(design_loop(f0, sample_rate, gain, pole, p["disp_coef"], p["n_disp"]))
+    return designs
+
+
+def _damping(p: dict, n: int, m: int, sample_rate: int):
+    """(index, width, per-sample strength) of the damping finger, or None."""
+    if p["label"] == "muted":
+        start = 0
+    elif p.get("release_s") is not None:
+        start = int(p["release_s"] * sample_rate)
+    else:
+        return None
+    ramp = max(1, int(p["damp_ramp_s"] * sample_rate))
+    strength = p["damp_strength"] * np.clip((np.arange(n) - start) / ramp, 0.0, 1.0)
+    idx = int(np.clip(round(p["damp_position"] * m), 1, m - 2))
+    width = max(1, int(round(p["damp_width"] * m)))
+    return idx, width, strength
+
+
+def _gap_curve(gap: float | None, p: dict, n: int, sample_rate: int):
+    """Per-sample barrier gap (slowly wandering when the string or fret moves), or None."""
+    if gap is None:
+        return None
+    wander = p.get("gap_wander", 0.0)
+    if not wander:
+        return np.full(n, gap)
+    t = np.arange(n) / sample_rate
+    return gap * (1.0 + wander * np.sin(2 * np.pi * p["gap_wander_hz"] * t + p["gap_wander_phase"]))
+
+
+def _run_plane(design, p: dict, n: int, sample_rate: int, gap: float | None):
+    """Sound of one plane and the displacement at the barrier point.
+
+    The sound is the bridge output (a force-like first difference) plus the click of every impact
+    on the fret, proportional to the speed at which the string strikes it.
+    """
+    m = design.m
+    y0 = pluck_shape(m, 1.0 - p["pluck_position"], int(round(p["pluck_width"] * m)))
+    barrier_idx = int(np.clip(round(p.get("barrier_position", 0.05) * m), 1, m - 2))
+    damping = _damping(p, n, m, sample_rate)
+    kwargs = {}
+    if damping is not None:
+        kwargs = {"damp_idx": damping[0], "damp_width": damping[1], "damp": damping[2]}
+    out, probe, impacts = simulate(design, y0, n, barrier_idx=barrier_idx, gap=_gap_curve(gap, p, n, sample_rate),
+                                   impact_loss=p.get("impact_loss", 0.0), **kwargs)
+    sound = np.diff(out, prepend=0.0)
+    if gap is not None and impacts.any():
+        speed = impacts * (sample_rate / p["sample_rate"])  # per output sample, whatever the oversampling
+        sound += p["rattle_gain"] * fftconvolve(speed, _fret_click(p["fret_modes"], sample_rate))[:n]
+    return sound, probe
+
+
+def _fret_click(modes, sample_rate: int) -> np.ndarray:
+    """Impulse response of the fret and neck struck by the string: decaying bright modes, peak 1."""
+    t = np.arange(int(0.01 * sample_rate)) / sample_rate
+    click = sum(a * np.exp(-t / (tau_ms * 1e-3)) * np.sin(2 * np.pi * f * t) for f, tau_ms, a in modes)
+    return click / np.max(np.abs(click))
+
+
+def _gap_for_duration(probe: np.ndarray, seconds: float, sample_rate: int) -> float:
+    """The gap below which the free string still swings ``seconds`` after the pluck."""
+    reach = np.maximum.accumulate((-probe)[::-1])[::-1]  # largest downward swing from each sample on
+    idx = min(len(probe) - 1, int(seconds * sample_rate))
+    return float(max(reach[idx], 1e-4))
+
+
+def hf_fraction(x: np.ndarray, sample_rate: int, f0: float = 0.0, start: int = 0, seconds: float = ATTACK_S) -> float:
+    """Share of the energy above max(:data:`HF_CUTOFF_HZ`, 4 f0) in ``seconds`` from ``start``.
+
+    Level-independent; the cutoff rises for high notes so their own 3rd and 4th partials do not
+    count as rattle.
+    """
+    seg = x[start : start + int(seconds * sample_rate)]
+    spec = np.abs(np.fft.rfft(seg * np.hanning(len(seg)))) ** 2
+    freqs = np.fft.rfftfreq(len(seg), 1.0 / sample_rate)
+    return float(spec[freqs >= max(HF_CUTOFF_HZ, 4.0 * f0)].sum() / max(spec.sum(), 1e-30))
+
+
+def oversampling(f0: float, sample_rate: int) -> int:
+    """Simulation rate factor that keeps at least 24 points on a delay line (fine collisions on high notes)."""
+    return max(1, int(np.ceil(48.0 * f0 / sample_rate)))
+
+
+def _buzzing_string(p: dict, designs, n: int, sample_rate: int, factor: int) -> np.ndarray:
+    """Choose the barrier gaps from the free string's swing, then simulate the buzzing string.
+
+    A ladder of gaps is tried, each the swing the free string still reaches after a given time
+    (5 ms up to the whole note). A subtle note keeps the widest gap whose rattle reaches
+    ``p['buzz_target_db']``; another keeps, among the audible gaps (:data:`MIN_BUZZ_DB`), the one
+    whose buzz lasts nearest ``p['buzz_s']``. When no gap is audible (a bright note whose own
+    partials hide the rattle) the fret is taken to ring louder. ``p`` records the gaps, the
+    rattle gain and the buzz level. The string runs at ``factor`` times ``sample_rate``; ``n``
+    counts output samples.
+    """
+    rate = sample_rate * factor
+    free = [_run_plane(d, p, n * factor, rate, None) for d in designs]
+    free_hf = hf_fraction(_decimate(free[0][0] + p["plane2_weight"] * free[1][0], factor, n), sample_rate, p["f0"])
+    target = p["buzz_target_db"]
+    for boost in (1.0, 3.0, 10.0):
+        p["rattle_gain"] *= boost
+        tried = []
+        for seconds in np.geomspace(0.005, n / sample_rate, 10):
+            g1, g2 = (_gap_for_duration(f[1], seconds, rate) for f in free)
+            gaps = {"vertical": (g1, None), "both": (g1, g1 * p["gap_ratio_2"]), "horizontal": (None, g2)}[p["buzz_planes"]]
+            mix = _decimate(_mix_planes(p, designs, n * factor, rate, gaps), factor, n)
+            buzz_db = float(10 * np.log10(hf_fraction(mix, sample_rate, p["f0"]) / max(free_hf, 1e-30)))
+            tried.append((buzz_db, float(seconds), gaps, mix))
+            if target is not None and buzz_db >= target:
+                break
+        audible = [t for t in tried if t[0] >= MIN_BUZZ_DB]
+        if audible:
+            break
+    if not audible:
+        chosen = max(tried, key=lambda t: t[0])
+    elif target is not None:
+        chosen = audible[0]
+    else:
+        chosen = min(audible, key=lambda t: abs(np.log(t[1] / p["buzz_s"])))
+    p["buzz_db"], p["buzz_s"], (p["barrier_gap"], p["barrier_gap_2"]) = chosen[0], chosen[1], chosen[2]
+    return chosen[3]
+
+
+def _mix_planes(p: dict, designs, n: int, rate: int, gaps) -> np.ndarray:
+    """Bridge output of both vibration planes, plane 2 weighted."""
+    weights = (1.0, p["plane2_weight"])
+    return sum(w * _run_plane(d, p, n, rate, g)[0] for w, d, g in zip(weights, designs, gaps))
+
+
+def _decimate(x: np.ndarray, factor: int, n: int) -> np.ndarray:
+    """From the simulation rate to the output rate (anti-aliased)."""
+    return resample_poly(x, 1, factor)[:n] if factor > 1 else x
+
+
+def _string_sound(p: dict, n: int, sample_rate: int, choose_gap: bool) -> np.ndarray:
+    """Both planes mixed, simulated oversampled and brought to ``sample_rate``.
+
+    For a buzzy note with ``choose_gap`` the gaps are chosen first (see :func:`_buzzing_string`).
+    """
+    factor = oversampling(p["f0"], sample_rate)
+    designs = _plane_designs(p, sample_rate * factor)
+    if choose_gap:
+        return _buzzing_string(p, designs, n, sample_rate, factor)
+    gaps = (p.get("barrier_gap"), p.get("barrier_gap_2"))
+    return _decimate(_mix_planes(p, designs, n * factor, sample_rate * factor, gaps), factor, n)
+
+
+def _add_extras(y: np.ndarray, onset: int, note_rms: float, p: dict, sample_rate: int, rng) -> None:
+    """Mix the hard negatives listed in ``p['extras']`` into ``y`` (in place); record their levels."""
+    n = len(y)
+    levels = {}
+    for name in p["extras"]:
+        if name == "hiss":
+            x, kind = noise.hiss(n, rng)
+            snr = float(rng.uniform(20, 50))
+            y += note_rms * 10 ** (-snr / 20) * x
+            levels[kind] = snr
+        elif name == "scrape":
+            start = onset + int(rng.uniform(-0.01, 0.02) * sample_rate)
+            level = float(rng.uniform(0.05, 0.4))
+            y += level * note_rms * noise.pick_scrape(n, max(0, start), sample_rate, rng)
+            levels[name] = level
+        elif name == "squeak":
+            before = rng.random() < 0.5 and onset > 0.06 * sample_rate
+            start = int(rng.uniform(0, onset - 0.05 * sample_rate)) if before else int(rng.uniform(onset + 0.3 * sample_rate, 0.8 * n))
+            level = float(rng.uniform(0.1, 0.6))
+            y += level * note_rms * noise.squeak(n, start, sample_rate, rng)
+            levels[name] = level
+        elif name == "fret-hand":
+            starts = [int(rng.uniform(0, n - 0.05 * sample_rate)) for _ in range(rng.integers(1, 4))]
+            level = float(rng.uniform(0.05, 0.5))
+            y += level * note_rms * noise.fret_hand_noise(n, starts, sample_rate, rng)
+            levels[name] = level
+    p["extra_levels"] = levels
+
+
+def _render(p: dict, seed: int, sample_rate: int, choose_gap: bool) -> tuple[np.ndarray, int]:
+    """Audio and onset of the note described by ``p``."""
+    noise_rng, extras_rng = (np.random.default_rng(s) for s in np.random.SeedSequence([seed, 1]).spawn(2))
+    total = int(round(p["duration_s"] * sample_rate))
+    onset = int(round(p["lead_in_s"] * sample_rate))
+    n = total - onset
+    note = noise.apply_body(_string_sound(p, n, sample_rate, choose_gap), p["body"], sample_rate)
+    note /= np.max(np.abs(note)) + 1e-12
+    note += p["knock_level"] * noise.knock(n, p["body"], sample_rate, noise_rng)
+    note += p["attack_level"] * noise.burst(n, 0, p["attack_s"], p["attack_centre"], 1.5, sample_rate, noise_rng)
+    y = np.zeros(total)
+    y[onset:] = note
+    note_rms = float(np.sqrt(np.mean(note[: int(0.5 * sample_rate)] ** 2)))
+    _add_extras(y, onset, note_rms, p, sample_rate, extras_rng)
+    room = noise.one_pole_lowpass(noise.pink_noise(total, noise_rng), 3000.0, sample_rate)
+    y += 10 ** (p["room_db"] / 20) * room / (np.std(room) + 1e-12)
+    y *= p["level"] / (np.max(np.abs(y)) + 1e-12)
+    return y.astype(np.float32), onset
+
+
+def generate_note(label: str, seed: int, *, character: str | None = None, sample_rate: int = SAMPLE_RATE,
+                  duration_s: float = 2.5, **overrides) -> SynthNote:
+    """One note of class ``label``, fully determined by ``seed`` and ``overrides``.
+
+    Any key of ``params`` can be overridden; ``barrier_gap=None`` removes the fret from both
+    vibration planes (the clean twin of a buzzy note), ``extras=[]`` removes the hard negatives.
+    """
+    params = draw_params(label, seed, character, duration_s)
+    params["sample_rate"] = sample_rate
+    if "barrier_gap" in overrides and "barrier_gap_2" not in overrides:
+        overrides["barrier_gap_2"] = None if overrides["barrier_gap"] is None else overrides["barrier_gap"] * params.get("gap_ratio_2", 1.0)
+    params.update(overrides)
+    choose_gap = label == "buzzy" and "barrier_gap" not in overrides
+    audio, onset = _render(params, seed, sample_rate, choose_gap)
+    return SynthNote(audio, label, onset, f"model-{params['character']}", params)
+
+
+def note_seed(seed: int, index: int) -> int:
+    """The seed of note ``index`` of a set made with ``seed``."""
+    return int(np.random.SeedSequence([seed, index]).generate_state(1)[0])
+
+
+def generate_set(n_per_class: int, seed: int, *, characters=("nylon", "steel"), progress: bool = False) -> list[SynthNote]:
+    """``n_per_class`` notes of each class, interleaved (buzzy, clean, muted, buzzy, ...), characters alternating."""
+    notes = []
+    total = n_per_class * len(LABELS)
+    for i in range(total):
+        label = LABELS[i % len(LABELS)]
+        character = characters[(i // len(LABELS)) % len(characters)]
+        notes.append(generate_note(label, note_seed(seed, i), character=character))
+        if progress and (i + 1) % max(1, total // 20) == 0:
+            print(f"synth: {i + 1}/{total} notes", flush=True)
+    return notes

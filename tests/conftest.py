@@ -56,3 +56,27 @@ def noise(n: int, level_db: float, seed: int = 1) -> np.ndarray:
 def white_noise():
     """:func:`noise`, for tests that build signals."""
     return noise
+
+
+@pytest.fixture(scope="session")
+def placeholder_model_path(tmp_path_factory) -> Path:
+    """A small untrained model exported like the real one (for structure, not accuracy); needs TensorFlow."""
+    pytest.importorskip("tensorflow", reason="TensorFlow is needed to build a placeholder model")
+    from training.export import export_model
+    from training.model import build_model
+
+    from buzzfinder_app.model.features import DEFAULT_PARAMS
+
+    path = tmp_path_factory.mktemp("model") / "buzzfinder.tflite"
+    export_model(build_model(filters=(4, 8, 8)), path, DEFAULT_PARAMS)
+    return path
+
+
+@pytest.fixture(scope="session")
+def shipped_model():
+    """The model in assets/, or skip while it has not been trained yet."""
+    from buzzfinder_app.model.runtime import Model, assets_dir
+
+    if not (assets_dir() / "buzzfinder.tflite").is_file():
+        pytest.skip("assets/buzzfinder.tflite does not exist yet (the trained model is added later)")
+    return Model.load(assets_dir() / "buzzfinder.tflite")

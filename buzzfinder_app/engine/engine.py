@@ -94,13 +94,16 @@ class NoteEngine:
     """Streaming note analysis; :meth:`feed` blocks, :meth:`flush` at the end of the stream.
 
     ``classify`` replaces ``model.predict`` (features ``[n, frames, features]`` to probabilities
-    ``[n, len(model.labels)]``), e.g. for a personal profile's head.
+    ``[n, len(model.labels)]``), e.g. for a personal profile's head. ``unsure_threshold`` (default:
+    the model's) may be changed between notes; so may ``detector.gate_dbfs``.
     """
 
-    def __init__(self, model, onset_detector: OnsetDetector | None = None, classify: Classifier | None = None):
+    def __init__(self, model, onset_detector: OnsetDetector | None = None, classify: Classifier | None = None,
+                 unsure_threshold: float | None = None):
         self.model = model
         self.detector = onset_detector or OnsetDetector(SAMPLE_RATE)
         self.classify = classify or model.predict
+        self.unsure_threshold = model.unsure_threshold if unsure_threshold is None else float(unsure_threshold)
         self._history = np.zeros(0, dtype=np.float32)
         self._history_start = 0  # absolute sample index of _history[0]
         self._pending = np.zeros(0, dtype=np.float32)  # less than one tick
@@ -194,7 +197,7 @@ class NoteEngine:
             raise RuntimeError("note window is older than the engine's history")
         window = note_window(self._history, note.onset - base, end - base)
         probs = self.classify(extract(window, self.model.params)[None])[0]
-        verdict = Verdict.from_probs(probs, self.model.labels, self.model.unsure_threshold)
+        verdict = Verdict.from_probs(probs, self.model.labels, self.unsure_threshold)
         pitch = estimate_pitch(window)
         level = peak_dbfs(window[PRE_ROLL: PRE_ROLL + int(LEVEL_S * SAMPLE_RATE)])
         return NoteEvent(kind, note.index, note.onset / SAMPLE_RATE, self.time_s, verdict, pitch,
@@ -219,9 +222,12 @@ def analyze(model, y, **engine_options) -> list[Note]:
 
 
 def classify_clip(model, y, classify: Classifier | None = None) -> tuple[float, Verdict]:
-    """One verdict for a clip holding one note: (onset_s, verdict) of its loudest onset, or of its start."""
+    """One verdict for a clip holding one note: (onset_s, verdict) of its strongest onset, or of its start.
+
+    The strongest onset is the one followed by the loudest 100 ms (as ``training`` picks it).
+    """
     onsets = detect_onsets(y) or [0]
-    windows = [note_window(y, onset) for onset in onsets]
-    loudest = int(np.argmax([peak_dbfs(w[PRE_ROLL: PRE_ROLL + int(LEVEL_S * SAMPLE_RATE)]) for w in windows]))
-    probs = (classify or model.predict)(extract(windows[loudest], model.params)[None])[0]
-    return onsets[loudest] / SAMPLE_RATE, Verdict.from_probs(probs, model.labels, model.unsure_threshold)
+    span = int(0.1 * SAMPLE_RATE)
+    onset = max(onsets, key=lambda o: float(np.mean(np.square(y[o: o + span]))))
+    probs = (classify or model.predict)(extract(note_window(y, onset), model.params)[None])[0]
+    return onset / SAMPLE_RATE, Verdict.from_probs(probs, model.labels, model.unsure_threshold)

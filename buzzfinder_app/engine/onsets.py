@@ -53,7 +53,6 @@ class OnsetDetector:
     def __init__(self, sample_rate: int = SAMPLE_RATE, gate_dbfs: float = -60.0, *, threshold: float = 0.15,
                  min_rise_db: float = 6.0, refractory_s: float = 0.1):
         self.sample_rate = int(sample_rate)
-        self.gate_dbfs = float(gate_dbfs)
         self.threshold = float(threshold)
         self.min_rise_db = float(min_rise_db)
         self.refractory = int(round(refractory_s * sample_rate))
@@ -62,14 +61,24 @@ class OnsetDetector:
         self.hop = self.n_fft // 4
         self.sub = self.hop // 2  # energy envelope resolution (2.9 ms at 22.05 kHz)
         self._window = 0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(self.n_fft) / self.n_fft)
-        # Bin magnitude of white noise at the gate level: the log compression's floor.
-        self._floor = 10.0 ** (self.gate_dbfs / 20.0) * np.sqrt(np.sum(self._window**2))
+        self.gate_dbfs = gate_dbfs
         self._lag = 2  # flux compares each frame with the one two hops earlier
         self._median_frames = max(1, int(round(0.25 * sample_rate / self.hop)))
         self._step = 4  # subframes each side of a candidate split in the steepest-rise search
         self._context = max(1, int(round(0.04 * sample_rate / self.sub)))  # level windows, 40 ms
         self._late = (int(round(0.05 * sample_rate / self.sub)), int(round(0.1 * sample_rate / self.sub)))
         self.reset()
+
+    @property
+    def gate_dbfs(self) -> float:
+        """The noise gate (dBFS); may be changed while streaming, e.g. after calibration."""
+        return self._gate_dbfs
+
+    @gate_dbfs.setter
+    def gate_dbfs(self, value: float) -> None:
+        self._gate_dbfs = float(value)
+        # Bin magnitude of white noise at the gate level: the log compression's floor.
+        self._floor = 10.0 ** (self._gate_dbfs / 20.0) * np.sqrt(np.sum(self._window**2))
 
     def reset(self) -> None:
         """Forget everything: the next sample processed is sample 0 of a new stream."""

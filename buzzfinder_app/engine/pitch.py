@@ -2,7 +2,8 @@
 
 The attack is noisy and the tail is faint, so the estimate uses 40-300 ms after the onset. YIN's
 cumulative-mean-normalised difference takes the first period whose dip is deep enough, which
-avoids the octave-too-low error, and refines it between samples by a parabola.
+avoids the octave-too-low error; a much deeper dip at twice that period means the fundamental is
+weak and the first dip was its second harmonic (octave too high). A parabola refines the period.
 
 >>> import numpy as np
 >>> t = np.arange(22050) / 22050
@@ -23,6 +24,8 @@ STABLE_PART_S = (0.04, 0.3)
 #: A dip in the normalised difference below this is a period; above ``UNVOICED`` there is no pitch.
 DIP_THRESHOLD = 0.15
 UNVOICED = 0.35
+#: Twice the period is taken instead when its dip is this much deeper (ratio and difference).
+OCTAVE_RATIO, OCTAVE_MARGIN = 0.3, 0.03
 #: Quieter than this (RMS, dBFS) is too faint to measure.
 MIN_LEVEL_DBFS = -70.0
 
@@ -47,6 +50,7 @@ def estimate_pitch(window: np.ndarray, sample_rate: int = SAMPLE_RATE, onset: in
     lag = _first_dip(cmnd, min_lag)
     if lag is None:
         return None
+    lag = _check_octave_below(cmnd, lag)
     period = lag + _parabola_offset(cmnd, lag)
     hz = sample_rate / period
     return float(hz) if PITCH_MIN_HZ <= hz <= PITCH_MAX_HZ else None
@@ -81,6 +85,24 @@ def _first_dip(cmnd: np.ndarray, min_lag: int) -> int | None:
         return lag
     lag = min_lag + int(np.argmin(cmnd[min_lag:]))
     return lag if cmnd[lag] < UNVOICED else None
+
+
+def _check_octave_below(cmnd: np.ndarray, lag: int) -> int:
+    """Double the period while the dip at twice the lag is much deeper: a strong second harmonic
+    (a weak fundamental) makes a shallow dip at half the true period."""
+    while 2 * lag + 2 < len(cmnd):
+        double = 2 * lag - 2 + int(np.argmin(cmnd[2 * lag - 2: 2 * lag + 3]))
+        here, there = _dip_depth(cmnd, lag), _dip_depth(cmnd, double)
+        if there > OCTAVE_RATIO * here or here - there < OCTAVE_MARGIN:
+            break
+        lag = double
+    return lag
+
+
+def _dip_depth(y: np.ndarray, i: int) -> float:
+    """The parabola's minimum through y[i-1:i+2]: a dip's depth between lags, fair to short periods."""
+    offset = _parabola_offset(y, i)
+    return float(y[i] - 0.25 * (y[i - 1] - y[i + 1]) * offset) if 0 < i < len(y) - 1 else float(y[i])
 
 
 def _parabola_offset(y: np.ndarray, i: int) -> float:

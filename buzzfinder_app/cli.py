@@ -1,0 +1,302 @@
+"""The ``buzzfinder`` command: the desktop app without a subcommand, file analysis with one.
+
+    buzzfinder                                   open the app (options below are passed to it)
+    buzzfinder classify FILE... [--json]         one verdict per file (a file holds one note)
+    buzzfinder analyze FILE... [--json]          every note of each file
+    buzzfinder devices                           input devices, the default marked
+    buzzfinder teach PROFILE LABEL FILE...       teach a personal profile (one note per file)
+    buzzfinder profiles [--json]                 personal profiles and how well they adapt
+
+Neither TensorFlow nor librosa is imported here: the model runs on ai-edge-litert.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+EXIT_OK, EXIT_BAD_FILES, EXIT_SETUP = 0, 1, 2
+
+_FILE_ERRORS_HELP = (
+    "A file that cannot be used (missing, empty, corrupt, not audio, NaN samples, silent, shorter "
+    "than 0.25 s) is reported on stderr in one line, the other files are still processed, and the "
+    "exit status is 1. With --json such a file appears in the array, in argument order, as "
+    '{"path": ..., "error": "..."}. A missing or unusable model: exit status 2.'
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="buzzfinder",
+        description="Hear whether each guitar note is clean, buzzy or muted. "
+                    "Without a subcommand the desktop app opens.",
+        epilog=_FILE_ERRORS_HELP,
+    )
+    parser.add_argument("--input-file", metavar="FILE", help="app: listen to FILE instead of the microphone")
+    parser.add_argument("--loop", action="store_true", help="app: play --input-file over and over")
+    parser.add_argument("--exit-when-done", action="store_true", help="app: quit when --input-file ends")
+    parser.add_argument("--model", metavar="PATH", help="model file (.tflite with its .json beside it); "
+                        "default: $BUZZFINDER_MODEL or the shipped model")
+    parser.add_argument("--self-test", action="store_true", help="app: start, check model and storage, quit")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    # Subcommands take --model too; SUPPRESS keeps one given before the subcommand.
+    model_option = argparse.ArgumentParser(add_help=False)
+    model_option.add_argument("--model", metavar="PATH", default=argparse.SUPPRESS, help="model file")
+    profile_option = argparse.ArgumentParser(add_help=False)
+    profile_option.add_argument("--profile", metavar="NAME", help="judge with this personal profile's head")
+
+    classify = commands.add_parser(
+        "classify", parents=[model_option, profile_option], help="one verdict per file",
+        description="Judge each file as one note (its strongest onset, or its start).",
+        epilog='--json prints one array, one object per file: {"path", "label", "confidence", '
+               '"probs": {"buzzy", "clean", "muted"}, "onset_s"}. ' + _FILE_ERRORS_HELP)
+    classify.add_argument("files", nargs="+", metavar="FILE")
+    classify.add_argument("--json", action="store_true", help="print JSON")
+
+    analyze = commands.add_parser(
+        "analyze", parents=[model_option, profile_option], help="every note of each file",
+        description="Find every note of each file and judge it as the live app does.",
+        epilog='--json prints one array, one object per file: {"path", "sample_rate" (the file\'s own), '
+               '"duration_s", "notes": [{"onset_s", "label", "confidence", "probs", '
+               '"provisional": {"label", "at_s"}, "pitch_hz", "note", "level_dbfs"}]}. ' + _FILE_ERRORS_HELP)
+    analyze.add_argument("files", nargs="+", metavar="FILE")
+    analyze.add_argument("--json", action="store_true", help="print JSON")
+
+    commands.add_parser("devices", help="list audio input devices")
+
+    teach = commands.add_parser("teach", parents=[model_option], help="teach a personal profile",
+                                description="Store one note per file under LABEL and refit the profile.")
+    teach.add_argument("profile", metavar="PROFILE")
+    teach.add_argument("label", metavar="LABEL", help="buzzy, clean or muted")
+    teach.add_argument("files", nargs="+", metavar="FILE")
+
+    profiles = commands.add_parser("profiles", parents=[model_option], help="list personal profiles")
+    profiles.add_argument("--json", action="store_true", help="print JSON")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command is None:
+        from buzzfinder_app.ui.app import run
+
+        return run(args)
+    handlers = {"classify": cmd_classify, "analyze": cmd_analyze, "devices": cmd_devices,
+                "teach": cmd_teach, "profiles": cmd_profiles}
+    try:
+        return handlers[args.command](args)
+    except KeyboardInterrupt:
+        return 130
+    except SetupError as exc:
+        _error(str(exc))
+        return EXIT_SETUP
+
+
+class SetupError(Exception):
+    """The model or profile cannot be used: nothing can be judged."""
+
+
+def _error(message: str) -> None:
+    print(f"buzzfinder: {message}", file=sys.stderr, flush=True)
+
+
+def _load_model(args):
+    from buzzfinder_app.model.runtime import Model, ModelError
+
+    try:
+        return Model.load(args.model)
+    except ModelError as exc:
+        raise SetupError(str(exc)) from None
+
+
+def _classifier(args, model):
+    """``model.predict``, or the personal profile's classifier when ``--profile`` is given."""
+    if not getattr(args, "profile", None):
+        return model.predict
+    from buzzfinder_app.personal.adapt import profile_classifier, profile_head
+    from buzzfinder_app.personal.profiles import ProfileError, ProfileStore
+
+    try:
+        return profile_classifier(model, profile_head(ProfileStore(), args.profile, model))
+    except ProfileError as exc:
+        raise SetupError(str(exc)) from None
+
+
+def _probs(verdict) -> dict:
+    return {label: round(p, 6) for label, p in verdict.probs.items()}
+
+
+# -- classify ----------------------------------------------------------------------------------
+
+def cmd_classify(args) -> int:
+    from buzzfinder_app.audio.file import AudioFileError, read_audio
+    from buzzfinder_app.engine.engine import classify_clip
+
+    model = _load_model(args)
+    classify = _classifier(args, model)
+    results, status = [], EXIT_OK
+    for path in args.files:
+        try:
+            onset_s, verdict = classify_clip(model, read_audio(path), classify)
+        except AudioFileError as exc:
+            _error(str(exc))
+            results.append({"path": str(path), "error": exc.problem})
+            status = EXIT_BAD_FILES
+            continue
+        results.append({"path": str(path), "label": verdict.label, "confidence": round(verdict.confidence, 6),
+                        "probs": _probs(verdict), "onset_s": round(onset_s, 4)})
+        if not args.json:
+            probs = "  ".join(f"{k} {v:.2f}" for k, v in verdict.probs.items())
+            print(f"{path}: {verdict.label} ({verdict.confidence:.2f})   {probs}", flush=True)
+    if args.json:
+        print(json.dumps(results, indent=2))
+    return status
+
+
+# -- analyze -----------------------------------------------------------------------------------
+
+def cmd_analyze(args) -> int:
+    from buzzfinder_app.audio.file import AudioFileError
+
+    model = _load_model(args)
+    classify = _classifier(args, model)
+    results, status = [], EXIT_OK
+    for path in args.files:
+        try:
+            result = analyze_file(model, path, classify)
+        except AudioFileError as exc:
+            _error(str(exc))
+            results.append({"path": str(path), "error": exc.problem})
+            status = EXIT_BAD_FILES
+            continue
+        results.append(result)
+        if not args.json:
+            print(format_table(result), flush=True)
+    if args.json:
+        print(json.dumps(results, indent=2))
+    return status
+
+
+def analyze_file(model, path, classify=None) -> dict:
+    """One file's analysis as the ``analyze --json`` object (streamed: memory stays flat)."""
+    from buzzfinder_app.audio.file import FileSource
+    from buzzfinder_app.engine.engine import NoteEngine, notes_from_events
+
+    source = FileSource(path)
+    engine = NoteEngine(model, classify=classify)
+    progress = Progress(Path(path).name, source.frames) if source.duration_s > 20 and sys.stderr.isatty() else None
+    events = []
+    try:
+        for block in source:
+            events += engine.feed(block)
+            if progress:
+                progress.show(source.frames_read)
+    finally:
+        if progress:
+            progress.done()
+    events += engine.flush()
+    return {
+        "path": str(path),
+        "sample_rate": source.source_rate,
+        "duration_s": round(source.duration_s, 4),
+        "notes": [
+            {
+                "onset_s": round(n.onset_s, 4),
+                "label": n.verdict.label,
+                "confidence": round(n.verdict.confidence, 6),
+                "probs": _probs(n.verdict),
+                "provisional": {"label": n.provisional.label, "at_s": round(n.provisional_at_s, 4)},
+                "pitch_hz": None if n.pitch_hz is None else round(n.pitch_hz, 2),
+                "note": n.note,
+                "level_dbfs": round(n.level_dbfs, 1),
+            }
+            for n in notes_from_events(events)
+        ],
+    }
+
+
+def summary_line(labels) -> str:
+    """``"12 notes: 9 clean, 2 buzzy, 1 muted"`` (most frequent first)."""
+    counts = Counter(labels)
+    total = sum(counts.values())
+    parts = ", ".join(f"{n} {label}" for label, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    return f"{total} note{'s' if total != 1 else ''}" + (f": {parts}" if parts else "")
+
+
+def format_table(result: dict) -> str:
+    lines = [f"{result['path']}  ({result['duration_s']:.1f} s, {result['sample_rate']} Hz)"]
+    if result["notes"]:
+        lines.append(f"  {'#':>3}  {'onset':>8}  {'note':<4}  {'pitch':>8}  {'verdict':<7}  {'conf':>4}  provisional")
+    for i, n in enumerate(result["notes"], 1):
+        pitch = f"{n['pitch_hz']:.1f} Hz" if n["pitch_hz"] else "-"
+        prov = n["provisional"]
+        lines.append(f"  {i:>3}  {n['onset_s']:>6.3f} s  {n['note'] or '-':<4}  {pitch:>8}  {n['label']:<7}  "
+                     f"{n['confidence']:.2f}  {prov['label']} at {prov['at_s']:.2f} s")
+    lines.append(summary_line(n["label"] for n in result["notes"]))
+    return "\n".join(lines)
+
+
+class Progress:
+    """A one-line progress bar on stderr."""
+
+    def __init__(self, name: str, total: int, width: int = 30):
+        self.name, self.total, self.width, self._last = name, max(total, 1), width, -1
+
+    def show(self, done: int) -> None:
+        percent = min(100, int(100 * done / self.total))
+        if percent != self._last:
+            filled = self.width * percent // 100
+            sys.stderr.write(f"\r{self.name}  [{'#' * filled}{'.' * (self.width - filled)}] {percent:3d}%")
+            sys.stderr.flush()
+            self._last = percent
+
+    def done(self) -> None:
+        sys.stderr.write("\r" + " " * (len(self.name) + self.width + 10) + "\r")
+        sys.stderr.flush()
+
+
+# -- devices, profiles ---------------------------------------------------------------------------
+
+def cmd_devices(args) -> int:
+    from buzzfinder_app.audio.mic import list_input_devices
+
+    devices = list_input_devices()
+    if not devices:
+        print("no input devices found")
+        return EXIT_OK
+    for d in devices:
+        mark = "*" if d["default"] else " "
+        print(f"{mark} {d['index']:>3}  {d['name']}  ({d['max_input_channels']} ch, {d['default_samplerate']:.0f} Hz)")
+    print("* default input")
+    return EXIT_OK
+
+
+def cmd_teach(args) -> int:
+    from buzzfinder_app.personal.commands import cmd_teach as teach
+    from buzzfinder_app.personal.profiles import ProfileError
+
+    model = _load_model(args)
+    try:
+        print(teach(args.profile, args.label, args.files, model))
+    except ProfileError as exc:
+        raise SetupError(str(exc)) from None
+    return EXIT_OK
+
+
+def cmd_profiles(args) -> int:
+    from buzzfinder_app.personal.commands import cmd_profiles as profiles
+    from buzzfinder_app.personal.profiles import ProfileError
+
+    try:
+        model = _load_model(args)  # only to tell whether each head suits the current model
+    except SetupError:
+        model = None
+    try:
+        print(profiles(json=args.json, model=model))
+    except ProfileError as exc:
+        raise SetupError(str(exc)) from None
+    return EXIT_OK

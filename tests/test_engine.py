@@ -1,0 +1,188 @@
+import numpy as np
+import pytest
+
+from buzzfinder_app.constants import POST_ROLL, PRE_ROLL, PROVISIONAL_S, SAMPLE_RATE, WINDOW_S
+from buzzfinder_app.engine import engine as engine_module
+from buzzfinder_app.engine.engine import NoteEngine, analyze, classify_clip, notes_from_events
+from buzzfinder_app.engine.onsets import OnsetDetector
+from buzzfinder_app.engine.verdicts import Verdict
+from buzzfinder_app.model.features import DEFAULT_PARAMS
+
+SR = SAMPLE_RATE
+
+
+class FakeModel:
+    """Stands in for ``Model``: probabilities are a fixed function of the features."""
+
+    labels = ("buzzy", "clean", "muted")
+    params = DEFAULT_PARAMS
+    unsure_threshold = 0.5
+
+    def __init__(self):
+        self.calls = 0
+
+    def predict(self, features):
+        self.calls += len(features)
+        # How much of the window is not silence decides the class: short notes look "muted".
+        busy = (features > 0.2).mean(axis=(1, 2))
+        logits = np.stack([np.full_like(busy, 0.2), busy * 8, (0.5 - busy) * 8], axis=1)
+        e = np.exp(logits - logits.max(axis=1, keepdims=True))
+        return (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
+
+
+def place(signal, note, at_s):
+    start = int(at_s * SR)
+    end = min(len(signal), start + len(note))
+    signal[start:end] += note[: end - start]
+    return signal
+
+
+@pytest.fixture(scope="module")
+def take(pluck, white_noise):
+    """Notes at 0.3 s, 3.0 s, 3.2 s (cuts the one before short), 3.9 s and 4.9 s (0.3 s before the end)."""
+    y = white_noise(int(5.2 * SR), -65)
+    for i, (at, level) in enumerate([(0.3, -8), (3.0, -14), (3.2, -6), (3.9, -2), (4.9, -3)]):
+        place(y, pluck(110.0 * (i + 2), 2.5, level_db=level, seed=i), at)
+    return y
+
+
+def run(engine, y, block):
+    events = []
+    for i in range(0, len(y), block):
+        events += engine.feed(y[i:i + block])
+    return events + engine.flush()
+
+
+def test_every_note_gets_onset_provisional_and_final_events(take):
+    events = run(NoteEngine(FakeModel()), take, 1024)
+    onsets = [e for e in events if e.kind == "onset"]
+    assert [round(e.onset_s, 1) for e in onsets] == [0.3, 3.0, 3.2, 3.9, 4.9]
+    for i, onset in enumerate(onsets):
+        mine = [e for e in events if e.index == i]
+        assert [e.kind for e in mine] == ["onset", "provisional", "final"]
+        assert onset.at_s - onset.onset_s < 0.3  # the detector's delay
+        assert onset.verdict is None
+        provisional, final = mine[1], mine[2]
+        assert provisional.at_s <= onset.onset_s + PROVISIONAL_S + 1e-9
+        assert isinstance(final.verdict, Verdict) and final.verdict.label in ("buzzy", "clean", "muted", "unsure")
+        if i in (0, 4):  # the others overlap a ringing note: their pitch is the mixture's
+            assert final.pitch_hz == pytest.approx(110.0 * (i + 2), rel=0.03) and final.note
+        assert -16 < final.level_dbfs < 0
+    by_note = [[e for e in events if e.index == i] for i in range(len(onsets))]
+    # A note left to ring: provisional at onset + 0.5 s and final at onset + 2 s, to the sample.
+    assert by_note[0][1].at_s == pytest.approx(onsets[0].onset_s + PROVISIONAL_S)
+    assert by_note[0][2].at_s == pytest.approx(onsets[0].onset_s + WINDOW_S)
+    # Cut short by the next note before 0.5 s: both verdicts (the same) once that note is found.
+    assert by_note[1][1].at_s == by_note[1][2].at_s == onsets[2].at_s
+    assert by_note[1][1].verdict == by_note[1][2].verdict
+    # Cut after 0.5 s: provisional on time, final when the next note is found.
+    assert by_note[2][1].at_s == pytest.approx(onsets[2].onset_s + PROVISIONAL_S)
+    assert by_note[2][2].at_s == onsets[3].at_s
+    # The last note is finished by flush with the 0.3 s there are.
+    assert by_note[4][2].at_s == pytest.approx(len(take) / SR)
+
+
+def test_events_come_in_time_order(take):
+    events = run(NoteEngine(FakeModel()), take, 4096)
+    times = [e.at_s for e in events]
+    assert times == sorted(times)
+
+
+@pytest.mark.parametrize("block", [64, 256, 4096, 10**7])
+def test_streaming_equals_offline_for_any_block_size(take, block):
+    offline = analyze(FakeModel(), take)
+    events = run(NoteEngine(FakeModel()), take, block)
+    assert notes_from_events(events) == offline
+
+
+def test_streaming_equals_offline_for_random_blocks(take):
+    offline_events = run(NoteEngine(FakeModel()), take, len(take))
+    rng = np.random.default_rng(4)
+    for _ in range(3):
+        engine, events, i = NoteEngine(FakeModel()), [], 0
+        while i < len(take):
+            n = int(rng.integers(1, 6000))
+            events += engine.feed(take[i:i + n])
+            i += n
+        assert events + engine.flush() == offline_events
+
+
+def test_windows_are_cut_like_training_cuts_them(take, monkeypatch):
+    """The engine judges exactly note_window(signal, onset, next onset) (training's windows)."""
+    from buzzfinder_app.engine.onsets import detect_onsets
+    from buzzfinder_app.engine.windows import note_windows
+
+    seen = []
+    real_note_window = engine_module.note_window
+    monkeypatch.setattr(engine_module, "note_window", lambda *a: seen.append(real_note_window(*a)) or seen[-1])
+    run(NoteEngine(FakeModel()), take, 777)
+    expected = note_windows(take, detect_onsets(take))
+    assert len(expected) == 5 and len(expected[0]) == PRE_ROLL + POST_ROLL
+    for want in expected:
+        assert any(len(got) == len(want) and np.array_equal(got, want) for got in seen)
+
+
+def test_a_note_shorter_than_min_note_is_still_judged(pluck, white_noise):
+    y = white_noise(int(1.5 * SR), -70)
+    place(y, pluck(220.0, 0.1, level_db=-10), 0.5)  # 0.1 s, then the recording ends at 0.6 s
+    notes = analyze(FakeModel(), y[: int(0.62 * SR)])
+    assert len(notes) == 1 and notes[0].verdict.label in ("buzzy", "clean", "muted", "unsure")
+    assert notes[0].provisional_at_s == pytest.approx(0.62)
+
+
+def test_classify_hook_and_unsure_threshold(take):
+    calls = []
+
+    def always_buzzy(features):
+        calls.append(features.shape)
+        return np.tile(np.array([[0.45, 0.3, 0.25]], np.float32), (len(features), 1))
+
+    model = FakeModel()
+    notes = analyze(model, take, classify=always_buzzy)
+    assert model.calls == 0 and calls and calls[0] == (1, *DEFAULT_PARAMS.shape)
+    assert {n.verdict.label for n in notes} == {"unsure"}  # 0.45 < the model's 0.5
+    notes = analyze(model, take, classify=always_buzzy, unsure_threshold=0.4)
+    assert {n.verdict.label for n in notes} == {"buzzy"}
+
+
+def test_the_onset_detector_can_be_given(take):
+    strict = OnsetDetector(SR, gate_dbfs=-3)  # louder than every note
+    assert analyze(FakeModel(), take, onset_detector=strict) == []
+
+
+def test_history_stays_bounded(white_noise):
+    engine = NoteEngine(FakeModel())
+    block = white_noise(4096, -60)
+    for _ in range(200):  # 37 s
+        engine.feed(block)
+    assert len(engine._history) <= engine_module.HISTORY * 1.25 + 4096
+
+
+def test_silence_gives_no_events():
+    engine = NoteEngine(FakeModel())
+    assert engine.feed(np.zeros(SR, np.float32)) == [] and engine.flush() == []
+
+
+def test_classify_clip_takes_the_strongest_note(pluck, white_noise):
+    y = white_noise(3 * SR, -65)
+    place(y, pluck(220.0, 0.5, level_db=-30), 0.3)
+    place(y, pluck(330.0, 2.0, level_db=-6, seed=2), 1.0)
+    onset_s, verdict = classify_clip(FakeModel(), y)
+    assert onset_s == pytest.approx(1.0, abs=0.03) and verdict.label in ("buzzy", "clean", "muted", "unsure")
+    onset_s, _ = classify_clip(FakeModel(), np.zeros(SR, np.float32) + 0.1)  # no onset: its start
+    assert onset_s == 0.0
+
+
+@pytest.mark.real
+def test_shipped_model_on_the_real_clips(real_dir, shipped_model):
+    """With the trained model most real clips get their folder's label (a plausibility check)."""
+    import soundfile as sf
+    import soxr
+
+    right = total = 0
+    for path in sorted(real_dir.glob("[bcm]*/*.wav")):
+        y, sr = sf.read(path, dtype="float32")
+        _, verdict = classify_clip(shipped_model, soxr.resample(y, sr, SR).astype(np.float32))
+        right += verdict.label == path.parent.name
+        total += 1
+    assert right >= total // 2

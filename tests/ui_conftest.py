@@ -117,3 +117,55 @@ def themed_app(qapp):
 @pytest.fixture
 def take(tmp_path) -> Path:
     return make_take(tmp_path / "take.wav")
+
+
+@pytest.fixture
+def one_device(monkeypatch):
+    """``list_input_devices`` returns one fake default device."""
+    import buzzfinder_app.audio.mic as mic
+
+    dev = {"index": 3, "name": "Test Interface", "default": True, "max_input_channels": 2,
+           "default_samplerate": 48000.0}
+    monkeypatch.setattr(mic, "list_input_devices", lambda *a, **k: [dev])
+    return dev
+
+
+class ArraySource:
+    """A source that hands out a prepared array ``chunk`` samples per read (as fast as the timer asks)."""
+
+    is_file = False
+    sample_rate = SAMPLE_RATE
+
+    def __init__(self, y: np.ndarray, chunk: int = 4096, fail_after: int | None = None, name: str = "array"):
+        self.y = np.asarray(y, np.float32)
+        self.chunk = chunk
+        self.pos = 0
+        self.fail_after = fail_after
+        self.overflows = 0
+        self.done = False
+        self.name = name
+        self.started = self.stopped = False
+
+    def start(self) -> None:
+        self.started = True
+
+    def read(self) -> np.ndarray:
+        if self.fail_after is not None and self.pos >= self.fail_after:
+            from buzzfinder_app.audio.mic import MicError
+
+            raise MicError("input device Test Interface stopped delivering audio (unplugged?)")
+        out = self.y[self.pos:self.pos + self.chunk]
+        self.pos += len(out)
+        return out
+
+    def stop(self) -> None:
+        self.stopped = True
+
+
+def make_window(options=None, **kwargs):
+    """A main window that never asks for calibration (no modal dialogs in tests)."""
+    from buzzfinder_app.ui.main_window import LaunchOptions, MainWindow
+
+    options = options or LaunchOptions(**kwargs)
+    options.ask_calibration = False
+    return MainWindow(options)

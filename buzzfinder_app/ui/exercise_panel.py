@@ -5,6 +5,8 @@ All judging is done by :mod:`buzzfinder_app.practice.exercise`; this panel only 
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup, QComboBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton,
@@ -58,6 +60,9 @@ class LadderView(QWidget):
         self.set_step(None)
 
     def set_step(self, step: Step | None, done: bool = False) -> None:
+        if getattr(self, "_shown", object()) == (step, done):
+            return
+        self._shown = (step, done)
         for s, lab in self.rungs.items():
             colour = P.style_for(s.expected_label).color
             if done or (step is not None and s < step):
@@ -174,6 +179,10 @@ class ExercisePanel(QFrame):
         lay.addWidget(self.expected, 0, Qt.AlignLeft)
 
         self.message = QLabel(" ")
+        self.message.setTextFormat(Qt.RichText)
+        mf = self.message.font()
+        mf.setPointSizeF(11)
+        self.message.setFont(mf)
         self.message.setWordWrap(True)
         self.message.setMinimumHeight(40)
         lay.addWidget(self.message)
@@ -229,6 +238,7 @@ class ExercisePanel(QFrame):
         intro.setObjectName("dim")
         lay.addWidget(intro)
         self.free_message = QLabel("Waiting for a note…")
+        self.free_message.setTextFormat(Qt.RichText)
         self.free_message.setWordWrap(True)
         f = self.free_message.font()
         f.setPointSizeF(15)
@@ -299,7 +309,6 @@ class ExercisePanel(QFrame):
     def reset_free_play(self) -> None:
         self.free_play.reset()
         self.free_message.setText("Waiting for a note…")
-        self.free_message.setStyleSheet("")
         self._refresh_free()
 
     def next_repetition(self) -> None:
@@ -324,8 +333,8 @@ class ExercisePanel(QFrame):
         else:
             fb = self.free_play.on_note(label, confidence, pitch_hz)
             colour = P.style_for(label).color
-            self.free_message.setText(f"{P.style_for(label).symbol}  {fb.message}")
-            self.free_message.setStyleSheet(f"color: {colour};")
+            self.free_message.setText(
+                f"<span style='color:{colour}'>{P.style_for(label).symbol}&nbsp; {html.escape(fb.message)}</span>")
             self.last_feedback = (label, fb.message)
             self._refresh_free()
             self.feedback.emit(label, fb.message)
@@ -334,8 +343,7 @@ class ExercisePanel(QFrame):
     def _show_feedback(self, kind: str, message: str) -> None:
         self.last_feedback = (kind, message)
         colour = FEEDBACK_COLOURS.get(kind, P.TEXT)
-        self.message.setText(message)
-        self.message.setStyleSheet(f"color: {colour}; font-size: 11pt;")
+        self.message.setText(f"<span style='color:{colour}'>{html.escape(message)}</span>")
         self._refresh()
         self.feedback.emit(kind, message)
 
@@ -352,6 +360,8 @@ class ExercisePanel(QFrame):
         else:
             self.expected.show()
             self.expected.setText(f"Expected:  {style.symbol} {style.title}")
+        if not st.finished and self.expected.property("label") != st.expected_label:
+            self.expected.setProperty("label", st.expected_label)
             self.expected.setStyleSheet(
                 f"QLabel {{ background: {P.rgba(style.color, 45)}; border: 1px solid {style.color};"
                 f" border-radius: 12px; padding: 4px 12px; font-weight: 600; }}")

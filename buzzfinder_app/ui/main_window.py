@@ -67,6 +67,8 @@ class MainWindow(QMainWindow):
             if self.services.model is not None else None
         self.recorder = SessionRecorder(self.services.store)
         self.recorder.failed.connect(lambda msg: self.banner.show_message("store", msg, "warning"))
+        self.recorder.ended.connect(self._on_session_saved)
+        self._stop_reason: str | None = None
         self._session_started: float | None = None
 
         self.tabs = QTabWidget()
@@ -387,12 +389,19 @@ class MainWindow(QMainWindow):
             self.recorder.add_note(event, onset_s=onset, feedback=feedback, target=target)
 
     def _on_stopped(self, reason: str) -> None:
-        self.recorder.end()
+        self._stop_reason = reason
+        if self.recorder.active:
+            self.recorder.end()  # _on_session_saved follows once the store has everything
+        else:
+            self._on_session_saved(0)
         self._update_listen_state()
         self.source_label.setText("file finished" if reason == "ended" else "")
-        if self.history_view is not None and self.tabs.currentWidget() is self.history_view:
+
+    def _on_session_saved(self, _notes: int) -> None:
+        if self.tabs.currentWidget() is self.history_view:
             self.history_view.refresh()
-        if reason == "ended":
+        if self._stop_reason == "ended":
+            self._stop_reason = None
             self.file_done.emit()
             if self.options.exit_when_done:
                 QTimer.singleShot(0, QApplication.instance().quit)
@@ -474,10 +483,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         if self.live is not None:
-            if self.live.running:
-                self.live.timer.stop()
-                self.recorder.end()
             self.live.shutdown()
+        self.recorder.shutdown()
         self.recordings_view.shutdown()
         self.settings.sync()
         super().closeEvent(event)

@@ -73,6 +73,7 @@ QFrame#card, QFrame#panel {{
     background: {SURFACE}; border: 1px solid {BORDER}; border-radius: 10px;
 }}
 QLabel#h1 {{ font-size: 20pt; font-weight: 600; }}
+QLabel#verdictTitle {{ font-size: 30pt; font-weight: 700; }}
 QLabel#h2 {{ font-size: 13pt; font-weight: 600; }}
 QLabel#dim, QLabel#caption {{ color: {TEXT_DIM}; }}
 QLabel#caption {{ font-size: 8.5pt; letter-spacing: 1px; text-transform: uppercase; }}

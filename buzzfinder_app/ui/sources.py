@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from buzzfinder_app import constants as C
+from buzzfinder_app.audio.file import FileSource
 
 BLOCK = 1024
 
@@ -44,8 +45,6 @@ class FilePlaybackSource:
         self.duration_s: float | None = None
 
     def _open(self):
-        from buzzfinder_app.audio.file import FileSource
-
         return iter(FileSource(self.path, sample_rate=self.sample_rate, block=BLOCK))
 
     def start(self) -> None:

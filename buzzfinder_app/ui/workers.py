@@ -14,27 +14,28 @@ import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from buzzfinder_app import constants as C
+from buzzfinder_app.audio.file import FileSource
+from buzzfinder_app.engine.engine import NoteEngine
+from buzzfinder_app.engine.onsets import OnsetDetector
+
+
+class ThresholdOverride:
+    """The model with another unsure threshold (the user's setting); everything else passes through."""
+
+    def __init__(self, model, unsure_threshold: float):
+        self._model = model
+        self.unsure_threshold = float(unsure_threshold)
+
+    def __getattr__(self, name):
+        return getattr(self._model, name)
 
 
 def make_engine(model, gate_db: float | None = None, unsure_threshold: float | None = None):
-    """A ``NoteEngine`` for ``model``, given the gate and unsure threshold where the engine takes them."""
-    from buzzfinder_app.engine.engine import NoteEngine
-
-    engine = NoteEngine(model)
-    if gate_db is not None:
-        for target in (engine, getattr(engine, "onsets", None), getattr(engine, "detector", None)):
-            if target is not None and hasattr(target, "set_gate_db"):
-                target.set_gate_db(gate_db)
-                break
-            if target is not None and hasattr(target, "gate_db"):
-                target.gate_db = gate_db
-                break
+    """A ``NoteEngine`` for ``model`` with the calibrated onset gate and the unsure threshold override."""
     if unsure_threshold is not None:
-        for name in ("unsure_threshold", "threshold"):
-            if hasattr(engine, name):
-                setattr(engine, name, unsure_threshold)
-                break
-    return engine
+        model = ThresholdOverride(model, unsure_threshold)
+    detector = OnsetDetector(C.SAMPLE_RATE, gate_dbfs=gate_db) if gate_db is not None else None
+    return NoteEngine(model, onset_detector=detector)
 
 
 class EngineWorker(QObject):
@@ -120,8 +121,6 @@ class AnalysisWorker(QObject):
     def analyse(self, path: str) -> None:
         self._cancel.clear()
         try:
-            from buzzfinder_app.audio.file import FileSource
-
             total = max(1, int(_duration_s(path) * C.SAMPLE_RATE))
             engine = make_engine(self._load_model(), unsure_threshold=self.unsure_threshold)
             finals, chunks, seen = [], [], 0

@@ -109,11 +109,9 @@ class VerdictCard(QFrame):
         self.badge = ClassBadge(104)
         self.caption = _label("LAST NOTE", "caption")
         self.stage_label = _label("", "dim")
-        self.title = _label("Play a note", "h1")
-        big = QFont(self.title.font())
-        big.setPointSizeF(30)
-        big.setWeight(QFont.DemiBold)
-        self.title.setFont(big)
+        self._accent = QColor(P.BORDER)
+        self.title = _label("Play a note", "verdictTitle")
+        self.title.setTextFormat(Qt.RichText)
         self.note_label = _label("Waiting for the first onset…", "dim")
         nf = QFont(self.note_label.font())
         nf.setPointSizeF(13)
@@ -153,14 +151,25 @@ class VerdictCard(QFrame):
         self._apply_border(None)
 
     def _apply_border(self, label: str | None) -> None:
-        colour = P.style_for(label).color if label else P.BORDER
-        self.setStyleSheet(f"QFrame#card {{ border: 1px solid {P.BORDER}; border-left: 6px solid {colour}; }}")
+        self._accent = QColor(P.style_for(label).color if label else P.BORDER)
+        self.update()
+
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        p = QPainter(self)
+        p.setRenderHint(QPainter.Antialiasing)
+        p.setPen(Qt.NoPen)
+        p.setBrush(self._accent)
+        p.drawRoundedRect(QRectF(1, 12, 5, self.height() - 24), 2.5, 2.5)
+        p.end()
+
+    def _set_title(self, text: str, colour: str | None = None) -> None:
+        self.title.setText(f"<span style='color:{colour}'>{text}</span>" if colour else text)
 
     def clear(self) -> None:
         self.label = self.stage = self.note_index = None
         self.badge.set_label(None)
-        self.title.setText("Play a note")
-        self.title.setStyleSheet("")
+        self._set_title("Play a note")
         self.note_label.setText("Waiting for the first onset…")
         self.hint.setText("")
         self.stage_label.setText("")
@@ -172,8 +181,7 @@ class VerdictCard(QFrame):
         """A note has started; its verdict follows within half a second."""
         self.note_index, self.label, self.stage = index, None, "onset"
         self.badge.set_label(None)
-        self.title.setText("Listening…")
-        self.title.setStyleSheet("")
+        self._set_title("Listening…")
         self.note_label.setText(f"Note {index + 1}" + (f" · {note}" if note else ""))
         self.hint.setText("")
         self.stage_label.setText("● hearing the note")
@@ -188,8 +196,7 @@ class VerdictCard(QFrame):
         self.note_index, self.label, self.stage = index, verdict.label, stage
         final = stage == "final"
         self.badge.set_label(verdict.label, final)
-        self.title.setText(style.title)
-        self.title.setStyleSheet(f"color: {style.color};")
+        self._set_title(style.title, style.color)
         parts = [f"Note {index + 1}"]
         if note:
             parts.append(note)

@@ -1,15 +1,22 @@
-"""A scrolling waveform (min/max envelope) of the last seconds of input, with coloured note marks."""
+"""A scrolling waveform (min/max envelope) of the last seconds of input, with coloured note marks.
+
+:meth:`append` only stores samples (cheap, called from the drain timer); the plot is redrawn by its
+own timer at about 20 frames a second. The x axis is fixed ("seconds ago"), so scrolling never
+relayouts the axes: the data and the note marks move instead.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor
 
 from buzzfinder_app import constants as C
 from buzzfinder_app.ui import palette as P
 
 BIN = 256  # samples per envelope point
+REDRAW_MS = 50
 
 
 class ScrollingWaveform(pg.PlotWidget):
@@ -24,27 +31,34 @@ class ScrollingWaveform(pg.PlotWidget):
         self._lo = np.zeros(self.n_points, np.float32)
         self._pending = np.zeros(0, np.float32)
         self.samples_seen = 0
+        self._dirty = True
         self._marks: dict[int, tuple[pg.InfiniteLine, float]] = {}
+        step = BIN / sample_rate
+        self._x = np.repeat(-span_s + (np.arange(self.n_points) + 1) * step, 2)
+        self._y = np.zeros(2 * self.n_points, np.float32)
 
         item = self.getPlotItem()
         item.setMenuEnabled(False)
         item.hideButtons()
         self.setMouseEnabled(x=False, y=False)
-        item.showGrid(x=True, y=False, alpha=0.15)
+        item.showGrid(x=True, y=False, alpha=0.12)
         item.setYRange(-1, 1, padding=0.02)
+        item.setXRange(-span_s, 0, padding=0)
         item.getAxis("left").setStyle(showValues=False)
         item.getAxis("left").setWidth(8)
         for axis in ("left", "bottom"):
             item.getAxis(axis).setPen(pg.mkPen(P.BORDER))
             item.getAxis(axis).setTextPen(pg.mkPen(P.TEXT_DIM))
-        item.setLabel("bottom", "seconds")
+        item.getAxis("bottom").setTicks([[(-t, f"{-t:g} s" if t else "now") for t in range(int(span_s), -1, -1)]])
         colour = QColor(P.ACCENT)
-        self._hi_curve = item.plot(pen=pg.mkPen(colour, width=1))
-        self._lo_curve = item.plot(pen=pg.mkPen(colour, width=1))
-        fill = QColor(colour)
-        fill.setAlpha(110)
-        item.addItem(pg.FillBetweenItem(self._hi_curve, self._lo_curve, brush=pg.mkBrush(fill)))
-        self._redraw()
+        colour.setAlpha(200)
+        self._curve = pg.PlotCurveItem(pen=pg.mkPen(colour, width=1.6), connect="pairs", antialias=False)
+        item.addItem(self._curve)
+        self.timer = QTimer(self)
+        self.timer.setInterval(REDRAW_MS)
+        self.timer.timeout.connect(self.redraw)
+        self.timer.start()
+        self.redraw()
 
     @property
     def now_s(self) -> float:
@@ -58,10 +72,11 @@ class ScrollingWaveform(pg.PlotWidget):
         for line, _ in self._marks.values():
             self.removeItem(line)
         self._marks.clear()
-        self._redraw()
+        self._dirty = True
+        self.redraw()
 
     def append(self, block: np.ndarray) -> None:
-        """Add samples (float32, mono) and scroll."""
+        """Add samples (float32, mono); drawn on the next redraw tick."""
         block = np.asarray(block, np.float32).ravel()
         self.samples_seen += len(block)
         data = np.concatenate([self._pending, block]) if len(self._pending) else block
@@ -73,38 +88,38 @@ class ScrollingWaveform(pg.PlotWidget):
             if n >= self.n_points:
                 self._hi[:], self._lo[:] = hi[-self.n_points:], lo[-self.n_points:]
             else:
-                self._hi = np.roll(self._hi, -n)
-                self._lo = np.roll(self._lo, -n)
+                self._hi[:-n], self._lo[:-n] = self._hi[n:], self._lo[n:]
                 self._hi[-n:], self._lo[-n:] = hi, lo
-        self._redraw()
+        self._dirty = True
 
     def mark(self, index: int, onset_s: float, label: str | None, final: bool = False) -> None:
-        """Draw (or recolour) the vertical line of note ``index`` at ``onset_s`` seconds."""
+        """Draw (or recolour) the vertical line of note ``index`` at stream time ``onset_s``."""
         colour = QColor(P.style_for(label).color) if label else QColor(P.TEXT_DIM)
-        pen = pg.mkPen(colour, width=2.5 if final else 1.5, style=pg.QtCore.Qt.SolidLine if final else pg.QtCore.Qt.DashLine)
+        pen = pg.mkPen(colour, width=2.5 if final else 1.5, style=Qt.SolidLine if final else Qt.DashLine)
+        text = P.style_for(label).symbol if label else ""
         if index in self._marks:
             line, _ = self._marks[index]
             line.setPen(pen)
-            line.label.setText(P.style_for(label).symbol if label else "")
+            line.label.setText(text)
             line.label.setColor(colour)
             return
-        line = pg.InfiniteLine(pos=onset_s, angle=90, pen=pen, movable=False,
-                               label=P.style_for(label).symbol if label else "",
-                               labelOpts={"position": 0.92, "color": colour, "fill": pg.mkBrush(P.SURFACE)})
+        line = pg.InfiniteLine(pos=onset_s - self.now_s, angle=90, pen=pen, movable=False, label=text,
+                               labelOpts={"position": 0.9, "color": colour, "fill": pg.mkBrush(P.SURFACE)})
         self.addItem(line)
         self._marks[index] = (line, onset_s)
-        self._prune()
+        self._dirty = True
 
-    def _prune(self) -> None:
-        start = self.now_s - self.span_s - 1
-        for index in [i for i, (_, t) in self._marks.items() if t < start]:
-            self.removeItem(self._marks.pop(index)[0])
-
-    def _redraw(self) -> None:
-        end = self.now_s
-        x = end - self.span_s + (np.arange(self.n_points) + 1) * (BIN / self.sample_rate)
-        self._hi_curve.setData(x, self._hi)
-        self._lo_curve.setData(x, self._lo)
-        self.setXRange(end - self.span_s, end, padding=0)
-        if len(self._marks) > 60:
-            self._prune()
+    def redraw(self) -> None:
+        if not self._dirty:
+            return
+        self._dirty = False
+        self._y[0::2] = self._lo
+        self._y[1::2] = self._hi
+        self._curve.setData(self._x, self._y)
+        now = self.now_s
+        for index, (line, t) in list(self._marks.items()):
+            if t < now - self.span_s - 1:
+                self.removeItem(line)
+                del self._marks[index]
+            else:
+                line.setPos(t - now)

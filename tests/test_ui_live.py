@@ -1,0 +1,127 @@
+"""The live view driven by a file played in real time: verdict card, chips, store, GUI stalls."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from PySide6.QtCore import Qt, QTimer
+
+from tests.ui_conftest import *  # noqa: F401,F403
+from tests.ui_conftest import make_window
+
+
+class StallWatchdog:
+    """A 10 ms timer on the GUI thread.
+
+    ``worst_ms``: the largest lateness of a tick (wall clock, includes the OS scheduler and GIL
+    waits on a loaded machine); ``worst_busy_ms``: the most CPU time the GUI thread itself spent
+    between two ticks (our own work: drain, redraw, event handlers, painting).
+    """
+
+    def __init__(self, interval_ms: int = 10):
+        self.interval = interval_ms / 1000
+        self.lateness: list[float] = []
+        self.busy: list[float] = []
+        self._last = self._last_cpu = None
+        self.timer = QTimer()
+        self.timer.setTimerType(Qt.PreciseTimer)
+        self.timer.setInterval(interval_ms)
+        self.timer.timeout.connect(self._tick)
+
+    def start(self):
+        self._last, self._last_cpu = time.perf_counter(), time.thread_time()
+        self.timer.start()
+
+    def stop(self):
+        self.timer.stop()
+
+    def _tick(self):
+        now, cpu = time.perf_counter(), time.thread_time()
+        self.lateness.append(max(0.0, (now - self._last - self.interval) * 1000))
+        self.busy.append((cpu - self._last_cpu) * 1000)
+        self._last, self._last_cpu = now, cpu
+
+    @property
+    def worst_ms(self) -> float:
+        return max(self.lateness, default=0.0)
+
+    @property
+    def worst_busy_ms(self) -> float:
+        return max(self.busy, default=0.0)
+
+    def percentile_ms(self, q: float) -> float:
+        return float(np.percentile(self.lateness, q)) if self.lateness else 0.0
+
+    def report(self) -> str:
+        return (f"GUI thread over {len(self.lateness)} ticks: busy at most {self.worst_busy_ms:.1f} ms; "
+                f"timer lateness p50 {self.percentile_ms(50):.1f} ms, p99 {self.percentile_ms(99):.1f} ms, "
+                f"max {self.worst_ms:.1f} ms")
+
+
+def test_file_plays_through_the_engine_into_a_stored_session(qtbot, ui_env, take, themed_app, no_devices):
+    from buzzfinder_app.practice.sessions import SessionStore
+
+    w = make_window(input_file=take)
+    qtbot.addWidget(w)
+    w.show()
+    assert w.live is not None, w.banner.messages()
+    assert "device" not in w.banner.messages()  # file mode never complains about the microphone
+    shown = []
+    w.live.note_event.connect(lambda e: shown.append((e.kind, e.index, w.card.stage, w.card.label)))
+    dog = StallWatchdog()
+    dog.start()
+    assert w.start_listening()
+    assert w.listen_button.isChecked()
+    with qtbot.waitSignal(w.file_done, timeout=20000):
+        pass
+    dog.stop()
+    print("\n" + dog.report())
+
+    kinds = [(k, i) for k, i, _, _ in shown]
+    for i in range(3):
+        assert ("onset", i) in kinds and ("provisional", i) in kinds and ("final", i) in kinds
+        assert kinds.index(("provisional", i)) < kinds.index(("final", i))
+    stages = [(stage, i) for k, i, stage, _ in shown if k != "onset"]
+    assert ("provisional", 0) in stages and ("final", 2) in stages
+    assert w.card.stage == "final" and w.card.note_index == 2
+    assert w.card.label in ("clean", "buzzy", "muted", "unsure")
+    assert [c.index for c in w.chips.chips] == [0, 1, 2] and all(c.final for c in w.chips.chips)
+    assert w.counters.total_notes == 3
+    assert not w.listen_button.isChecked()
+
+    store = SessionStore()
+    session = store.sessions()[-1]
+    assert session.input == str(take.resolve())
+    assert session.ended_at is not None
+    notes = store.notes(session.id)
+    assert len(notes) == 3
+    assert np.allclose([n.onset_s for n in notes], [0.4, 2.2, 4.0], atol=0.05)
+    # Our own work never blocks the GUI thread for 50 ms; wall-clock lateness also counts the OS
+    # scheduler on a shared machine, so only its 99th percentile is held to the same bound.
+    assert dog.worst_busy_ms < 50, dog.report()
+    assert dog.percentile_ms(99) < 50, dog.report()
+    w.close()
+
+
+def test_playback_source_paces_by_the_clock_and_loops(take):
+    from buzzfinder_app.ui.sources import FilePlaybackSource
+
+    now = [0.0]
+    src = FilePlaybackSource(take, loop=True, clock=lambda: now[0])
+    src.start()
+    assert len(src.read()) == 0
+    now[0] = 0.5
+    assert len(src.read()) == 11025
+    now[0] = 10.0  # longer than the take: wraps around
+    got = src.read()
+    assert len(got) == 22050 * 10 - 11025
+    assert src.loops >= 1 and src.duration_s and not src.done
+
+    once = FilePlaybackSource(take, clock=lambda: now[0])
+    now[0] = 0.0
+    once.start()
+    now[0] = 100.0
+    y = once.read()
+    assert once.done and abs(len(y) / 22050 - once.duration_s) < 1e-6
+    assert len(once.read()) == 0

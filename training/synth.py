@@ -29,7 +29,7 @@ from training.synth_string import design_loop, loss_pole_for, pluck_shape, simul
 #: Ranges (low, high) of the string parameters of each character.
 CHARACTERS = {
     "nylon": {
-        "t60_f0": (1.5, 5.0),  # s, decay of the fundamental at 110 Hz
+        "t60_f0": (2.5, 8.0),  # s, decay of the fundamental at 110 Hz
         "t60_high": (0.03, 0.25),  # s, decay at 4 kHz
         "n_disp": (0, 1),
         "disp_coef": (-0.15, -0.02),
@@ -38,7 +38,7 @@ CHARACTERS = {
         "attack_centre": (800.0, 3000.0),
     },
     "steel": {
-        "t60_f0": (3.0, 10.0),
+        "t60_f0": (4.0, 14.0),
         "t60_high": (0.15, 1.2),
         "n_disp": (1, 3),
         "disp_coef": (-0.45, -0.1),
@@ -54,6 +54,8 @@ ATTACK_S = 0.3
 #: A buzzy note's string must carry at least this much more energy above 3 kHz in its attack than
 #: its free twin; otherwise the gap is narrowed (the buzz would be inaudible).
 MIN_BUZZ_DB = 3.0
+#: A muted string has lost 30 dB within this time (the touch is made firmer until it has).
+MAX_MUTED_DECAY_S = 0.4
 #: Share of buzzy notes whose rattle is kept just above audible.
 SUBTLE_SHARE = 0.4
 #: Probability of each hard negative per class.
@@ -95,7 +97,7 @@ def _draw_string(rng: np.random.Generator, character: str, duration_s: float) ->
         "lead_in_s": float(rng.uniform(0.1, 0.5)),
         "duration_s": float(duration_s),
         # higher (shorter) strings decay faster
-        "t60_f0": _uniform(rng, ch["t60_f0"]) * float(np.clip((f0 / 110.0) ** -0.4, 0.3, 1.2)),
+        "t60_f0": _uniform(rng, ch["t60_f0"]) * float(np.clip((f0 / 110.0) ** -0.4, 0.4, 1.2)),
         "t60_high": _uniform(rng, ch["t60_high"]),
         "n_disp": int(rng.integers(ch["n_disp"][0], ch["n_disp"][1] + 1)),
         "disp_coef": _uniform(rng, ch["disp_coef"]),
@@ -140,8 +142,7 @@ def _draw_mute(rng: np.random.Generator) -> dict:
     return {
         "damp_position": float(rng.uniform(0.85, 0.97) if palm else rng.uniform(0.1, 0.5)),
         "damp_width": float(rng.uniform(0.01, 0.05)),
-        "damp_strength": float(rng.uniform(0.05, 0.35)),
-        "damp_start_s": 0.0,
+        "damp_strength": float(rng.uniform(0.005, 0.08)),
         "damp_ramp_s": float(rng.uniform(0.0, 0.01)),
         "kill_s": float(rng.uniform(0.1, 0.4)),  # 30-dB decay time of the string's own losses
     }
@@ -192,7 +193,7 @@ def _plane_designs(p: dict, sample_rate: int):
     """Loop designs of the two vibration planes (plane 2 slightly detuned, own decay)."""
     t60_f0, t60_high = p["t60_f0"], p["t60_high"]
     if p["label"] == "muted":  # the resting finger's loss, on top of the point damper
-        t60_f0 = min(t60_f0, 2.0 * p["kill_s"])
+        t60_f0 = min(t60_f0, 2.5 * p["kill_s"])
         t60_high = min(t60_high, 0.5 * p["kill_s"])
     designs = []
     for f0, scale in ((p["f0"], 1.0), (p["f0"] * 2 ** (p["plane2_cents"] / 1200), p["plane2_t60_ratio"])):
@@ -280,20 +281,21 @@ def oversampling(f0: float, sample_rate: int) -> int:
     return max(1, int(np.ceil(48.0 * f0 / sample_rate)))
 
 
-def _buzzing_string(p: dict, designs, n: int, sample_rate: int, factor: int) -> np.ndarray:
+def _buzzing_string(p: dict, designs, n: int, sample_rate: int, factor: int, voice) -> np.ndarray:
     """Choose the barrier gaps from the free string's swing, then simulate the buzzing string.
 
     A ladder of gaps is tried, each the swing the free string still reaches after a given time
     (5 ms up to the whole note). A subtle note keeps the widest gap whose rattle reaches
     ``p['buzz_target_db']``; another keeps, among the audible gaps (:data:`MIN_BUZZ_DB`), the one
     whose buzz lasts nearest ``p['buzz_s']``. When no gap is audible (a bright note whose own
-    partials hide the rattle) the fret is taken to ring louder. ``p`` records the gaps, the
-    rattle gain and the buzz level. The string runs at ``factor`` times ``sample_rate``; ``n``
-    counts output samples.
+    partials hide the rattle) the fret is taken to ring louder. The buzz level is measured on the
+    note as heard, ``voice(string)`` (body, pluck knock and attack noise), against its clean twin.
+    ``p`` records the gaps, the rattle gain and the buzz level. The string runs at ``factor``
+    times ``sample_rate``; ``n`` counts output samples.
     """
     rate = sample_rate * factor
     free = [_run_plane(d, p, n * factor, rate, None) for d in designs]
-    free_hf = hf_fraction(_decimate(free[0][0] + p["plane2_weight"] * free[1][0], factor, n), sample_rate, p["f0"])
+    free_hf = hf_fraction(voice(_decimate(free[0][0] + p["plane2_weight"] * free[1][0], factor, n)), sample_rate, p["f0"])
     target = p["buzz_target_db"]
     for boost in (1.0, 3.0, 10.0):
         p["rattle_gain"] *= boost
@@ -302,7 +304,7 @@ def _buzzing_string(p: dict, designs, n: int, sample_rate: int, factor: int) -> 
             g1, g2 = (_gap_for_duration(f[1], seconds, rate) for f in free)
             gaps = {"vertical": (g1, None), "both": (g1, g1 * p["gap_ratio_2"]), "horizontal": (None, g2)}[p["buzz_planes"]]
             mix = _decimate(_mix_planes(p, designs, n * factor, rate, gaps), factor, n)
-            buzz_db = float(10 * np.log10(hf_fraction(mix, sample_rate, p["f0"]) / max(free_hf, 1e-30)))
+            buzz_db = float(10 * np.log10(hf_fraction(voice(mix), sample_rate, p["f0"]) / max(free_hf, 1e-30)))
             tried.append((buzz_db, float(seconds), gaps, mix))
             if target is not None and buzz_db >= target:
                 break
@@ -330,17 +332,26 @@ def _decimate(x: np.ndarray, factor: int, n: int) -> np.ndarray:
     return resample_poly(x, 1, factor)[:n] if factor > 1 else x
 
 
-def _string_sound(p: dict, n: int, sample_rate: int, choose_gap: bool) -> np.ndarray:
+def _string_sound(p: dict, n: int, sample_rate: int, voice=None) -> np.ndarray:
     """Both planes mixed, simulated oversampled and brought to ``sample_rate``.
 
-    For a buzzy note with ``choose_gap`` the gaps are chosen first (see :func:`_buzzing_string`).
+    Given ``voice``, a buzzy note's gaps are chosen first (see :func:`_buzzing_string`).
     """
     factor = oversampling(p["f0"], sample_rate)
     designs = _plane_designs(p, sample_rate * factor)
-    if choose_gap:
-        return _buzzing_string(p, designs, n, sample_rate, factor)
+    if voice is not None:
+        return _buzzing_string(p, designs, n, sample_rate, factor, voice)
     gaps = (p.get("barrier_gap"), p.get("barrier_gap_2"))
     return _decimate(_mix_planes(p, designs, n * factor, sample_rate * factor, gaps), factor, n)
+
+
+def decay_time(x: np.ndarray, sample_rate: int, drop_db: float = 30.0, frame_s: float = 0.01) -> float:
+    """Seconds until the RMS envelope stays ``drop_db`` below its peak (the length of ``x`` if never)."""
+    hop = int(frame_s * sample_rate)
+    frames = x[: len(x) // hop * hop].reshape(-1, hop)
+    env = 20 * np.log10(np.sqrt(np.mean(frames**2, axis=1)) + 1e-20)
+    loud = np.nonzero(env > env.max() - drop_db)[0]
+    return (loud[-1] + 1) * frame_s
 
 
 def _add_extras(y: np.ndarray, onset: int, note_rms: float, p: dict, sample_rate: int, rng) -> None:
@@ -378,10 +389,18 @@ def _render(p: dict, seed: int, sample_rate: int, choose_gap: bool) -> tuple[np.
     total = int(round(p["duration_s"] * sample_rate))
     onset = int(round(p["lead_in_s"] * sample_rate))
     n = total - onset
-    note = noise.apply_body(_string_sound(p, n, sample_rate, choose_gap), p["body"], sample_rate)
-    note /= np.max(np.abs(note)) + 1e-12
-    note += p["knock_level"] * noise.knock(n, p["body"], sample_rate, noise_rng)
-    note += p["attack_level"] * noise.burst(n, 0, p["attack_s"], p["attack_centre"], 1.5, sample_rate, noise_rng)
+    transients = p["knock_level"] * noise.knock(n, p["body"], sample_rate, noise_rng)
+    transients += p["attack_level"] * noise.burst(n, 0, p["attack_s"], p["attack_centre"], 1.5, sample_rate, noise_rng)
+
+    def voice(string: np.ndarray) -> np.ndarray:
+        """The string heard through the body, with the pluck's knock and attack noise."""
+        body = noise.apply_body(string, p["body"], sample_rate)
+        return body / (np.max(np.abs(body)) + 1e-12) + transients
+
+    note = voice(_string_sound(p, n, sample_rate, voice if choose_gap else None))
+    while p["label"] == "muted" and decay_time(note, sample_rate) > MAX_MUTED_DECAY_S:
+        p["kill_s"] *= 0.7  # a firmer touch
+        note = voice(_string_sound(p, n, sample_rate))
     y = np.zeros(total)
     y[onset:] = note
     note_rms = float(np.sqrt(np.mean(note[: int(0.5 * sample_rate)] ** 2)))

@@ -24,17 +24,17 @@ def one_pole_lowpass(x: np.ndarray, cutoff: float, sample_rate: int) -> np.ndarr
 
 
 def draw_body(rng: np.random.Generator) -> dict:
-    """Random body: a few low air/top modes (90-250 Hz) and higher plate modes (400-3000 Hz)."""
+    """Random body: a few low air/top modes (90-250 Hz), higher plate modes (400-3000 Hz), a treble roll-off."""
     low = [(float(rng.uniform(90, 250)), float(rng.uniform(8, 30)), float(rng.uniform(0.5, 2.0)))
            for _ in range(rng.integers(2, 4))]
     high = [(float(rng.uniform(400, 3000)), float(rng.uniform(4, 15)), float(rng.uniform(0.2, 1.0)))
             for _ in range(rng.integers(3, 7))]
-    return {"modes": low + high, "direct": float(rng.uniform(0.3, 1.0))}
+    return {"modes": low + high, "direct": float(rng.uniform(0.3, 1.0)), "rolloff_hz": float(rng.uniform(1500, 6000))}
 
 
 def apply_body(x: np.ndarray, body: dict, sample_rate: int) -> np.ndarray:
-    """Direct sound plus the resonances of the body excited by the bridge."""
-    y = body["direct"] * x
+    """Direct sound (rolling off above a few kHz) plus the resonances of the body excited by the bridge."""
+    y = body["direct"] * one_pole_lowpass(x, body["rolloff_hz"], sample_rate)
     for freq, q, gain in body["modes"]:
         y += gain * bandpass(x, freq, q, sample_rate)
     return y

@@ -23,6 +23,10 @@ import numpy as np
 from numba import njit
 
 
+#: Largest round-trip gain of the loss filter (at DC), so that no component grows or lingers.
+MAX_DC_GAIN = 0.99999
+
+
 @dataclass(frozen=True)
 class LoopDesign:
     """Delay-line length and bridge-filter coefficients that tune a string to ``f0``."""
@@ -52,24 +56,29 @@ def _allpass_for_delay(delay: float, w: float) -> float:
     return float(np.sin(theta) / np.sin(w - theta))
 
 
+def _pole_for_ratio(ratio: float, w_a: float, w_b: float) -> float:
+    """Pole of a one-pole low-pass whose gain at ``w_b`` is ``ratio`` (< 1) times its gain at ``w_a`` < ``w_b``."""
+    # ratio^2 (1 - 2p cos w_b + p^2) = 1 - 2p cos w_a + p^2, a quadratic in p
+    r2 = ratio**2
+    roots = np.roots([r2 - 1.0, 2.0 * (np.cos(w_a) - r2 * np.cos(w_b)), r2 - 1.0])
+    real = [r.real for r in roots if abs(r.imag) < 1e-9 and 0.0 <= r.real < 0.995]
+    return min(real) if real else 0.95
+
+
 def loss_pole_for(f0: float, t60_f0: float, t60_high: float, f_high: float, sample_rate: int) -> tuple[float, float]:
-    """One-pole loss filter (gain, pole) giving decay times ``t60_f0`` at f0 and ``t60_high`` at ``f_high``."""
+    """One-pole loss filter (gain, pole) giving decay times ``t60_f0`` at f0 and ``t60_high`` at ``f_high``.
+
+    The filter's gain is largest at DC, which must still decay: on a high note that limits how much
+    faster than f0 the treble can die.
+    """
     period = sample_rate / f0
     g0 = 10.0 ** (-3.0 * period / (sample_rate * t60_f0))
     gh = 10.0 ** (-3.0 * period / (sample_rate * max(t60_high, 1e-3)))
-    ratio2 = (gh / g0) ** 2
     w0, wh = 2 * np.pi * f0 / sample_rate, 2 * np.pi * f_high / sample_rate
-    pole = 0.0
-    if ratio2 < 1.0 and wh > w0:
-        # ratio^2 (1 - 2p cos wh + p^2) = 1 - 2p cos w0 + p^2, a quadratic in p
-        a = ratio2 - 1.0
-        b = 2.0 * (np.cos(w0) - ratio2 * np.cos(wh))
-        roots = np.roots([a, b, a])
-        real = [r.real for r in roots if abs(r.imag) < 1e-9 and 0.0 <= r.real < 0.995]
-        pole = min(real) if real else 0.95
+    pole = _pole_for_ratio(gh / g0, w0, wh) if gh < g0 and wh > w0 else 0.0
+    pole = min(pole, _pole_for_ratio(g0 / MAX_DC_GAIN, 0.0, w0)) if g0 < MAX_DC_GAIN else 0.0
     mag_w0 = (1 - pole) / np.sqrt(1 - 2 * pole * np.cos(w0) + pole**2)
-    # the filter's gain is largest at DC, which must still decay (a very dark high note decays a bit faster)
-    return float(min(g0 / mag_w0, 0.99999)), float(pole)
+    return float(g0 / mag_w0), float(pole)
 
 
 def design_loop(f0: float, sample_rate: int, loss_gain: float, loss_pole: float, disp_coef: float, n_disp: int) -> LoopDesign:

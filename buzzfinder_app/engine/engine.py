@@ -32,10 +32,10 @@ from buzzfinder_app.engine.verdicts import Verdict
 from buzzfinder_app.engine.windows import note_window
 from buzzfinder_app.model.features import extract
 
-#: Samples per engine step (23 ms): how often onsets are looked for. Verdict deadlines are met to
+#: Samples per engine step (46 ms): how often onsets are looked for. Verdict deadlines are met to
 #: the sample, so ``at_s`` of a provisional verdict is exactly onset + 0.5 s unless the next note
 #: cut it short.
-TICK = 512
+TICK = 1024
 #: Audio kept in memory: a full window plus room for the onset detector's delay.
 HISTORY = PRE_ROLL + POST_ROLL + SAMPLE_RATE
 #: The note's level is its peak over this long after the onset.

@@ -125,7 +125,9 @@ class OnsetDetector:
         logs = np.log1p(np.abs(np.fft.rfft(frames * self._window, axis=1)) / self._floor)
         earlier = np.concatenate([self._prev_logs, logs])[:n_hops]
         # A maximum over neighbouring bins keeps slight pitch wobble from counting as new energy.
-        widened = np.maximum(earlier, np.maximum(np.roll(earlier, 1, axis=1), np.roll(earlier, -1, axis=1)))
+        widened = earlier.copy()
+        np.maximum(widened[:, 1:], earlier[:, :-1], out=widened[:, 1:])
+        np.maximum(widened[:, :-1], earlier[:, 1:], out=widened[:, :-1])
         flux = np.mean(np.maximum(logs - widened, 0.0), axis=1)
         self._prev_logs = np.concatenate([self._prev_logs, logs])[-self._lag:]
 

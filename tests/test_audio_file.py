@@ -169,7 +169,7 @@ def test_mic_callback_only_fills_the_ring_and_read_resamples():
     """Drive the callback by hand (no device): overflow flags are counted, read() gives SAMPLE_RATE."""
     mic = MicSource.__new__(MicSource)
     mic.device, mic.device_name, mic.device_rate = None, "test", 48000
-    mic._ring, mic._input_overflows, mic._stream = RingBuffer(48000), 0, None
+    mic._ring, mic._input_overflows, mic._stream, mic._last_data = RingBuffer(48000), 0, None, 0.0
     mic._resampler = soxr.ResampleStream(48000, SAMPLE_RATE, 1, dtype="float32")
 
     class Status:
@@ -184,3 +184,20 @@ def test_mic_callback_only_fills_the_ring_and_read_resamples():
     assert mic.overflows == 1 and y.dtype == np.float32
     assert 0 < SAMPLE_RATE // 2 - len(y) < 1500  # the resampler holds back a few tens of ms
     mic.stop()  # no stream: nothing to do
+
+
+def test_a_stream_that_stops_delivering_is_a_clear_error(monkeypatch):
+    import time
+
+    mic = MicSource.__new__(MicSource)
+    mic.device, mic.device_name, mic.device_rate = None, "USB mic", SAMPLE_RATE
+    mic._ring, mic._input_overflows, mic._resampler = RingBuffer(1000), 0, None
+
+    class RunningStream:
+        active, stopped = True, False
+
+    mic._stream, mic._last_data = RunningStream(), time.monotonic()
+    assert mic.read().size == 0  # nothing yet, but not for long
+    mic._last_data -= 5
+    with pytest.raises(MicError, match="USB mic stopped delivering audio"):
+        mic.read()

@@ -10,6 +10,8 @@ driver's overflows); the consumer calls :meth:`MicSource.read` to drain it, resa
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import soxr
 
@@ -18,6 +20,8 @@ from buzzfinder_app.constants import SAMPLE_RATE
 
 #: Seconds of audio the ring buffer holds before the reader is considered behind.
 RING_SECONDS = 4.0
+#: A running stream that delivers nothing for this long has lost its device.
+STALL_S = 2.0
 
 
 class MicError(Exception):
@@ -70,6 +74,7 @@ class MicSource:
         self._input_overflows = 0
         self._stream = None
         self._resampler = None
+        self._last_data = 0.0  # monotonic time of the last read that found audio
 
     def _callback(self, indata, frames, time, status) -> None:
         if status.input_overflow:
@@ -85,6 +90,7 @@ class MicSource:
             self._stream = sd.InputStream(device=self.device, channels=1, samplerate=self.device_rate,
                                           dtype="float32", callback=self._callback)
             self._stream.start()
+            self._last_data = time.monotonic()
         except (sd.PortAudioError, ValueError) as exc:
             self._stream = None
             raise MicError(f"could not open {self.device_name} at {self.device_rate} Hz ({exc})") from None
@@ -92,11 +98,16 @@ class MicSource:
     def read(self) -> np.ndarray:
         """All audio captured since the last read, mono float32 at ``SAMPLE_RATE``.
 
-        Raises :class:`MicError` when the stream has stopped on its own (the device vanished).
+        Raises :class:`MicError` when the stream has stopped on its own or has delivered nothing
+        for ``STALL_S`` seconds (the device vanished).
         """
-        if self._stream is not None and not self._stream.active and not self._stream.stopped:
-            raise MicError(f"input device {self.device_name} stopped delivering audio (unplugged?)")
         samples = self._ring.read()
+        if self._stream is not None:
+            ended = not self._stream.active and not self._stream.stopped
+            if len(samples):
+                self._last_data = time.monotonic()
+            elif ended or time.monotonic() - self._last_data > STALL_S:
+                raise MicError(f"input device {self.device_name} stopped delivering audio (unplugged?)")
         if self._resampler is not None and len(samples):
             samples = self._resampler.resample_chunk(samples)
         return np.asarray(samples, dtype=np.float32)

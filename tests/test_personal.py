@@ -249,3 +249,190 @@ def test_head_save_load_and_damage(tmp_path):
         PersonalHead.load(tmp_path / "head.npz")
     with pytest.raises(HeadError, match="is missing"):
         PersonalHead.load(tmp_path / "none.npz")
+
+
+# -- fitting a profile with the shipped model -----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def model():
+    from buzzfinder_app.model.runtime import Model, default_model_path
+
+    path = default_model_path()
+    if not path.is_file():
+        pytest.skip(f"shipped model {path} not there yet (it is exported by training/)")
+    return Model.load(path)
+
+
+def toy_note(label: str, seed: int) -> np.ndarray:
+    """A plucked tone per class: clean rings, muted dies fast, buzzy rattles in the attack."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(C.WINDOW_SAMPLES) / C.SAMPLE_RATE
+    f0 = 110.0 * 2 ** rng.uniform(0, 3)
+    decay = {"clean": 1.5, "buzzy": 1.5, "muted": 25.0}[label]
+    y = sum(np.sin(2 * np.pi * k * f0 * t) / k for k in range(1, 12) if k * f0 < 9000) * np.exp(-decay * t)
+    if label == "buzzy":
+        y = y + 0.3 * np.sign(np.sin(2 * np.pi * 7 * f0 * t)) * np.exp(-6 * t) * rng.uniform(0.5, 1.0)
+    y = np.where(t < C.PRE_ROLL / C.SAMPLE_RATE, 0.0, y) + 1e-4 * rng.normal(size=t.size)
+    return (0.5 * y / np.abs(y).max()).astype(np.float32)
+
+
+def test_fit_profile_saves_a_head_for_this_model_only(model, store):
+    from buzzfinder_app.personal import adapt
+
+    p = store.create("p")
+    assert adapt.profile_head(store, p, model) is None  # no notes: nothing to adapt
+    for i in range(60):
+        store.add_note(p, toy_note(C.LABELS[i % 3], i), C.LABELS[i % 3], "teach")
+    result = adapt.fit_profile(store, p, model)
+    print(f"\nfit on 60 notes: head {result.seconds:.3f} s, embeddings {result.embed_seconds:.3f} s, "
+          f"LOO {result.loo_before:.2f} -> {result.loo_after:.2f}, blend {result.blend}")
+    assert result.n_notes == 60 and result.counts == {"buzzy": 20, "clean": 20, "muted": 20}
+    assert result.seconds < 5.0
+    assert result.loo_after >= result.loo_before - 0.05
+    assert adapt.head_status(store, p, model) == "current"
+    info = json.loads((p.path / "head.json").read_text())
+    assert info["base_model"] == adapt.model_fingerprint(model) and len(info["base_model"]["sha256"]) == 64
+    head = adapt.load_head(store, p, model)
+    assert head.w == result.blend
+
+    store.add_note(p, toy_note("clean", 99), "clean", "teach")
+    assert adapt.head_status(store, p, model) == "stale"
+    with pytest.raises(ProfileError, match="has notes the head was not fitted on"):
+        adapt.load_head(store, p, model)
+    info["base_model"]["sha256"] = "0" * 64  # as if fitted on another base model
+    (p.path / "head.json").write_text(json.dumps(info))
+    assert adapt.head_status(store, p, model) == "other-model"
+    with pytest.raises(ProfileError, match="fitted on another base model"):
+        adapt.load_head(store, p, model)
+    assert adapt.profile_head(store, p, model) is not None  # refitted
+    assert adapt.head_status(store, p, model) == "current"
+
+
+def test_profile_classifier_plugs_into_the_engine(model):
+    from buzzfinder_app.model.features import extract_batch
+    from buzzfinder_app.personal import adapt
+
+    windows = [toy_note(C.LABELS[i % 3], 100 + i) for i in range(6)]
+    features = extract_batch(windows, model.params)
+    assert adapt.profile_classifier(model, None) == model.predict
+    probs, emb = adapt.embed_notes(model, windows)
+    head = PersonalHead.fit(emb, [C.LABELS[i % 3] for i in range(6)], probs)
+    classify = adapt.profile_classifier(model, head)
+    out = classify(features)
+    assert out.shape == (6, 3) and out.dtype == np.float32
+    np.testing.assert_allclose(out, head.predict(probs, emb), atol=1e-6)  # a head without a gate
+
+
+# -- the setup gate -------------------------------------------------------------------------------
+
+
+def setup_features(n, seed, cutoff_band):
+    """Log-mel-like features of notes through a setup that passes bands below ``cutoff_band``."""
+    rng = np.random.default_rng(seed)
+    f = rng.uniform(0.4, 1.0, size=(n, 89, 64)) * np.linspace(1.0, 0.6, 64)
+    f[:, :, cutoff_band:] = rng.uniform(0.0, 0.1, size=(n, 89, 64 - cutoff_band))
+    return f
+
+
+def test_gate_keeps_the_head_to_its_setup():
+    from buzzfinder_app.personal.gate import SetupGate, setup_descriptor
+
+    taught = setup_descriptor(setup_features(15, 0, 30))
+    assert taught.shape == (15, 128)
+    gate = SetupGate.fit(taught)
+    assert np.all(gate(taught) == 1.0)
+    assert gate(setup_descriptor(setup_features(20, 1, 30))).mean() > 0.9  # new notes, same setup
+    assert np.all(gate(setup_descriptor(setup_features(20, 2, 64))) == 0.0)  # another setup
+
+    x, y = clusters(5, seed=0)
+    head = PersonalHead.fit(x, y, np.full((15, 3), 1 / 3), setup=taught)
+    base = np.random.default_rng(3).dirichlet(np.ones(3), size=20)
+    x_new, _ = clusters(20, seed=4)
+    elsewhere = head.predict(base, x_new[:20], setup_descriptor(setup_features(20, 2, 64)))
+    np.testing.assert_allclose(elsewhere, base, rtol=1e-5)
+    here = head.predict(base, x_new[:20], setup_descriptor(setup_features(20, 1, 30)))
+    assert np.abs(here - base).max() > 0.1
+
+
+def test_saved_head_keeps_its_gate(tmp_path):
+    from buzzfinder_app.personal.gate import setup_descriptor
+
+    x, y = clusters(5, seed=0)
+    taught = setup_descriptor(setup_features(15, 0, 30))
+    head = PersonalHead.fit(x, y, np.full((15, 3), 1 / 3), setup=taught)
+    head.save(tmp_path / "head.npz")
+    again = PersonalHead.load(tmp_path / "head.npz")
+    other = setup_descriptor(setup_features(5, 2, 64))
+    np.testing.assert_array_equal(again.gate(other), head.gate(other))
+    assert again.gate.radius == head.gate.radius and again.loo_nested == head.loo_nested
+
+
+# -- commands -------------------------------------------------------------------------------------
+
+
+def write_note_file(path, label, seed, rate=44100, lead_s=0.3):
+    """A one-note file as a player would record it: some silence, then the note, at ``rate``."""
+    import soxr
+
+    y = np.concatenate([np.zeros(int(lead_s * C.SAMPLE_RATE), np.float32), toy_note(label, seed)[C.PRE_ROLL:]])
+    sf.write(path, soxr.resample(y, C.SAMPLE_RATE, rate), rate, subtype="PCM_16")
+    return path
+
+
+def test_strongest_note_is_cut_around_the_loudest_onset():
+    from buzzfinder_app.personal.commands import strongest_note
+
+    quiet = 0.05 * toy_note("clean", 1)[C.PRE_ROLL:]
+    loud = toy_note("buzzy", 2)[C.PRE_ROLL:]
+    y = np.concatenate([np.zeros(5000), quiet[:20000], np.zeros(3000), loud]).astype(np.float32)
+    window, onset = strongest_note(y)
+    assert abs(onset - 28000) < 0.02 * C.SAMPLE_RATE
+    assert len(window) == C.WINDOW_SAMPLES
+    with pytest.raises(ValueError, match="no note found"):
+        strongest_note(np.zeros(C.SAMPLE_RATE, np.float32))
+
+
+def test_cmd_teach_and_profiles(model, store, tmp_path):
+    from buzzfinder_app.personal.commands import cmd_profiles, cmd_teach
+
+    files_ = {lab: [write_note_file(tmp_path / f"{lab}{i}.wav", lab, 10 * i + k) for i in range(3)]
+              for k, lab in enumerate(C.LABELS)}
+    (tmp_path / "bad.wav").write_text("not audio")
+    report = cmd_teach("Nylon + USB mic", "clean", files_["clean"] + [tmp_path / "bad.wav", tmp_path / "gone.wav"],
+                       model, store=store, device="USB mic")
+    assert report.startswith("created profile 'Nylon + USB mic'")
+    assert f"error: {tmp_path / 'bad.wav'}: not an audio file" in report
+    assert f"error: {tmp_path / 'gone.wav'}: file not found" in report and report.failed == 2
+    assert "0 buzzy, 3 clean, 0 muted" in report and "not adapted yet: " in report and "too few notes" in report
+    notes = store.notes("Nylon + USB mic")
+    assert all(n.source == "teach" and n.original.endswith(".wav") for n in notes)
+    assert all(abs(len(n.read()) - C.WINDOW_SAMPLES) <= 1 for n in notes)
+
+    cmd_teach("Nylon + USB mic", "buzzy", files_["buzzy"], model, store=store)
+    report = cmd_teach("Nylon + USB mic", "muted", files_["muted"], model, store=store)
+    assert report.failed == 0 and "3 buzzy, 3 clean, 3 muted" in report
+    assert "adapted: accuracy on its notes" in report or "kept the base model" in report
+    with pytest.raises(ProfileError, match="nothing was taught"):
+        cmd_teach("Nylon + USB mic", "muted", [tmp_path / "gone.wav"], model, store=store)
+    with pytest.raises(ProfileError, match="unknown label 'fuzzy'"):
+        cmd_teach("Nylon + USB mic", "fuzzy", files_["muted"], model, store=store)
+
+    text = cmd_profiles(store=store, model=model)
+    assert text.splitlines()[0] == "Nylon + USB mic: USB mic"
+    assert "notes: 3 buzzy, 3 clean, 3 muted" in text and "% base -> " in text
+    data = json.loads(cmd_profiles(json=True, store=store, model=model))
+    (p,) = data["profiles"]
+    assert p["notes"] == {"buzzy": 3, "clean": 3, "muted": 3} and p["head"] == "current"
+    assert 0.0 <= p["loo_before"] <= p["loo_after"] <= 1.0
+
+
+def test_cmd_profiles_without_profiles_or_with_damage(store):
+    from buzzfinder_app.personal.commands import cmd_profiles
+
+    assert cmd_profiles(store=store).startswith("no profiles yet")
+    store.create("ok", guitar="Strat")
+    (store.create("broken").path / "profile.json").write_text("")
+    text = cmd_profiles(store=store)
+    assert "ok: Strat" in text and "not adapted yet" in text and "damaged profile folder 'broken'" in text
+    assert json.loads(cmd_profiles(json=True, store=store))["damaged"][0]["folder"] == "broken"

@@ -1,7 +1,7 @@
 """A small personal head on the base model's embeddings, blended with the base model's verdict.
 
-The head is an L2-regularised multinomial logistic regression on standardised embeddings, fitted with
-Newton's method in numpy (a few milliseconds for tens of notes). Its verdict is blended geometrically
+The head is an L2-regularised multinomial logistic regression on standardised embeddings, fitted in numpy
+(Böhning's bound-optimisation) (a few milliseconds for tens of notes). Its verdict is blended geometrically
 with the base model's, and only among the classes the player has taught: a class with no notes keeps
 the base model's probability. The blend weight ``w`` is chosen by leave-one-out on the profile's own
 notes, from a grid that includes ``w = 0`` (the base model alone).
@@ -21,14 +21,17 @@ import numpy as np
 
 from buzzfinder_app import constants as C
 from buzzfinder_app.personal import files
+from buzzfinder_app.personal.gate import SetupGate
 
-#: Blend weights tried by leave-one-out; 0 is the base model alone, 1 the head alone.
-BLENDS = tuple(np.round(np.linspace(0.0, 1.0, 11), 2))
+#: Blend weights tried by leave-one-out; 0 (first) is the base model alone, 1 the head alone.
+BLENDS = tuple(float(w) for w in np.round(np.linspace(0.0, 1.0, 11), 2))
 #: L2 penalty on the head's weights (per note, on standardised embeddings).
 L2 = 0.3
 #: Fewest notes a class needs, and fewest classes, before a head can be fitted.
 MIN_CLASSES = 2
 _EPS = 1e-6
+_TOL = 1e-6  # gradient size at which the logistic fit stops
+_MAX_STEPS = 5000
 
 
 class HeadError(ValueError):
@@ -66,49 +69,46 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-def _fit_logistic(x: np.ndarray, y: np.ndarray, k: int, l2: float) -> np.ndarray:
-    """Multinomial logistic regression by damped Newton; returns weights (d + 1, k), bias last."""
+def _hessian_bound(x: np.ndarray, n: int, l2: float) -> tuple[np.ndarray, np.ndarray]:
+    """Eigen-decomposition of Böhning's bound on the logistic Hessian, ``X^T X / (2 n) + penalty``,
+    for ``x`` (with its bias column). It also bounds any subset of the rows when ``n`` is their count."""
+    reg = np.full(x.shape[1], l2)
+    reg[-1] = _EPS  # the bias is (almost) free
+    return np.linalg.eigh(0.5 * x.T @ x / n + np.diag(reg))
+
+
+def _fit_logistic(x: np.ndarray, y: np.ndarray, k: int, l2: float, init: np.ndarray | None = None,
+                  bound: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """Multinomial logistic regression with an L2 penalty; returns weights (d + 1, k), bias last.
+
+    Böhning's bound (the softmax Hessian is at most half the identity on class-centred weights)
+    gives a fixed curvature matrix: each step is monotone and costs two small matrix products,
+    with no per-step linear solve (multi-threaded BLAS solves are slow on a busy machine).
+    """
     n, d = x.shape
     xb = np.hstack([x, np.ones((n, 1))])
     onehot = np.eye(k)[y]
     reg = np.full(d + 1, l2)
-    reg[-1] = _EPS  # the bias is (almost) free
-    w = np.zeros((d + 1, k))
-
-    def loss(w):
-        logits = xb @ w
-        top = logits.max(axis=1)
-        lse = np.log(np.exp(logits - top[:, None]).sum(axis=1)) + top
-        return np.mean(lse - (logits * onehot).sum(axis=1)) + 0.5 * np.sum(reg[:, None] * w * w)
-
-    current = loss(w)
-    for _ in range(50):
-        p = _softmax(xb @ w)
-        grad = xb.T @ (p - onehot) / n + reg[:, None] * w
-        # Hessian blocks H[a, b] = X^T diag(p_a (δ_ab - p_b)) X / n, plus the penalty.
-        coupling = p[:, :, None] * (np.eye(k)[None] - p[:, None, :])
-        hess = np.block([[(xb.T * coupling[:, a, b]) @ xb for b in range(k)] for a in range(k)]) / n
-        hess += np.diag(np.tile(reg, k))
-        step = np.linalg.solve(hess, grad.T.reshape(-1)).reshape(k, d + 1).T
-        t = 1.0
-        while (candidate := loss(w - t * step)) > current and t > 1e-3:
-            t *= 0.5
-        if candidate > current:
+    reg[-1] = _EPS
+    mu, q = bound if bound is not None else _hessian_bound(xb, n, l2)
+    w = np.zeros((d + 1, k)) if init is None else init - init.mean(axis=1, keepdims=True)
+    for _ in range(_MAX_STEPS):
+        grad = xb.T @ (_softmax(xb @ w) - onehot) / n + reg[:, None] * w
+        if np.abs(grad).max() < _TOL:
             break
-        w -= t * step
-        done = current - candidate < 1e-9
-        current = candidate
-        if done:
-            break
+        w -= q @ ((q.T @ grad) / mu[:, None])
     return w
 
 
-def blend(base_probs: np.ndarray, head_probs: np.ndarray, classes: np.ndarray, w: float) -> np.ndarray:
-    """Geometric blend of base and head among ``classes``; other classes keep the base probability."""
+def blend(base_probs: np.ndarray, head_probs: np.ndarray, classes: np.ndarray, w) -> np.ndarray:
+    """Geometric blend of base and head among ``classes``; other classes keep the base probability.
+
+    ``w`` is the head's weight: a number, or one per row as shape (n, 1).
+    """
     base = np.clip(np.asarray(base_probs, dtype=np.float64), 1e-7, 1.0)
     base = base / base.sum(axis=1, keepdims=True)
     out = base.copy()
-    if w == 0.0 or len(classes) < 2:
+    if len(classes) < 2:
         return out
     seen = base[:, classes]
     mixed = np.exp((1.0 - w) * np.log(seen) + w * np.log(np.clip(head_probs, 1e-7, 1.0)))
@@ -125,8 +125,10 @@ class PersonalHead:
     scale: np.ndarray
     weights: np.ndarray  # (embedding_dim + 1, len(classes)), bias last
     w: float  # blend weight chosen by leave-one-out
-    loo_before: float = float("nan")  # leave-one-out accuracy of the base model on the profile's notes
-    loo_after: float = float("nan")  # the same with the personal head (blend chosen without the held-out note)
+    loo_before: float = float("nan")  # accuracy of the base model on the profile's notes
+    loo_after: float = float("nan")  # leave-one-out accuracy with the head at the chosen blend (>= loo_before)
+    loo_nested: float = float("nan")  # the same with the blend also chosen without the held-out note (unbiased)
+    gate: SetupGate | None = None  # keeps the head to notes from the taught setup
 
     @classmethod
     def fit_raw(cls, embeddings, labels, w: float, l2: float = L2) -> "PersonalHead":
@@ -144,28 +146,31 @@ class PersonalHead:
         return cls(classes, mean, scale, weights, float(w))
 
     @classmethod
-    def fit(cls, embeddings, labels, base_probs, l2: float = L2, blends=BLENDS) -> "PersonalHead":
+    def fit(cls, embeddings, labels, base_probs, setup=None, l2: float = L2, blends=BLENDS) -> "PersonalHead":
         """Fit on a profile's notes and choose the blend weight by leave-one-out.
 
         ``embeddings`` (n, d) and ``base_probs`` (n, 3) are the base model's outputs for the notes,
-        ``labels`` their true labels (names or indices). Raises :class:`HeadError` when too few.
+        ``labels`` their true labels (names or indices), ``setup`` their
+        :func:`~buzzfinder_app.personal.gate.setup_descriptor` (optional: without it the head has no
+        gate and applies to every note). Raises :class:`HeadError` when too few.
         """
         check_enough(labels)
         y = label_indices(labels)
         base = np.asarray(base_probs, dtype=np.float64)
-        loo_head = _loo_head_probs(np.asarray(embeddings, dtype=np.float64), y, l2)
-        correct = np.stack([
-            np.stack([blend(base[i:i + 1], p, c, w)[0].argmax() == y[i] for i, (p, c) in enumerate(loo_head)])
-            for w in blends])  # (n_blends, n)
-        losses = np.stack([
-            np.stack([-np.log(blend(base[i:i + 1], p, c, w)[0, y[i]]) for i, (p, c) in enumerate(loo_head)])
-            for w in blends])
+        grid = np.asarray(blends, dtype=np.float64)[:, None]
+        # blended[i, j]: note i left out, blend weight j
+        blended = np.stack([blend(np.repeat(base[i:i + 1], len(grid), 0), np.repeat(p, len(grid), 0), c, grid)
+                            for i, (p, c) in enumerate(_loo_head_probs(np.asarray(embeddings, np.float64), y, l2))])
+        correct = (blended.argmax(axis=2) == y[:, None]).T  # (n_blends, n)
+        losses = -np.log(blended[np.arange(len(y)), :, y]).T
         best = _choose(correct, losses, np.ones(len(y), dtype=bool))
-        # Honest estimate: for each note, the blend is chosen on the other notes only.
-        after = np.mean([correct[_choose(correct, losses, np.arange(len(y)) != i), i] for i in range(len(y))])
+        nested = np.mean([correct[_choose(correct, losses, np.arange(len(y)) != i), i] for i in range(len(y))])
         head = cls.fit_raw(embeddings, y, blends[best], l2)
         head.loo_before = float(np.mean(base.argmax(axis=1) == y))
-        head.loo_after = float(after)
+        head.loo_after = float(correct[best].mean())
+        head.loo_nested = float(nested)
+        if setup is not None:
+            head.gate = SetupGate.fit(setup)
         return head
 
     def head_probs(self, embeddings) -> np.ndarray:
@@ -173,20 +178,28 @@ class PersonalHead:
         x = (np.asarray(embeddings, dtype=np.float64) - self.mean) / self.scale
         return _softmax(np.hstack([x, np.ones((len(x), 1))]) @ self.weights)
 
-    def predict(self, base_probs, embeddings) -> np.ndarray:
-        """Blended probabilities (n, 3) for the base model's probabilities and embeddings of n notes."""
+    def predict(self, base_probs, embeddings, setup=None) -> np.ndarray:
+        """Blended probabilities (n, 3) for the base model's probabilities and embeddings of n notes.
+
+        With the notes' setup descriptors the head's weight is scaled by its gate (0 for a note
+        unlike the taught setup); without them the gate is open.
+        """
         base = np.atleast_2d(np.asarray(base_probs, dtype=np.float64))
         emb = np.atleast_2d(np.asarray(embeddings, dtype=np.float64))
-        return blend(base, self.head_probs(emb), self.classes, self.w).astype(np.float32)
+        w = self.w if self.gate is None or setup is None else self.w * self.gate(setup)[:, None]
+        return blend(base, self.head_probs(emb), self.classes, w).astype(np.float32)
 
     def to_arrays(self) -> dict:
         return {"classes": self.classes, "mean": self.mean, "scale": self.scale, "weights": self.weights,
-                "scalars": np.array([self.w, self.loo_before, self.loo_after])}
+                "scalars": np.array([self.w, self.loo_before, self.loo_after, self.loo_nested]),
+                **(self.gate.to_arrays() if self.gate is not None else {})}
 
     @classmethod
     def from_arrays(cls, a) -> "PersonalHead":
-        w, before, after = (float(v) for v in a["scalars"])
-        head = cls(np.asarray(a["classes"], dtype=np.int64), a["mean"], a["scale"], a["weights"], w, before, after)
+        w, before, after, nested = (float(v) for v in a["scalars"])
+        gate = SetupGate.from_arrays(a) if "gate_radius" in a else None
+        head = cls(np.asarray(a["classes"], dtype=np.int64), a["mean"], a["scale"], a["weights"], w, before, after,
+                   nested, gate)
         d, k = head.weights.shape
         if head.mean.shape != (d - 1,) or head.scale.shape != (d - 1,) or head.classes.shape != (k,):
             raise HeadError("personal head arrays have inconsistent shapes")
@@ -209,24 +222,39 @@ class PersonalHead:
 
 
 def _loo_head_probs(x: np.ndarray, y: np.ndarray, l2: float) -> list[tuple[np.ndarray, np.ndarray]]:
-    """For each note, the head fitted on all other notes: (its probabilities for the note, its classes)."""
+    """For each note, the head fitted on all other notes: (its probabilities for the note, its classes).
+
+    For speed every fold uses the standardisation of all notes (it does not use their labels), one
+    curvature bound, and starts from the weights fitted on all notes.
+    """
+    full = PersonalHead.fit_raw(x, y, 1.0, l2)
+    z = np.hstack([(x - full.mean) / full.scale, np.ones((len(x), 1))])
+    bound = _hessian_bound(z, len(y) - 1, l2)
     out = []
     for i in range(len(y)):
         keep = np.arange(len(y)) != i
-        head = PersonalHead.fit_raw(x[keep], y[keep], 1.0, l2)
-        out.append((head.head_probs(x[i:i + 1]), head.classes))
+        classes = np.unique(y[keep])
+        if len(classes) < 2:
+            out.append((np.ones((1, 1)), classes))
+            continue
+        weights = _fit_logistic(z[keep, :-1], np.searchsorted(classes, y[keep]), len(classes), l2,
+                                init=full.weights[:, np.searchsorted(full.classes, classes)], bound=bound)
+        out.append((_softmax(z[i:i + 1] @ weights), classes))
     return out
 
 
 def _choose(correct: np.ndarray, losses: np.ndarray, notes: np.ndarray) -> int:
-    """Index of the blend with the best accuracy on ``notes``; ties go to the lower log-loss."""
+    """Index of the blend with the best accuracy on ``notes``, ties to the lower log-loss; the first
+    blend (the base model alone) unless another one gets more of the notes right."""
     acc = correct[:, notes].mean(axis=1)
+    if acc.max() <= acc[0]:
+        return 0
     loss = losses[:, notes].mean(axis=1)
     candidates = np.flatnonzero(acc >= acc.max() - 1e-12)
     return int(candidates[np.argmin(loss[candidates])])
 
 
 def leave_one_out(embeddings, labels, base_probs, l2: float = L2, blends=BLENDS) -> tuple[float, float]:
-    """Leave-one-out accuracy on a profile's notes: (base model alone, with the personal head)."""
-    head = PersonalHead.fit(embeddings, labels, base_probs, l2, blends)
+    """Accuracy on a profile's notes: (base model alone, personal head by leave-one-out at the chosen blend)."""
+    head = PersonalHead.fit(embeddings, labels, base_probs, l2=l2, blends=blends)
     return head.loo_before, head.loo_after

@@ -1,0 +1,135 @@
+"""What ``buzzfinder teach`` and ``buzzfinder profiles`` do; each returns the text to print.
+
+``cmd_teach`` stores one note per file (the strongest onset, cut as the engine cuts it) and refits the
+profile's head. A file that cannot be used is reported on its own line starting ``error:`` and
+counted in the report's ``failed``; :class:`ProfileError` is raised only when nothing could be
+taught at all (bad label, bad profile name, every file failed).
+"""
+
+from __future__ import annotations
+
+import json as jsonlib
+from pathlib import Path
+
+import numpy as np
+
+from buzzfinder_app import constants as C
+from buzzfinder_app.audio.file import AudioFileError, read_audio
+from buzzfinder_app.engine.onsets import detect_onsets
+from buzzfinder_app.engine.windows import note_window
+from buzzfinder_app.personal.adapt import fit_profile, head_info, head_status
+from buzzfinder_app.personal.profiles import Profile, ProfileError, ProfileStore
+
+#: Span after an onset whose level ranks onsets (the attack).
+_ATTACK = int(0.04 * C.SAMPLE_RATE)
+
+
+def strongest_note(y: np.ndarray) -> tuple[np.ndarray, int]:
+    """The window around the loudest attack of a signal, and that onset; ``ValueError`` if none."""
+    y = np.asarray(y, dtype=np.float32)
+    onsets = detect_onsets(y)
+    if not onsets:
+        raise ValueError("no note found (is the file silent or only noise?)")
+    onset = max(onsets, key=lambda o: float(np.mean(y[o:o + _ATTACK] ** 2)))
+    window = note_window(y, onset)
+    if len(window) - C.PRE_ROLL < C.MIN_NOTE_S * C.SAMPLE_RATE:
+        raise ValueError(f"the note is shorter than {C.MIN_NOTE_S} s")
+    return window, onset
+
+
+class Report(str):
+    """The text to print, with ``failed``: how many files could not be used."""
+
+    failed: int = 0
+
+
+def cmd_teach(profile_name: str, label: str, files, model, store: ProfileStore | None = None,
+              device: str = "", guitar: str = "") -> Report:
+    """Teach ``files`` (one note each) as ``label`` to a profile (created if new) and refit its head."""
+    store = store or ProfileStore()
+    if label not in C.LABELS:
+        raise ProfileError(f"unknown label {label!r} (expected one of {', '.join(C.LABELS)})")
+    lines = []
+    try:
+        profile = store.get(profile_name)
+    except ProfileError:
+        if any(folder == profile_name for folder, _ in store.damaged()):
+            raise
+        profile = store.create(profile_name, guitar=guitar, device=device)
+        lines.append(f"created profile {profile.name!r} in {profile.path}")
+    added = failed = 0
+    for path in map(Path, files):
+        try:
+            window, onset = strongest_note(read_audio(path))
+            note = store.add_note(profile, window, label, "teach", original=path.resolve())
+        except (AudioFileError, ValueError) as exc:
+            failed += 1
+            lines.append(f"error: {path}: {exc.problem if isinstance(exc, AudioFileError) else exc}")
+            continue
+        added += 1
+        lines.append(f"{path}: {label} note at {onset / C.SAMPLE_RATE:.2f} s (id {note.id})")
+    if not added:
+        raise ProfileError("\n".join(lines + [f"nothing was taught to profile {profile.name!r}"]))
+    lines.append(_counts_line(store, profile))
+    try:
+        r = fit_profile(store, profile, model)
+    except ProfileError as exc:
+        lines.append(f"not adapted yet: {exc}")
+    else:
+        if r.blend == 0.0:
+            lines.append(f"kept the base model: on these notes the personal head does not beat it "
+                         f"({r.loo_before:.0%} right by the base model; teach more notes)")
+            return _report(lines, failed)
+        lines.append(f"adapted: accuracy on its notes {r.loo_before:.0%} (base model) -> {r.loo_after:.0%} "
+                     f"(personal, leave-one-out; {r.loo_nested:.0%} with the head weight also left out); "
+                     f"head weight {r.blend:.1f}; fitted in {r.seconds:.2f} s")
+    return _report(lines, failed)
+
+
+def _report(lines: list[str], failed: int) -> Report:
+    report = Report("\n".join(lines))
+    report.failed = failed
+    return report
+
+
+def _counts_line(store: ProfileStore, profile: Profile) -> str:
+    labels = [n.label for n in store.notes(profile)]
+    return f"profile {profile.name!r}: " + ", ".join(f"{labels.count(lab)} {lab}" for lab in C.LABELS)
+
+
+def profile_summary(store: ProfileStore, profile: Profile, model=None) -> dict:
+    """A profile's description, note counts and its head's leave-one-out accuracy (if fitted)."""
+    labels = [n.label for n in store.notes(profile)]
+    info = head_info(store, profile) or {}
+    summary = {**profile.to_dict(), "path": str(profile.path),
+               "notes": {lab: labels.count(lab) for lab in C.LABELS},
+               "loo_before": info.get("loo_before"), "loo_after": info.get("loo_after"),
+               "loo_nested": info.get("loo_nested"),
+               "blend": info.get("blend"), "fitted_at": info.get("fitted_at")}
+    if model is not None:
+        summary["head"] = head_status(store, profile, model)
+    return summary
+
+
+def cmd_profiles(json: bool = False, store: ProfileStore | None = None, model=None) -> str:
+    """The profiles with note counts per label and leave-one-out accuracy before/after adaptation."""
+    store = store or ProfileStore()
+    summaries = [profile_summary(store, p, model) for p in store.list()]
+    damaged = [{"folder": folder, "error": reason} for folder, reason in store.damaged()]
+    if json:
+        return jsonlib.dumps({"root": str(store.root), "profiles": summaries, "damaged": damaged}, indent=2)
+    if not summaries and not damaged:
+        return f"no profiles yet in {store.root} (create one with: buzzfinder teach PROFILE LABEL FILES...)"
+    lines = []
+    for s in summaries:
+        what = " · ".join(x for x in (s["guitar"], s["device"]) if x)
+        lines.append(f"{s['name']}{' (default)' if s['default'] else ''}{': ' + what if what else ''}")
+        lines.append("  notes: " + ", ".join(f"{n} {lab}" for lab, n in s["notes"].items()))
+        if s["loo_before"] is None:
+            lines.append("  not adapted yet")
+        else:
+            state = {"stale": " (notes changed since: refit)", "other-model": " (base model changed: refit)"}
+            lines.append(f"  accuracy on its notes: {s['loo_before']:.0%} base -> {s['loo_after']:.0%} personal "
+                         f"(leave-one-out, head weight {s['blend']:.1f}){state.get(s.get('head'), '')}")
+    lines += [f"damaged profile folder {d['folder']!r}: {d['error']}" for d in damaged]
+    return "\n".join(lines)

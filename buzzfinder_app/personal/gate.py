@@ -1,0 +1,70 @@
+"""Does a note come from the setup a profile was taught on? A gate that keeps the head to its setup.
+
+A setup (microphone, room, interface, guitar) leaves its mark on every note's spectrum: the band it
+passes, its colouring, its noise floor. The descriptor of a note is, per mel band, a low and a high
+percentile over time of its log-mel features. The gate is 1 for a note whose descriptor is as close
+to a taught note's as the taught notes are to one another (leave-one-out), falls linearly to 0 at
+:data:`RAMP` times that distance, and is 0 beyond: a note from elsewhere gets the base model alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+#: The gate falls from 1 at the taught notes' largest nearest-neighbour distance to 0 at RAMP times it.
+RAMP = 1.5
+_PERCENTILES = (10.0, 90.0)
+
+
+def setup_descriptor(features: np.ndarray) -> np.ndarray:
+    """Per-note setup descriptor (n, 2 * bands) from features (n, frames, bands)."""
+    f = np.asarray(features, dtype=np.float64)
+    if f.ndim == 2:
+        f = f[None]
+    return np.concatenate([np.percentile(f, q, axis=1) for q in _PERCENTILES], axis=1)
+
+
+def _standardise(ref: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    var = ref.var(axis=0)
+    return ref.mean(axis=0), np.sqrt(var + 0.1 * var.mean() + 1e-6)
+
+
+def _nearest(z: np.ndarray, ref: np.ndarray) -> np.ndarray:
+    """Mean squared distance of each row of ``z`` to its nearest row of ``ref``."""
+    return ((z[:, None, :] - ref[None, :, :]) ** 2).mean(axis=2).min(axis=1)
+
+
+@dataclass
+class SetupGate:
+    mean: np.ndarray
+    scale: np.ndarray
+    taught: np.ndarray  # standardised descriptors of the taught notes
+    radius: float  # largest leave-one-out nearest-neighbour distance among the taught notes
+
+    @classmethod
+    def fit(cls, descriptors) -> "SetupGate":
+        """A gate around the descriptors of at least two taught notes."""
+        x = np.asarray(descriptors, dtype=np.float64)
+        loo = []
+        for i in range(len(x)):
+            rest = np.delete(x, i, axis=0)
+            mean, scale = _standardise(rest)
+            loo.append(_nearest((x[i:i + 1] - mean) / scale, (rest - mean) / scale)[0])
+        mean, scale = _standardise(x)
+        return cls(mean, scale, (x - mean) / scale, float(max(loo)))
+
+    def __call__(self, descriptors) -> np.ndarray:
+        """Gate values in [0, 1], one per note."""
+        z = (np.atleast_2d(np.asarray(descriptors, dtype=np.float64)) - self.mean) / self.scale
+        d = _nearest(z, self.taught)
+        return np.clip((RAMP * self.radius - d) / ((RAMP - 1.0) * self.radius + 1e-12), 0.0, 1.0)
+
+    def to_arrays(self) -> dict:
+        return {"gate_mean": self.mean, "gate_scale": self.scale, "gate_taught": self.taught,
+                "gate_radius": np.array(self.radius)}
+
+    @classmethod
+    def from_arrays(cls, a) -> "SetupGate":
+        return cls(a["gate_mean"], a["gate_scale"], a["gate_taught"], float(a["gate_radius"]))

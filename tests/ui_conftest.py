@@ -169,3 +169,37 @@ def make_window(options=None, **kwargs):
     options = options or LaunchOptions(**kwargs)
     options.ask_calibration = False
     return MainWindow(options)
+
+
+def fill_store(days: int = 6, seed: int = 3):
+    """A SessionStore (in ``$BUZZFINDER_DATA_DIR``) with sessions over ``days`` days: exercises with
+    targets on even days, free play on odd days, fewer buzzy notes as the days go by."""
+    import random
+    from datetime import datetime, timedelta, timezone
+
+    from buzzfinder_app.practice.sessions import SessionStore
+
+    rnd = random.Random(seed)
+    t0 = datetime(2026, 11, 14, 18, 0, tzinfo=timezone.utc)
+    now = [t0]
+    store = SessionStore(clock=lambda: now[0])
+    targets = ["3:5", "2:3", "6:1", "4:7", "1:12", "5:2"]
+    for day in range(days):
+        now[0] = t0 + timedelta(days=day, minutes=rnd.randint(0, 90))
+        exercise = day % 2 == 0
+        settings = {"string": 3, "fret": 5, "finger": 1, "repetitions": 5} if exercise else None
+        sid = store.start_session("Test Interface", "exercise" if exercise else "free", settings=settings,
+                                  device="Test Interface")
+        p_buzz = max(0.05, 0.45 - day * 0.06)
+        for i in range(rnd.randint(18, 36)):
+            now[0] += timedelta(seconds=4)
+            r = rnd.random()
+            label = "buzzy" if r < p_buzz else "muted" if r < p_buzz + 0.15 else "unsure" if r > 0.96 else "clean"
+            store.add_note(sid, onset_s=i * 4.0, label=label, confidence=0.8,
+                           probs={"clean": 0.1, "buzzy": 0.1, "muted": 0.1, label: 0.8}, pitch_hz=196.0, note="G3",
+                           step=i % 3 + 1 if exercise else None, repetition=i // 3 + 1 if exercise else None,
+                           target=rnd.choice(targets) if exercise else None,
+                           outcome="success" if exercise and i % 3 == 2 and label == "clean" else None)
+        now[0] += timedelta(seconds=20)
+        store.end_session(sid)
+    return store

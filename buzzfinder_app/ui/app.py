@@ -27,7 +27,9 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     app.setOrganizationName("buzzfinder")
     app.setApplicationName("buzzfinder")
     app.setApplicationDisplayName("buzzfinder")
-    apply_theme(app)
+    if not app.property("buzzfinder_themed"):  # re-styling a live application is slow and risky
+        apply_theme(app)
+        app.setProperty("buzzfinder_themed", True)
     return app
 
 

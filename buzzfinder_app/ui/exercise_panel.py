@@ -225,6 +225,14 @@ class ExercisePanel(QFrame):
         self.summary_card.hide()
         lay.addWidget(self.summary_card)
         lay.addStretch(1)
+        how = QLabel(
+            "<b>How it works</b><br>Each repetition climbs three steps on the same note: touch the string "
+            "(muted), press a little more (buzzy), then just enough more (clean). The clean note right "
+            "after the buzz is your lightest clean pressure.")
+        how.setObjectName("dim")
+        how.setWordWrap(True)
+        how.setTextFormat(Qt.RichText)
+        lay.addWidget(how)
         return page
 
     def _build_free_page(self) -> QWidget:

@@ -102,6 +102,8 @@ class HistoryView(QWidget):
         self.session_text.setTextFormat(Qt.RichText)
         sl.addWidget(self.session_title)
         sl.addWidget(self.session_text)
+        sl.addStretch(1)
+        self.session_card.setMinimumHeight(190)
 
         left = QVBoxLayout()
         left.setSpacing(10)

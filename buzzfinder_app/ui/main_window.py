@@ -3,7 +3,6 @@ recordings and history tabs, status bar and fault banners."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +37,8 @@ class LaunchOptions:
     exit_when_done: bool = False
     model_path: Path | None = None
     ask_calibration: bool = True
+    #: Playback speed of ``input_file`` (1.0 = real time; tests play faster).
+    speed: float = 1.0
 
 
 def _caption(text: str) -> QLabel:
@@ -69,7 +70,6 @@ class MainWindow(QMainWindow):
         self.recorder.failed.connect(lambda msg: self.banner.show_message("store", msg, "warning"))
         self.recorder.ended.connect(self._on_session_saved)
         self._stop_reason: str | None = None
-        self._session_started: float | None = None
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -107,6 +107,7 @@ class MainWindow(QMainWindow):
         self._apply_calibration()
         self._show_service_faults()
         self._update_listen_state()
+        QApplication.instance().aboutToQuit.connect(self._shutdown)
 
     # ------------------------------------------------------------------------------ building
     def _build_header(self) -> QHBoxLayout:
@@ -310,8 +311,8 @@ class MainWindow(QMainWindow):
             self.history_view.refresh()
 
     def _tick(self) -> None:
-        if self._session_started is not None and self.live is not None and self.live.running:
-            self.counters.set_elapsed(time.monotonic() - self._session_started)
+        if self.live is not None and self.live.running:
+            self.counters.set_elapsed(self.waveform.now_s)  # audio time heard in this session
 
     # ------------------------------------------------------------------------------ listening
     def toggle_listening(self) -> None:
@@ -328,7 +329,8 @@ class MainWindow(QMainWindow):
             return False
         try:
             if self.options.input_file is not None:
-                source = FilePlaybackSource(self.options.input_file, loop=self.options.loop)
+                source = FilePlaybackSource(self.options.input_file, loop=self.options.loop,
+                                            speed=self.options.speed)
             else:
                 if not self.services.devices:
                     raise RuntimeError("no input device")
@@ -347,7 +349,6 @@ class MainWindow(QMainWindow):
         self.counters.reset()
         self.waveform.reset()
         self.meter.reset()
-        self._session_started = time.monotonic()
         is_file = getattr(source, "is_file", False)
         device = None if is_file else self.services.device_name(self.settings.device)
         self.recorder.begin(str(Path(self.options.input_file).resolve()) if is_file else device,
@@ -481,10 +482,17 @@ class MainWindow(QMainWindow):
 
         show_about(self, self.services)
 
-    def closeEvent(self, event) -> None:
+    def _shutdown(self) -> None:
+        """Stop the threads (the engine, the store writer, the analysis); idempotent."""
+        if getattr(self, "_shut", False):
+            return
+        self._shut = True
         if self.live is not None:
             self.live.shutdown()
         self.recorder.shutdown()
         self.recordings_view.shutdown()
         self.settings.sync()
+
+    def closeEvent(self, event) -> None:
+        self._shutdown()
         super().closeEvent(event)

@@ -9,6 +9,8 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from buzzfinder_app.ui import palette as P
 
 INLAYS = (3, 5, 7, 9, 12, 15, 17, 19, 21, 24)
+#: A buzzy share at or above this is drawn fully orange.
+SATURATE_AT = 0.5
 STRING_NAMES = {1: "e", 2: "B", 3: "G", 4: "D", 5: "A", 6: "E"}
 
 
@@ -85,10 +87,11 @@ class FretboardMap(QWidget):
             cy = top + (string - 1) * string_gap
             r = min(fret_w, string_gap) * 0.46
             share = max(0.0, min(1.0, float(cell.buzzy_share)))
+            t = min(1.0, share / SATURATE_AT)
             colour = QColor(
-                int(clean.red() + (buzzy.red() - clean.red()) * share),
-                int(clean.green() + (buzzy.green() - clean.green()) * share),
-                int(clean.blue() + (buzzy.blue() - clean.blue()) * share))
+                int(clean.red() + (buzzy.red() - clean.red()) * t),
+                int(clean.green() + (buzzy.green() - clean.green()) * t),
+                int(clean.blue() + (buzzy.blue() - clean.blue()) * t))
             p.setPen(QPen(QColor(P.BACKGROUND), 1.5))
             p.setBrush(colour)
             p.drawEllipse(QRectF(cx - r, cy - r, 2 * r, 2 * r))
@@ -96,7 +99,7 @@ class FretboardMap(QWidget):
             p.drawText(QRectF(cx - r, cy - r, 2 * r, 2 * r), Qt.AlignCenter, f"{share:.0%}")
         # legend
         p.setPen(QColor(P.TEXT_DIM))
-        legend = "circle colour: share of buzzy notes at that position (✓ green = none, ≈ orange = all)"
+        legend = "circle colour: share of buzzy notes at that position (✓ green = none, ≈ orange = half or more)"
         p.drawText(QRectF(left, self.height() - 16, w, 14), Qt.AlignLeft | Qt.AlignVCenter,
                    legend if self.cells else "No exercise with a target string and fret yet.")
         p.end()

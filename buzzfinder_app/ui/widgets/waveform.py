@@ -44,11 +44,9 @@ class ScrollingWaveform(pg.PlotWidget):
         item.showGrid(x=True, y=False, alpha=0.12)
         item.setYRange(-1, 1, padding=0.02)
         item.setXRange(-span_s, 0, padding=0)
-        item.getAxis("left").setStyle(showValues=False)
-        item.getAxis("left").setWidth(8)
-        for axis in ("left", "bottom"):
-            item.getAxis(axis).setPen(pg.mkPen(P.BORDER))
-            item.getAxis(axis).setTextPen(pg.mkPen(P.TEXT_DIM))
+        item.hideAxis("left")
+        item.getAxis("bottom").setPen(pg.mkPen(P.BORDER))
+        item.getAxis("bottom").setTextPen(pg.mkPen(P.TEXT_DIM))
         item.getAxis("bottom").setTicks([[(-t, f"{-t:g} s" if t else "now") for t in range(int(span_s), -1, -1)]])
         colour = QColor(P.ACCENT)
         colour.setAlpha(200)
@@ -104,7 +102,12 @@ class ScrollingWaveform(pg.PlotWidget):
             line.label.setColor(colour)
             return
         line = pg.InfiniteLine(pos=onset_s - self.now_s, angle=90, pen=pen, movable=False, label=text,
-                               labelOpts={"position": 0.9, "color": colour, "fill": pg.mkBrush(P.SURFACE)})
+                               labelOpts={"position": 0.93, "color": colour, "fill": pg.mkBrush(P.SURFACE),
+                                          "anchors": [(0.5, 0), (0.5, 0)]})
+        font = line.label.textItem.font()
+        font.setPointSizeF(11)
+        font.setBold(True)
+        line.label.setFont(font)
         self.addItem(line)
         self._marks[index] = (line, onset_s)
         self._dirty = True

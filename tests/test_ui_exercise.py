@@ -1,0 +1,96 @@
+"""The practice panel reacting to verdicts, and the window routing verdicts to it."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from buzzfinder_app.practice.exercise import ExerciseSettings
+from tests.ui_conftest import *  # noqa: F401,F403
+from tests.ui_conftest import FakeEvent, make_window, verdict
+
+C4 = 261.63
+
+
+def _panel(qtbot, **settings):
+    from buzzfinder_app.ui.exercise_panel import ExercisePanel
+
+    panel = ExercisePanel(ExerciseSettings(**settings))
+    qtbot.addWidget(panel)
+    panel.show()
+    return panel
+
+
+def test_ladder_climbs_and_ends_with_a_summary(qtbot, themed_app):
+    panel = _panel(qtbot, string=3, fret=5, finger=2, repetitions=2)
+    assert "string 3 at fret 5" in panel.instruction.text()
+    assert "Muted" in panel.expected.text()
+    with qtbot.waitSignal(panel.feedback) as sig:
+        panel.on_note("muted", 0.9, None)
+    assert sig.args[0] == "advance"
+    assert panel.expected_label == "buzzy" and "Buzzy" in panel.expected.text()
+    panel.on_note("buzzy", 0.8, C4)
+    assert panel.expected_label == "clean"
+    panel.on_note("clean", 0.9, C4)
+    assert panel.last_feedback[0] == "rep_done"
+    assert "Repetition 2 of 2" in panel.rep_label.text() and panel.progress.value() == 1
+    assert not panel.summary_card.isVisible()
+    for label in ("muted", "buzzy", "clean"):
+        panel.on_note(label, 0.9, C4)
+    assert panel.last_feedback[0] == "exercise_done"
+    assert panel.summary_card.isVisible()
+    assert "2 / 2" in panel.summary_score.text()
+    assert not panel.next_button.isEnabled()
+    assert panel.target_key == "3:5"
+
+
+def test_pressing_too_hard_off_target_and_skipping(qtbot, themed_app):
+    panel = _panel(qtbot, string=3, fret=5, repetitions=3)
+    fb = panel.on_note("clean", 0.9, C4)
+    assert fb.kind == "too_hard" and "too hard" in panel.message.text().lower()
+    fb = panel.on_note("buzzy", 0.9, 440.0)
+    assert fb.kind == "off_target"
+    panel.next_repetition()
+    assert panel.last_feedback[0] == "rep_done" or "skipped" in panel.last_feedback[1].lower()
+    assert "Repetition 2 of 3" in panel.rep_label.text()
+    panel.start_exercise()
+    assert "Repetition 1 of 3" in panel.rep_label.text() and panel.message.text().strip() == ""
+
+
+def test_free_play_counts_every_note(qtbot, themed_app):
+    panel = _panel(qtbot)
+    panel.set_mode("free")
+    assert panel.stack.currentIndex() == 1 and panel.target_key is None and panel.expected_label is None
+    for label in ("clean", "buzzy", "clean", "unsure"):
+        panel.on_note(label, 0.8, 200.0)
+    assert panel.free_play.counts["clean"] == 2
+    assert "4 notes" in panel.free_summary.text()
+    assert "Not sure" in panel.free_message.text()
+
+
+def test_window_routes_verdicts_to_card_chips_counters_and_panel(qtbot, ui_env, themed_app, no_devices):
+    w = make_window()
+    qtbot.addWidget(w)
+    w.show()
+    w.exercise_panel.apply_settings(ExerciseSettings(string=3, fret=5, repetitions=4))
+    w.exercise_panel.start_exercise()
+    w.on_note_event(FakeEvent("onset", 0, 1.0, 1.05))
+    assert w.card.stage == "onset" and w.chips.chips[-1].label is None
+    w.on_note_event(FakeEvent("provisional", 0, 1.0, 1.5, verdict("buzzy", 0.6), None, None))
+    assert (w.card.stage, w.card.label) == ("provisional", "buzzy")
+    assert "provisional" in w.card.stage_label.text()
+    assert w.counters.total_notes == 0  # provisional verdicts are not counted
+    w.on_note_event(FakeEvent("final", 0, 1.0, 3.0, verdict("muted", 0.8), None, None))
+    assert (w.card.stage, w.card.label) == ("final", "muted")
+    assert w.card.bars["muted"].value == 0.8
+    assert w.chips.chips[-1].final and w.chips.chips[-1].label == "muted"
+    assert w.counters.counts["muted"] == 1
+    assert w.exercise_panel.expected_label == "buzzy"
+    # a late verdict of an older note does not take the card from a newer one
+    w.on_note_event(FakeEvent("onset", 1, 3.0, 3.05))
+    w.on_note_event(FakeEvent("final", 0, 1.0, 3.0, verdict("muted", 0.8)))
+    assert w.card.note_index == 1
+    # N skips to the next repetition
+    w.activateWindow()
+    qtbot.waitUntil(w.isActiveWindow, timeout=2000)
+    qtbot.keyClick(w.focusWidget() or w, Qt.Key_N)
+    assert "Repetition 2 of 4" in w.exercise_panel.rep_label.text()

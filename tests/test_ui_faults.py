@@ -1,0 +1,100 @@
+"""Faults become banners, never crashes: no device, model missing, microphone unplugged, store failing."""
+
+from __future__ import annotations
+
+from tests.ui_conftest import *  # noqa: F401,F403
+from tests.ui_conftest import ArraySource, make_window
+
+
+def test_no_input_device_still_opens_with_recordings_and_history(qtbot, ui_env, themed_app, no_devices):
+    w = make_window()
+    qtbot.addWidget(w)
+    w.show()
+    assert "No microphone" in w.banner.messages()["device"]
+    assert not w.listen_button.isEnabled() and not w.calibrate_button.isEnabled()
+    assert w.recordings_view.open_button.isEnabled()
+    assert "no device" in w.device_status.text()
+    w.toggle_listening()  # Space does nothing harmful
+    assert not w.live.running
+    w.tabs.setCurrentWidget(w.history_view)
+    assert w.history_view.table.rowCount() == 0 and not w.history_view.message.isVisible()
+
+
+def test_missing_model_disables_analysis_with_the_reason(qtbot, ui_env, themed_app, one_device, monkeypatch):
+    monkeypatch.setenv("BUZZFINDER_MODEL", str(ui_env / "nowhere" / "buzzfinder.tflite"))
+    w = make_window()
+    qtbot.addWidget(w)
+    w.show()
+    text = w.banner.messages()["model"]
+    assert "not found" in text and "nowhere" in text
+    assert w.live is None and not w.listen_button.isEnabled()
+    assert not w.recordings_view.open_button.isEnabled()
+    assert "cannot be analysed" in w.recordings_view.message.text()
+    assert w.model_status.text() == "model: none"
+    from buzzfinder_app.ui.about import about_text
+
+    assert "not loaded" in about_text(w.services)
+
+
+def test_refused_model_names_the_problem(qtbot, ui_env, themed_app, no_devices, monkeypatch):
+    bad = ui_env / "bad.tflite"
+    bad.write_bytes(b"junk")
+    (ui_env / "bad.json").write_text("{ not json")
+    monkeypatch.setenv("BUZZFINDER_MODEL", str(bad))
+    w = make_window()
+    qtbot.addWidget(w)
+    assert "not readable JSON" in w.banner.messages()["model"]
+
+
+def test_microphone_unplugged_mid_session_stops_and_saves(qtbot, ui_env, themed_app, one_device, take, monkeypatch):
+    from buzzfinder_app.audio.file import read_audio
+    from buzzfinder_app.practice.sessions import SessionStore
+    import buzzfinder_app.ui.main_window as mw
+
+    y = read_audio(take)
+    monkeypatch.setattr(mw, "MicPlaybackAdapter",
+                        lambda device, rate, device_name: ArraySource(y, chunk=2048, fail_after=int(3.0 * 22050),
+                                                                      name=device_name))
+    w = make_window()
+    qtbot.addWidget(w)
+    w.show()
+    with qtbot.waitSignal(w.recorder.ended, timeout=15000):
+        assert w.start_listening()
+    assert "Microphone disconnected" in w.banner.messages()["device"]
+    assert not w.live.running and not w.listen_button.isChecked()
+    session = SessionStore().sessions()[-1]
+    assert session.input == "Test Interface" and session.device == "Test Interface"
+    assert session.ended_at is not None and session.note_count >= 1
+
+
+def test_unwritable_data_dir_keeps_listening_without_saving(qtbot, ui_env, themed_app, no_devices, take,
+                                                           monkeypatch):
+    blocker = ui_env / "not-a-dir"
+    blocker.write_text("a file where the data folder should be")
+    monkeypatch.setenv("BUZZFINDER_DATA_DIR", str(blocker))
+    w = make_window(input_file=take, speed=4.0)
+    qtbot.addWidget(w)
+    assert "cannot be saved" in w.banner.messages()["store"]
+    assert w.store_status.text() == "history: not saving"
+    with qtbot.waitSignal(w.file_done, timeout=20000):
+        assert w.start_listening()
+    assert w.counters.total_notes == 3
+
+
+def test_store_failing_mid_session_shows_a_banner_once(qtbot, ui_env, themed_app, no_devices, take):
+    from buzzfinder_app.practice.sessions import StoreError
+
+    w = make_window(input_file=take, speed=4.0)
+    qtbot.addWidget(w)
+    calls = []
+
+    def full(*a, **k):
+        calls.append(1)
+        raise StoreError("The disk holding your practice history is full.")
+
+    w.services.store.add_note = full
+    with qtbot.waitSignal(w.file_done, timeout=20000):
+        assert w.start_listening()
+    assert "disk holding your practice history is full" in w.banner.messages()["store"]
+    assert "Listening continues" in w.banner.messages()["store"]
+    assert len(calls) == 1 and w.counters.total_notes == 3

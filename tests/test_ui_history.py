@@ -1,0 +1,44 @@
+"""The history view populated from a session store."""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+
+from tests.ui_conftest import *  # noqa: F401,F403
+from tests.ui_conftest import fill_store
+
+
+def test_history_shows_sessions_summary_charts_and_buzz_map(qtbot, ui_env, themed_app):
+    from buzzfinder_app.ui.history_view import HistoryView
+
+    store = fill_store(days=6)
+    view = HistoryView(store)
+    qtbot.addWidget(view)
+    view.resize(1200, 700)
+    view.show()
+    view.refresh()
+    sessions = store.sessions()
+    assert view.table.rowCount() == len(sessions) == 6
+    assert view.table.item(0, 4).text() == str(sessions[-1].note_count)  # newest first
+    assert "6 sessions" in view.totals.text() and "repetitions" in view.totals.text()
+    assert view.session_title.text() != "Select a session"  # the newest is selected
+    view.table.selectRow(5)
+    oldest = store.summary(sessions[0].id)
+    assert f"{oldest.notes} notes" in view.session_text.text()
+    assert "exercise:" in view.session_text.text() and "target: string 3, fret 5" in view.session_text.text()
+    bars = [i for i in view.notes_chart.getPlotItem().items if isinstance(i, pg.BarGraphItem)]
+    assert len(bars) == 1
+    assert len(view.share_chart.getPlotItem().listDataItems()) == 2
+    assert len(view.success_chart.getPlotItem().listDataItems()) == 1
+    cell = view.fretboard.cell_at(3, 5)
+    assert cell is not None and 0 <= cell.buzzy_share <= 1
+    assert len(view.fretboard.cells) == len(store.buzz_map())
+
+
+def test_history_without_a_store_says_so(qtbot, themed_app):
+    from buzzfinder_app.ui.history_view import HistoryView
+
+    view = HistoryView(None)
+    qtbot.addWidget(view)
+    view.refresh()
+    assert "not available" in view.message.text()

@@ -1,0 +1,89 @@
+"""The recordings view: analyse a file in a worker, timeline marks, play a note, CSV, errors, cancel."""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+
+from tests.ui_conftest import *  # noqa: F401,F403
+from tests.ui_conftest import make_take, make_window, model_path
+
+
+def _view(qtbot):
+    from buzzfinder_app.ui.recordings_view import RecordingsView
+
+    view = RecordingsView(model_path())
+    qtbot.addWidget(view)
+    view.resize(1000, 600)
+    view.show()
+    return view
+
+
+def test_analyses_a_file_and_plays_and_exports_notes(qtbot, ui_env, themed_app, take, tmp_path):
+    view = _view(qtbot)
+    progress = []
+    view.worker.progress.connect(progress.append)
+    with qtbot.waitSignal(view.analysis_finished, timeout=20000) as sig:
+        view.open_file(str(take))
+        assert view.busy and view.cancel_button.isVisible()
+    result = sig.args[0]
+    assert not view.busy and progress and progress[-1] == 1.0
+    assert [round(e.onset_s, 1) for e in result.notes] == [0.4, 2.2, 4.0]
+    assert view.table.rowCount() == 3
+    assert len(view.scatter.points()) == 3 and len(view._marks) == 3
+    assert "3 notes" in view.summary.text()
+
+    played = []
+    view.player = lambda samples, rate: played.append((len(samples), rate))
+    view._on_mark_clicked(view.scatter, [view.scatter.points()[1]])
+    assert view.table.currentRow() == 1
+    n = int((result.notes[2].onset_s - result.notes[1].onset_s) * 22050) + 1024
+    assert played and abs(played[0][0] - n) <= 2 and played[0][1] == 22050
+
+    def broken(*_):
+        raise RuntimeError("no output device")
+
+    view.player = broken
+    assert not view.play_note(0)
+    assert "no output device" in view.message.text()  # shown, not raised
+
+    out = view.export_csv(str(tmp_path / "notes.csv"))
+    rows = list(csv.DictReader(open(out)))
+    assert [r["index"] for r in rows] == ["1", "2", "3"]
+    assert {r["label"] for r in rows} <= {"clean", "buzzy", "muted", "unsure"}
+    assert abs(float(rows[1]["onset_s"]) - 2.2) < 0.05
+    view.shutdown()
+
+
+def test_unreadable_file_shows_the_reason(qtbot, ui_env, themed_app, tmp_path):
+    bad = tmp_path / "bad.wav"
+    bad.write_bytes(b"this is not audio at all" * 10)
+    view = _view(qtbot)
+    with qtbot.waitSignal(view.worker.failed, timeout=10000):
+        view.open_file(str(bad))
+    qtbot.waitUntil(lambda: not view.busy)
+    assert "bad.wav" in view.message.text() and view.open_button.isEnabled()
+    view.shutdown()
+
+
+def test_cancel_stops_a_long_analysis(qtbot, ui_env, themed_app, tmp_path):
+    long_take = make_take(tmp_path / "long.wav", notes=[(196.0 + 10 * i, False) for i in range(40)])
+    view = _view(qtbot)
+    with qtbot.waitSignal(view.worker.cancelled, timeout=20000):
+        view.open_file(str(long_take))
+        qtbot.waitUntil(lambda: view.progress.value() > 0, timeout=10000)
+        view.cancel()
+    assert not view.busy and "cancelled" in view.file_label.text()
+    view.shutdown()
+
+
+def test_window_opens_recordings_without_a_microphone(qtbot, ui_env, themed_app, take, no_devices):
+    w = make_window()
+    qtbot.addWidget(w)
+    assert "device" in w.banner.messages()
+    with qtbot.waitSignal(w.recordings_view.analysis_finished, timeout=20000):
+        w.open_recording(str(take))
+    assert w.tabs.currentWidget() is w.recordings_view
+    assert w.recordings_view.table.rowCount() == 3
+    assert np.isfinite(w.recordings_view.result.duration_s)

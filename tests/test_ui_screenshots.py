@@ -1,0 +1,67 @@
+"""Screenshots of the app for a look by eye: the live view during the demo take, the recordings
+view and the history view. Saved as PNGs in ``$BUZZFINDER_SCREENSHOT_DIR`` or ``tests/screenshots/``
+(git-ignored); the path is printed. Runs offscreen, or on a real display under ``xvfb-run``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from tests.ui_conftest import *  # noqa: F401,F403
+from tests.ui_conftest import fill_store, make_window
+
+SIZE = (1360, 860)
+
+
+def shot_dir() -> Path:
+    path = Path(os.environ.get("BUZZFINDER_SCREENSHOT_DIR") or Path(__file__).parent / "screenshots")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def save(widget, name: str) -> Path:
+    path = shot_dir() / name
+    assert widget.grab().save(str(path)), f"could not save {path}"
+    print(f"\nscreenshot: {path}")
+    return path
+
+
+def demo_take(fallback: Path) -> Path:
+    """The bundled self-test take (clean, buzzy and muted notes) when present, else the synthetic one."""
+    from buzzfinder_app.model.runtime import assets_dir
+
+    shipped = assets_dir() / "selftest" / "take.flac"
+    return shipped if shipped.is_file() else fallback
+
+
+def test_screenshots(qtbot, ui_env, themed_app, take, no_devices):
+    from buzzfinder_app.practice.exercise import ExerciseSettings
+
+    fill_store(days=8)
+    take = demo_take(take)
+    w = make_window(input_file=take, speed=3.0)
+    qtbot.addWidget(w)
+    w.resize(*SIZE)
+    w.show()
+    w.exercise_panel.apply_settings(ExerciseSettings(string=3, fret=5, finger=1, repetitions=5))
+    w.exercise_panel.start_exercise()
+    finals = []
+    w.live.note_event.connect(lambda e: finals.append(e) if e.kind == "final" else None)
+    assert w.start_listening()
+    qtbot.waitUntil(lambda: len(finals) >= 3 and w.card.stage == "provisional", timeout=20000)
+    qtbot.wait(150)  # let the waveform redraw
+    live = save(w, "main_window_live.png")
+    with qtbot.waitSignal(w.file_done, timeout=20000):
+        pass
+
+    with qtbot.waitSignal(w.recordings_view.analysis_finished, timeout=20000):
+        w.open_recording(str(take))
+    w.recordings_view.table.selectRow(1)
+    w.recordings_view._highlight(1)
+    recordings = save(w, "recordings_view.png")
+
+    w.tabs.setCurrentWidget(w.history_view)
+    w.history_view.refresh()
+    history = save(w, "history_view.png")
+    for path in (live, recordings, history):
+        assert path.stat().st_size > 20_000

@@ -179,3 +179,9 @@ def test_clean_pitch_within_a_semitone(midi):
         seg = note.audio[note.onset + int(0.2 * SR) : note.onset + int(0.6 * SR)].astype(np.float64)
         est = yin_pitch(seg)
         assert abs(12 * np.log2(est / f0)) < 1.0, (character, f0, est)
+
+
+def test_generate_set_does_not_depend_on_workers():
+    one = generate_set(1, seed=9)
+    two = generate_set(1, seed=9, workers=2)
+    assert all(np.array_equal(a.audio, b.audio) and a.params == b.params for a, b in zip(one, two))

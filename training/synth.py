@@ -17,14 +17,16 @@ noise — so that noise alone never means "buzzy". Every random choice is record
 
 from __future__ import annotations
 
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.signal import fftconvolve, resample_poly
+from scipy.signal import resample_poly
 
 from buzzfinder_app.constants import LABELS, SAMPLE_RATE
 from training import synth_noise as noise
-from training.synth_string import design_loop, loss_pole_for, pluck_shape, simulate
+from training.synth_string import design_loop, loss_pole_for, pluck_shape, ring_impacts, simulate
 
 #: Ranges (low, high) of the string parameters of each character.
 CHARACTERS = {
@@ -120,7 +122,7 @@ def _draw_buzz(rng: np.random.Generator, note_s: float) -> dict:
     """The fret barrier: where it is, how long the string keeps reaching it, how it hits."""
     return {
         "barrier_position": float(rng.uniform(0.01, 0.12)),  # fraction from the fretted end
-        "buzz_s": _log_uniform(rng, 0.1, note_s),  # how long the free string reaches the gap
+        "buzz_s": _log_uniform(rng, 0.1, note_s),  # how long the string keeps striking the fret
         # subtle notes: the widest gap whose rattle adds this much HF (dB) to the attack
         "buzz_target_db": float(rng.uniform(MIN_BUZZ_DB, 8.0)) if rng.random() < SUBTLE_SHARE else None,
         "buzz_planes": str(rng.choice(["vertical", "both", "both", "horizontal"])),
@@ -229,7 +231,7 @@ def _gap_curve(gap: float | None, p: dict, n: int, sample_rate: int):
 
 
 def _run_plane(design, p: dict, n: int, sample_rate: int, gap: float | None):
-    """Sound of one plane and the displacement at the barrier point.
+    """Sound of one plane, the displacement at the barrier point and the impacts on the fret.
 
     The sound is the bridge output (a force-like first difference) plus the click of every impact
     on the fret, proportional to the speed at which the string strikes it.
@@ -246,8 +248,8 @@ def _run_plane(design, p: dict, n: int, sample_rate: int, gap: float | None):
     sound = np.diff(out, prepend=0.0)
     if gap is not None and impacts.any():
         speed = impacts * (sample_rate / p["sample_rate"])  # per output sample, whatever the oversampling
-        sound += p["rattle_gain"] * fftconvolve(speed, _fret_click(p["fret_modes"], sample_rate))[:n]
-    return sound, probe
+        sound += p["rattle_gain"] * ring_impacts(speed, _fret_click(p["fret_modes"], sample_rate))
+    return sound, probe, impacts
 
 
 def _fret_click(modes, sample_rate: int) -> np.ndarray:
@@ -255,13 +257,6 @@ def _fret_click(modes, sample_rate: int) -> np.ndarray:
     t = np.arange(int(0.01 * sample_rate)) / sample_rate
     click = sum(a * np.exp(-t / (tau_ms * 1e-3)) * np.sin(2 * np.pi * f * t) for f, tau_ms, a in modes)
     return click / np.max(np.abs(click))
-
-
-def _gap_for_duration(probe: np.ndarray, seconds: float, sample_rate: int) -> float:
-    """The gap below which the free string still swings ``seconds`` after the pluck."""
-    reach = np.maximum.accumulate((-probe)[::-1])[::-1]  # largest downward swing from each sample on
-    idx = min(len(probe) - 1, int(seconds * sample_rate))
-    return float(max(reach[idx], 1e-4))
 
 
 def hf_fraction(x: np.ndarray, sample_rate: int, f0: float = 0.0, start: int = 0, seconds: float = ATTACK_S) -> float:
@@ -282,31 +277,35 @@ def oversampling(f0: float, sample_rate: int) -> int:
 
 
 def _buzzing_string(p: dict, designs, n: int, sample_rate: int, factor: int, voice) -> np.ndarray:
-    """Choose the barrier gaps from the free string's swing, then simulate the buzzing string.
+    """Choose the barrier gaps, then simulate the buzzing string.
 
-    A ladder of gaps is tried, each the swing the free string still reaches after a given time
-    (5 ms up to the whole note). A subtle note keeps the widest gap whose rattle reaches
-    ``p['buzz_target_db']``; another keeps, among the audible gaps (:data:`MIN_BUZZ_DB`), the one
-    whose buzz lasts nearest ``p['buzz_s']``. When no gap is audible (a bright note whose own
-    partials hide the rattle) the fret is taken to ring louder. The buzz level is measured on the
-    note as heard, ``voice(string)`` (body, pluck knock and attack noise), against its clean twin.
-    ``p`` records the gaps, the rattle gain and the buzz level. The string runs at ``factor``
-    times ``sample_rate``; ``n`` counts output samples.
+    Gaps from 70 % of the free string's largest swing at the fret down to 1/10 000 of it are tried,
+    widest first; the narrower the gap, the longer the string keeps striking the fret. A subtle
+    note keeps the widest gap whose rattle reaches ``p['buzz_target_db']``; another keeps, among
+    the audible gaps (:data:`MIN_BUZZ_DB`), the one whose last impact comes nearest ``p['buzz_s']``
+    after the pluck. When no gap is audible (a bright note whose own partials hide the rattle) the
+    fret is taken to ring louder. The buzz level is measured on the note as heard,
+    ``voice(string)`` (body, knock and attack noise), against its clean twin. ``p`` records the
+    gaps, the rattle gain, the buzz level and the time of the last impact. The string runs at
+    ``factor`` times ``sample_rate``; ``n`` counts output samples.
     """
     rate = sample_rate * factor
     free = [_run_plane(d, p, n * factor, rate, None) for d in designs]
-    free_hf = hf_fraction(voice(_decimate(free[0][0] + p["plane2_weight"] * free[1][0], factor, n)), sample_rate, p["f0"])
+    attack = int(1.5 * ATTACK_S * sample_rate)  # the buzz level is judged on the attack only
+    free_hf = hf_fraction(voice(_decimate(free[0][0] + p["plane2_weight"] * free[1][0], factor, n)[:attack]), sample_rate, p["f0"])
+    swings = [max(-f[1].min(), 1e-6) for f in free]  # largest downward swing of each plane at the fret
     target = p["buzz_target_db"]
     for boost in (1.0, 3.0, 10.0):
         p["rattle_gain"] *= boost
         tried = []
-        for seconds in np.geomspace(0.005, n / sample_rate, 10):
-            g1, g2 = (_gap_for_duration(f[1], seconds, rate) for f in free)
+        for fraction in np.geomspace(0.7, 1e-4, 13):
+            g1, g2 = fraction * swings[0], fraction * swings[1]
             gaps = {"vertical": (g1, None), "both": (g1, g1 * p["gap_ratio_2"]), "horizontal": (None, g2)}[p["buzz_planes"]]
-            mix = _decimate(_mix_planes(p, designs, n * factor, rate, gaps), factor, n)
-            buzz_db = float(10 * np.log10(hf_fraction(voice(mix), sample_rate, p["f0"]) / max(free_hf, 1e-30)))
-            tried.append((buzz_db, float(seconds), gaps, mix))
-            if target is not None and buzz_db >= target:
+            mix, last_impact_s = _mix_planes(p, designs, n * factor, rate, gaps, [f[0] for f in free])
+            mix = _decimate(mix, factor, n)
+            buzz_db = float(10 * np.log10(hf_fraction(voice(mix[:attack]), sample_rate, p["f0"]) / max(free_hf, 1e-30)))
+            tried.append((buzz_db, last_impact_s, gaps, mix))
+            if buzz_db >= (MIN_BUZZ_DB if target is None else target) and (target is not None or last_impact_s > 1.5 * p["buzz_s"]):
                 break
         audible = [t for t in tried if t[0] >= MIN_BUZZ_DB]
         if audible:
@@ -316,15 +315,26 @@ def _buzzing_string(p: dict, designs, n: int, sample_rate: int, factor: int, voi
     elif target is not None:
         chosen = audible[0]
     else:
-        chosen = min(audible, key=lambda t: abs(np.log(t[1] / p["buzz_s"])))
-    p["buzz_db"], p["buzz_s"], (p["barrier_gap"], p["barrier_gap_2"]) = chosen[0], chosen[1], chosen[2]
+        chosen = min(audible, key=lambda t: abs(np.log(max(t[1], 1e-3) / p["buzz_s"])))
+    p["buzz_db"], p["last_impact_s"], (p["barrier_gap"], p["barrier_gap_2"]) = chosen[0], float(chosen[1]), chosen[2]
     return chosen[3]
 
 
-def _mix_planes(p: dict, designs, n: int, rate: int, gaps) -> np.ndarray:
-    """Bridge output of both vibration planes, plane 2 weighted."""
-    weights = (1.0, p["plane2_weight"])
-    return sum(w * _run_plane(d, p, n, rate, g)[0] for w, d, g in zip(weights, designs, gaps))
+def _mix_planes(p: dict, designs, n: int, rate: int, gaps, free_sounds=(None, None)) -> tuple[np.ndarray, float]:
+    """Sound of both vibration planes (plane 2 weighted) and the time of the last impact (0 if none).
+
+    A plane without a fret whose free sound is given is not simulated again.
+    """
+    mix, last = np.zeros(n), 0.0
+    for weight, design, gap, free in zip((1.0, p["plane2_weight"]), designs, gaps, free_sounds):
+        if gap is None and free is not None:
+            mix += weight * free
+            continue
+        sound, _, impacts = _run_plane(design, p, n, rate, gap)
+        mix += weight * sound
+        hits = np.flatnonzero(impacts)
+        last = max(last, hits[-1] / rate if len(hits) else 0.0)
+    return mix, last
 
 
 def _decimate(x: np.ndarray, factor: int, n: int) -> np.ndarray:
@@ -342,7 +352,7 @@ def _string_sound(p: dict, n: int, sample_rate: int, voice=None) -> np.ndarray:
     if voice is not None:
         return _buzzing_string(p, designs, n, sample_rate, factor, voice)
     gaps = (p.get("barrier_gap"), p.get("barrier_gap_2"))
-    return _decimate(_mix_planes(p, designs, n * factor, sample_rate * factor, gaps), factor, n)
+    return _decimate(_mix_planes(p, designs, n * factor, sample_rate * factor, gaps)[0], factor, n)
 
 
 def decay_time(x: np.ndarray, sample_rate: int, drop_db: float = 30.0, frame_s: float = 0.01) -> float:
@@ -393,9 +403,9 @@ def _render(p: dict, seed: int, sample_rate: int, choose_gap: bool) -> tuple[np.
     transients += p["attack_level"] * noise.burst(n, 0, p["attack_s"], p["attack_centre"], 1.5, sample_rate, noise_rng)
 
     def voice(string: np.ndarray) -> np.ndarray:
-        """The string heard through the body, with the pluck's knock and attack noise."""
+        """The string (or its beginning) heard through the body, with the pluck's knock and attack noise."""
         body = noise.apply_body(string, p["body"], sample_rate)
-        return body / (np.max(np.abs(body)) + 1e-12) + transients
+        return body / (np.max(np.abs(body)) + 1e-12) + transients[: len(body)]
 
     note = voice(_string_sound(p, n, sample_rate, voice if choose_gap else None))
     while p["label"] == "muted" and decay_time(note, sample_rate) > MAX_MUTED_DECAY_S:
@@ -433,14 +443,27 @@ def note_seed(seed: int, index: int) -> int:
     return int(np.random.SeedSequence([seed, index]).generate_state(1)[0])
 
 
-def generate_set(n_per_class: int, seed: int, *, characters=("nylon", "steel"), progress: bool = False) -> list[SynthNote]:
-    """``n_per_class`` notes of each class, interleaved (buzzy, clean, muted, buzzy, ...), characters alternating."""
-    notes = []
+def _generate_indexed(job: tuple) -> SynthNote:
+    seed, i, characters = job
+    label = LABELS[i % len(LABELS)]
+    return generate_note(label, note_seed(seed, i), character=characters[(i // len(LABELS)) % len(characters)])
+
+
+def generate_set(n_per_class: int, seed: int, *, characters=("nylon", "steel"), progress: bool = False,
+                 workers: int = 1) -> list[SynthNote]:
+    """``n_per_class`` notes of each class, interleaved (buzzy, clean, muted, buzzy, ...), characters alternating.
+
+    Note ``i`` depends only on ``(seed, i)``, so the set is the same for any number of ``workers``
+    (processes).
+    """
     total = n_per_class * len(LABELS)
-    for i in range(total):
-        label = LABELS[i % len(LABELS)]
-        character = characters[(i // len(LABELS)) % len(characters)]
-        notes.append(generate_note(label, note_seed(seed, i), character=character))
-        if progress and (i + 1) % max(1, total // 20) == 0:
-            print(f"synth: {i + 1}/{total} notes", flush=True)
+    jobs = [(seed, i, tuple(characters)) for i in range(total)]
+    step = max(1, total // 20)
+    notes = []
+    with ProcessPoolExecutor(workers) if workers > 1 else nullcontext() as pool:
+        results = pool.map(_generate_indexed, jobs, chunksize=8) if pool else map(_generate_indexed, jobs)
+        for note in results:
+            notes.append(note)
+            if progress and len(notes) % step == 0:
+                print(f"synth: {len(notes)}/{total} notes", flush=True)
     return notes

@@ -195,3 +195,16 @@ def simulate(design: LoopDesign, y0: np.ndarray, n_samples: int, *, barrier_idx:
                 design.disp_coef, design.n_disp, design.frac_coef, design.extra_delay,
                 int(np.clip(barrier_idx, 0, m - 1)), gap_arr, impact_loss,
                 int(np.clip(damp_idx, 0, m - 1)), int(max(1, min(damp_width, m - damp_idx))), damp_arr)
+
+
+@njit(cache=True)
+def ring_impacts(impacts, response):
+    """Sum of ``response`` started at every nonzero impact, scaled by it (a sparse convolution)."""
+    n, k = impacts.shape[0], response.shape[0]
+    out = np.zeros(n)
+    for i in range(n):
+        v = impacts[i]
+        if v != 0.0:
+            for j in range(min(k, n - i)):
+                out[i + j] += v * response[j]
+    return out

@@ -436,3 +436,113 @@ def test_cmd_profiles_without_profiles_or_with_damage(store):
     text = cmd_profiles(store=store)
     assert "ok: Strat" in text and "not adapted yet" in text and "damaged profile folder 'broken'" in text
     assert json.loads(cmd_profiles(json=True, store=store))["damaged"][0]["folder"] == "broken"
+
+
+# -- done when: a new setup the base model handles badly -------------------------------------------
+
+REAL_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
+
+
+def new_setup(y: np.ndarray, seed: int) -> np.ndarray:
+    """A strong, consistent setup unlike anything in training: a phone-band microphone (300 Hz to
+    2.5 kHz, steep), a boxy +10 dB resonance at 1.1 kHz, and mains hum plus hiss at a fixed level."""
+    n = len(y)
+    f = np.fft.rfftfreq(n, 1 / C.SAMPLE_RATE)
+    response = 1 / np.sqrt(1 + (300 / np.maximum(f, 1.0)) ** 4) / np.sqrt(1 + (f / 2500) ** 8)
+    response *= 1 + 2.2 * np.exp(-0.5 * ((f - 1100) / 150) ** 2)
+    y = np.fft.irfft(np.fft.rfft(y) * response, n)
+    y = 0.5 * y / np.abs(y).max()
+    t = np.arange(n) / C.SAMPLE_RATE
+    rng = np.random.default_rng(seed)
+    hum = 0.01 * np.sin(2 * np.pi * 50 * t) + 0.004 * np.sin(2 * np.pi * 150 * t + 1.0)
+    return (y + hum + 0.004 * rng.normal(size=n)).astype(np.float32)
+
+
+def five_per_class(labels, seed):
+    """A mask choosing five notes of each class: the notes the player teaches."""
+    rng = np.random.default_rng(seed)
+    mask = np.zeros(len(labels), dtype=bool)
+    for c in range(len(C.LABELS)):
+        mask[rng.choice(np.flatnonzero(labels == c), 5, replace=False)] = True
+    return mask
+
+
+def judged(model, windows):
+    from buzzfinder_app.model.features import extract_batch
+    from buzzfinder_app.personal.adapt import embed_features
+
+    return embed_features(model, extract_batch(windows, model.params))
+
+
+def accuracy(probs, labels):
+    return float(np.mean(np.argmax(probs, axis=1) == labels))
+
+
+@pytest.mark.slow
+def test_done_when_generated_setup(model):
+    """15 taught notes of a new setup fix the base model on the setup's other notes; the base model's
+    own (undegraded) notes lose at most 2 points."""
+    synth = pytest.importorskip("training.synth", reason="training/synth.py generates the notes")
+    from buzzfinder_app.engine.windows import note_window
+
+    def notes(n_per_class, seed, character=None):
+        made = [synth.generate_note(C.LABELS[i % 3], synth.note_seed(seed, i), character=character)
+                for i in range(3 * n_per_class)]
+        return made, np.array([C.LABELS.index(s.label) for s in made])
+
+    setup_notes, y = notes(20, 2024, character="nylon")
+    probs, emb, setup = judged(model, [note_window(new_setup(s.audio, i), s.onset) for i, s in enumerate(setup_notes)])
+    base_notes, y_base = notes(15, 4048)
+    probs_b, emb_b, setup_b = judged(model, [note_window(s.audio, s.onset) for s in base_notes])
+
+    lines, gains, drops = [], [], []
+    for seed in range(3):  # three different choices of the 15 notes the player teaches
+        taught = five_per_class(y, seed)
+        head = PersonalHead.fit(emb[taught], y[taught], probs[taught], setup[taught])
+        other = ~taught
+        before, after = accuracy(probs[other], y[other]), accuracy(head.predict(probs[other], emb[other], setup[other]), y[other])
+        base_before, base_after = accuracy(probs_b, y_base), accuracy(head.predict(probs_b, emb_b, setup_b), y_base)
+        gains.append(after - before)
+        drops.append(base_before - base_after)
+        lines.append(f"teach set {seed}: other setup notes {before:.2f} -> {after:.2f}, LOO {head.loo_before:.2f} -> "
+                     f"{head.loo_after:.2f} (nested {head.loo_nested:.2f}), w {head.w}, "
+                     f"base set {base_before:.2f} -> {base_after:.2f}")
+    print("\n" + "\n".join(lines))
+    assert np.mean(gains) >= 0.15 and min(gains) >= 0.05, lines
+    assert max(drops) <= 0.02, lines
+
+
+def real_clips():
+    """The 15 shared real clips as note windows at SAMPLE_RATE, cut at their detected onsets."""
+    import soxr
+
+    from buzzfinder_app.personal.commands import strongest_note
+
+    if not REAL_DIR.is_dir():
+        pytest.skip(f"{REAL_DIR} not found: the shared real recordings live beside the repository")
+    windows, labels = [], []
+    for c, label in enumerate(C.LABELS):
+        for path in sorted((REAL_DIR / label).glob("*.wav")):
+            audio, rate = sf.read(path, dtype="float32", always_2d=True)
+            y = soxr.resample(audio.mean(axis=1), rate, C.SAMPLE_RATE).astype(np.float32)
+            windows.append((y, strongest_note(y)[1]))
+            labels.append(c)
+    return windows, np.array(labels)
+
+
+@pytest.mark.slow
+def test_done_when_real_clips_through_a_new_setup(model):
+    """The 15 real clips through the same new setup: leave-one-out accuracy rises clearly."""
+    from buzzfinder_app.engine.windows import note_window
+
+    clips, y = real_clips()
+    assert np.bincount(y).tolist() == [5, 5, 5]
+    probs, emb, setup = judged(model, [note_window(new_setup(a, i), onset) for i, (a, onset) in enumerate(clips)])
+    probs_r, emb_r, setup_r = judged(model, [note_window(a, onset) for a, onset in clips])
+    head = PersonalHead.fit(emb, y, probs, setup)
+    as_recorded = accuracy(probs_r, y), accuracy(head.predict(probs_r, emb_r, setup_r), y)
+    print(f"\nreal clips through the new setup: base {head.loo_before:.2f} -> personal {head.loo_after:.2f} "
+          f"(leave-one-out; nested {head.loo_nested:.2f}), w {head.w}; "
+          f"clips as recorded {as_recorded[0]:.2f} -> {as_recorded[1]:.2f}")
+    assert head.loo_nested >= head.loo_before + 0.2
+    assert as_recorded[1] >= as_recorded[0] - 0.02

@@ -1,6 +1,6 @@
 """Profiles: one guitar played into one input device, with the notes the player labelled for it.
 
-Layout under the data folder (``$BUZZFINDER_DATA_DIR``, else the platform's user data folder)::
+Layout under the app's data folder (:func:`buzzfinder_app.practice.paths.data_dir`)::
 
     profiles/<slug>/profile.json           name, guitar, device, created_at, default
     profiles/<slug>/notes.json             index: id, label, source, created_at, original
@@ -27,6 +27,7 @@ import soundfile as sf
 
 from buzzfinder_app import constants as C
 from buzzfinder_app.personal import files
+from buzzfinder_app.practice.paths import data_dir
 
 SOURCES = ("teach", "exercise", "file")
 MAX_NAME = 60
@@ -35,16 +36,6 @@ _ID = re.compile(r"[A-Za-z0-9_-]+")
 
 class ProfileError(Exception):
     """A profile operation that cannot be done; the message says why, for the user."""
-
-
-def data_dir() -> Path:
-    """``$BUZZFINDER_DATA_DIR`` if set, else the platform's user data folder for buzzfinder."""
-    env = os.environ.get("BUZZFINDER_DATA_DIR")
-    if env:
-        return Path(env)
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("buzzfinder", appauthor=False))
 
 
 def slugify(name: str) -> str:

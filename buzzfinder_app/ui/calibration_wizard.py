@@ -121,7 +121,7 @@ class ResultPage(QWizardPage):
         super().__init__()
         self.w = wizard
         self.setTitle("Result")
-        self.setSubTitle("Saved for this device; recalibrate whenever the room or the setup changes.")
+        self.setSubTitle("Finish saves this for the device; recalibrate when the room or the setup changes.")
         self.numbers = QLabel()
         self.numbers.setTextFormat(Qt.RichText)
         self.warnings = _text("")

@@ -96,7 +96,7 @@ QTabBar::tab {{
 }}
 QTabBar::tab:selected {{ color: {TEXT}; border-bottom: 2px solid {ACCENT}; }}
 QTabBar::tab:hover {{ color: {TEXT}; }}
-QComboBox, QSpinBox, QDoubleSpinBox, QLineEdit {{
+QComboBox, QLineEdit {{
     background: {SURFACE_RAISED}; border: 1px solid {BORDER}; border-radius: 5px; padding: 4px 8px;
 }}
 QComboBox QAbstractItemView {{ background: {SURFACE_RAISED}; selection-background-color: #3F51B5; }}

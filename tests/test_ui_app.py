@@ -1,0 +1,89 @@
+"""``ui.app.run``: the self-test hook and ``--input-file --exit-when-done``; settings and About."""
+
+from __future__ import annotations
+
+from argparse import Namespace
+
+from tests.ui_conftest import *  # noqa: F401,F403
+from tests.ui_conftest import make_take
+
+
+def _args(**kw):
+    base = dict(input_file=None, loop=False, exit_when_done=False, model=None, self_test=False)
+    base.update(kw)
+    return Namespace(**base)
+
+
+def test_self_test_passes_with_a_model_and_a_store(qtbot, ui_env, themed_app, no_devices, capsys):
+    from buzzfinder_app.ui.app import run
+
+    assert run(_args(self_test=True)) == 0
+    out = capsys.readouterr().out
+    assert "self-test model: ok" in out and "self-test store: ok" in out
+
+
+def test_self_test_fails_without_the_model(qtbot, ui_env, themed_app, no_devices, capsys):
+    from buzzfinder_app.ui.app import run
+
+    assert run(_args(self_test=True, model=str(ui_env / "missing.tflite"))) == 1
+    assert "self-test model: FAILED" in capsys.readouterr().out
+
+
+def test_input_file_exit_when_done_stores_the_session(qtbot, ui_env, themed_app, no_devices, tmp_path):
+    from buzzfinder_app.practice.sessions import SessionStore
+    from buzzfinder_app.ui.app import run
+
+    take = make_take(tmp_path / "short.wav", notes=((220.0, False),), note_s=1.0, gap_s=0.3, lead_s=0.2)
+    assert run(_args(input_file=str(take), exit_when_done=True)) == 0
+    session = SessionStore().sessions()[-1]
+    assert session.input == str(take.resolve()) and session.note_count == 1 and session.ended_at
+
+
+def test_missing_input_file_is_an_error(ui_env, capsys):
+    from buzzfinder_app.ui.app import run
+
+    assert run(_args(input_file=str(ui_env / "nope.wav"))) == 2
+    assert "not found" in capsys.readouterr().err
+
+
+def test_settings_dialog_stores_preferences_in_the_config_dir(qtbot, ui_env, themed_app, one_device):
+    from buzzfinder_app.ui.settings import AppSettings, SettingsDialog
+
+    settings = AppSettings()
+    dlg = SettingsDialog(settings, [one_device], model_threshold=0.55)
+    qtbot.addWidget(dlg)
+    dlg.device_box.setCurrentIndex(dlg.device_box.findData("Test Interface"))
+    dlg.override.setChecked(True)
+    dlg.threshold.setValue(0.7)
+    dlg.string_box.setCurrentIndex(dlg.string_box.findData(2))
+    dlg.fret_box.setValue(7)
+    dlg.reps_box.setValue(8)
+    dlg.accept()
+    assert (ui_env / "config" / "buzzfinder.ini").is_file()
+    again = AppSettings()
+    assert again.device == "Test Interface" and again.unsure_threshold == 0.7
+    ex = again.exercise_defaults
+    assert (ex.string, ex.fret, ex.repetitions) == (2, 7, 8)
+    again.unsure_threshold = None
+    assert AppSettings().unsure_threshold is None
+
+
+def test_unsure_threshold_override_reaches_the_engine(ui_env):
+    from buzzfinder_app.model.runtime import Model
+    from buzzfinder_app.ui.workers import make_engine
+
+    model = Model.load()
+    engine = make_engine(model, gate_db=-45.0, unsure_threshold=0.9)
+    assert engine.model.unsure_threshold == 0.9 and engine.model.labels == model.labels
+    assert engine.detector.gate_dbfs == -45.0
+
+
+def test_about_names_the_model_and_its_metrics(ui_env, no_devices):
+    from buzzfinder_app.ui.about import about_text
+    from buzzfinder_app.ui.services import Services
+
+    services = Services.open()
+    services.model.metadata.metrics = {"accuracy": 0.912, "per_class": {"clean": 0.95, "buzzy": 0.88}}
+    text = about_text(services)
+    assert services.model.metadata.name in text and services.model.metadata.version in text
+    assert "0.912" in text and "clean 0.95" in text

@@ -75,6 +75,16 @@ def test_damping_a_ringing_note_adds_no_onset(pluck, white_noise):
     assert_matches(detect_onsets(place(y, note, 0.3)), [0.3])
 
 
+@pytest.mark.parametrize("gap_s", [1.0, 2.0])
+def test_a_muted_note_over_a_ringing_one_is_found(pluck, white_noise, gap_s):
+    """A muted pluck dies within ~0.1 s, so its level soon falls below the ringing note's: being
+    loud is enough for it."""
+    y = white_noise(5 * SR, -65)
+    place(y, pluck(196.0, 4.0, level_db=-8, decay_s=0.8), 0.3)
+    place(y, pluck(196.0, 0.5, level_db=-8, decay_s=0.05, seed=3), 0.3 + gap_s)
+    assert_matches(detect_onsets(y), [0.3, 0.3 + gap_s])
+
+
 def test_steady_hum_and_noise_give_no_onsets(white_noise):
     t = np.arange(4 * SR) / SR
     hum = 0.02 * (np.sin(2 * np.pi * 50 * t) + 0.5 * np.sin(2 * np.pi * 150 * t) + 0.3 * np.sin(2 * np.pi * 100 * t))

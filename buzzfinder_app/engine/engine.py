@@ -7,7 +7,9 @@ For every note it emits three :class:`NoteEvent`:
 
 * ``onset`` when the detector confirms the note (tens of ms after it starts);
 * ``provisional`` at onset + ``PROVISIONAL_S`` (0.5 s), judged on the window so far, or earlier
-  when the next note starts first (the window is then cut there);
+  when the next note starts first (the window is then cut there). The detector reports a note
+  about 0.15 s after it starts, so a next note starting just before the deadline is not known yet
+  and its attack ends up in this window; the final verdict is cut at it;
 * ``final`` at onset + ``WINDOW_S`` (2 s) or when the next note starts, judged on the whole window.
 
 Windows shorter than ``MIN_NOTE_S`` are still judged (zero-padded). Only a bounded history of the

@@ -5,11 +5,12 @@ adaptive threshold (median of the recent flux plus an offset) is a *candidate*. 
 later, when the audio after it has arrived, the candidate is judged on a fine energy envelope:
 
 * the onset is placed at the steepest energy rise near the candidate (the start of the attack);
-* the level after it must exceed the level before it by ``min_rise_db`` and lie above the noise
-  gate, both just after the onset (0-40 ms) and a little later (50-100 ms). A hand damping a
-  string makes a broadband click (flux) while the level falls, so it fails; so do the short thumps
-  of a hand leaving a string, squeaks, fret buzz, hum and room noise that do not lift the level
-  for long. A soft note under a louder one that still rings is not reported either;
+* the level just after it (0-40 ms) must exceed the level before it by ``min_rise_db`` and lie
+  above the noise gate; and it must still exceed the level before a little later (50-100 ms),
+  unless it is loud (``loud_db`` above the gate), as a muted note is that dies at once. A hand
+  damping a string makes a broadband click (flux) while the level falls, so it fails; so do the
+  faint thumps of a hand leaving a string, squeaks, fret buzz, hum and room noise that do not lift
+  the level for long. A soft note under a louder one that still rings is not reported either;
 * onsets closer than ``refractory_s`` are one note: the louder one wins, so a pick touching the
   string just before the attack does not move the onset early.
 
@@ -51,10 +52,11 @@ class OnsetDetector:
     """
 
     def __init__(self, sample_rate: int = SAMPLE_RATE, gate_dbfs: float = -60.0, *, threshold: float = 0.15,
-                 min_rise_db: float = 6.0, refractory_s: float = 0.1):
+                 min_rise_db: float = 6.0, refractory_s: float = 0.1, loud_db: float = 30.0):
         self.sample_rate = int(sample_rate)
         self.threshold = float(threshold)
         self.min_rise_db = float(min_rise_db)
+        self.loud_db = float(loud_db)
         self.refractory = int(round(refractory_s * sample_rate))
         # About 23 ms frames with a 5.8 ms hop at 22.05 kHz, scaled with the sample rate.
         self.n_fft = 1 << int(round(np.log2(0.0232 * sample_rate)))
@@ -201,7 +203,9 @@ class OnsetDetector:
         after = float(np.median(env[split: split + self._context]))
         late = env[split + self._late[0]: split + self._late[1]]
         later = np.median(late) if len(late) else after  # only at the very end of a stream
-        if min(after, later) < max(self.gate_dbfs, before + self.min_rise_db):
+        rises = after >= max(self.gate_dbfs, before + self.min_rise_db)
+        lasts = later >= before + self.min_rise_db or after >= self.gate_dbfs + self.loud_db
+        if not (rises and lasts):
             return None
         return (base + split) * self.sub, after
 

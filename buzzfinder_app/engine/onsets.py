@@ -1,8 +1,9 @@
 """Causal note-onset detection: spectral flux finds candidates, an energy test confirms them.
 
 Each hop of audio gives one frame. A frame whose log-compressed spectral flux rises above an
-adaptive threshold (median of the recent flux plus an offset) is a *candidate*. About 50 ms
-later, when the audio after it has arrived, the candidate is judged on a fine energy envelope:
+adaptive threshold (median of the recent flux plus an offset) is a *candidate*. About 0.1 s
+later, when the audio after it has arrived, the candidate is judged on a fine (2.9 ms) energy
+envelope (so an onset is reported 0.1-0.2 s after it happens, with its exact sample):
 
 * the onset is placed at the steepest energy rise near the candidate (the start of the attack);
 * the level just after it (0-40 ms) must exceed the level before it by ``min_rise_db`` and lie
@@ -42,7 +43,7 @@ def _db(power: np.ndarray) -> np.ndarray:
 class OnsetDetector:
     """Streaming onset detector; feed it blocks with :meth:`process`, end with :meth:`flush`.
 
-    ``gate_dbfs`` is the noise gate: a note's level (RMS over its first 40 ms, dBFS) must exceed it,
+    ``gate_dbfs`` is the noise gate: a note's level (median over its first 40 ms, dBFS) must exceed it,
     and spectral detail below it is compressed away. Calibration sets it a few dB above the room's
     noise floor. Onsets are absolute sample indices from the start of the stream.
 

@@ -127,3 +127,12 @@ def test_the_cli_imports_neither_tensorflow_nor_librosa(files, placeholder_model
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_progress_bar(capsys):
+    bar = cli.Progress("long.flac", 1000, width=10)
+    bar.show(500)
+    bar.show(501)  # same percentage: not redrawn
+    bar.done()
+    err = capsys.readouterr().err
+    assert err.count("long.flac  [#####.....]  50%") == 1 and err.endswith("\r")

@@ -186,3 +186,18 @@ def test_shipped_model_on_the_real_clips(real_dir, shipped_model):
         right += verdict.label == path.parent.name
         total += 1
     assert right >= total // 2
+
+
+def test_note_window_geometry():
+    from buzzfinder_app.engine.windows import note_window, note_windows
+
+    y = np.arange(1, 100_001, dtype=np.float32)
+    w = note_window(y, 5000)
+    assert len(w) == PRE_ROLL + POST_ROLL and w[0] == 5000 - PRE_ROLL + 1 and w[PRE_ROLL] == 5001
+    start = note_window(y, 100)  # near the start: zero-padded in front
+    assert len(start) == PRE_ROLL + POST_ROLL and not start[: PRE_ROLL - 100].any() and start[PRE_ROLL] == 101
+    assert len(note_window(y, 5000, 6000)) == PRE_ROLL + 1000  # cut at the next onset
+    assert len(note_window(y, 5000, 10**9)) == PRE_ROLL + POST_ROLL  # never longer than a window
+    assert len(note_window(y, 99_000)) == PRE_ROLL + 1000  # the signal ends first
+    assert [len(w) for w in note_windows(y, [1000, 3000, 90_000])] == [PRE_ROLL + 2000, PRE_ROLL + POST_ROLL,
+                                                                       PRE_ROLL + 10_000]

@@ -89,7 +89,7 @@ class _OpenNote:
 def peak_dbfs(samples: np.ndarray) -> float:
     """Peak level in dBFS (-120 for silence)."""
     peak = float(np.max(np.abs(samples))) if len(samples) else 0.0
-    return 20.0 * np.log10(max(peak, 1e-6))
+    return float(20.0 * np.log10(max(peak, 1e-6)))
 
 
 class NoteEngine:

@@ -3,8 +3,9 @@
 A setup (microphone, room, interface, guitar) leaves its mark on every note's spectrum: the band it
 passes, its colouring, its noise floor. The descriptor of a note is, per mel band, a low and a high
 percentile over time of its log-mel features. The gate is 1 for a note whose descriptor is as close
-to a taught note's as the taught notes are to one another (leave-one-out), falls linearly to 0 at
-:data:`RAMP` times that distance, and is 0 beyond: a note from elsewhere gets the base model alone.
+to a taught note's as a typical taught note is to its nearest other (the median leave-one-out
+distance), falls linearly to 0 at :data:`RAMP` times that distance, and is 0 beyond: a note from
+elsewhere gets the base model alone.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-#: The gate falls from 1 at the taught notes' largest nearest-neighbour distance to 0 at RAMP times it.
-RAMP = 1.5
+#: The gate falls from 1 at the taught notes' median nearest-neighbour distance to 0 at RAMP times it.
+RAMP = 2.0
 _PERCENTILES = (10.0, 90.0)
 
 
@@ -36,12 +37,17 @@ def _nearest(z: np.ndarray, ref: np.ndarray) -> np.ndarray:
     return ((z[:, None, :] - ref[None, :, :]) ** 2).mean(axis=2).min(axis=1)
 
 
+def _open(distance: np.ndarray, radius: float) -> np.ndarray:
+    return np.clip((RAMP * radius - distance) / ((RAMP - 1.0) * radius + 1e-12), 0.0, 1.0)
+
+
 @dataclass
 class SetupGate:
     mean: np.ndarray
     scale: np.ndarray
     taught: np.ndarray  # standardised descriptors of the taught notes
-    radius: float  # largest leave-one-out nearest-neighbour distance among the taught notes
+    radius: float  # median leave-one-out nearest-neighbour distance among the taught notes
+    loo: np.ndarray | None = None  # each taught note's gate with that note left out (after fitting only)
 
     @classmethod
     def fit(cls, descriptors) -> "SetupGate":
@@ -53,13 +59,13 @@ class SetupGate:
             mean, scale = _standardise(rest)
             loo.append(_nearest((x[i:i + 1] - mean) / scale, (rest - mean) / scale)[0])
         mean, scale = _standardise(x)
-        return cls(mean, scale, (x - mean) / scale, float(max(loo)))
+        radius = float(np.median(loo))
+        return cls(mean, scale, (x - mean) / scale, radius, _open(np.array(loo), radius))
 
     def __call__(self, descriptors) -> np.ndarray:
         """Gate values in [0, 1], one per note."""
         z = (np.atleast_2d(np.asarray(descriptors, dtype=np.float64)) - self.mean) / self.scale
-        d = _nearest(z, self.taught)
-        return np.clip((RAMP * self.radius - d) / ((RAMP - 1.0) * self.radius + 1e-12), 0.0, 1.0)
+        return _open(_nearest(z, self.taught), self.radius)
 
     def to_arrays(self) -> dict:
         return {"gate_mean": self.mean, "gate_scale": self.scale, "gate_taught": self.taught,

@@ -157,9 +157,12 @@ class PersonalHead:
         check_enough(labels)
         y = label_indices(labels)
         base = np.asarray(base_probs, dtype=np.float64)
+        gate = SetupGate.fit(setup) if setup is not None else None
+        opened = gate.loo if gate is not None else np.ones(len(y))
         grid = np.asarray(blends, dtype=np.float64)[:, None]
-        # blended[i, j]: note i left out, blend weight j
-        blended = np.stack([blend(np.repeat(base[i:i + 1], len(grid), 0), np.repeat(p, len(grid), 0), c, grid)
+        # blended[i, j]: note i left out, blend weight j (times the gate the note would get)
+        blended = np.stack([blend(np.repeat(base[i:i + 1], len(grid), 0), np.repeat(p, len(grid), 0), c,
+                                  grid * opened[i])
                             for i, (p, c) in enumerate(_loo_head_probs(np.asarray(embeddings, np.float64), y, l2))])
         correct = (blended.argmax(axis=2) == y[:, None]).T  # (n_blends, n)
         losses = -np.log(blended[np.arange(len(y)), :, y]).T
@@ -169,8 +172,7 @@ class PersonalHead:
         head.loo_before = float(np.mean(base.argmax(axis=1) == y))
         head.loo_after = float(correct[best].mean())
         head.loo_nested = float(nested)
-        if setup is not None:
-            head.gate = SetupGate.fit(setup)
+        head.gate = gate
         return head
 
     def head_probs(self, embeddings) -> np.ndarray:

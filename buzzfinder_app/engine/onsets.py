@@ -202,10 +202,9 @@ class OnsetDetector:
         split = int(splits[int(np.argmax(rise))])
         before = np.median(env[max(split - self._context, 0): split])
         after = float(np.median(env[split: split + self._context]))
-        late = env[split + self._late[0]: split + self._late[1]]
-        later = np.median(late) if len(late) else after  # only at the very end of a stream
+        late = env[split + self._late[0]: split + self._late[1]]  # empty only at the end of a stream
         rises = after >= max(self.gate_dbfs, before + self.min_rise_db)
-        lasts = later >= before + self.min_rise_db or after >= self.gate_dbfs + self.loud_db
+        lasts = (len(late) > 0 and np.median(late) >= before + self.min_rise_db) or after >= self.gate_dbfs + self.loud_db
         if not (rises and lasts):
             return None
         return (base + split) * self.sub, after

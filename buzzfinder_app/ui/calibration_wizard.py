@@ -6,6 +6,7 @@ wizard only feeds it the input and shows its progress. The result is remembered 
 
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox, QFormLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWizard, QWizardPage,
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import (
 from buzzfinder_app import constants as C
 from buzzfinder_app.practice.calibration import CalibrationRun, CalibrationStoreError
 from buzzfinder_app.ui import palette as P
+from buzzfinder_app.ui.live import dbfs
 from buzzfinder_app.ui.services import device_index, device_label, device_rates
 from buzzfinder_app.ui.sources import MicPlaybackAdapter
 from buzzfinder_app.ui.widgets.level_meter import LevelMeter
@@ -212,14 +214,10 @@ class CalibrationWizard(QWizard):
         if len(block):
             phase = self.run.phase
             self.run.feed(block)
-            import numpy as np
-
             peak = float(np.max(np.abs(block)))
             rms = float(np.sqrt(np.mean(np.square(block, dtype=np.float64))))
             page = self.currentPage()
             if isinstance(page, MeasurePage):
-                from buzzfinder_app.ui.live import dbfs
-
                 page.meter.set_level(dbfs(rms), dbfs(peak), peak >= 0.999)
                 page.update_progress()
             if self.run.phase == "done":

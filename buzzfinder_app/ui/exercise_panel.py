@@ -18,6 +18,7 @@ from buzzfinder_app.practice.exercise import (
 )
 from buzzfinder_app.practice.tuning import MAX_FRET, STRINGS
 from buzzfinder_app.ui import palette as P
+from buzzfinder_app.ui.widgets.labels import caption
 
 FEEDBACK_COLOURS = {
     "advance": P.CLASS_STYLES["clean"].color,
@@ -29,11 +30,6 @@ FEEDBACK_COLOURS = {
     "off_target": P.WARNING,
 }
 
-
-def _caption(text: str) -> QLabel:
-    lab = QLabel(text)
-    lab.setObjectName("caption")
-    return lab
 
 
 class LadderView(QWidget):
@@ -153,8 +149,8 @@ class ExercisePanel(QFrame):
         grid = QGridLayout()
         grid.setHorizontalSpacing(8)
         grid.setVerticalSpacing(6)
-        grid.addWidget(_caption("TARGET"), 0, 0, 1, 2)
-        grid.addWidget(_caption("FINGER"), 0, 2)
+        grid.addWidget(caption("TARGET"), 0, 0, 1, 2)
+        grid.addWidget(caption("FINGER"), 0, 2)
         grid.addWidget(self.string_box, 1, 0)
         grid.addWidget(self.fret_box, 1, 1)
         grid.addWidget(self.finger_box, 1, 2)

@@ -16,15 +16,11 @@ from PySide6.QtWidgets import (
 )
 
 from buzzfinder_app.ui import palette as P
+from buzzfinder_app.ui.widgets.labels import caption
 from buzzfinder_app.ui.widgets.fretboard import FretboardMap
 
 SESSION_COLUMNS = ("Started", "Length", "Mode", "Input", "Notes")
 
-
-def _caption(text: str) -> QLabel:
-    lab = QLabel(text)
-    lab.setObjectName("caption")
-    return lab
 
 
 def _parse(ts: str | None) -> datetime | None:
@@ -94,7 +90,7 @@ class HistoryView(QWidget):
         self.session_card.setObjectName("card")
         sl = QVBoxLayout(self.session_card)
         sl.setContentsMargins(16, 10, 16, 12)
-        sl.addWidget(_caption("SELECTED SESSION"))
+        sl.addWidget(caption("SELECTED SESSION"))
         self.session_title = QLabel("Select a session")
         self.session_title.setObjectName("h2")
         self.session_text = QLabel("")
@@ -107,7 +103,7 @@ class HistoryView(QWidget):
 
         left = QVBoxLayout()
         left.setSpacing(10)
-        left.addWidget(_caption("SESSIONS"))
+        left.addWidget(caption("SESSIONS"))
         left.addWidget(self.table, 1)
         left.addWidget(self.session_card)
 
@@ -129,7 +125,7 @@ class HistoryView(QWidget):
         board_card.setObjectName("card")
         bl = QVBoxLayout(board_card)
         bl.setContentsMargins(14, 10, 14, 10)
-        bl.addWidget(_caption("WHERE THE BUZZ HAPPENS — exercise targets"))
+        bl.addWidget(caption("WHERE THE BUZZ HAPPENS — exercise targets"))
         bl.addWidget(self.fretboard, 1)
         right = QVBoxLayout()
         right.setSpacing(10)

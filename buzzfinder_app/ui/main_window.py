@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from buzzfinder_app.ui import palette as P
+from buzzfinder_app.ui.widgets.labels import caption
 from buzzfinder_app.ui.exercise_panel import ExercisePanel
 from buzzfinder_app.ui.live import LiveController
 from buzzfinder_app.ui.services import Services
@@ -40,11 +41,6 @@ class LaunchOptions:
     #: Playback speed of ``input_file`` (1.0 = real time; tests play faster).
     speed: float = 1.0
 
-
-def _caption(text: str) -> QLabel:
-    lab = QLabel(text)
-    lab.setObjectName("caption")
-    return lab
 
 
 class MainWindow(QMainWindow):
@@ -152,7 +148,7 @@ class MainWindow(QMainWindow):
         wl = QVBoxLayout(wave_card)
         wl.setContentsMargins(14, 10, 14, 10)
         head = QHBoxLayout()
-        head.addWidget(_caption("INPUT"))
+        head.addWidget(caption("INPUT"))
         head.addStretch(1)
         self.gate_label = QLabel("gate: default")
         self.gate_label.setObjectName("dim")
@@ -168,7 +164,7 @@ class MainWindow(QMainWindow):
         chip_card.setObjectName("card")
         cl = QVBoxLayout(chip_card)
         cl.setContentsMargins(14, 8, 14, 8)
-        cl.addWidget(_caption("RECENT NOTES"))
+        cl.addWidget(caption("RECENT NOTES"))
         cl.addWidget(self.chips)
 
         left = QVBoxLayout()

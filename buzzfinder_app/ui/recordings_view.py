@@ -17,16 +17,12 @@ from PySide6.QtWidgets import (
 
 from buzzfinder_app import constants as C
 from buzzfinder_app.ui import palette as P
+from buzzfinder_app.ui.widgets.labels import caption
 from buzzfinder_app.ui.workers import AnalysisWorker, start_in_thread, stop_thread
 
 AUDIO_FILTER = "Audio (*.wav *.flac *.ogg *.mp3 *.aiff *.aif);;All files (*)"
 COLUMNS = ("#", "Time", "Note", "Verdict", "Confidence", "Clean", "Buzzy", "Muted")
 
-
-def _caption(text: str) -> QLabel:
-    lab = QLabel(text)
-    lab.setObjectName("caption")
-    return lab
 
 
 def envelope(y: np.ndarray, points: int = 4000) -> tuple[np.ndarray, np.ndarray, int]:
@@ -122,7 +118,7 @@ class RecordingsView(QWidget):
         timeline.setObjectName("card")
         tl = QVBoxLayout(timeline)
         tl.setContentsMargins(14, 10, 14, 10)
-        tl.addWidget(_caption("TIMELINE — click a note to hear it"))
+        tl.addWidget(caption("TIMELINE — click a note to hear it"))
         tl.addWidget(self.plot, 1)
 
         self.summary = QLabel("")

@@ -121,18 +121,17 @@ class AnalysisWorker(QObject):
     def analyse(self, path: str) -> None:
         self._cancel.clear()
         try:
-            total = max(1, int(_duration_s(path) * C.SAMPLE_RATE))
+            source = FileSource(Path(path), sample_rate=C.SAMPLE_RATE, block=8192)
             engine = make_engine(self._load_model(), unsure_threshold=self.unsure_threshold)
-            finals, chunks, seen = [], [], 0
-            for block in FileSource(Path(path), sample_rate=C.SAMPLE_RATE, block=8192):
+            finals, chunks = [], []
+            for block in source:
                 if self._cancel.is_set():
                     self.cancelled.emit()
                     return
                 block = np.asarray(block, np.float32).ravel()
                 chunks.append(block)
-                seen += len(block)
                 finals += [e for e in engine.feed(block) if e.kind == "final"]
-                self.progress.emit(min(0.99, seen / total))
+                self.progress.emit(min(0.99, source.frames_read / max(1, source.frames)))
             finals += [e for e in engine.flush() if e.kind == "final"]
             y = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
         except Exception as exc:
@@ -140,17 +139,6 @@ class AnalysisWorker(QObject):
             return
         self.progress.emit(1.0)
         self.finished.emit(RecordingResult(Path(path), y, C.SAMPLE_RATE, finals))
-
-
-def _duration_s(path) -> float:
-    """The file's duration from its header (0 when unknown: progress then stays indeterminate)."""
-    try:
-        import soundfile
-
-        info = soundfile.info(str(path))
-        return info.frames / info.samplerate
-    except Exception:
-        return 0.0
 
 
 class RecordingResult:

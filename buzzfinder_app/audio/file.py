@@ -67,7 +67,8 @@ class FileSource:
             raise AudioFileError(self.path, "contains no audio")
         self.duration_s = self.frames / self.source_rate
         if self.duration_s < MIN_NOTE_S:
-            raise AudioFileError(self.path, f"too short ({self.duration_s:.2f} s; a note needs at least {MIN_NOTE_S} s)")
+            raise AudioFileError(self.path, f"too short ({self.duration_s:.2f} s; "
+                                            f"a note needs at least {MIN_NOTE_S} s)")
 
     def __iter__(self) -> Iterator[np.ndarray]:
         resampler = None
@@ -97,7 +98,8 @@ class FileSource:
             if len(tail):
                 yield tail.astype(np.float32)
         if peak <= 10 ** (SILENT_DBFS / 20):
-            raise AudioFileError(self.path, "is silent" if peak == 0 else f"is silent (peak {20 * np.log10(peak):.0f} dBFS)")
+            level = "" if peak == 0 else f" (peak {20 * np.log10(peak):.0f} dBFS)"
+            raise AudioFileError(self.path, "is silent" + level)
 
 
 def read_audio(path, sample_rate: int = SAMPLE_RATE) -> np.ndarray:

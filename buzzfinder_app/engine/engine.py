@@ -184,14 +184,14 @@ class NoteEngine:
         return events
 
     def _close(self, note: _OpenNote, end: int) -> list[NoteEvent]:
-        """The final verdict (and the provisional one, when it is still owed) on the window up to ``end``."""
+        """The final verdict on the window up to ``end``; when the provisional one is still owed (the
+        note ended before its deadline, which steps never overrun) it is the same verdict."""
         final = self._judge(note, "final", end)
         if note.provisional_given:
             return [final]
-        provisional = final if end <= note.onset + PROVISIONAL else self._judge(note, "provisional", note.onset + PROVISIONAL)
         note.provisional_given = True
-        return [NoteEvent("provisional", note.index, final.onset_s, final.at_s, provisional.verdict,
-                          provisional.pitch_hz, provisional.note, provisional.level_dbfs), final]
+        return [NoteEvent("provisional", note.index, final.onset_s, final.at_s, final.verdict, final.pitch_hz,
+                          final.note, final.level_dbfs), final]
 
     def _judge(self, note: _OpenNote, kind: str, end: int) -> NoteEvent:
         base = self._history_start

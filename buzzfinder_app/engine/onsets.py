@@ -204,7 +204,8 @@ class OnsetDetector:
         after = float(np.median(env[split: split + self._context]))
         late = env[split + self._late[0]: split + self._late[1]]  # empty only at the end of a stream
         rises = after >= max(self.gate_dbfs, before + self.min_rise_db)
-        lasts = (len(late) > 0 and np.median(late) >= before + self.min_rise_db) or after >= self.gate_dbfs + self.loud_db
+        loud = after >= self.gate_dbfs + self.loud_db
+        lasts = loud or (len(late) > 0 and np.median(late) >= before + self.min_rise_db)
         if not (rises and lasts):
             return None
         return (base + split) * self.sub, after

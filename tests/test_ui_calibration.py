@@ -52,7 +52,7 @@ def test_wizard_measures_silence_and_notes_and_saves_per_device(qtbot, ui_env, t
     assert "Gain" in wizard.result_page.numbers.text()
     wizard.accept()
     assert services.calibrations.get("Test Interface") == cal
-    assert services.settings.device == "Test Interface"
+    assert services.settings.device == "Test Interface" and services.settings.sample_rate == 48000
 
     w = make_window()
     qtbot.addWidget(w)

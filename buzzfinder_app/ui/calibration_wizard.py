@@ -256,6 +256,7 @@ class CalibrationWizard(QWizard):
             except CalibrationStoreError as exc:
                 self.error = str(exc)
             self.settings.device = self.device_name
+            self.settings.sample_rate = self.device_page.rate_box.currentData()
             self.settings.last_device_seen = self.device_name
         super().accept()
 

@@ -57,6 +57,11 @@ class LiveController(QObject):
         self.timer.setInterval(DRAIN_MS)
         self.timer.timeout.connect(self.drain)
 
+    @property
+    def stopping(self) -> bool:
+        """Stopped, but the engine is still giving the last verdicts."""
+        return self._flushing
+
     def set_gate(self, gate_db: float | None) -> None:
         """Applies from the next listening run (the engine is rebuilt on start)."""
         self.worker.gate_db = gate_db

@@ -315,13 +315,15 @@ class MainWindow(QMainWindow):
         if self.live is None:
             self._update_listen_state()
             return
+        if self.live.stopping:
+            return  # the last verdicts of the run that just stopped are still coming
         if self.live.running:
             self.stop_listening()
         else:
             self.start_listening()
 
     def start_listening(self) -> bool:
-        if self.live is None or self.live.running:
+        if self.live is None or self.live.running or self.live.stopping:
             return False
         try:
             if self.options.input_file is not None:

@@ -27,10 +27,10 @@ from buzzfinder_app.personal.gate import SetupGate
 BLENDS = tuple(float(w) for w in np.round(np.linspace(0.0, 1.0, 11), 2))
 #: L2 penalty on the head's weights (per note, on standardised embeddings).
 L2 = 0.3
-#: Fewest notes a class needs, and fewest classes, before a head can be fitted.
+#: Fewest classes with at least one note each before a head can be fitted.
 MIN_CLASSES = 2
 _EPS = 1e-6
-_TOL = 1e-6  # gradient size at which the logistic fit stops
+_TOL = 1e-5  # gradient size at which the logistic fit stops
 _MAX_STEPS = 5000
 
 
@@ -69,34 +69,34 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-def _hessian_bound(x: np.ndarray, n: int, l2: float) -> tuple[np.ndarray, np.ndarray]:
-    """Eigen-decomposition of Böhning's bound on the logistic Hessian, ``X^T X / (2 n) + penalty``,
-    for ``x`` (with its bias column). It also bounds any subset of the rows when ``n`` is their count."""
+def _inverse_bound(x: np.ndarray, n: int, l2: float) -> np.ndarray:
+    """Inverse of Böhning's bound on the logistic Hessian, ``X^T X / (2 n) + penalty``, for ``x``
+    (with its bias column). It also bounds any subset of the rows when ``n`` is their count."""
     reg = np.full(x.shape[1], l2)
     reg[-1] = _EPS  # the bias is (almost) free
-    return np.linalg.eigh(0.5 * x.T @ x / n + np.diag(reg))
+    return np.linalg.inv(0.5 * x.T @ x / n + np.diag(reg))
 
 
 def _fit_logistic(x: np.ndarray, y: np.ndarray, k: int, l2: float, init: np.ndarray | None = None,
-                  bound: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+                  inverse_bound: np.ndarray | None = None) -> np.ndarray:
     """Multinomial logistic regression with an L2 penalty; returns weights (d + 1, k), bias last.
 
     Böhning's bound (the softmax Hessian is at most half the identity on class-centred weights)
-    gives a fixed curvature matrix: each step is monotone and costs two small matrix products,
-    with no per-step linear solve (multi-threaded BLAS solves are slow on a busy machine).
+    gives a fixed curvature matrix, inverted once: each step is monotone and costs three small
+    matrix products, with no per-step solve (threaded LAPACK calls are slow on a busy machine).
     """
     n, d = x.shape
     xb = np.hstack([x, np.ones((n, 1))])
     onehot = np.eye(k)[y]
     reg = np.full(d + 1, l2)
     reg[-1] = _EPS
-    mu, q = bound if bound is not None else _hessian_bound(xb, n, l2)
+    step = inverse_bound if inverse_bound is not None else _inverse_bound(xb, n, l2)
     w = np.zeros((d + 1, k)) if init is None else init - init.mean(axis=1, keepdims=True)
     for _ in range(_MAX_STEPS):
         grad = xb.T @ (_softmax(xb @ w) - onehot) / n + reg[:, None] * w
         if np.abs(grad).max() < _TOL:
             break
-        w -= q @ ((q.T @ grad) / mu[:, None])
+        w -= step @ grad
     return w
 
 
@@ -231,7 +231,7 @@ def _loo_head_probs(x: np.ndarray, y: np.ndarray, l2: float) -> list[tuple[np.nd
     """
     full = PersonalHead.fit_raw(x, y, 1.0, l2)
     z = np.hstack([(x - full.mean) / full.scale, np.ones((len(x), 1))])
-    bound = _hessian_bound(z, len(y) - 1, l2)
+    step = _inverse_bound(z, len(y) - 1, l2)
     out = []
     for i in range(len(y)):
         keep = np.arange(len(y)) != i
@@ -240,7 +240,7 @@ def _loo_head_probs(x: np.ndarray, y: np.ndarray, l2: float) -> list[tuple[np.nd
             out.append((np.ones((1, 1)), classes))
             continue
         weights = _fit_logistic(z[keep, :-1], np.searchsorted(classes, y[keep]), len(classes), l2,
-                                init=full.weights[:, np.searchsorted(full.classes, classes)], bound=bound)
+                                init=full.weights[:, np.searchsorted(full.classes, classes)], inverse_bound=step)
         out.append((_softmax(z[i:i + 1] @ weights), classes))
     return out
 

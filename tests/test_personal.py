@@ -127,6 +127,10 @@ def test_damaged_profile_is_reported_not_hiding_others(store):
     with pytest.raises(ProfileError, match="profile 'bad' is unusable"):
         store.get("bad")
     assert store.get("good").path == good.path
+    store.delete("bad")
+    assert store.damaged() == [] and not bad.path.exists()
+    with pytest.raises(ProfileError, match="unknown profile 'bad'"):
+        store.delete("bad")
 
 
 def test_failed_write_keeps_old_file_and_says_disk_full(store, monkeypatch):

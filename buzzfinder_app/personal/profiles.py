@@ -132,7 +132,7 @@ class ProfileStore:
             raise ProfileError(f"a profile named {name!r} already exists (folder {folder})")
         profile = Profile(name, guitar.strip(), device.strip(), _now(), default, folder)
         self._write_profile(profile)
-        files.write_json(folder / "notes.json", [])
+        self._write_index(profile, [])
         return profile
 
     def get(self, name: str) -> Profile:
@@ -144,11 +144,14 @@ class ProfileStore:
         return self._read_profile(folder)
 
     def delete(self, profile: Profile | str) -> None:
-        profile = self.resolve(profile)
+        """Delete a profile and its notes (a damaged one too, by its name or folder)."""
+        folder = profile.path if isinstance(profile, Profile) else self.profiles_dir / slugify(profile or "")
+        if isinstance(profile, str) and (not slugify(profile or "") or not folder.is_dir()):
+            self.get(profile)  # raises the unknown-profile error
         try:
-            shutil.rmtree(profile.path)
+            shutil.rmtree(folder)
         except OSError as exc:
-            raise ProfileError(files.describe(exc, profile.path, "delete")) from None
+            raise ProfileError(files.describe(exc, folder, "delete")) from None
 
     def default_for(self, device: str, guitar: str = "") -> Profile:
         """The default profile of an input device, created on first use."""

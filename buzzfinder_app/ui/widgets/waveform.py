@@ -32,7 +32,7 @@ class ScrollingWaveform(pg.PlotWidget):
         self._pending = np.zeros(0, np.float32)
         self.samples_seen = 0
         self._dirty = True
-        self._marks: dict[int, tuple[pg.InfiniteLine, float]] = {}
+        self._marks: dict[int, tuple[pg.InfiniteLine, pg.TextItem, float]] = {}
         step = BIN / sample_rate
         self._x = np.repeat(-span_s + (np.arange(self.n_points) + 1) * step, 2)
         self._y = np.zeros(2 * self.n_points, np.float32)
@@ -42,7 +42,7 @@ class ScrollingWaveform(pg.PlotWidget):
         item.hideButtons()
         self.setMouseEnabled(x=False, y=False)
         item.showGrid(x=True, y=False, alpha=0.12)
-        item.setYRange(-1, 1, padding=0.02)
+        item.setYRange(-1, 1.25, padding=0)
         item.setXRange(-span_s, 0, padding=0)
         item.hideAxis("left")
         item.getAxis("bottom").setPen(pg.mkPen(P.BORDER))
@@ -67,8 +67,9 @@ class ScrollingWaveform(pg.PlotWidget):
         self._lo[:] = 0
         self._pending = np.zeros(0, np.float32)
         self.samples_seen = 0
-        for line, _ in self._marks.values():
+        for line, tag, _ in self._marks.values():
             self.removeItem(line)
+            self.removeItem(tag)
         self._marks.clear()
         self._dirty = True
         self.redraw()
@@ -94,22 +95,21 @@ class ScrollingWaveform(pg.PlotWidget):
         """Draw (or recolour) the vertical line of note ``index`` at stream time ``onset_s``."""
         colour = QColor(P.style_for(label).color) if label else QColor(P.TEXT_DIM)
         pen = pg.mkPen(colour, width=2.5 if final else 1.5, style=Qt.SolidLine if final else Qt.DashLine)
-        text = P.style_for(label).symbol if label else ""
-        if index in self._marks:
-            line, _ = self._marks[index]
-            line.setPen(pen)
-            line.label.setText(text)
-            line.label.setColor(colour)
-            return
-        line = pg.InfiniteLine(pos=onset_s - self.now_s, angle=90, pen=pen, movable=False, label=text,
-                               labelOpts={"position": 0.93, "color": colour, "fill": pg.mkBrush(P.SURFACE),
-                                          "anchors": [(0.5, 0), (0.5, 0)]})
-        font = line.label.textItem.font()
-        font.setPointSizeF(11)
-        font.setBold(True)
-        line.label.setFont(font)
-        self.addItem(line)
-        self._marks[index] = (line, onset_s)
+        text = P.style_for(label).symbol if label else "·"
+        if index not in self._marks:
+            line = pg.InfiniteLine(pos=onset_s - self.now_s, angle=90, movable=False)
+            tag = pg.TextItem(anchor=(-0.15, 0.0))
+            font = tag.textItem.font()
+            font.setPointSizeF(11)
+            font.setBold(True)
+            tag.setFont(font)
+            self.addItem(line)
+            self.addItem(tag)
+            self._marks[index] = (line, tag, onset_s)
+        line, tag, _ = self._marks[index]
+        line.setPen(pen)
+        tag.setText(text, colour)
+        tag.setPos(onset_s - self.now_s, 1.0)
         self._dirty = True
 
     def redraw(self) -> None:
@@ -120,9 +120,11 @@ class ScrollingWaveform(pg.PlotWidget):
         self._y[1::2] = self._hi
         self._curve.setData(self._x, self._y)
         now = self.now_s
-        for index, (line, t) in list(self._marks.items()):
+        for index, (line, tag, t) in list(self._marks.items()):
             if t < now - self.span_s - 1:
                 self.removeItem(line)
+                self.removeItem(tag)
                 del self._marks[index]
             else:
                 line.setPos(t - now)
+                tag.setPos(t - now, 1.0)

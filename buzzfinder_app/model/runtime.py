@@ -10,6 +10,7 @@ array([[0.02, 0.97, 0.01]], dtype=float32)
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -38,6 +39,23 @@ def default_model_path() -> Path:
 
 def metadata_path(model_path: Path) -> Path:
     return Path(model_path).with_suffix(".json")
+
+
+@contextlib.contextmanager
+def _quiet_stderr():
+    """Silence the runtime's native banner ("Created TensorFlow Lite XNNPACK delegate")."""
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    with open(os.devnull, "wb") as devnull:
+        os.dup2(devnull.fileno(), 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 class Model:
@@ -73,8 +91,9 @@ class Model:
         except ImportError:  # pragma: no cover - depends on the installation
             raise ModelError("the model runtime ai-edge-litert is not installed (pip install ai-edge-litert)") from None
         try:
-            interpreter = Interpreter(model_path=str(path), num_threads=1)
-            interpreter.allocate_tensors()
+            with _quiet_stderr():
+                interpreter = Interpreter(model_path=str(path), num_threads=1)
+                interpreter.allocate_tensors()
         except (ValueError, RuntimeError) as exc:
             raise ModelError(f"model file {path} is not a valid TFLite model ({str(exc).splitlines()[0]})") from None
         return cls(path, metadata, interpreter)

@@ -67,8 +67,9 @@ def test_file_plays_through_the_engine_into_a_stored_session(qtbot, ui_env, take
     w.show()
     assert w.live is not None, w.banner.messages()
     assert "device" not in w.banner.messages()  # file mode never complains about the microphone
-    shown = []
+    shown, arrived = [], {}
     w.live.note_event.connect(lambda e: shown.append((e.kind, e.index, w.card.stage, w.card.label)))
+    w.live.note_event.connect(lambda e: arrived.setdefault((e.kind, e.index), (time.monotonic(), e.onset_s)))
     dog = StallWatchdog()
     dog.start()
     assert w.start_listening()
@@ -82,6 +83,11 @@ def test_file_plays_through_the_engine_into_a_stored_session(qtbot, ui_env, take
     for i in range(3):
         assert ("onset", i) in kinds and ("provisional", i) in kinds and ("final", i) in kinds
         assert kinds.index(("provisional", i)) < kinds.index(("final", i))
+    # the provisional verdict is on the card about 0.5 s after the note started (wall clock)
+    t0 = w.live.source._t0
+    delays = [arrived[("provisional", i)][0] - (t0 + arrived[("provisional", i)][1]) for i in range(3)]
+    print(f"\nprovisional verdict shown {', '.join(f'{d:.3f}' for d in delays)} s after each onset")
+    assert all(0.45 < d < 0.75 for d in delays), delays
     stages = [(stage, i) for k, i, stage, _ in shown if k != "onset"]
     assert ("provisional", 0) in stages and ("final", 2) in stages
     assert w.card.stage == "final" and w.card.note_index == 2

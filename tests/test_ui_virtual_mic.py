@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -59,6 +60,8 @@ def test_virtual_microphone_session_and_unplug(ui_env, tmp_path):
                    BUZZFINDER_MODEL=str(model_path()), PYTHONPATH=str(Path(__file__).resolve().parents[1]))
         proc = subprocess.Popen([sys.executable, "-c", DRIVER, "30"], env=env, stdout=subprocess.PIPE,
                                 stderr=subprocess.DEVNULL, text=True)
+        guard = threading.Timer(60, proc.kill)  # never hang the suite
+        guard.start()
         line = proc.stdout.readline()
         if not line.startswith("LISTENING True"):
             proc.kill()
@@ -70,6 +73,7 @@ def test_virtual_microphone_session_and_unplug(ui_env, tmp_path):
         time.sleep(2.5)  # the last note's final verdict comes 2 s after its onset
         mic._kill_daemon()  # the device disappears mid-session
         out, _ = proc.communicate(timeout=20)
+        guard.cancel()
     finally:
         mic.__exit__(None, None, None)
     result = json.loads(out.strip().splitlines()[-1])

@@ -1,6 +1,7 @@
 """Screenshots of the app for a look by eye: the live view during the demo take, the recordings
 view and the history view. Saved as PNGs in ``$BUZZFINDER_SCREENSHOT_DIR`` or ``tests/screenshots/``
-(git-ignored); the path is printed. Runs offscreen, or on a real display under ``xvfb-run``."""
+(git-ignored); the path is printed. Runs offscreen by default; on an X display with
+``xvfb-run -a env QT_QPA_PLATFORM=xcb python -m pytest tests/test_ui_screenshots.py -s``."""
 
 from __future__ import annotations
 

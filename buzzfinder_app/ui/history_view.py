@@ -96,9 +96,9 @@ class HistoryView(QWidget):
         self.session_text = QLabel("")
         self.session_text.setWordWrap(True)
         self.session_text.setTextFormat(Qt.RichText)
+        self.session_text.setAlignment(Qt.AlignLeft | Qt.AlignTop)
         sl.addWidget(self.session_title)
-        sl.addWidget(self.session_text)
-        sl.addStretch(1)
+        sl.addWidget(self.session_text, 1)
         self.session_card.setMinimumHeight(190)
 
         left = QVBoxLayout()

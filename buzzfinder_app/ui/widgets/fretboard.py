@@ -14,6 +14,17 @@ SATURATE_AT = 0.5
 STRING_NAMES = {1: "e", 2: "B", 3: "G", 4: "D", 5: "A", 6: "E"}
 
 
+def _mix(a: QColor, b: QColor, t: float) -> QColor:
+    return QColor(*(int(x + (y - x) * t) for x, y in zip(a.getRgb()[:3], b.getRgb()[:3])))
+
+
+def share_colour(share: float) -> QColor:
+    """Clean green at 0, through Okabe–Ito yellow, to buzzy orange at ``SATURATE_AT`` and above."""
+    t = max(0.0, min(1.0, share / SATURATE_AT))
+    clean, mid, buzzy = QColor(P.CLASS_STYLES["clean"].color), QColor("#F0E442"), QColor(P.CLASS_STYLES["buzzy"].color)
+    return _mix(clean, mid, t * 2) if t < 0.5 else _mix(mid, buzzy, t * 2 - 1)
+
+
 class FretboardMap(QWidget):
     """``set_cells(cells)`` with objects having string, fret, notes, buzzy, buzzy_share."""
 
@@ -78,8 +89,6 @@ class FretboardMap(QWidget):
             p.setPen(QColor(P.TEXT_DIM))
             p.drawText(QRectF(x - 12, top + h + 8, 24, 14), Qt.AlignCenter, str(fret))
         # cells
-        buzzy = QColor(P.CLASS_STYLES["buzzy"].color)
-        clean = QColor(P.CLASS_STYLES["clean"].color)
         for (string, fret), cell in self.cells.items():
             if not 1 <= fret <= self.frets or string not in STRING_NAMES:
                 continue
@@ -87,15 +96,11 @@ class FretboardMap(QWidget):
             cy = top + (string - 1) * string_gap
             r = min(fret_w, string_gap) * 0.46
             share = max(0.0, min(1.0, float(cell.buzzy_share)))
-            t = min(1.0, share / SATURATE_AT)
-            colour = QColor(
-                int(clean.red() + (buzzy.red() - clean.red()) * t),
-                int(clean.green() + (buzzy.green() - clean.green()) * t),
-                int(clean.blue() + (buzzy.blue() - clean.blue()) * t))
+            colour = share_colour(share)
             p.setPen(QPen(QColor(P.BACKGROUND), 1.5))
             p.setBrush(colour)
             p.drawEllipse(QRectF(cx - r, cy - r, 2 * r, 2 * r))
-            p.setPen(QColor("#FFFFFF"))
+            p.setPen(QColor("#15171C") if colour.lightnessF() > 0.55 else QColor("#FFFFFF"))
             p.drawText(QRectF(cx - r, cy - r, 2 * r, 2 * r), Qt.AlignCenter, f"{share:.0%}")
         # legend
         p.setPen(QColor(P.TEXT_DIM))

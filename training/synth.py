@@ -120,14 +120,19 @@ def _draw_string(rng: np.random.Generator, character: str, duration_s: float) ->
 
 def _draw_buzz(rng: np.random.Generator, note_s: float) -> dict:
     """The fret barrier: where it is, how long the string keeps reaching it, how it hits."""
+    subtle = rng.random() < SUBTLE_SHARE
+    # the fret is usually below the vertical plane; a faint rattle often comes from the weaker plane only
+    planes = ["vertical", "both", "horizontal", "horizontal", "horizontal"] if subtle else ["vertical", "both", "both", "horizontal"]
     return {
         "barrier_position": float(rng.uniform(0.01, 0.12)),  # fraction from the fretted end
         "buzz_s": _log_uniform(rng, 0.1, note_s),  # how long the string keeps striking the fret
-        # subtle notes: the widest gap whose rattle adds this much HF (dB) to the attack
-        "buzz_target_db": float(rng.uniform(MIN_BUZZ_DB, 8.0)) if rng.random() < SUBTLE_SHARE else None,
-        "buzz_planes": str(rng.choice(["vertical", "both", "both", "horizontal"])),
+        # subtle notes: the rattle's share of the attack's energy stays below this (dB)
+        "rattle_ceiling_db": float(rng.uniform(-42.0, -30.0)) if subtle else None,
+        "buzz_planes": str(rng.choice(planes)),
         "gap_ratio_2": float(rng.uniform(0.8, 3.0)),  # plane-2 gap / plane-1 gap when both hit
         "impact_loss": float(rng.uniform(0.0, 0.3)),
+        # 1 = hard bounce off the fret, 0.5 = stopped by it, lower = a soft grazing contact
+        "contact_stiffness": float(rng.uniform(0.1, 0.5) if subtle else rng.uniform(0.5, 1.0)),
         # each impact rings the fret and neck: a click of 2-3 short, bright modes
         "fret_modes": [(float(rng.uniform(1500, 8000)), float(rng.uniform(0.2, 2.0)), float(rng.uniform(0.3, 1.0)))
                        for _ in range(rng.integers(2, 4))],
@@ -244,7 +249,8 @@ def _run_plane(design, p: dict, n: int, sample_rate: int, gap: float | None):
     if damping is not None:
         kwargs = {"damp_idx": damping[0], "damp_width": damping[1], "damp": damping[2]}
     out, probe, impacts = simulate(design, y0, n, barrier_idx=barrier_idx, gap=_gap_curve(gap, p, n, sample_rate),
-                                   impact_loss=p.get("impact_loss", 0.0), **kwargs)
+                                   stiffness=p.get("contact_stiffness", 1.0), impact_loss=p.get("impact_loss", 0.0),
+                                   **kwargs)
     sound = np.diff(out, prepend=0.0)
     if gap is not None and impacts.any():
         speed = impacts * (sample_rate / p["sample_rate"])  # per output sample, whatever the oversampling
@@ -280,44 +286,50 @@ def _buzzing_string(p: dict, designs, n: int, sample_rate: int, factor: int, voi
     """Choose the barrier gaps, then simulate the buzzing string.
 
     Gaps from 70 % of the free string's largest swing at the fret down to 1/10 000 of it are tried,
-    widest first; the narrower the gap, the longer the string keeps striking the fret. A subtle
-    note keeps the widest gap whose rattle reaches ``p['buzz_target_db']``; another keeps, among
-    the audible gaps (:data:`MIN_BUZZ_DB`), the one whose last impact comes nearest ``p['buzz_s']``
-    after the pluck. When no gap is audible (a bright note whose own partials hide the rattle) the
-    fret is taken to ring louder. The buzz level is measured on the note as heard,
-    ``voice(string)`` (body, knock and attack noise), against its clean twin. ``p`` records the
-    gaps, the rattle gain, the buzz level and the time of the last impact. The string runs at
+    widest first; the narrower the gap, the longer the string keeps striking the fret. A gap is
+    audible when the note's share of energy above 3 kHz in the attack is :data:`MIN_BUZZ_DB` above
+    its clean twin's; for a subtle note the rattle's own share must also stay below
+    ``p['rattle_ceiling_db']`` (else the faintest audible gap is kept). Among these the gap is kept
+    whose last impact comes nearest ``p['buzz_s']`` after the pluck. When no gap is audible (a
+    bright note whose partials hide the rattle) the fret rings louder. Levels are measured on the
+    note as heard, ``voice(string)`` (body, knock and attack noise). ``p`` records the gaps, the
+    rattle gain, the buzz and rattle levels and the time of the last impact. The string runs at
     ``factor`` times ``sample_rate``; ``n`` counts output samples.
     """
     rate = sample_rate * factor
     free = [_run_plane(d, p, n * factor, rate, None) for d in designs]
-    attack = int(1.5 * ATTACK_S * sample_rate)  # the buzz level is judged on the attack only
+    attack = int(1.5 * ATTACK_S * sample_rate)
     free_hf = hf_fraction(voice(_decimate(free[0][0] + p["plane2_weight"] * free[1][0], factor, n)[:attack]), sample_rate, p["f0"])
     swings = [max(-f[1].min(), 1e-6) for f in free]  # largest downward swing of each plane at the fret
-    target = p["buzz_target_db"]
+
+    def attempt(fraction: float) -> dict:
+        g1, g2 = fraction * swings[0], fraction * swings[1]
+        gaps = {"vertical": (g1, None), "both": (g1, g1 * p["gap_ratio_2"]), "horizontal": (None, g2)}[p["buzz_planes"]]
+        mix, last_impact_s = _mix_planes(p, designs, n * factor, rate, gaps, [f[0] for f in free])
+        mix = _decimate(mix, factor, n)
+        hf = hf_fraction(voice(mix[:attack]), sample_rate, p["f0"])
+        return {"buzz_db": float(10 * np.log10(hf / max(free_hf, 1e-30))), "rattle_db": float(10 * np.log10(max(hf - free_hf, 1e-12))),
+                "last_impact_s": last_impact_s, "gaps": gaps, "mix": mix}
+
     for boost in (1.0, 3.0, 10.0):
         p["rattle_gain"] *= boost
         tried = []
         for fraction in np.geomspace(0.7, 1e-4, 13):
-            g1, g2 = fraction * swings[0], fraction * swings[1]
-            gaps = {"vertical": (g1, None), "both": (g1, g1 * p["gap_ratio_2"]), "horizontal": (None, g2)}[p["buzz_planes"]]
-            mix, last_impact_s = _mix_planes(p, designs, n * factor, rate, gaps, [f[0] for f in free])
-            mix = _decimate(mix, factor, n)
-            buzz_db = float(10 * np.log10(hf_fraction(voice(mix[:attack]), sample_rate, p["f0"]) / max(free_hf, 1e-30)))
-            tried.append((buzz_db, last_impact_s, gaps, mix))
-            if buzz_db >= (MIN_BUZZ_DB if target is None else target) and (target is not None or last_impact_s > 1.5 * p["buzz_s"]):
+            tried.append(attempt(fraction))
+            if tried[-1]["buzz_db"] >= MIN_BUZZ_DB and tried[-1]["last_impact_s"] > 1.5 * p["buzz_s"]:
                 break
-        audible = [t for t in tried if t[0] >= MIN_BUZZ_DB]
+        audible = [t for t in tried if t["buzz_db"] >= MIN_BUZZ_DB]
         if audible:
             break
     if not audible:
-        chosen = max(tried, key=lambda t: t[0])
-    elif target is not None:
-        chosen = audible[0]
+        chosen = max(tried, key=lambda t: t["buzz_db"])
     else:
-        chosen = min(audible, key=lambda t: abs(np.log(max(t[1], 1e-3) / p["buzz_s"])))
-    p["buzz_db"], p["last_impact_s"], (p["barrier_gap"], p["barrier_gap_2"]) = chosen[0], float(chosen[1]), chosen[2]
-    return chosen[3]
+        if p["rattle_ceiling_db"] is not None:
+            audible = [t for t in audible if t["rattle_db"] <= p["rattle_ceiling_db"]] or [min(audible, key=lambda t: t["rattle_db"])]
+        chosen = min(audible, key=lambda t: abs(np.log(max(t["last_impact_s"], 1e-3) / p["buzz_s"])))
+    p["barrier_gap"], p["barrier_gap_2"] = chosen["gaps"]
+    p.update({k: float(chosen[k]) for k in ("buzz_db", "rattle_db", "last_impact_s")})
+    return chosen["mix"]
 
 
 def _mix_planes(p: dict, designs, n: int, rate: int, gaps, free_sounds=(None, None)) -> tuple[np.ndarray, float]:

@@ -7,8 +7,10 @@ stiffness (dispersion, stretched partials) and a first-order allpass for the fra
 tunes the loop. Two point interactions act on the travelling waves inside the loop:
 
 * a one-sided **barrier** (a fret under the string): when the displacement at that point goes below
-  ``-gap`` the waves are reflected about the barrier (the string bounces off it) and lose a fraction
-  of their energy. This collision is the only source of buzz;
+  ``-gap`` the barrier pushes it back — with stiffness 1 the waves are mirrored about the barrier
+  (a hard bounce), with 0.5 the string is stopped at it, below 0.5 it sinks in a little (a soft,
+  grazing contact) — and an impact costs a fraction of the waves' energy. This collision is the
+  only source of buzz;
 * a **damper** (a finger lying on the string): the displacement there is pulled towards zero with a
   per-sample strength, which drains every partial that does not have a node at that point.
 
@@ -99,7 +101,7 @@ def design_loop(f0: float, sample_rate: int, loss_gain: float, loss_pole: float,
 
 @njit(cache=True)
 def _run(y0, n_samples, loss_gain, loss_pole, disp_coef, n_disp, frac_coef, extra_delay,
-         barrier_idx, gap, impact_loss, damp_idx, damp_width, damp):
+         barrier_idx, gap, stiffness, impact_loss, damp_idx, damp_width, damp):
     """Simulate the string; return (wave at the bridge, displacement at the barrier, impact speeds)."""
     m = y0.shape[0]
     rbuf = np.empty(m)
@@ -147,8 +149,8 @@ def _run(y0, n_samples, loss_gain, loss_pole, disp_coef, n_disp, frac_coef, extr
         if disp < floor:
             excess = disp - floor
             keep = 1.0 if touching else 1.0 - impact_loss  # energy is lost when the string strikes
-            rbuf[ir] = (rbuf[ir] - excess) * keep
-            lbuf[il] = (lbuf[il] - excess) * keep
+            rbuf[ir] = (rbuf[ir] - stiffness * excess) * keep
+            lbuf[il] = (lbuf[il] - stiffness * excess) * keep
             if not touching:
                 impacts[n] = last_disp - disp  # downward speed (per sample) when the string strikes
             touching = True
@@ -182,7 +184,7 @@ def pluck_shape(m: int, position: float, smoothing: int) -> np.ndarray:
 
 
 def simulate(design: LoopDesign, y0: np.ndarray, n_samples: int, *, barrier_idx: int = 1, gap=None,
-             impact_loss: float = 0.0, damp_idx: int = 1, damp_width: int = 1, damp=None):
+             stiffness: float = 1.0, impact_loss: float = 0.0, damp_idx: int = 1, damp_width: int = 1, damp=None):
     """Run the string. ``gap``/``damp`` are per-sample arrays (``None``: no barrier / no damping).
 
     Returns (bridge wave, displacement at the barrier point, impacts: the string's downward speed
@@ -193,7 +195,7 @@ def simulate(design: LoopDesign, y0: np.ndarray, n_samples: int, *, barrier_idx:
     damp_arr = np.zeros(n_samples) if damp is None else np.ascontiguousarray(damp, dtype=np.float64)
     return _run(np.ascontiguousarray(y0, dtype=np.float64), n_samples, design.loss_gain, design.loss_pole,
                 design.disp_coef, design.n_disp, design.frac_coef, design.extra_delay,
-                int(np.clip(barrier_idx, 0, m - 1)), gap_arr, impact_loss,
+                int(np.clip(barrier_idx, 0, m - 1)), gap_arr, stiffness, impact_loss,
                 int(np.clip(damp_idx, 0, m - 1)), int(max(1, min(damp_width, m - damp_idx))), damp_arr)
 
 

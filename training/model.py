@@ -21,7 +21,7 @@ def build_model(params: FeatureParams = DEFAULT_PARAMS, seed: int = 0, filters=(
     x = inp
     for i, f in enumerate(filters):
         x = layers.Conv2D(f, 3, padding="same", use_bias=False, name=f"conv{i}")(x)
-        x = layers.BatchNormalization(name=f"bn{i}")(x)
+        x = layers.BatchNormalization(momentum=0.9, name=f"bn{i}")(x)
         x = layers.ReLU(name=f"relu{i}")(x)
         x = layers.MaxPooling2D(2, name=f"pool{i}")(x)
     # Buzz can be a short burst in the attack or a faint rattle throughout: keep both the

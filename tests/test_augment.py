@@ -1,0 +1,142 @@
+"""The augmentation chain: each transform measured against what it claims."""
+
+import numpy as np
+import pytest
+
+from buzzfinder_app.constants import SAMPLE_RATE as SR
+from training import augment as A
+
+
+def band_db(y, lo, hi, sr=SR):
+    """Energy of ``y`` between ``lo`` and ``hi`` Hz, in dB."""
+    spec = np.abs(np.fft.rfft(y)) ** 2
+    f = np.fft.rfftfreq(len(y), 1 / sr)
+    return 10 * np.log10(spec[(f >= lo) & (f < hi)].sum() + 1e-20)
+
+
+@pytest.fixture
+def white():
+    return np.random.default_rng(0).standard_normal(SR * 2).astype(np.float32) * 0.1
+
+
+@pytest.fixture
+def note():
+    t = np.arange(int(SR * 2.5)) / SR
+    y = sum(np.sin(2 * np.pi * 196 * k * t) / k for k in range(1, 12)) * np.exp(-2 * t)
+    y[: int(0.3 * SR)] = 0
+    return (0.5 * y / np.abs(y).max()).astype(np.float32)
+
+
+def test_high_pass_cuts_below_cutoff(white):
+    out = A.high_pass(white, SR, 150.0)
+    assert band_db(white, 10, 40) - band_db(out, 10, 40) > 20
+    assert abs(band_db(white, 1000, 4000) - band_db(out, 1000, 4000)) < 1
+
+
+def test_low_pass_cuts_above_cutoff(white):
+    out = A.low_pass(white, SR, 5000.0)
+    assert band_db(white, 9000, 11000) - band_db(out, 9000, 11000) > 20
+    assert abs(band_db(white, 200, 2000) - band_db(out, 200, 2000)) < 1
+
+
+def test_low_rate_removes_everything_above_its_nyquist(white):
+    out = A.low_rate(white, SR, 8000)
+    assert len(out) == len(white)
+    assert band_db(white, 4500, 11000) - band_db(out, 4500, 11000) > 30
+
+
+@pytest.mark.parametrize("kind", A.NOISE_KINDS)
+@pytest.mark.parametrize("snr", [15.0, 30.0, 50.0])
+def test_noise_is_added_at_the_requested_snr(note, kind, snr):
+    out = A.add_noise(note, SR, np.random.default_rng(1), snr, kind)
+    measured = 10 * np.log10(A.power(note) / A.power(out - note))
+    assert abs(measured - snr) <= 2.0
+
+
+def test_hum_sits_at_mains_frequency():
+    y = A.noise("hum60", SR * 2, SR, np.random.default_rng(0))
+    f = np.fft.rfftfreq(len(y), 1 / SR)
+    assert abs(f[np.argmax(np.abs(np.fft.rfft(y)))] - 60) < 1
+
+
+def test_gain_is_exact():
+    y = np.full(1000, 0.5, np.float32)
+    assert 20 * np.log10(A.gain(y, -17.0)[0] / 0.5) == pytest.approx(-17.0, abs=1e-3)
+
+
+def test_impulse_response_decays_by_60_db_at_rt60():
+    ir = A.impulse_response(SR, np.random.default_rng(0), 0.5)
+    energy = np.convolve(ir[1:] ** 2, np.ones(441) / 441, mode="same")
+    early = energy[int(0.05 * SR): int(0.1 * SR)].mean()
+    late = energy[int(0.3 * SR): int(0.35 * SR)].mean()
+    slope_db_per_s = 10 * np.log10(early / late) / 0.25
+    assert 60 / slope_db_per_s == pytest.approx(0.5, rel=0.2)
+
+
+def test_reverb_keeps_length_and_power_and_smears_the_tail(note):
+    out = A.reverb(note, SR, np.random.default_rng(0), 0.8)
+    assert len(out) == len(note)
+    assert A.power(out) == pytest.approx(A.power(note), rel=1e-3)
+
+
+def test_compress_flattens_the_decay(note):
+    out = A.compress(note, SR, threshold_db=-30, ratio=8)
+    early, late = slice(int(0.3 * SR), int(0.5 * SR)), slice(int(2.0 * SR), int(2.2 * SR))
+    before = 10 * np.log10(A.power(note[early]) / A.power(note[late]))
+    after = 10 * np.log10(A.power(out[early]) / A.power(out[late]))
+    assert after < before - 3
+    assert np.abs(out).max() == pytest.approx(np.abs(note).max(), rel=1e-4)
+
+
+def test_soft_clip_keeps_peak_and_bounds(note):
+    out = A.soft_clip(note, 12.0)
+    assert np.abs(out).max() == pytest.approx(np.abs(note).max(), rel=1e-4)
+    assert A.power(out) > A.power(note)  # quiet parts pushed up towards the peak
+
+
+def test_cut_short_zeroes_after_t(note):
+    onset = int(0.3 * SR)
+    out = A.cut_short(note, onset, 0.5)
+    assert not out[onset + int(0.5 * SR):].any()
+    assert np.array_equal(out[: onset + int(0.5 * SR)], note[: onset + int(0.5 * SR)])
+
+
+def test_augmenter_is_deterministic_per_seed_finite_and_same_length(note):
+    a, b = A.Augmenter(7), A.Augmenter(7)
+    for _ in range(5):
+        ya, yb = a(note, SR), b(note, SR)
+        assert np.array_equal(ya, yb) and a.cut() == b.cut()
+    outs = [A.Augmenter(s, strength=2.0)(note, SR) for s in range(12)]
+    assert all(len(o) == len(note) and np.isfinite(o).all() for o in outs)
+    assert not np.array_equal(outs[0], outs[1])
+
+
+def test_augmenter_gain_stays_in_range(note):
+    """With nothing but gain (strength 0 draws no other transform) the level is -30..0 dB."""
+    levels = []
+    for s in range(20):
+        aug = A.Augmenter(s, strength=1.0)
+        aug.strength = 1e-9  # every other transform's probability rounds to zero
+        out = aug(note, SR)
+        levels.append(20 * np.log10(np.abs(out).max() / np.abs(note).max()))
+    assert min(levels) >= -30 - 1e-3 and max(levels) <= 1e-3
+    assert max(levels) - min(levels) > 10
+
+
+def test_cuts_are_within_the_documented_ranges():
+    aug = A.Augmenter(3, strength=2.0)
+    cuts = [aug.cut() for _ in range(200)]
+    assert all(-0.05 <= c.jitter_s <= 0.05 and 0.25 <= c.length_s <= 2.0 for c in cuts)
+    assert any(c.length_s < 2.0 for c in cuts) and any(c.jitter_s != 0 for c in cuts)
+
+
+@pytest.mark.parametrize("kind", A.DEGRADATIONS)
+def test_degradations_are_fixed_finite_and_same_length(note, kind):
+    a, b = A.degrade(note, kind), A.degrade(note, kind)
+    assert np.array_equal(a, b) and len(a) == len(note) and np.isfinite(a).all()
+    assert not np.allclose(a, note)
+
+
+def test_unknown_degradation_is_refused(note):
+    with pytest.raises(ValueError, match="headset_16k"):
+        A.degrade(note, "telephone")

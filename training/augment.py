@@ -1,0 +1,292 @@
+"""Make a clean modelled note sound like a real one through a cheap microphone in a real room.
+
+Everything here works on the raw note audio *before* onset detection and windowing, so the
+detector and the window cutter see what they would see in the app. Filters and gain come from
+audiomentations (with parameters drawn from our own generator, so a seed fixes the result);
+noise, reverberation, resampling and compression are written with numpy/scipy/soxr.
+
+>>> aug = Augmenter(seed=1)
+>>> y2 = aug(y, 22050)                  # doctest: +SKIP
+>>> cut = aug.cut()                     # onset jitter and cut-short length for this copy
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import soxr
+from numba import njit
+from scipy.signal import fftconvolve
+
+from buzzfinder_app import constants as C
+
+#: The fixed evaluation degradations of :func:`degrade`.
+DEGRADATIONS = ("quiet_far_mic", "laptop_mic_agc", "reverberant_room", "hum_noise", "headset_16k")
+
+
+def _f32(y) -> np.ndarray:
+    return np.asarray(y, dtype=np.float32).reshape(-1)
+
+
+def power(y: np.ndarray) -> float:
+    """Mean power of a signal (the reference for signal-to-noise ratios)."""
+    y = np.asarray(y, dtype=np.float64)
+    return float(np.mean(y * y)) if len(y) else 0.0
+
+
+# ---------------------------------------------------------------- microphone colouring
+
+
+def high_pass(y, sample_rate, cutoff_hz, rolloff=12):
+    from audiomentations import HighPassFilter
+
+    t = HighPassFilter(min_cutoff_freq=cutoff_hz, max_cutoff_freq=cutoff_hz, min_rolloff=rolloff,
+                       max_rolloff=rolloff, p=1.0)
+    return _f32(t(_f32(y), sample_rate))
+
+
+def low_pass(y, sample_rate, cutoff_hz, rolloff=24):
+    from audiomentations import LowPassFilter
+
+    t = LowPassFilter(min_cutoff_freq=cutoff_hz, max_cutoff_freq=cutoff_hz, min_rolloff=rolloff,
+                      max_rolloff=rolloff, p=1.0)
+    return _f32(t(_f32(y), sample_rate))
+
+
+def peaking(y, sample_rate, centre_hz, gain_db, q):
+    """One bell of a parametric EQ (a room mode, a cheap capsule's presence peak)."""
+    from audiomentations import PeakingFilter
+
+    centre_hz = min(centre_hz, 0.45 * sample_rate)
+    t = PeakingFilter(min_center_freq=centre_hz, max_center_freq=centre_hz, min_gain_db=gain_db,
+                      max_gain_db=gain_db, min_q=q, max_q=q, p=1.0)
+    return _f32(t(_f32(y), sample_rate))
+
+
+def gain(y, gain_db):
+    from audiomentations import Gain
+
+    return _f32(Gain(min_gain_db=gain_db, max_gain_db=gain_db, p=1.0)(_f32(y), C.SAMPLE_RATE))
+
+
+# ---------------------------------------------------------------- noise
+
+
+def _shaped_noise(n, sample_rate, rng, slope_db_per_octave, low_hz=0.0, high_hz=None):
+    """Gaussian noise whose spectrum falls by ``slope`` dB per octave, optionally band-limited."""
+    spec = np.fft.rfft(rng.standard_normal(n))
+    f = np.fft.rfftfreq(n, 1.0 / sample_rate)
+    shape = np.ones_like(f)
+    nz = f > 0
+    shape[nz] = (f[nz] / 1000.0) ** (slope_db_per_octave / (20.0 * np.log10(2.0)))
+    shape[~nz] = 0.0
+    if low_hz:
+        shape[f < low_hz] = 0.0
+    if high_hz:
+        shape[f > high_hz] = 0.0
+    return np.fft.irfft(spec * shape, n)
+
+
+def hum(n, sample_rate, rng, mains_hz=50.0):
+    """Mains hum: the fundamental and a few harmonics (odd ones stronger, as from a transformer)."""
+    t = np.arange(n) / sample_rate
+    out = np.zeros(n)
+    for k in range(1, 8):
+        amp = (1.0 if k == 1 else 0.5 / k) * (1.5 if k % 2 else 0.7) * rng.uniform(0.5, 1.0)
+        out += amp * np.sin(2 * np.pi * mains_hz * k * t + rng.uniform(0, 2 * np.pi))
+    return out
+
+
+def noise(kind, n, sample_rate, rng):
+    """Unit-less noise of one kind: ``white``, ``pink``, ``hum50``, ``hum60`` or ``room``."""
+    if kind == "white":
+        return rng.standard_normal(n)
+    if kind == "pink":
+        return _shaped_noise(n, sample_rate, rng, -3.0)
+    if kind in ("hum50", "hum60"):
+        return hum(n, sample_rate, rng, 50.0 if kind == "hum50" else 60.0) + 0.05 * rng.standard_normal(n)
+    if kind == "room":  # air handling and traffic: brown-ish rumble with little above 2 kHz
+        return _shaped_noise(n, sample_rate, rng, -6.0, low_hz=20.0, high_hz=2000.0)
+    raise ValueError(f"unknown noise kind {kind!r}")
+
+
+NOISE_KINDS = ("white", "pink", "hum50", "hum60", "room")
+
+
+def add_noise(y, sample_rate, rng, snr_db, kind="white"):
+    """Add noise of ``kind`` at ``snr_db`` below the signal's mean power."""
+    y = _f32(y)
+    nz = noise(kind, len(y), sample_rate, rng)
+    p_sig, p_noise = power(y), power(nz)
+    if p_sig == 0.0 or p_noise == 0.0:
+        return y
+    nz *= np.sqrt(p_sig / (p_noise * 10.0 ** (snr_db / 10.0)))
+    return _f32(y + nz)
+
+
+# ---------------------------------------------------------------- room, rate, dynamics
+
+
+def impulse_response(sample_rate, rng, rt60_s, direct_to_reverb_db=0.0):
+    """A synthetic room: a direct path, then exponentially decaying noise reaching -60 dB at RT60."""
+    n = max(2, int(rt60_s * sample_rate))
+    t = np.arange(n) / sample_rate
+    tail = rng.standard_normal(n) * np.exp(-6.9078 * t / rt60_s)
+    tail[: int(0.003 * sample_rate)] = 0.0  # first reflections arrive a few ms late
+    tail *= np.sqrt(10.0 ** (-direct_to_reverb_db / 10.0) / max(power(tail) * n, 1e-12))
+    tail[0] = 1.0
+    return tail
+
+
+def reverb(y, sample_rate, rng, rt60_s, direct_to_reverb_db=0.0):
+    """Convolve with a synthetic impulse response; same length and mean power as the input."""
+    y = _f32(y)
+    wet = fftconvolve(y, impulse_response(sample_rate, rng, rt60_s, direct_to_reverb_db))[: len(y)]
+    p_in, p_out = power(y), power(wet)
+    return _f32(wet * np.sqrt(p_in / p_out)) if p_out > 0 else y
+
+
+def low_rate(y, sample_rate, through_rate):
+    """Down to ``through_rate`` and back: everything above its Nyquist frequency is lost."""
+    y = _f32(y)
+    back = soxr.resample(soxr.resample(y, sample_rate, through_rate), through_rate, sample_rate)
+    return _f32(np.resize(back, len(y)) if len(back) != len(y) else back)
+
+
+def soft_clip(y, drive_db):
+    """tanh saturation; ``drive_db`` is how far the peak is pushed into the curve."""
+    y = _f32(y)
+    peak = float(np.max(np.abs(y))) or 1.0
+    g = 10.0 ** (drive_db / 20.0) / peak
+    return _f32(np.tanh(g * y) * peak / np.tanh(g * peak))
+
+
+@njit(cache=True)
+def _envelope(x, attack, release):
+    """One-pole level follower with separate attack and release coefficients."""
+    env = np.empty_like(x)
+    e = 0.0
+    for i in range(len(x)):
+        c = attack if x[i] > e else release
+        e = c * e + (1.0 - c) * x[i]
+        env[i] = e
+    return env
+
+
+def compress(y, sample_rate, threshold_db=-30.0, ratio=6.0, attack_s=0.005, release_s=0.3, makeup=True):
+    """Feed-forward compressor like a laptop's automatic gain control.
+
+    The level is followed with a fast attack and a slow release; above ``threshold_db`` (relative
+    to the peak) the gain is reduced by ``ratio``. With ``makeup`` the peak is restored, so the
+    decay of a note is flattened and its noise floor lifted, as AGC does.
+    """
+    y = _f32(y)
+    peak = float(np.max(np.abs(y)))
+    if peak == 0.0:
+        return y
+    a = np.exp(-1.0 / (attack_s * sample_rate))
+    r = np.exp(-1.0 / (release_s * sample_rate))
+    env = _envelope(np.abs(y.astype(np.float64)) / peak, a, r)
+    level_db = 20.0 * np.log10(np.maximum(env, 1e-6))
+    over = np.maximum(level_db - threshold_db, 0.0)
+    out = y * 10.0 ** (-over * (1.0 - 1.0 / ratio) / 20.0)
+    if makeup:
+        out *= peak / max(float(np.max(np.abs(out))), 1e-12)
+    return _f32(out)
+
+
+def cut_short(y, onset, length_s, sample_rate=C.SAMPLE_RATE):
+    """Zero everything later than ``length_s`` after ``onset`` (a note cut by the next onset)."""
+    y = _f32(y).copy()
+    y[max(0, int(onset + round(length_s * sample_rate))):] = 0.0
+    return y
+
+
+# ---------------------------------------------------------------- the training augmenter
+
+
+@dataclass(frozen=True)
+class Cut:
+    """How one training copy is windowed: onset jitter and seconds kept after the onset."""
+
+    jitter_s: float = 0.0
+    length_s: float = C.WINDOW_S
+
+
+class Augmenter:
+    """Random microphone, room, noise, rate and dynamics for each call; deterministic per seed.
+
+    ``strength`` scales how often each transform is applied (0 = untouched, 1 = the default mix,
+    up to 2 = nearly everything every time); the parameter ranges stay as documented.
+    """
+
+    def __init__(self, seed: int, strength: float = 1.0):
+        self.rng = np.random.default_rng(seed)
+        self.strength = float(strength)
+
+    def _p(self, p):
+        return self.rng.random() < min(1.0, p * self.strength)
+
+    def __call__(self, audio, sample_rate: int) -> np.ndarray:
+        rng, y = self.rng, _f32(audio)
+        if not len(y) or self.strength <= 0:
+            return y
+        if self._p(0.4):
+            y = reverb(y, sample_rate, rng, rng.uniform(0.1, 0.8), rng.uniform(-6.0, 12.0))
+        if self._p(0.6):
+            y = high_pass(y, sample_rate, rng.uniform(60.0, 200.0))
+        if self._p(0.5):
+            y = low_pass(y, sample_rate, rng.uniform(4000.0, 10000.0))
+        for _ in range(int(self._p(0.5)) + int(self._p(0.25))):
+            y = peaking(y, sample_rate, np.exp(rng.uniform(np.log(100.0), np.log(6000.0))),
+                        rng.uniform(-9.0, 9.0), rng.uniform(0.7, 3.0))
+        if self._p(0.3):  # small-capsule resonance: a narrow presence peak
+            y = peaking(y, sample_rate, rng.uniform(2500.0, 8000.0), rng.uniform(3.0, 10.0), rng.uniform(2.0, 6.0))
+        if self._p(0.7):
+            for kind in rng.choice(NOISE_KINDS, size=1 + int(self._p(0.3)), replace=False):
+                y = add_noise(y, sample_rate, rng, rng.uniform(15.0, 50.0), str(kind))
+        if self._p(0.2):
+            y = low_rate(y, sample_rate, int(rng.uniform(8000.0, 16000.0)))
+        if self._p(0.25):
+            y = compress(y, sample_rate, rng.uniform(-40.0, -15.0), rng.uniform(3.0, 10.0),
+                         rng.uniform(0.002, 0.02), rng.uniform(0.1, 0.6))
+        if self._p(0.15):
+            y = soft_clip(y, rng.uniform(3.0, 15.0))
+        y = gain(y, rng.uniform(-30.0, 0.0))
+        return y
+
+    def cut(self) -> Cut:
+        """Onset jitter of ±50 ms and, sometimes, a window cut short after 0.25–2 s."""
+        jitter = self.rng.uniform(-0.05, 0.05) if self._p(0.7) else 0.0
+        length = self.rng.uniform(C.MIN_NOTE_S, C.WINDOW_S) if self._p(0.3) else C.WINDOW_S
+        return Cut(float(jitter), float(length))
+
+
+# ---------------------------------------------------------------- fixed evaluation degradations
+
+
+def degrade(audio, kind: str, sample_rate: int = C.SAMPLE_RATE, seed: int = 0) -> np.ndarray:
+    """One of the fixed :data:`DEGRADATIONS` (same result for the same input every time)."""
+    rng = np.random.default_rng(seed)
+    y = _f32(audio)
+    if kind == "quiet_far_mic":  # a metre or two away in a small room, hiss of a cheap preamp
+        y = reverb(y, sample_rate, rng, 0.35, direct_to_reverb_db=0.0)
+        y = add_noise(y, sample_rate, rng, 25.0, "white")
+        return gain(y, -30.0)
+    if kind == "laptop_mic_agc":
+        y = high_pass(y, sample_rate, 200.0)
+        y = low_pass(y, sample_rate, 6000.0)
+        y = peaking(y, sample_rate, 3000.0, 6.0, 2.0)
+        y = add_noise(y, sample_rate, rng, 35.0, "pink")
+        return compress(y, sample_rate, threshold_db=-35.0, ratio=8.0, attack_s=0.005, release_s=0.4)
+    if kind == "reverberant_room":
+        return reverb(y, sample_rate, rng, 0.8, direct_to_reverb_db=-3.0)
+    if kind == "hum_noise":
+        y = add_noise(y, sample_rate, rng, 20.0, "hum50")
+        return add_noise(y, sample_rate, rng, 35.0, "pink")
+    if kind == "headset_16k":
+        y = high_pass(y, sample_rate, 100.0)
+        y = low_rate(y, sample_rate, 16000)
+        return add_noise(y, sample_rate, rng, 35.0, "white")
+    raise ValueError(f"unknown degradation {kind!r} (choose from {', '.join(DEGRADATIONS)})")

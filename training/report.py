@@ -1,0 +1,257 @@
+"""The evaluation report beside the model: ``REPORT.md``, its PNG plots and ``results.json``.
+
+It only renders numbers computed elsewhere (``python -m training all``); sections whose data is
+absent are kept with a note saying why.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from buzzfinder_app import constants as C
+
+TARGETS = {
+    "real": (15, "15/15"),
+    "degradation": (14, ">= 14/15 each"),
+    "cut 0.5 s": (13, ">= 13/15"),
+    "loso": (0.90, ">= 90 % each"),
+    "heldout": (0.97, ">= 97 %"),
+}
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_learning_curves(history: dict, path: Path) -> None:
+    plt = _plt()
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
+    for key, ax in (("loss", axes[0]), ("accuracy", axes[1])):
+        for prefix, style in (("", "-"), ("val_", "--")):
+            if prefix + key in history:
+                ax.plot(np.arange(1, len(history[prefix + key]) + 1), history[prefix + key], style,
+                        label="validation" if prefix else "train")
+        ax.set_xlabel("epoch")
+        ax.set_title(key)
+        ax.legend()
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def plot_confusions(named: dict[str, list], path: Path) -> None:
+    """Confusion matrices side by side (rows true, columns predicted)."""
+    plt = _plt()
+    n = len(named)
+    cols = min(n, 4)
+    rows = int(np.ceil(n / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(2.9 * cols, 2.8 * rows), squeeze=False)
+    for ax in axes.flat[n:]:
+        ax.axis("off")
+    for ax, (title, m) in zip(axes.flat, named.items()):
+        m = np.asarray(m)
+        ax.imshow(m, cmap="Blues")
+        for i in range(m.shape[0]):
+            for j in range(m.shape[1]):
+                ax.text(j, i, int(m[i, j]), ha="center", va="center",
+                        color="white" if m[i, j] > m.max() / 2 else "black", fontsize=9)
+        ax.set_xticks(range(len(C.LABELS)), C.LABELS, fontsize=8)
+        ax.set_yticks(range(len(C.LABELS)), C.LABELS, fontsize=8)
+        ax.set_title(title, fontsize=9)
+    fig.supxlabel("predicted", fontsize=9)
+    fig.supylabel("true", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def plot_reliability(rel: dict, threshold: float, path: Path) -> None:
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(4, 3.6))
+    b = rel["bins"]
+    ax.plot([0, 1], [0, 1], ":", color="grey", label="perfect calibration")
+    ax.plot([x["confidence"] for x in b], [x["accuracy"] for x in b], "o-", label="held-out generated")
+    for x in b:
+        ax.annotate(str(x["n"]), (x["confidence"], x["accuracy"]), fontsize=7, xytext=(2, -9),
+                    textcoords="offset points")
+    ax.axvline(threshold, color="red", alpha=0.5, label=f"unsure threshold {threshold:.2f}")
+    ax.set_xlim(0.3, 1.0)
+    ax.set_ylim(0.0, 1.02)
+    ax.set_xlabel("confidence (top probability)")
+    ax.set_ylabel("accuracy")
+    ax.set_title(f"reliability (ECE {rel['ece']:.3f})", fontsize=10)
+    ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def _frac(r: dict) -> str:
+    return f"{r['correct']}/{r['n']} ({100 * r['accuracy']:.1f} %)"
+
+
+def _check(ok: bool) -> str:
+    return "met" if ok else "**not met**"
+
+
+def _targets(results: dict) -> list[str]:
+    lines = ["| target | goal | result | |", "|---|---|---|---|"]
+    h = results["heldout"]
+    lines.append(f"| held-out generated notes | >= 97 % | {_frac(h)} | {_check(h['accuracy'] >= 0.97)} |")
+    if "real" in results:
+        r = results["real"]
+        lines.append(f"| 15 real clips (model never saw them) | 15/15 | {_frac(r)} | {_check(r['correct'] == r['n'])} |")
+        for k, v in results["degradations"].items():
+            lines.append(f"| real clips, {k} | >= 14/15 | {_frac(v)} | {_check(v['correct'] >= v['n'] - 1)} |")
+        c = results["cuts"]["0.5"]
+        lines.append(f"| real clips cut to 0.5 s | >= 13/15 | {_frac(c)} | {_check(c['correct'] >= c['n'] - 2)} |")
+    for k, v in results.get("loso", {}).items():
+        lines.append(f"| leave-one-source-out: {k} ({', '.join(v['classes'])}) | >= 90 % | {_frac(v)} | "
+                     f"{_check(v['accuracy'] >= 0.9)} |")
+    return lines
+
+
+def _per_clip(results: dict) -> list[str]:
+    r = results["real"]
+    heads = ["as recorded"] + list(results["degradations"]) + ["cut 0.5 s"]
+    cols = [r] + list(results["degradations"].values()) + [results["cuts"]["0.5"]]
+    if "kfold" in results:
+        heads.append("k-fold fine-tuned")
+        cols.append(results["kfold"])
+    lines = ["| clip | " + " | ".join(heads) + " |", "|---" * (len(heads) + 1) + "|"]
+    for i, name in enumerate(r["files"]):
+        cells = []
+        for c in cols:
+            p = np.asarray(c["probs"][i])
+            cells.append(f"{C.LABELS[int(p.argmax())]} {p.max():.2f}")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def write(results: dict, out_dir: Path, metadata: dict) -> Path:
+    """Render ``results`` (from ``python -m training all``) into ``out_dir``."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "results.json").write_text(json.dumps(results, indent=1) + "\n")
+    plot_learning_curves(results["history"], out_dir / "learning_curves.png")
+    plot_reliability(results["reliability"], results["threshold"]["threshold"], out_dir / "reliability.png")
+    conf = {"held-out generated": results["heldout"]["confusion"]}
+    if "real" in results:
+        conf["real clips"] = results["real"]["confusion"]
+        if "kfold" in results:
+            conf["real, k-fold fine-tuned"] = results["kfold"]["confusion"]
+    plot_confusions(conf, out_dir / "confusion_main.png")
+    if "real" in results:
+        plot_confusions({k: v["confusion"] for k, v in results["degradations"].items()}, out_dir / "confusion_degraded.png")
+        plot_confusions({f"cut to {k} s": v["confusion"] for k, v in results["cuts"].items()}, out_dir / "confusion_cut.png")
+    if results.get("loso"):
+        plot_confusions({f"without {k}": v["confusion"] for k, v in results["loso"].items()}, out_dir / "confusion_loso.png")
+
+    prov = metadata.get("provenance", {})
+    th = results["threshold"]
+    md = [
+        "# buzzfinder model report",
+        "",
+        f"Model `buzzfinder.tflite` version `{metadata.get('version')}`, made by `{prov.get('command')}` "
+        f"(seed {prov.get('seed')}, commit {prov.get('git_commit')}, {prov.get('date')}), "
+        f"wall time {results['timings'].get('total', float('nan')):.0f} s."
+        + (" **Quick run (smoke-test budget): these numbers mean nothing.**" if results.get("quick") else ""),
+        "",
+        "Every figure below is from a model that never saw the notes it is judged on. The 15 real clips "
+        "(one nylon guitar, one microphone) are a sanity check of transfer, not a tuning set: the shipped "
+        "model was trained on modelled and sampled notes only.",
+        "",
+        "## Targets",
+        "",
+        *_targets(results),
+        "",
+        "## Training data",
+        "",
+        f"{results['data']['examples']} examples (each note untouched plus {results['budget']['copies']} augmented "
+        "copies; validation split by note so that copies of one note never straddle it).",
+        "",
+        "| source | buzzy | clean | muted |",
+        "|---|---|---|---|",
+        *[f"| {s} | {c.get('buzzy', 0)} | {c.get('clean', 0)} | {c.get('muted', 0)} |"
+          for s, c in sorted(_merge(results["data"]["train"], results["data"]["validation"]).items())],
+        "",
+        "## Learning curves",
+        "",
+        f"Best epoch {results['best_epoch']} of {len(results['history']['loss'])} (early stopping on validation loss).",
+        "",
+        "![learning curves](learning_curves.png)",
+        "",
+        "## Confusion matrices",
+        "",
+        "(a) held-out generated notes; (b) the real clips judged by the shipped model, and by 5-fold "
+        "fine-tuning (the shipped model fine-tuned on four fifths of the clips, judging the fifth).",
+        "",
+        "![confusion](confusion_main.png)",
+        "",
+    ]
+    if "real" in results:
+        md += ["(c) the real clips through the five fixed degradations:", "", "![degraded](confusion_degraded.png)", "",
+               "(d) windows cut short after the onset:", "",
+               "| cut | " + " | ".join(results["cuts"]) + " |", "|---" * (len(results["cuts"]) + 1) + "|",
+               "| real clips | " + " | ".join(f"{v['correct']}/{v['n']}" for v in results["cuts"].values()) + " |",
+               "", "![cut](confusion_cut.png)", "", "Per clip (prediction and confidence):", "", *_per_clip(results), ""]
+    else:
+        md += ["(b)-(d) skipped: the real clips (../shared/data/real) are absent.", ""]
+    if results.get("loso"):
+        md += ["(e) leave one source out: for each source a model trained without it, tested on it "
+               "(sampled guitars have only clean and muted notes; the real clips' left-out model is the "
+               "shipped one).", "",
+               "| left out | classes | result | train s |", "|---|---|---|---|",
+               *[f"| {k} | {', '.join(v['classes'])} | {_frac(v)} | {v.get('train_seconds', 0):.0f} |"
+                 for k, v in results["loso"].items()], "", "![loso](confusion_loso.png)", ""]
+    md += ["## Calibration and the unsure threshold", "",
+           f"Unsure threshold **{th['threshold']:.2f}**: {th['why']}. On held-out generated notes "
+           f"{100 * th['unsure_fraction']:.1f} % fall below it; accuracy above it "
+           f"{100 * th['accuracy_above']:.1f} %, below it {100 * th['accuracy_below']:.1f} %.", "",
+           "![reliability](reliability.png)", ""]
+    if results.get("features"):
+        f = results["features"]
+        md += ["## Features: log-mel against MFCC+Δ+ΔΔ", "",
+               "Same small recipe, same seed; trained without modelled steel notes.", "",
+               "| features | held-out generated | modelled steel left out | real clips | train s |",
+               "|---|---|---|---|---|",
+               *[f"| {k} | {100 * v['heldout']:.1f} % | {100 * v['steel_left_out']:.1f} % | "
+                 f"{(f'{100 * v['real']:.1f} %') if 'real' in v else 'n/a'} | {v['train_seconds']:.0f} |"
+                 for k, v in f.items()], ""]
+    exp = out_dir / "experiments.json"
+    if exp.is_file():
+        md += _experiments(json.loads(exp.read_text()))
+    md += ["## Wall time of each stage", "", "| stage | seconds |", "|---|---|",
+           *[f"| {k} | {v:.1f} |" for k, v in results["timings"].items()], ""]
+    if "export_max_abs_diff" in results:
+        md += [f"Exported TFLite against Keras: largest probability difference {results['export_max_abs_diff']:.2e}.", ""]
+    path = out_dir / "REPORT.md"
+    path.write_text("\n".join(md))
+    return path
+
+
+def _merge(a: dict, b: dict) -> dict:
+    out = {s: dict(c) for s, c in a.items()}
+    for s, c in b.items():
+        for k, v in c.items():
+            out.setdefault(s, {})[k] = out.get(s, {}).get(k, 0) + v
+    return out
+
+
+def _experiments(log: dict) -> list[str]:
+    lines = ["## Recipe experiments", "", log.get("note", ""), "",
+             "| experiment | held-out generated | leave-steel-out | real clips | real, 5 degradations | real cut 0.5 s |",
+             "|---|---|---|---|---|---|"]
+    for name, r in log.get("runs", {}).items():
+        lines.append(f"| {name} | {100 * r['heldout']:.1f} % | {100 * r['steel_left_out']:.1f} % | "
+                     f"{r.get('real', 'n/a')} | {r.get('degraded', 'n/a')} | {r.get('cut_0.5', 'n/a')} |")
+    return lines + [""]

@@ -1,0 +1,129 @@
+"""Fit the CNN: fixed seeds, Adam, class-balanced batches, early stopping on a held-out split.
+
+Only the ``probs`` output carries a loss: training runs a view of the model that ends at
+``probs`` and shares its layers, so the exported model keeps its ``embedding`` output untouched.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from buzzfinder_app import constants as C
+from training.data import Dataset
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    epochs: int = 30
+    batch_size: int = 48  # a multiple of the number of classes: each batch is balanced exactly
+    learning_rate: float = 1e-3
+    label_smoothing: float = 0.05
+    patience: int = 5
+    filters: tuple = (16, 32, 64)
+    dropout: float = 0.3
+    seed: int = 0
+    steps_per_epoch: int | None = None  # None: one pass over the training set's size
+
+    def to_dict(self) -> dict:
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
+
+
+def one_hot(y: np.ndarray) -> np.ndarray:
+    return np.eye(len(C.LABELS), dtype=np.float32)[np.asarray(y, dtype=np.int64)]
+
+
+def _balanced_sequence(ds: Dataset, config: TrainConfig):
+    """A Keras data source whose every batch holds the same number of each present class."""
+    import keras
+
+    class Balanced(keras.utils.PyDataset):
+        def __init__(self):
+            super().__init__()
+            self.rng = np.random.default_rng(config.seed)
+            self.by_class = [np.flatnonzero(ds.y == k) for k in range(len(C.LABELS))]
+            self.by_class = [ix for ix in self.by_class if len(ix)]
+            self.per = max(1, config.batch_size // len(self.by_class))
+            self.steps = config.steps_per_epoch or max(1, int(np.ceil(len(ds) / (self.per * len(self.by_class)))))
+            self.on_epoch_end()
+
+        def on_epoch_end(self):
+            need = self.steps * self.per
+            order = []
+            for ix in self.by_class:
+                reps = int(np.ceil(need / len(ix)))
+                order.append(np.concatenate([self.rng.permutation(ix) for _ in range(reps)])[:need])
+            self.order = np.stack(order, axis=1).reshape(self.steps, -1)
+
+        def __len__(self):
+            return self.steps
+
+        def __getitem__(self, i):
+            ix = self.rng.permutation(self.order[i])
+            return ds.x[ix][..., None], one_hot(ds.y[ix])
+
+    return Balanced()
+
+
+@dataclass
+class TrainResult:
+    model: object  # the two-output Keras model
+    history: dict = field(default_factory=dict)
+    seconds: float = 0.0
+    best_epoch: int = 0
+
+
+def train(train_ds: Dataset, val_ds: Dataset | None = None, config: TrainConfig = TrainConfig(),
+          progress: bool = False, initial=None) -> TrainResult:
+    """Train a fresh model (or continue ``initial``) and return it with its learning curves."""
+    import keras
+
+    from training.model import build_model
+
+    t0 = time.time()
+    model = initial if initial is not None else build_model(train_ds.params, config.seed, config.filters, config.dropout)
+    keras.utils.set_random_seed(config.seed)
+    head = keras.Model(model.input, model.get_layer("probs").output)
+    head.compile(optimizer=keras.optimizers.Adam(config.learning_rate),
+                 loss=keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing),
+                 metrics=["accuracy"])
+    callbacks, val = [], None
+    if val_ds is not None and len(val_ds):
+        val = (val_ds.x[..., None], one_hot(val_ds.y))
+        callbacks.append(keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience,
+                                                       restore_best_weights=True))
+    hist = head.fit(_balanced_sequence(train_ds, config), validation_data=val, epochs=config.epochs,
+                    callbacks=callbacks, verbose=2 if progress else 0)
+    h = {k: [float(v) for v in vs] for k, vs in hist.history.items()}
+    best = int(np.argmin(h["val_loss"])) + 1 if "val_loss" in h else len(h.get("loss", []))
+    return TrainResult(model, h, time.time() - t0, best)
+
+
+def predict(model, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
+    """Class probabilities of the two-output Keras model, shape (n, n_labels)."""
+    if not len(x):
+        return np.zeros((0, len(C.LABELS)), np.float32)
+    return np.asarray(model.predict(np.asarray(x)[..., None], batch_size=batch_size, verbose=0)[0])
+
+
+def copy_model(model):
+    """An independent copy of a Keras model with the same weights."""
+    import keras
+
+    clone = keras.models.clone_model(model)
+    clone.set_weights(model.get_weights())
+    return clone
+
+
+def finetune(base_model, new: Dataset, replay: Dataset, config: TrainConfig, replay_ratio: float = 2.0):
+    """A copy of ``base_model`` trained further on ``new`` mixed with a sample of ``replay``.
+
+    The replayed generated notes (``replay_ratio`` times as many as the new ones) keep the model
+    from forgetting what it knew while it adapts to the new guitar and microphone.
+    """
+    rng = np.random.default_rng(config.seed)
+    n = min(len(replay), int(replay_ratio * len(new)))
+    mixed = Dataset.concat([new, replay.subset(rng.choice(len(replay), size=n, replace=False))])
+    return train(mixed, None, config, initial=copy_model(base_model)).model

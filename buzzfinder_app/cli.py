@@ -4,7 +4,8 @@
     buzzfinder classify FILE... [--json]         one verdict per file (a file holds one note)
     buzzfinder analyze FILE... [--json]          every note of each file
     buzzfinder devices                           input devices, the default marked
-    buzzfinder teach PROFILE LABEL FILE...       teach a personal profile (one note per file)
+    buzzfinder sessions [--json | --csv]         the practice history, oldest session first
+    buzzfinder teach --profile NAME --label LABEL FILE...   teach a personal profile (a note a file)
     buzzfinder profiles [--json]                 personal profiles and how well they adapt
 
 Neither TensorFlow nor librosa is imported here: the model runs on ai-edge-litert.
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -70,9 +72,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     teach = commands.add_parser("teach", parents=[model_option], help="teach a personal profile",
                                 description="Store one note per file under LABEL and refit the profile.")
-    teach.add_argument("profile", metavar="PROFILE")
-    teach.add_argument("label", metavar="LABEL", help="buzzy, clean or muted")
+    teach.add_argument("--profile", required=True, metavar="NAME", help="the profile (created if new)")
+    teach.add_argument("--label", required=True, choices=("buzzy", "clean", "muted"), help="what these notes are")
     teach.add_argument("files", nargs="+", metavar="FILE")
+
+    sessions = commands.add_parser(
+        "sessions", help="export the practice history",
+        description="Print every stored session with its notes, oldest first.",
+        epilog='--json: an array of {"id", "started_at", "ended_at", "input", "mode", "notes": [{"onset_s", '
+               '"label", "confidence", "probs", "pitch_hz", "note", "level_dbfs"}]}; --csv: one row per note.')
+    fmt = sessions.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="print JSON")
+    fmt.add_argument("--csv", action="store_true", help="print CSV, one row per note")
 
     profiles = commands.add_parser("profiles", parents=[model_option], help="list personal profiles")
     profiles.add_argument("--json", action="store_true", help="print JSON")
@@ -86,11 +97,14 @@ def main(argv: list[str] | None = None) -> int:
 
         return run(args)
     handlers = {"classify": cmd_classify, "analyze": cmd_analyze, "devices": cmd_devices,
-                "teach": cmd_teach, "profiles": cmd_profiles}
+                "sessions": cmd_sessions, "teach": cmd_teach, "profiles": cmd_profiles}
     try:
         return handlers[args.command](args)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stdout = open(os.devnull, "w")
+        return EXIT_OK
     except SetupError as exc:
         _error(str(exc))
         return EXIT_SETUP
@@ -273,6 +287,31 @@ def cmd_devices(args) -> int:
         print(f"{mark} {d['index']:>3}  {d['name']}  ({d['max_input_channels']} ch, {d['default_samplerate']:.0f} Hz)")
     print("* default input")
     return EXIT_OK
+
+
+def cmd_sessions(args) -> int:
+    from buzzfinder_app.practice.sessions import SessionStore, StoreError
+
+    try:
+        with SessionStore() as store:
+            if args.csv:
+                store.export_csv(sys.stdout)
+            elif args.json:
+                print(json.dumps(store.export_json(), indent=2))
+            else:
+                print(format_sessions(store))
+    except StoreError as exc:
+        raise SetupError(str(exc)) from None
+    return EXIT_OK
+
+
+def format_sessions(store) -> str:
+    """One line per session: when, what was heard, and its summary."""
+    rows = store.sessions()
+    if not rows:
+        return "no sessions yet"
+    return "\n".join(f"{s.id:>4}  {s.started_at[:16].replace('T', ' ')} UTC  {s.mode:<8}  {s.input}\n      "
+                     f"{store.summary(s.id).text}" for s in rows)
 
 
 def cmd_teach(args) -> int:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from buzzfinder_app.constants import LABELS, SAMPLE_RATE
-from training.synth import SynthNote, generate_note, generate_set, hf_fraction
+from training.synth import SynthNote, draw_params, generate_note, generate_set, hf_fraction
 from training.synth_string import design_loop, loss_pole_for, pluck_shape, simulate
 
 SR = SAMPLE_RATE
@@ -185,3 +185,19 @@ def test_generate_set_does_not_depend_on_workers():
     one = generate_set(1, seed=9)
     two = generate_set(1, seed=9, workers=2)
     assert all(np.array_equal(a.audio, b.audio) and a.params == b.params for a, b in zip(one, two))
+
+
+def test_clean_notes_carry_recorded_hard_negatives():
+    drawn = [draw_params("clean", seed, None, 2.5)["extras"] for seed in range(200)]
+    for kind in ("hiss", "scrape", "squeak", "fret-hand"):
+        assert any(kind in extras for extras in drawn)
+    assert 0.35 < np.mean(["hiss" in extras for extras in drawn]) < 0.65
+    seed = next(s for s, extras in enumerate(drawn) if extras == ["hiss"])
+    hissy, quiet = generate_note("clean", seed), generate_note("clean", seed, extras=[])
+    assert list(hissy.params["extra_levels"]) in (["hiss-white"], ["hiss-pink"])
+
+    def lead_in_db(note):
+        lead = note.audio[: note.onset].astype(np.float64)
+        return 20 * np.log10(np.sqrt(np.mean(lead**2)) / np.max(np.abs(note.audio)))
+
+    assert lead_in_db(hissy) > lead_in_db(quiet) + 3

@@ -327,7 +327,7 @@ def _buzzing_string(p: dict, designs, n: int, sample_rate: int, factor: int, voi
         if p["rattle_ceiling_db"] is not None:
             audible = [t for t in audible if t["rattle_db"] <= p["rattle_ceiling_db"]] or [min(audible, key=lambda t: t["rattle_db"])]
         chosen = min(audible, key=lambda t: abs(np.log(max(t["last_impact_s"], 1e-3) / p["buzz_s"])))
-    p["barrier_gap"], p["barrier_gap_2"] = chosen["gaps"]
+    p["barrier_gap"], p["barrier_gap_2"] = (None if g is None else float(g) for g in chosen["gaps"])
     p.update({k: float(chosen[k]) for k in ("buzz_db", "rattle_db", "last_impact_s")})
     return chosen["mix"]
 
@@ -420,8 +420,10 @@ def _render(p: dict, seed: int, sample_rate: int, choose_gap: bool) -> tuple[np.
         return body / (np.max(np.abs(body)) + 1e-12) + transients[: len(body)]
 
     note = voice(_string_sound(p, n, sample_rate, voice if choose_gap else None))
-    while p["label"] == "muted" and decay_time(note, sample_rate) > MAX_MUTED_DECAY_S:
-        p["kill_s"] *= 0.7  # a firmer touch
+    for _ in range(8):  # a muted note the body still carries too long: a firmer touch
+        if p["label"] != "muted" or decay_time(note, sample_rate) <= MAX_MUTED_DECAY_S:
+            break
+        p["kill_s"] *= 0.7
         note = voice(_string_sound(p, n, sample_rate))
     y = np.zeros(total)
     y[onset:] = note

@@ -130,7 +130,7 @@ def _draw_buzz(rng: np.random.Generator, note_s: float) -> dict:
         "rattle_ceiling_db": float(rng.uniform(-42.0, -30.0)) if subtle else None,
         "buzz_planes": str(rng.choice(planes)),
         "gap_ratio_2": float(rng.uniform(0.8, 3.0)),  # plane-2 gap / plane-1 gap when both hit
-        "impact_loss": float(rng.uniform(0.0, 0.3)),
+        "impact_loss": float(rng.uniform(0.0, 0.05)),
         # 1 = hard bounce off the fret, 0.5 = stopped by it, lower = a soft grazing contact
         "contact_stiffness": float(rng.uniform(0.1, 0.5) if subtle else rng.uniform(0.5, 1.0)),
         # each impact rings the fret and neck: a click of 2-3 short, bright modes

@@ -92,6 +92,10 @@ def _draw_string(rng: np.random.Generator, character: str, duration_s: float) ->
     ch = CHARACTERS[character]
     midi = int(rng.integers(MIDI_RANGE[0], MIDI_RANGE[1] + 1))
     f0 = 440.0 * 2 ** ((midi - 69 + rng.uniform(-0.12, 0.12)) / 12)
+    # the string is linear but for the fret, whose gap is set relative to the swing, so a pluck's
+    # strength shows in its sharpness and its noise
+    strength = float(rng.uniform(0.0, 1.0))
+    width_lo, width_hi = ch["pluck_width"]
     return {
         "character": character,
         "midi": midi,
@@ -104,13 +108,14 @@ def _draw_string(rng: np.random.Generator, character: str, duration_s: float) ->
         "n_disp": int(rng.integers(ch["n_disp"][0], ch["n_disp"][1] + 1)),
         "disp_coef": _uniform(rng, ch["disp_coef"]),
         "pluck_position": _uniform(rng, ch["pluck_position"]),
-        "pluck_width": _uniform(rng, ch["pluck_width"]),
+        "pluck_width": width_lo + (width_hi - width_lo) * (1.0 - strength),  # a hard pluck is sharp
         "plane2_weight": float(rng.uniform(0.1, 0.5)),
         "plane2_cents": float(rng.uniform(-3, 3)),
         "plane2_t60_ratio": float(rng.uniform(0.7, 1.4)),
         "body": noise.draw_body(rng),
         "knock_level": float(rng.uniform(0.03, 0.25)),
-        "attack_level": _log_uniform(rng, 0.01, 0.15),
+        "pluck_strength": strength,
+        "attack_level": 0.01 * 15.0**strength,  # and loud: 0.01 to 0.15 of the note's peak
         "attack_centre": _uniform(rng, ch["attack_centre"]),
         "attack_s": float(rng.uniform(0.002, 0.015)),
         "room_db": float(rng.uniform(-80, -55)),

@@ -444,9 +444,6 @@ def test_cmd_profiles_without_profiles_or_with_damage(store):
 
 # -- done when: a new setup the base model handles badly -------------------------------------------
 
-REAL_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
-
-
 def new_setup(y: np.ndarray, seed: int) -> np.ndarray:
     """A strong, consistent setup unlike anything in training: a phone-band microphone (300 Hz to
     2.5 kHz, steep), a boxy +10 dB resonance at 1.1 kHz, and mains hum plus hiss at a fixed level."""
@@ -516,17 +513,15 @@ def test_done_when_generated_setup(model):
     assert max(drops) <= 0.02, lines
 
 
-def real_clips():
-    """The 15 shared real clips as note windows at SAMPLE_RATE, cut at their detected onsets."""
+def real_clips(real_dir):
+    """The 15 shared real clips (resampled to SAMPLE_RATE) with their detected onsets, and labels."""
     import soxr
 
     from buzzfinder_app.personal.commands import strongest_note
 
-    if not REAL_DIR.is_dir():
-        pytest.skip(f"{REAL_DIR} not found: the shared real recordings live beside the repository")
     windows, labels = [], []
     for c, label in enumerate(C.LABELS):
-        for path in sorted((REAL_DIR / label).glob("*.wav")):
+        for path in sorted((real_dir / label).glob("*.wav")):
             audio, rate = sf.read(path, dtype="float32", always_2d=True)
             y = soxr.resample(audio.mean(axis=1), rate, C.SAMPLE_RATE).astype(np.float32)
             windows.append((y, strongest_note(y)[1]))
@@ -535,11 +530,11 @@ def real_clips():
 
 
 @pytest.mark.slow
-def test_done_when_real_clips_through_a_new_setup(model):
+def test_done_when_real_clips_through_a_new_setup(model, real_dir):
     """The 15 real clips through the same new setup: leave-one-out accuracy rises clearly."""
     from buzzfinder_app.engine.windows import note_window
 
-    clips, y = real_clips()
+    clips, y = real_clips(real_dir)
     assert np.bincount(y).tolist() == [5, 5, 5]
     probs, emb, setup = judged(model, [note_window(new_setup(a, i), onset) for i, (a, onset) in enumerate(clips)])
     probs_r, emb_r, setup_r = judged(model, [note_window(a, onset) for a, onset in clips])

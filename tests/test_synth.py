@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from buzzfinder_app.constants import LABELS, SAMPLE_RATE
-from training.synth import SynthNote, draw_params, generate_note, generate_set, hf_fraction
+from training.synth import MIN_BUZZ_DB, SynthNote, draw_params, generate_note, generate_set, hf_fraction
 from training.synth_string import design_loop, loss_pole_for, pluck_shape, simulate
 
 SR = SAMPLE_RATE
@@ -104,15 +104,19 @@ def test_buzz_adds_high_frequency_energy_to_the_attack(seed):
 def test_buzz_comes_from_the_collision(seed):
     buzzy = generate_note("buzzy", seed, extras=[])
     twin = generate_note("buzzy", seed, extras=[], barrier_gap=None)
-    gaps = {k: buzzy.params[k] for k in ("barrier_gap", "barrier_gap_2")}
-    rattle = buzzy.params["rattle_gain"]
-
-    again = generate_note("buzzy", seed, extras=[], rattle_gain=rattle, **gaps)
-    assert np.array_equal(again.audio, buzzy.audio)  # the recorded gaps reproduce the note
+    chosen = {k: buzzy.params[k] for k in ("redraw", "buzz_planes", "rattle_gain", "barrier_gap", "barrier_gap_2")}
+    again = generate_note("buzzy", seed, extras=[], **chosen)
+    assert np.array_equal(again.audio, buzzy.audio)  # the recorded parameters reproduce the note
     assert attack_hf_db(buzzy) - attack_hf_db(twin) > 1.5
     # a fret farther than the pluck height is never touched: the note is exactly its clean twin
-    far = generate_note("buzzy", seed, extras=[], rattle_gain=rattle, **{k: g and 10.0 for k, g in gaps.items()})
+    far = generate_note("buzzy", seed, extras=[], **(chosen | {k: chosen[k] and 10.0 for k in ("barrier_gap", "barrier_gap_2")}))
     assert np.array_equal(far.audio, twin.audio)
+
+
+def test_every_buzzy_note_of_a_set_is_audibly_buzzy():
+    notes = [n for n in generate_set(6, seed=21) if n.label == "buzzy"]
+    assert all(n.params["buzz_db"] >= MIN_BUZZ_DB for n in notes)
+    assert all(n.params["last_impact_s"] > 0 for n in notes)
 
 
 def hf_energy(note: SynthNote, start_s: float, seconds: float = 0.3) -> float:

@@ -56,6 +56,8 @@ ATTACK_S = 0.3
 #: A buzzy note's string must carry at least this much more energy above 3 kHz in its attack than
 #: its free twin; otherwise the gap is narrowed (the buzz would be inaudible).
 MIN_BUZZ_DB = 3.0
+#: A buzzy note whose rattle stays inaudible gets its fret drawn anew up to this many times.
+MAX_REDRAWS = 6
 #: A muted string has lost 30 dB within this time (the touch is made firmer until it has).
 MAX_MUTED_DECAY_S = 0.4
 #: Share of buzzy notes whose rattle is kept just above audible.
@@ -177,16 +179,26 @@ def _draw_extras(rng: np.random.Generator, label: str) -> list[str]:
     return [name for name, p in EXTRA_PROBS[label].items() if rng.random() < p]
 
 
-def draw_params(label: str, seed: int, character: str | None, duration_s: float) -> dict:
-    """All random choices of a note. The shared part does not depend on the label."""
+def draw_params(label: str, seed: int, character: str | None, duration_s: float, redraw: int = 0) -> dict:
+    """All random choices of a note. The shared part does not depend on the label.
+
+    ``redraw`` > 0 draws the class-specific part anew (for a fret whose buzz cannot be heard);
+    from :data:`MAX_REDRAWS` // 2 on, the string and pitch too.
+    """
     if label not in LABELS:
         raise ValueError(f"label must be one of {LABELS}, not {label!r}")
-    shared_rng, class_rng, extras_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(3))
+    shared_seq, class_seq, extras_seq = np.random.SeedSequence(seed).spawn(3)
+    if redraw:
+        class_seq = np.random.SeedSequence([seed, redraw])
+    if redraw > MAX_REDRAWS // 2:
+        shared_seq = np.random.SeedSequence([seed, redraw, 1])
+    shared_rng, class_rng, extras_rng = (np.random.default_rng(s) for s in (shared_seq, class_seq, extras_seq))
     if character is None:
         character = str(shared_rng.choice(list(CHARACTERS)))
     params = _draw_string(shared_rng, character, duration_s)
     note_s = duration_s - params["lead_in_s"]
     params["label"] = label
+    params["redraw"] = redraw
     if label == "buzzy":
         params.update(_draw_buzz(class_rng, note_s))
     elif label == "muted":
@@ -296,9 +308,10 @@ def _buzzing_string(p: dict, designs, n: int, sample_rate: int, factor: int, voi
     its clean twin's; for a subtle note the rattle's own share must also stay below
     ``p['rattle_ceiling_db']`` (else the faintest audible gap is kept). Among these the gap is kept
     whose last impact comes nearest ``p['buzz_s']`` after the pluck. When no gap is audible (a
-    bright note whose partials hide the rattle) the fret rings louder. Levels are measured on the
-    note as heard, ``voice(string)`` (body, knock and attack noise). ``p`` records the gaps, the
-    rattle gain, the buzz and rattle levels and the time of the last impact. The string runs at
+    bright note whose partials hide the rattle) the fret rings louder, and a rattle of the weaker
+    plane alone gets the vertical plane's too. Levels are measured on the note as heard,
+    ``voice(string)`` (body, knock and attack noise). ``p`` records the planes, gaps, rattle gain,
+    the buzz and rattle levels and the time of the last impact. The string runs at
     ``factor`` times ``sample_rate``; ``n`` counts output samples.
     """
     rate = sample_rate * factor
@@ -316,23 +329,30 @@ def _buzzing_string(p: dict, designs, n: int, sample_rate: int, factor: int, voi
         return {"buzz_db": float(10 * np.log10(hf / max(free_hf, 1e-30))), "rattle_db": float(10 * np.log10(max(hf - free_hf, 1e-12))),
                 "last_impact_s": last_impact_s, "gaps": gaps, "mix": mix}
 
-    for boost in (1.0, 3.0, 10.0):
-        p["rattle_gain"] *= boost
+    base_gain, planes = p["rattle_gain"], p["buzz_planes"]
+    plan = [(planes, boost) for boost in (1.0, 3.0, 10.0, 30.0)]
+    if planes == "horizontal":  # the weaker plane alone may be drowned: then the vertical one hits too
+        plan[1:] = [("both", boost) for boost in (1.0, 3.0, 10.0, 30.0)]
+    loudest = None
+    for p["buzz_planes"], boost in plan:
+        p["rattle_gain"] = base_gain * boost
         tried = []
         for fraction in np.geomspace(0.7, 1e-4, 13):
-            tried.append(attempt(fraction))
+            tried.append(attempt(fraction) | {"buzz_planes": p["buzz_planes"], "rattle_gain": p["rattle_gain"]})
             if tried[-1]["buzz_db"] >= MIN_BUZZ_DB and tried[-1]["last_impact_s"] > 1.5 * p["buzz_s"]:
                 break
+        loudest = max(tried + ([loudest] if loudest else []), key=lambda t: t["buzz_db"])
         audible = [t for t in tried if t["buzz_db"] >= MIN_BUZZ_DB]
         if audible:
             break
     if not audible:
-        chosen = max(tried, key=lambda t: t["buzz_db"])
+        chosen = loudest
     else:
         if p["rattle_ceiling_db"] is not None:
             audible = [t for t in audible if t["rattle_db"] <= p["rattle_ceiling_db"]] or [min(audible, key=lambda t: t["rattle_db"])]
         chosen = min(audible, key=lambda t: abs(np.log(max(t["last_impact_s"], 1e-3) / p["buzz_s"])))
     p["barrier_gap"], p["barrier_gap_2"] = (None if g is None else float(g) for g in chosen["gaps"])
+    p.update({k: chosen[k] for k in ("buzz_planes", "rattle_gain")})
     p.update({k: float(chosen[k]) for k in ("buzz_db", "rattle_db", "last_impact_s")})
     return chosen["mix"]
 
@@ -446,14 +466,20 @@ def generate_note(label: str, seed: int, *, character: str | None = None, sample
 
     Any key of ``params`` can be overridden; ``barrier_gap=None`` removes the fret from both
     vibration planes (the clean twin of a buzzy note), ``extras=[]`` removes the hard negatives.
+    ``params['redraw']`` tells which draw of the fret a buzzy note kept (see :data:`MAX_REDRAWS`);
+    pass it back with the other parameters to reproduce the note.
     """
-    params = draw_params(label, seed, character, duration_s)
-    params["sample_rate"] = sample_rate
-    if "barrier_gap" in overrides and "barrier_gap_2" not in overrides:
-        overrides["barrier_gap_2"] = None if overrides["barrier_gap"] is None else overrides["barrier_gap"] * params.get("gap_ratio_2", 1.0)
-    params.update(overrides)
     choose_gap = label == "buzzy" and "barrier_gap" not in overrides
-    audio, onset = _render(params, seed, sample_rate, choose_gap)
+    for redraw in range(MAX_REDRAWS + 1 if choose_gap else 1):
+        params = draw_params(label, seed, character, duration_s, overrides.get("redraw", redraw))
+        params["sample_rate"] = sample_rate
+        if "barrier_gap" in overrides and "barrier_gap_2" not in overrides:
+            gap = overrides["barrier_gap"]
+            overrides["barrier_gap_2"] = None if gap is None else gap * params.get("gap_ratio_2", 1.0)
+        params.update(overrides)
+        audio, onset = _render(params, seed, sample_rate, choose_gap)
+        if not choose_gap or params["buzz_db"] >= MIN_BUZZ_DB or "redraw" in overrides:
+            break
     return SynthNote(audio, label, onset, f"model-{params['character']}", params)
 
 

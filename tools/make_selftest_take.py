@@ -60,8 +60,8 @@ def assemble(slots: list[np.ndarray], spacing_s: float) -> tuple[np.ndarray, lis
     return y.astype(np.float32), [(lead + i * step) / SAMPLE_RATE for i in range(len(slots))]
 
 
-def bad_slots(y: np.ndarray, onsets: list[float], labels: list[str], model, onset_ms: float) -> set[int]:
-    """Slots whose note the engine misplaces, splits, or (with a model) misjudges."""
+def bad_slots(y: np.ndarray, onsets: list[float], labels: list[str], model, onset_ms: float) -> dict[int, str]:
+    """Slots whose note the engine misplaces, splits, or (with a model) misjudges, with the reason."""
     if model is None:
         from buzzfinder_app.engine.onsets import detect_onsets
 
@@ -72,13 +72,13 @@ def bad_slots(y: np.ndarray, onsets: list[float], labels: list[str], model, onse
         found, verdicts = [n.onset_s for n in notes], [n.verdict.label for n in notes]
     step = onsets[1] - onsets[0]
     slot_of = [min(max(int((t - onsets[0] + 0.15) // step), 0), len(onsets) - 1) for t in found]
-    bad = set()
+    bad = {}
     for i, expected in enumerate(onsets):
-        here = [j for j, s in enumerate(slot_of) if s == i]
-        if len(here) != 1 or abs(found[here[0]] - expected) * 1000 > onset_ms:
-            bad.add(i)
-        elif verdicts[here[0]] is not None and verdicts[here[0]] != labels[i]:
-            bad.add(i)
+        here = [found[j] for j, s in enumerate(slot_of) if s == i]
+        if len(here) != 1 or abs(here[0] - expected) * 1000 > onset_ms:
+            bad[i] = f"onsets at {[round(t - expected, 3) for t in here]} s from the pluck"
+        elif verdicts[slot_of.index(i)] is not None and verdicts[slot_of.index(i)] != labels[i]:
+            bad[i] = f"judged {verdicts[slot_of.index(i)]}"
     return bad
 
 
@@ -111,10 +111,10 @@ def main(argv: list[str] | None = None) -> int:
         bad = bad_slots(y, onsets, labels, model, args.onset_ms)
         if not bad:
             break
-        for i in sorted(bad):
+        for i, reason in sorted(bad.items()):
+            print(f"slot {i} ({labels[i]}, seed {seeds[i]}): {reason}; trying seed {seeds[i] + 1}")
             seeds[i] += 1
             slots[i] = render_slot(labels[i], seeds[i], args.spacing)
-            print(f"slot {i} ({labels[i]}): trying seed {seeds[i]}")
     else:
         print(f"gave up after {MAX_TRIES} rounds; slots {sorted(bad)} still fail", file=sys.stderr)
         return 1

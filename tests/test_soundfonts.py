@@ -10,6 +10,7 @@ import pytest
 from buzzfinder_app.constants import SAMPLE_RATE
 from training import soundfonts
 from training.soundfonts import available_soundfonts, midi_file, render_set
+from training.synth import MAX_MUTED_DECAY_S, decay_time
 
 FLUID = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
 
@@ -60,6 +61,8 @@ def test_rendered_notes(tmp_path):
         # silent before the onset, sounding right after it
         assert y[: note.onset - 10].max() < 0.01 * y.max()
         assert y[note.onset : note.onset + int(0.05 * SAMPLE_RATE)].max() > 0.2 * y.max()
+        if note.label == "muted":  # only samples that really die quickly are kept as muted
+            assert decay_time(note.audio[note.onset :].astype(np.float64), SAMPLE_RATE) <= MAX_MUTED_DECAY_S
     again = render_set(2, seed=3, cache_dir=tmp_path, soundfonts=[FLUID])  # from the cache
     assert all(np.array_equal(a.audio, b.audio) for a, b in zip(notes, again))
     assert len(list(tmp_path.glob("*.wav"))) >= 2

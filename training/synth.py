@@ -158,7 +158,7 @@ def _draw_mute(rng: np.random.Generator) -> dict:
         "damp_width": float(rng.uniform(0.01, 0.05)),
         "damp_strength": float(rng.uniform(0.005, 0.08)),
         "damp_ramp_s": float(rng.uniform(0.0, 0.01)),
-        "kill_s": float(rng.uniform(0.1, 0.4)),  # 30-dB decay time of the string's own losses
+        "kill_s": float(rng.uniform(0.15, 0.5)),  # about the 30-dB decay time of the string's own losses
     }
 
 

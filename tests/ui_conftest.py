@@ -109,9 +109,13 @@ def no_devices(monkeypatch):
 
 @pytest.fixture
 def themed_app(qapp):
+    """The themed QApplication. Closing a test's last window must not post a Quit event (Qt 6 then
+    closes every window, including the next test's)."""
     from buzzfinder_app.ui.app import make_application
 
-    return make_application()
+    app = make_application()
+    app.setQuitOnLastWindowClosed(False)
+    return app
 
 
 @pytest.fixture

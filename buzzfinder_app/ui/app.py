@@ -70,15 +70,28 @@ def run(args=None) -> int:
         print(f"buzzfinder: input file {options.input_file} not found", file=sys.stderr)
         return 2
     app = make_application()
+    # Quit when the main window closes (not on Qt's "last window closed", whose posted Quit event
+    # would also close windows opened later in the same process, e.g. in tests).
+    quit_on_last = app.quitOnLastWindowClosed()
+    app.setQuitOnLastWindowClosed(False)
     window = MainWindow(options)
+
+    def window_closed() -> None:
+        app.exit(0)
+
+    window.closed.connect(window_closed)
     window.show()
     if getattr(args, "self_test", False):
-        code = {}
-        QTimer.singleShot(300, lambda: (code.setdefault("rc", self_test(window)), window.close(), app.quit()))
-        app.exec()
-        return code.get("rc", 1)
-    if options.input_file is not None:
+        QTimer.singleShot(300, lambda: app.exit(self_test(window)))
+    elif options.input_file is not None:
         QTimer.singleShot(0, window.start_listening)
     else:
         QTimer.singleShot(0, window.maybe_ask_calibration)
-    return int(app.exec())
+    try:
+        code = app.exec()
+    finally:
+        # exit() outside a running loop would make the next event loop return at once
+        window.closed.disconnect(window_closed)
+        window.close()
+        app.setQuitOnLastWindowClosed(quit_on_last)
+    return int(code)

@@ -48,6 +48,8 @@ class MainWindow(QMainWindow):
 
     #: Emitted once a ``--input-file`` run has ended and its last verdict is stored.
     file_done = Signal()
+    #: The window was closed (the app quits).
+    closed = Signal()
 
     def __init__(self, options: LaunchOptions | None = None, services: Services | None = None):
         super().__init__()
@@ -264,6 +266,8 @@ class MainWindow(QMainWindow):
             self.store_status.setText("history: not saving")
         else:
             self.store_status.setText("history: saving")
+        if s.calibration_error:
+            self.banner.show_message("calibration", s.calibration_error, "info")
         if not s.devices and self.options.input_file is None:
             self.banner.show_message("device", "No microphone or other input device was found. Connect one "
                                      "and restart; recordings and history still work.", "warning")
@@ -298,9 +302,11 @@ class MainWindow(QMainWindow):
             self.live.gain = gain
             self.live.set_gate(gate)
         self.meter.set_gate(gate if gate is not None else self.services.default_gate_dbfs)
-        self.gate_label.setText(
-            f"gain {cal.gain_db:+.1f} dB · gate {gate:.0f} dBFS"
-            if gate is not None else "not calibrated")
+        if self.options.input_file is not None:
+            self.gate_label.setText("file input: played as recorded")
+        else:
+            self.gate_label.setText(f"gain {cal.gain_db:+.1f} dB · gate {gate:.0f} dBFS" if cal else
+                                    "not calibrated — Practice ▸ Calibrate input")
 
     def _tab_changed(self, index: int) -> None:
         if self.tabs.widget(index) is self.history_view:
@@ -403,7 +409,7 @@ class MainWindow(QMainWindow):
             self._stop_reason = None
             self.file_done.emit()
             if self.options.exit_when_done:
-                QTimer.singleShot(0, QApplication.instance().quit)
+                QTimer.singleShot(0, lambda: QApplication.instance().exit(0))
 
     def _on_source_failed(self, message: str) -> None:
         if self.options.input_file is not None:
@@ -494,3 +500,4 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         self._shutdown()
         super().closeEvent(event)
+        self.closed.emit()

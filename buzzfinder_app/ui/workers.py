@@ -6,6 +6,7 @@ events back the same way.
 
 from __future__ import annotations
 
+import atexit
 import threading
 import traceback
 from pathlib import Path
@@ -161,16 +162,32 @@ class RecordingResult:
         return out
 
 
+#: Threads started here and not yet stopped; stopped at exit so none is destroyed while running.
+_RUNNING: set[QThread] = set()
+
+
 def start_in_thread(obj: QObject, name: str) -> QThread:
     """Move ``obj`` into a new running thread and return the thread."""
     thread = QThread()
     thread.setObjectName(name)
     obj.moveToThread(thread)
     thread.start()
+    _RUNNING.add(thread)
     return thread
 
 
 def stop_thread(thread: QThread | None, timeout_ms: int = 3000) -> None:
-    if thread is not None and thread.isRunning():
+    """Ask the thread's event loop to end and wait for it (what it is running finishes first)."""
+    if thread is None:
+        return
+    if thread.isRunning():
         thread.quit()
-        thread.wait(timeout_ms)
+        if not thread.wait(timeout_ms):
+            return  # still busy: stopped again at exit
+    _RUNNING.discard(thread)
+
+
+@atexit.register
+def _stop_all() -> None:
+    for thread in list(_RUNNING):
+        stop_thread(thread, 10000)

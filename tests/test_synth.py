@@ -1,6 +1,7 @@
 """The synthetic notes show the physics their labels claim, measured on the audio."""
 
 import json
+from functools import lru_cache
 
 import numpy as np
 import pytest
@@ -10,6 +11,12 @@ from training.synth import MIN_BUZZ_DB, SynthNote, draw_params, generate_note, g
 from training.synth_string import design_loop, loss_pole_for, pluck_shape, simulate
 
 SR = SAMPLE_RATE
+
+
+@lru_cache(maxsize=None)
+def buzzy_and_twin(seed: int) -> tuple[SynthNote, SynthNote]:
+    """A buzzy note without hard negatives and its clean twin (the same note with no fret)."""
+    return generate_note("buzzy", seed, extras=[]), generate_note("buzzy", seed, extras=[], barrier_gap=None)
 
 
 def attack_hf_db(note: SynthNote, start_s: float = 0.0, seconds: float = 0.3) -> float:
@@ -94,16 +101,14 @@ def test_generate_set_is_balanced_and_deterministic():
 
 @pytest.mark.parametrize("seed", range(6))
 def test_buzz_adds_high_frequency_energy_to_the_attack(seed):
-    buzzy = generate_note("buzzy", seed, extras=[])
-    twin = generate_note("buzzy", seed, extras=[], barrier_gap=None)
+    buzzy, twin = buzzy_and_twin(seed)
     assert buzzy.params["f0"] == twin.params["f0"] and buzzy.onset == twin.onset
     assert attack_hf_db(buzzy) - attack_hf_db(twin) > 1.5
 
 
 @pytest.mark.parametrize("seed", [0, 2])
 def test_buzz_comes_from_the_collision(seed):
-    buzzy = generate_note("buzzy", seed, extras=[])
-    twin = generate_note("buzzy", seed, extras=[], barrier_gap=None)
+    buzzy, twin = buzzy_and_twin(seed)
     chosen = {k: buzzy.params[k] for k in ("redraw", "buzz_planes", "rattle_gain", "barrier_gap", "barrier_gap_2")}
     again = generate_note("buzzy", seed, extras=[], **chosen)
     assert np.array_equal(again.audio, buzzy.audio)  # the recorded parameters reproduce the note
@@ -113,8 +118,8 @@ def test_buzz_comes_from_the_collision(seed):
     assert np.array_equal(far.audio, twin.audio)
 
 
-def test_every_buzzy_note_of_a_set_is_audibly_buzzy():
-    notes = [n for n in generate_set(6, seed=21) if n.label == "buzzy"]
+def test_every_buzzy_note_is_audibly_buzzy():
+    notes = [generate_note("buzzy", seed) for seed in range(100, 106)]
     assert all(n.params["buzz_db"] >= MIN_BUZZ_DB for n in notes)
     assert all(n.params["last_impact_s"] > 0 for n in notes)
 
@@ -135,8 +140,7 @@ def test_rattle_is_loudest_in_the_attack():
     """The HF energy a buzzy note has and its twin lacks is far larger early than late, on most notes."""
     ratios = []
     for seed in range(10):
-        buzzy = generate_note("buzzy", seed, extras=[])
-        twin = generate_note("buzzy", seed, extras=[], barrier_gap=None)
+        buzzy, twin = buzzy_and_twin(seed)
         early = hf_energy(buzzy, 0.0) - hf_energy(twin, 0.0)
         late = hf_energy(buzzy, 1.5) - hf_energy(twin, 1.5)
         ratios.append(early > 0 and early > 3 * late)

@@ -10,7 +10,8 @@ through a random guitar body with a pluck knock and attack noise (:mod:`training
   0.1-0.4 s and the pluck thud remains.
 
 Clean (and some muted) notes get hard negatives — hiss, pick scrape, string squeak, fret-hand
-noise — so that noise alone never means "buzzy". Every random choice is recorded in
+noise — so that noise alone never means "buzzy"; some buzzy notes get hiss too, so that hiss
+does not mean "not buzzy" either (see :data:`EXTRA_PROBS`). Every random choice is recorded in
 ``SynthNote.params``; passing a parameter as an override to :func:`generate_note` fixes it, e.g.
 ``barrier_gap=None`` gives the clean twin of a buzzy note (same pitch, same pluck, same body).
 """

@@ -67,7 +67,7 @@ def embed_features(model, features: np.ndarray) -> tuple[np.ndarray, np.ndarray,
     """Base-model probabilities, embeddings and setup descriptors of a batch of feature matrices."""
     if not len(features):
         return (np.zeros((0, len(C.LABELS)), np.float32), np.zeros((0, model.metadata.embedding_dim), np.float32),
-                np.zeros((0, 2 * features.shape[-1])))
+                np.zeros((0, features.shape[-1])))
     probs, emb = model.predict_with_embedding(features)
     return probs, emb, setup_descriptor(features)
 

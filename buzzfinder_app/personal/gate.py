@@ -1,8 +1,8 @@
 """Does a note come from the setup a profile was taught on? A gate that keeps the head to its setup.
 
-A setup (microphone, room, interface, guitar) leaves its mark on every note's spectrum: the band it
-passes, its colouring, its noise floor. The descriptor of a note is, per mel band, a low and a high
-percentile over time of its log-mel features. The gate is 1 for a note whose descriptor is as close
+A setup (microphone, room, interface) leaves its mark on every note: the floor under it, with the
+setup's hum, hiss and band limits. The descriptor of a note is that floor: per mel band, the 10th
+percentile over time of its log-mel features (the floor between and after the partials). The gate is 1 for a note whose descriptor is as close
 to a taught note's as a typical taught note is to its nearest other (the median leave-one-out
 distance), falls linearly to 0 at :data:`RAMP` times that distance, and is 0 beyond: a note from
 elsewhere gets the base model alone.
@@ -16,15 +16,15 @@ import numpy as np
 
 #: The gate falls from 1 at the taught notes' median nearest-neighbour distance to 0 at RAMP times it.
 RAMP = 2.0
-_PERCENTILES = (10.0, 90.0)
+_FLOOR_PERCENTILE = 10.0
 
 
 def setup_descriptor(features: np.ndarray) -> np.ndarray:
-    """Per-note setup descriptor (n, 2 * bands) from features (n, frames, bands)."""
+    """Per-note setup descriptor (n, bands) from features (n, frames, bands)."""
     f = np.asarray(features, dtype=np.float64)
     if f.ndim == 2:
         f = f[None]
-    return np.concatenate([np.percentile(f, q, axis=1) for q in _PERCENTILES], axis=1)
+    return np.percentile(f, _FLOOR_PERCENTILE, axis=1)
 
 
 def _standardise(ref: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -58,7 +58,7 @@ def test_dropped_audio_is_counted_never_fatal(qtbot, ui_env, themed_app, one_dev
     import buzzfinder_app.ui.main_window as mw
 
     src = ArraySource(np.zeros(22050 * 30, np.float32), chunk=512)
-    monkeypatch.setattr(mw, "MicPlaybackAdapter", lambda *a, **k: src)
+    monkeypatch.setattr(mw, "MicInput", lambda *a, **k: src)
     w = make_window()
     qtbot.addWidget(w)
     w.show()

@@ -17,14 +17,14 @@ from buzzfinder_app.practice.calibration import CalibrationRun, CalibrationStore
 from buzzfinder_app.ui import palette as P
 from buzzfinder_app.ui.live import dbfs
 from buzzfinder_app.ui.services import device_index, device_label, device_rates
-from buzzfinder_app.ui.sources import MicPlaybackAdapter
+from buzzfinder_app.ui.sources import MicInput
 from buzzfinder_app.ui.widgets.level_meter import LevelMeter
 
 DRAIN_MS = 25
 
 
 def mic_source(device, sample_rate: int, name: str):
-    return MicPlaybackAdapter(device, sample_rate, device_name=name)
+    return MicInput(device, sample_rate, device_name=name)
 
 
 def _text(text: str, name: str | None = None) -> QLabel:

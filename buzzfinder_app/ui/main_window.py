@@ -20,7 +20,7 @@ from buzzfinder_app.ui.live import LiveController
 from buzzfinder_app.ui.services import Services
 from buzzfinder_app.ui.session_recorder import SessionRecorder
 from buzzfinder_app.ui.settings import SettingsDialog
-from buzzfinder_app.ui.sources import FilePlaybackSource, MicPlaybackAdapter
+from buzzfinder_app.ui.sources import FilePlaybackSource, MicInput
 from buzzfinder_app.ui.widgets.banner import BannerArea
 from buzzfinder_app.ui.widgets.chips import ChipStrip
 from buzzfinder_app.ui.widgets.counters import SessionCounters
@@ -338,7 +338,7 @@ class MainWindow(QMainWindow):
             else:
                 if not self.services.devices:
                     raise RuntimeError("no input device")
-                source = MicPlaybackAdapter(self.services.device_id(self.settings.device),
+                source = MicInput(self.services.device_id(self.settings.device),
                                             self.settings.sample_rate,
                                             device_name=self.services.device_name(self.settings.device))
             self._apply_calibration()

@@ -21,7 +21,8 @@ class FilePlaybackSource:
     """Plays a file as if it were the microphone: ``read()`` returns the samples due by the wall clock.
 
     Decoding is done by :class:`buzzfinder_app.audio.file.FileSource`, a block at a time. With
-    ``loop`` the file starts again when it ends; :attr:`position_s` is always the time in the file.
+    ``loop`` the file starts again when it ends; :attr:`position_s` is always the time in the file
+    and :attr:`duration_s` is known once the first pass has ended.
     """
 
     is_file = True
@@ -59,11 +60,6 @@ class FilePlaybackSource:
     def position_s(self) -> float:
         """Seconds into the current pass of the file."""
         return self._in_file / self.sample_rate
-
-    @property
-    def file_offset_s(self) -> float:
-        """Seconds of stream time at which the current pass of the file began."""
-        return (self._delivered - self._in_file) / self.sample_rate
 
     def _next_block(self) -> np.ndarray | None:
         while self._blocks is not None:
@@ -103,8 +99,8 @@ class FilePlaybackSource:
         return np.concatenate(out) if out else np.zeros(0, np.float32)
 
 
-class MicPlaybackAdapter:
-    """Wraps :class:`buzzfinder_app.audio.mic.MicSource` with the same surface as a file source."""
+class MicInput:
+    """:class:`buzzfinder_app.audio.mic.MicSource` with the same surface as the file source."""
 
     is_file = False
     done = False
@@ -117,8 +113,6 @@ class MicPlaybackAdapter:
 
         self.mic = MicSource(device, device_rate)
         self.name = device_name or (f"device {device}" if device is not None else "default input")
-        self.position_s = 0.0
-        self.file_offset_s = 0.0
 
     @property
     def overflows(self) -> int:

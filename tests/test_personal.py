@@ -313,6 +313,18 @@ def test_fit_profile_saves_a_head_for_this_model_only(model, store):
     assert adapt.head_status(store, p, model) == "current"
 
 
+def test_a_damaged_note_is_named_when_fitting(model, store):
+    from buzzfinder_app.personal import adapt
+
+    p = store.create("p")
+    notes = [store.add_note(p, toy_note(C.LABELS[i % 3], i), C.LABELS[i % 3], "teach") for i in range(4)]
+    notes[2].path.write_bytes(b"RIFF torn")
+    with pytest.raises(ProfileError, match=f"note {notes[2].id} .* cannot be read"):
+        adapt.fit_profile(store, p, model)
+    store.delete_note(p, notes[2].id)
+    assert adapt.fit_profile(store, p, model).n_notes == 3
+
+
 def test_profile_classifier_plugs_into_the_engine(model):
     from buzzfinder_app.model.features import extract_batch
     from buzzfinder_app.personal import adapt

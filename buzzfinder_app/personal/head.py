@@ -1,10 +1,12 @@
 """A small personal head on the base model's embeddings, blended with the base model's verdict.
 
-The head is an L2-regularised multinomial logistic regression on standardised embeddings, fitted in numpy
-(Böhning's bound-optimisation) (a few milliseconds for tens of notes). Its verdict is blended geometrically
-with the base model's, and only among the classes the player has taught: a class with no notes keeps
-the base model's probability. The blend weight ``w`` is chosen by leave-one-out on the profile's own
-notes, from a grid that includes ``w = 0`` (the base model alone).
+The head is an L2-regularised multinomial logistic regression on standardised embeddings, fitted in
+numpy by Böhning's bound optimisation (milliseconds for tens of notes). Its verdict is blended
+geometrically with the base model's, and only among the classes the player has taught: a class with
+no notes keeps the base model's probability. The blend weight ``w`` is chosen by leave-one-out on
+the profile's own notes from a grid starting at ``w = 0`` (the base model alone), which is kept unless
+a larger weight gets more notes right. A :class:`~buzzfinder_app.personal.gate.SetupGate` scales
+``w`` down to 0 for notes that do not sound like the taught setup.
 
 >>> head = PersonalHead.fit(embeddings, labels, base_probs)     # doctest: +SKIP
 >>> probs = head.predict(base_probs_new, embeddings_new)        # doctest: +SKIP
@@ -152,7 +154,8 @@ class PersonalHead:
         ``embeddings`` (n, d) and ``base_probs`` (n, 3) are the base model's outputs for the notes,
         ``labels`` their true labels (names or indices), ``setup`` their
         :func:`~buzzfinder_app.personal.gate.setup_descriptor` (optional: without it the head has no
-        gate and applies to every note). Raises :class:`HeadError` when too few.
+        gate and applies to every note). ``blends`` are the head weights tried, the first being 0.
+        Raises :class:`HeadError` when there are too few notes.
         """
         check_enough(labels)
         y = label_indices(labels)

@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -33,28 +32,17 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def self_test(window) -> int:
-    """Hook for the bundle's smoke test: 0 when the window, the model and the store came up.
-
-    Prints one line per check; the bundle runs ``buzzfinder --self-test`` under a virtual display.
-    """
-    s = window.services
-    checks = {
-        "window": window.isVisible() or os.environ.get("QT_QPA_PLATFORM") in ("offscreen", "minimal"),
-        "model": s.model is not None,
-        "store": s.store is not None,
-    }
-    for name, ok in checks.items():
-        print(f"self-test {name}: {'ok' if ok else 'FAILED'}", flush=True)
-    if s.model_error:
-        print(f"self-test model error: {s.model_error}", flush=True)
-    if s.store_error:
-        print(f"self-test store error: {s.store_error}", flush=True)
-    return 0 if all(checks.values()) else 1
-
-
 def run(args=None) -> int:
-    """Open the main window and run the event loop until it closes."""
+    """Open the main window and run the event loop until it closes.
+
+    ``--self-test`` runs :func:`buzzfinder_app.selftest.run_self_test` (model, built-in take through
+    the engine, PortAudio, Qt) instead, with no window, so it also works without a display.
+    """
+    if getattr(args, "self_test", False):
+        from buzzfinder_app.selftest import run_self_test
+
+        return run_self_test(getattr(args, "model", None))
+
     from buzzfinder_app.ui.main_window import LaunchOptions, MainWindow
 
     input_file = getattr(args, "input_file", None)
@@ -64,7 +52,6 @@ def run(args=None) -> int:
         loop=bool(getattr(args, "loop", False)),
         exit_when_done=bool(getattr(args, "exit_when_done", False)),
         model_path=Path(model) if model else None,
-        ask_calibration=not getattr(args, "self_test", False),
     )
     if options.input_file is not None and not options.input_file.is_file():
         print(f"buzzfinder: input file {options.input_file} not found", file=sys.stderr)
@@ -81,9 +68,7 @@ def run(args=None) -> int:
 
     window.closed.connect(window_closed)
     window.show()
-    if getattr(args, "self_test", False):
-        QTimer.singleShot(300, lambda: app.exit(self_test(window)))
-    elif options.input_file is not None:
+    if options.input_file is not None:
         QTimer.singleShot(0, window.start_listening)
     else:
         QTimer.singleShot(0, window.maybe_ask_calibration)

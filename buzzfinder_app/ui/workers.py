@@ -20,23 +20,10 @@ from buzzfinder_app.engine.engine import NoteEngine
 from buzzfinder_app.engine.onsets import OnsetDetector
 
 
-class ThresholdOverride:
-    """The model with another unsure threshold (the user's setting); everything else passes through."""
-
-    def __init__(self, model, unsure_threshold: float):
-        self._model = model
-        self.unsure_threshold = float(unsure_threshold)
-
-    def __getattr__(self, name):
-        return getattr(self._model, name)
-
-
 def make_engine(model, gate_db: float | None = None, unsure_threshold: float | None = None):
     """A ``NoteEngine`` for ``model`` with the calibrated onset gate and the unsure threshold override."""
-    if unsure_threshold is not None:
-        model = ThresholdOverride(model, unsure_threshold)
     detector = OnsetDetector(C.SAMPLE_RATE, gate_dbfs=gate_db) if gate_db is not None else None
-    return NoteEngine(model, onset_detector=detector)
+    return NoteEngine(model, onset_detector=detector, unsure_threshold=unsure_threshold)
 
 
 class EngineWorker(QObject):

@@ -509,7 +509,8 @@ def test_done_when_generated_setup(model):
         taught = five_per_class(y, seed)
         head = PersonalHead.fit(emb[taught], y[taught], probs[taught], setup[taught])
         other = ~taught
-        before, after = accuracy(probs[other], y[other]), accuracy(head.predict(probs[other], emb[other], setup[other]), y[other])
+        before = accuracy(probs[other], y[other])
+        after = accuracy(head.predict(probs[other], emb[other], setup[other]), y[other])
         base_before, base_after = accuracy(probs_b, y_base), accuracy(head.predict(probs_b, emb_b, setup_b), y_base)
         gains.append(after - before)
         drops.append(base_before - base_after)

@@ -97,7 +97,8 @@ def fit_profile(store: ProfileStore, profile: Profile | str, model) -> FitResult
         head.save(npz)
         files.write_json(info, {
             "base_model": model_fingerprint(model), "notes": notes_digest(notes), "n_notes": len(notes),
-            "counts": counts, "blend": head.w, "loo_before": head.loo_before, "loo_after": head.loo_after, "loo_nested": head.loo_nested,
+            "counts": counts, "blend": head.w, "loo_before": head.loo_before, "loo_after": head.loo_after,
+            "loo_nested": head.loo_nested,
             "fit_seconds": round(seconds, 4), "fitted_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         })
     except files.StorageError as exc:

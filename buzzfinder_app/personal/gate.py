@@ -2,10 +2,11 @@
 
 A setup (microphone, room, interface) leaves its mark on every note: the floor under it, with the
 setup's hum, hiss and band limits. The descriptor of a note is that floor: per mel band, the 10th
-percentile over time of its log-mel features (the floor between and after the partials). The gate is 1 for a note whose descriptor is as close
-to a taught note's as a typical taught note is to its nearest other (the median leave-one-out
-distance), falls linearly to 0 at :data:`RAMP` times that distance, and is 0 beyond: a note from
-elsewhere gets the base model alone.
+percentile over time of its log-mel features (the floor between and after the partials).
+
+The gate is 1 for a note whose descriptor is as close to a taught note's as a typical taught note is
+to its nearest other (the median leave-one-out distance), falls linearly to 0 at :data:`RAMP` times
+that distance, and is 0 beyond: a note from elsewhere gets the base model alone.
 """
 
 from __future__ import annotations

@@ -202,11 +202,16 @@ class VerdictCard(QFrame):
             parts.append(note)
         if pitch_hz:
             parts.append(f"{pitch_hz:.0f} Hz")
-        parts.append(f"{round(float(verdict.confidence) * 100)} % confident")
-        self.note_label.setText("  ·  ".join(parts))
-        self.hint.setText(style.hint.capitalize() + ".")
-        self.stage_label.setText("✔ final" if final else "◔ provisional — settling…")
         probs = dict(getattr(verdict, "probs", {}) or {})
+        if verdict.label in P.DISPLAY_ORDER or not probs:
+            parts.append(f"{round(float(verdict.confidence) * 100)} % confident")
+            self.hint.setText(style.hint.capitalize() + ".")
+        else:  # unsure: say what it leaned towards
+            guess = max(probs, key=probs.get)
+            parts.append(f"best guess {P.style_for(guess).title.lower()} {round(probs[guess] * 100)} %")
+            self.hint.setText("The model is not confident enough to say — play it again.")
+        self.note_label.setText("  ·  ".join(parts))
+        self.stage_label.setText("✔ final" if final else "◔ provisional — settling…")
         for label, bar in self.bars.items():
             bar.set_value(probs.get(label, 0.0))
         self._apply_border(verdict.label)

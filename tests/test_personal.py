@@ -105,6 +105,16 @@ def test_notes_add_relabel_delete(store):
         store.add_note(p, np.array([0.0, np.nan]), "clean", "teach")
 
 
+def test_notes_added_from_several_threads_are_all_kept(store):
+    from concurrent.futures import ThreadPoolExecutor
+
+    p = store.create("p")
+    with ThreadPoolExecutor(4) as pool:
+        added = list(pool.map(lambda i: store.add_note(p, tone(0.1, seed=i), C.LABELS[i % 3], "exercise").id,
+                              range(24)))
+    assert sorted(n.id for n in store.notes(p)) == sorted(added)
+
+
 def test_damaged_notes_index_is_rebuilt_from_wavs(store):
     p = store.create("p")
     ids = {store.add_note(p, tone(seed=i), label, "teach").id: label for i, label in enumerate(C.LABELS)}

@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import threading
 import uuid
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
@@ -32,6 +33,8 @@ from buzzfinder_app.practice.paths import data_dir
 SOURCES = ("teach", "exercise", "file")
 MAX_NAME = 60
 _ID = re.compile(r"[A-Za-z0-9_-]+")
+#: Serialises changes to notes indexes within this process (the UI and its worker thread may both add).
+_INDEX_LOCK = threading.Lock()
 
 
 class ProfileError(Exception):
@@ -192,10 +195,10 @@ class ProfileStore:
         note_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
         note = Note(note_id, label, source, _now(), str(original) if original else None,
                     _note_path(profile, label, note_id))
-        index = self._read_index(profile)
         self._guard(lambda: files.write_wav(note.path, audio, C.SAMPLE_RATE))
         try:
-            self._write_index(profile, index + [note])
+            with _INDEX_LOCK:
+                self._write_index(profile, self._read_index(profile) + [note])
         except ProfileError:
             note.path.unlink(missing_ok=True)
             raise
@@ -205,6 +208,10 @@ class ProfileStore:
         """Give a note another label (its WAV moves to the new label's folder)."""
         profile = self.resolve(profile)
         _check_label(label)
+        with _INDEX_LOCK:
+            return self._relabel(profile, note_id, label)
+
+    def _relabel(self, profile: Profile, note_id: str, label: str) -> Note:
         index = self._read_index(profile)
         note = _find(index, note_id)
         if note.label == label:
@@ -227,9 +234,10 @@ class ProfileStore:
 
     def delete_note(self, profile: Profile | str, note_id: str) -> None:
         profile = self.resolve(profile)
-        index = self._read_index(profile)
-        note = _find(index, note_id)
-        self._write_index(profile, [n for n in index if n.id != note_id])
+        with _INDEX_LOCK:
+            index = self._read_index(profile)
+            note = _find(index, note_id)
+            self._write_index(profile, [n for n in index if n.id != note_id])
         note.path.unlink(missing_ok=True)
 
     # -- head files -----------------------------------------------------------------------------

@@ -107,7 +107,8 @@ def test_bundle_holds_no_training_stack_and_no_unused_qt(bundle):
     assert not [f for f in files if any(f.startswith(("lib" + q, q)) for q in UNUSED_QT)]
     assert not list(internal.rglob("translations"))
     platforms = {p.name for p in internal.rglob("platforms/*")}
-    assert platforms and all(any(k in p for k in ("offscreen", "minimal", "xcb", "cocoa", "windows")) for p in platforms)
+    kept = ("offscreen", "minimal", "xcb", "cocoa", "windows")
+    assert platforms and all(any(k in p for k in kept) for p in platforms), platforms
     assert (internal / "assets" / "buzzfinder.tflite").is_file() and (internal / "assets" / "buzzfinder.json").is_file()
 
 
@@ -122,7 +123,7 @@ def test_bundle_size(bundle):
 def test_self_test_is_green(bundle, tmp_path):
     done = run_bundle(bundle, tmp_path, "--self-test", QT_QPA_PLATFORM="offscreen")
     bundle.note("bundle --self-test:\n" + done.stdout.rstrip())
-    assert "   model    " in done.stdout, "--self-test did not run buzzfinder_app.selftest (cli.py dispatch?)\n" + done.stdout
+    assert "   model    " in done.stdout, f"--self-test did not run buzzfinder_app.selftest:\n{done.stdout}"
     assert done.returncode == 0, done.stdout + done.stderr
     checks = {ln.split()[1]: ln.split()[0] for ln in done.stdout.splitlines() if not ln.startswith("self-test")}
     assert set(checks) == {"model", "take", "onsets", "verdicts", "audio", "qt"}, done.stdout

@@ -21,13 +21,12 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from buzzfinder_app.constants import SAMPLE_RATE
+from buzzfinder_app.engine.engine import analyze
+from buzzfinder_app.model.runtime import Model, default_model_path
+from training.synth import generate_note
 
-from buzzfinder_app.constants import SAMPLE_RATE  # noqa: E402
-from buzzfinder_app.engine.engine import analyze  # noqa: E402
-from buzzfinder_app.model.runtime import Model, default_model_path  # noqa: E402
-from training.synth import generate_note  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 #: Silence before the first note and after the last one's slot, in seconds.
 LEAD_S = 0.3
@@ -85,7 +84,8 @@ def bad_slots(y: np.ndarray, onsets: list[float], labels: list[str], model, onse
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "assets" / "selftest")
-    parser.add_argument("--model", type=Path, default=None, help="model whose verdicts must match (default: shipped, if any)")
+    parser.add_argument("--model", type=Path, default=None,
+                        help="model whose verdicts must match (default: the shipped one, if any)")
     parser.add_argument("--no-model", action="store_true", help="check the onsets only")
     parser.add_argument("--order", default="clean,buzzy,muted,buzzy,clean,muted")
     parser.add_argument("--spacing", type=float, default=2.1, help="seconds from one pluck to the next")

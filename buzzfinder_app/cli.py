@@ -42,7 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--exit-when-done", action="store_true", help="app: quit when --input-file ends")
     parser.add_argument("--model", metavar="PATH", help="model file (.tflite with its .json beside it); "
                         "default: $BUZZFINDER_MODEL or the shipped model")
-    parser.add_argument("--self-test", action="store_true", help="app: start, check model and storage, quit")
+    parser.add_argument("--self-test", action="store_true",
+                        help="check the installation: model, built-in take, audio, Qt; one line each, "
+                             "exit status 1 on a failure (see docs/BUNDLE.md)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     # Subcommands take --model too; SUPPRESS keeps one given before the subcommand.
@@ -92,6 +94,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.self_test and args.command is None:
+        from buzzfinder_app.selftest import run_self_test
+
+        return run_self_test(args.model)
     if args.command is None:
         from buzzfinder_app.ui.app import run
 

@@ -336,7 +336,7 @@ class ExercisePanel(QFrame):
             self._show_feedback(fb.kind, fb.message)
         else:
             fb = self.free_play.on_note(label, confidence, pitch_hz)
-            colour = P.style_for(label).color
+            colour = P.style_for(label).text_color
             self.free_message.setText(
                 f"<span style='color:{colour}'>{P.style_for(label).symbol}&nbsp; {html.escape(fb.message)}</span>")
             self.last_feedback = (label, fb.message)

@@ -208,7 +208,7 @@ class HistoryView(QWidget):
         started = _parse(s.started_at)
         self.session_title.setText(started.astimezone().strftime("%A %d %B, %H:%M") if started else s.started_at)
         chips = "  ".join(
-            f"<span style='color:{P.style_for(k).color}'><b>{P.style_for(k).symbol} {st.counts.get(k, 0)}</b> {k}</span>"
+            f"<span style='color:{P.style_for(k).text_color}'><b>{P.style_for(k).symbol} {st.counts.get(k, 0)}</b> {k}</span>"
             for k in ("clean", "buzzy", "muted", "unsure"))
         lines = [f"{st.notes} notes · {_length(s.started_at, s.ended_at)} · {s.mode} · "
                  f"<span style='color:{P.TEXT_DIM}'>{s.input}</span>", chips,

@@ -20,12 +20,19 @@ class ClassStyle:
     letter: str
     color: str
     hint: str
+    #: The colour for text on the dark background (the fill colour, lightened where it is too dark).
+    text: str = ""
+
+    @property
+    def text_color(self) -> str:
+        return self.text or self.color
 
 
 CLASS_STYLES = {
     "clean": ClassStyle("clean", "Clean", "✓", "C", "#009E73", "the string rings freely"),
     "buzzy": ClassStyle("buzzy", "Buzzy", "≈", "B", "#E69F00", "the string rattles against the fret"),
-    "muted": ClassStyle("muted", "Muted", "■", "M", "#0072B2", "the string is damped, no pitch rings"),
+    "muted": ClassStyle("muted", "Muted", "■", "M", "#0072B2", "the string is damped, no pitch rings",
+                        "#56B4E9"),
     "unsure": ClassStyle("unsure", "Unsure", "?", "?", "#999999", "the model is not confident"),
 }
 

@@ -98,11 +98,9 @@ class RecordingsView(QWidget):
         item.setMenuEnabled(False)
         item.hideButtons()
         item.setYRange(-1.05, 1.25, padding=0)
-        item.getAxis("left").setStyle(showValues=False)
-        item.getAxis("left").setWidth(8)
-        for axis in ("left", "bottom"):
-            item.getAxis(axis).setPen(pg.mkPen(P.BORDER))
-            item.getAxis(axis).setTextPen(pg.mkPen(P.TEXT_DIM))
+        item.hideAxis("left")
+        item.getAxis("bottom").setPen(pg.mkPen(P.BORDER))
+        item.getAxis("bottom").setTextPen(pg.mkPen(P.TEXT_DIM))
         item.setLabel("bottom", "seconds")
         self.plot.setMouseEnabled(x=True, y=False)
         colour = QColor(P.ACCENT)
@@ -252,7 +250,7 @@ class RecordingsView(QWidget):
                 item = QTableWidgetItem(text)
                 item.setTextAlignment(Qt.AlignCenter)
                 if col == 3:
-                    item.setForeground(QColor(style.color))
+                    item.setForeground(QColor(style.text_color))
                 self.table.setItem(row, col, item)
 
     def _highlight(self, row: int) -> None:

@@ -38,7 +38,7 @@ class SessionCounters(QFrame):
         self.stats = {}
         for key in self.KEYS:
             style = P.style_for(key)
-            stat = _Stat(f"{style.symbol} {style.title.upper()}", style.color)
+            stat = _Stat(f"{style.symbol} {style.title.upper()}", style.text_color)
             self.stats[key] = stat
             lay.addLayout(stat)
         self.share = _Stat("CLEAN SHARE")

@@ -196,7 +196,7 @@ class VerdictCard(QFrame):
         self.note_index, self.label, self.stage = index, verdict.label, stage
         final = stage == "final"
         self.badge.set_label(verdict.label, final)
-        self._set_title(style.title, style.color)
+        self._set_title(style.title, style.text_color)
         parts = [f"Note {index + 1}"]
         if note:
             parts.append(note)

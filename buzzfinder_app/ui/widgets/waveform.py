@@ -93,7 +93,7 @@ class ScrollingWaveform(pg.PlotWidget):
 
     def mark(self, index: int, onset_s: float, label: str | None, final: bool = False) -> None:
         """Draw (or recolour) the vertical line of note ``index`` at stream time ``onset_s``."""
-        colour = QColor(P.style_for(label).color) if label else QColor(P.TEXT_DIM)
+        colour = QColor(P.style_for(label).text_color) if label else QColor(P.TEXT_DIM)
         pen = pg.mkPen(colour, width=2.5 if final else 1.5, style=Qt.SolidLine if final else Qt.DashLine)
         text = P.style_for(label).symbol if label else "·"
         if index not in self._marks:

@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication, QFileDialog, QFrame, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QPushButton,
-    QTabWidget, QVBoxLayout, QWidget,
+    QScrollArea, QTabWidget, QVBoxLayout, QWidget,
 )
 
 from buzzfinder_app.ui import palette as P
@@ -57,7 +57,8 @@ class MainWindow(QMainWindow):
         self.services = services or Services.open(self.options.model_path)
         self.settings = self.services.settings
         self.setWindowTitle("buzzfinder")
-        self.resize(1280, 820)
+        self.resize(1360, 860)
+        self.setMinimumSize(1100, 720)
         self.setAcceptDrops(True)
 
         self.banner = BannerArea()
@@ -143,10 +144,15 @@ class MainWindow(QMainWindow):
         self.chips = ChipStrip()
         self.counters = SessionCounters()
         self.exercise_panel = ExercisePanel(self.settings.exercise_defaults)
-        self.exercise_panel.setFixedWidth(400)
+        practice = QScrollArea()  # the panel scrolls rather than squeezes in a small window
+        practice.setWidget(self.exercise_panel)
+        practice.setWidgetResizable(True)
+        practice.setFixedWidth(412)
+        practice.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
 
         wave_card = QFrame()
         wave_card.setObjectName("card")
+        wave_card.setMinimumHeight(200)
         wl = QVBoxLayout(wave_card)
         wl.setContentsMargins(14, 10, 14, 10)
         head = QHBoxLayout()
@@ -181,7 +187,7 @@ class MainWindow(QMainWindow):
         lay.setContentsMargins(0, 8, 0, 0)
         lay.setSpacing(12)
         lay.addLayout(left, 1)
-        lay.addWidget(self.exercise_panel)
+        lay.addWidget(practice)
         return page
 
     def _make_recordings_view(self) -> QWidget:

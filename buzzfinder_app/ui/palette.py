@@ -127,6 +127,13 @@ QMenuBar::item:selected {{ background: {SURFACE_RAISED}; }}
 QMenu {{ background: {SURFACE_RAISED}; border: 1px solid {BORDER}; }}
 QMenu::item:selected {{ background: #3F51B5; }}
 QScrollArea {{ border: none; background: transparent; }}
+QScrollArea > QWidget > QWidget {{ background: transparent; }}
+QScrollBar:vertical {{ background: transparent; width: 10px; margin: 2px; }}
+QScrollBar:horizontal {{ background: transparent; height: 10px; margin: 2px; }}
+QScrollBar::handle {{ background: {BORDER}; border-radius: 3px; min-height: 24px; min-width: 24px; }}
+QScrollBar::handle:hover {{ background: #4A5262; }}
+QScrollBar::add-line, QScrollBar::sub-line {{ width: 0; height: 0; }}
+QScrollBar::add-page, QScrollBar::sub-page {{ background: transparent; }}
 QGroupBox {{ border: 1px solid {BORDER}; border-radius: 8px; margin-top: 14px; padding-top: 8px; }}
 QGroupBox::title {{ subcontrol-origin: margin; left: 10px; color: {TEXT_DIM}; }}
 QCheckBox::indicator, QRadioButton::indicator {{ width: 15px; height: 15px; }}

@@ -116,6 +116,7 @@ class VerdictCard(QFrame):
         nf = QFont(self.note_label.font())
         nf.setPointSizeF(13)
         self.note_label.setFont(nf)
+        self.note_label.setWordWrap(True)
         self.hint = _label("", "dim")
         self.hint.setWordWrap(True)
         self.bars = {label: ProbBar(label) for label in P.DISPLAY_ORDER}
@@ -127,27 +128,34 @@ class VerdictCard(QFrame):
 
         text = QVBoxLayout()
         text.setSpacing(2)
+        text.addStretch(1)
         text.addWidget(self.title)
         text.addWidget(self.note_label)
         text.addWidget(self.hint)
         text.addStretch(1)
 
-        top = QHBoxLayout()
-        top.setSpacing(20)
-        top.addWidget(self.badge, 0, Qt.AlignTop)
-        top.addLayout(text, 1)
-
         bars = QVBoxLayout()
         bars.setSpacing(4)
+        bars.addStretch(1)
         for bar in self.bars.values():
             bars.addWidget(bar)
+        bars.addStretch(1)
+        bars_box = QWidget()
+        bars_box.setLayout(bars)
+        bars_box.setMinimumWidth(260)
+        bars_box.setMaximumWidth(420)
+
+        top = QHBoxLayout()
+        top.setSpacing(20)
+        top.addWidget(self.badge, 0, Qt.AlignVCenter)
+        top.addLayout(text, 1)
+        top.addWidget(bars_box, 1)
 
         lay = QVBoxLayout(self)
-        lay.setContentsMargins(20, 14, 20, 16)
-        lay.setSpacing(10)
+        lay.setContentsMargins(20, 12, 20, 14)
+        lay.setSpacing(6)
         lay.addLayout(head)
         lay.addLayout(top)
-        lay.addLayout(bars)
         self._apply_border(None)
 
     def _apply_border(self, label: str | None) -> None:
@@ -209,7 +217,7 @@ class VerdictCard(QFrame):
         else:  # unsure: say what it leaned towards
             guess = max(probs, key=probs.get)
             parts.append(f"best guess {P.style_for(guess).title.lower()} {round(probs[guess] * 100)} %")
-            self.hint.setText("The model is not confident enough to say — play it again.")
+            self.hint.setText("Not confident enough to say — play it again.")
         self.note_label.setText("  ·  ".join(parts))
         self.stage_label.setText("✔ final" if final else "◔ provisional — settling…")
         for label, bar in self.bars.items():

@@ -17,6 +17,9 @@ from buzzfinder_app.ui import palette as P
 
 BIN = 256  # samples per envelope point
 REDRAW_MS = 50
+#: The vertical scale follows the loudest visible sample, but never zooms in beyond this (-26 dBFS),
+#: so that silence stays flat; the level meter shows absolute levels and clipping.
+MIN_SCALE = 0.05
 
 
 class ScrollingWaveform(pg.PlotWidget):
@@ -32,6 +35,7 @@ class ScrollingWaveform(pg.PlotWidget):
         self._pending = np.zeros(0, np.float32)
         self.samples_seen = 0
         self._dirty = True
+        self._scale = 1.0
         self._marks: dict[int, tuple[pg.InfiniteLine, pg.TextItem, float]] = {}
         step = BIN / sample_rate
         self._x = np.repeat(-span_s + (np.arange(self.n_points) + 1) * step, 2)
@@ -109,7 +113,7 @@ class ScrollingWaveform(pg.PlotWidget):
         line, tag, _ = self._marks[index]
         line.setPen(pen)
         tag.setText(text, colour)
-        tag.setPos(onset_s - self.now_s, 1.0)
+        tag.setPos(onset_s - self.now_s, self._scale * 1.25)
         self._dirty = True
 
     def redraw(self) -> None:
@@ -119,6 +123,10 @@ class ScrollingWaveform(pg.PlotWidget):
         self._y[0::2] = self._lo
         self._y[1::2] = self._hi
         self._curve.setData(self._x, self._y)
+        scale = max(MIN_SCALE, float(np.max(self._hi)), float(-np.min(self._lo)))
+        if abs(scale - self._scale) > 0.05 * self._scale:
+            self._scale = scale
+            self.getPlotItem().setYRange(-scale * 1.05, scale * 1.3, padding=0)
         now = self.now_s
         for index, (line, tag, t) in list(self._marks.items()):
             if t < now - self.span_s - 1:
@@ -127,4 +135,4 @@ class ScrollingWaveform(pg.PlotWidget):
                 del self._marks[index]
             else:
                 line.setPos(t - now)
-                tag.setPos(t - now, 1.0)
+                tag.setPos(t - now, self._scale * 1.25)

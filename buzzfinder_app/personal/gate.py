@@ -2,7 +2,8 @@
 
 A setup (microphone, room, interface) leaves its mark on every note: the floor under it, with the
 setup's hum, hiss and band limits. The descriptor of a note is that floor: per mel band, the 10th
-percentile over time of its log-mel features (the floor between and after the partials).
+percentile over time of its log-mel features (the floor between and after the partials), leaving out
+the silent frames that pad a window cut short by the next note.
 
 The gate is 1 for a note whose descriptor is as close to a taught note's as a typical taught note is
 to its nearest other (the median leave-one-out distance), falls linearly to 0 at :data:`RAMP` times
@@ -15,8 +16,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-#: The gate falls from 1 at the taught notes' median nearest-neighbour distance to 0 at RAMP times it.
-RAMP = 2.0
+#: The gate is fully open up to this percentile of the taught notes' leave-one-out nearest-neighbour
+#: distances (50: the median), and falls to 0 at RAMP times that distance.
+RADIUS_PERCENTILE = 50.0
+RAMP = 3.0
 _FLOOR_PERCENTILE = 10.0
 
 
@@ -25,7 +28,12 @@ def setup_descriptor(features: np.ndarray) -> np.ndarray:
     f = np.asarray(features, dtype=np.float64)
     if f.ndim == 2:
         f = f[None]
-    return np.percentile(f, _FLOOR_PERCENTILE, axis=1)
+    out = np.zeros((len(f), f.shape[2]))
+    for i, note in enumerate(f):
+        heard = note[note.max(axis=1) > 0]  # padding is exactly 0 in every band
+        if len(heard):
+            out[i] = np.percentile(heard, _FLOOR_PERCENTILE, axis=0)
+    return out
 
 
 def _standardise(ref: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -60,7 +68,7 @@ class SetupGate:
             mean, scale = _standardise(rest)
             loo.append(_nearest((x[i:i + 1] - mean) / scale, (rest - mean) / scale)[0])
         mean, scale = _standardise(x)
-        radius = float(np.median(loo))
+        radius = float(np.percentile(loo, RADIUS_PERCENTILE))
         return cls(mean, scale, (x - mean) / scale, radius, _open(np.array(loo), radius))
 
     def __call__(self, descriptors) -> np.ndarray:

@@ -439,7 +439,9 @@ def test_cmd_teach_and_profiles(model, store, tmp_path):
                        model, store=store, device="USB mic")
     assert report.startswith("created profile 'Nylon + USB mic'")
     assert f"error: {tmp_path / 'bad.wav'}: not an audio file" in report
-    assert f"error: {tmp_path / 'gone.wav'}: file not found" in report and report.failed == 2
+    assert f"error: {tmp_path / 'gone.wav'}: file not found" in report
+    assert len(report.errors) == 2 and report.errors[1] == f"{tmp_path / 'gone.wav'}: file not found"
+    assert report.errors[0].startswith(f"{tmp_path / 'bad.wav'}: not an audio file")
     assert "0 buzzy, 3 clean, 0 muted" in report and "not adapted yet: " in report and "too few notes" in report
     notes = store.notes("Nylon + USB mic")
     assert all(n.source == "teach" and n.original.endswith(".wav") for n in notes)
@@ -447,7 +449,7 @@ def test_cmd_teach_and_profiles(model, store, tmp_path):
 
     cmd_teach("Nylon + USB mic", "buzzy", files_["buzzy"], model, store=store)
     report = cmd_teach("Nylon + USB mic", "muted", files_["muted"], model, store=store)
-    assert report.failed == 0 and "3 buzzy, 3 clean, 3 muted" in report
+    assert report.errors == () and "3 buzzy, 3 clean, 3 muted" in report
     assert "adapted: accuracy on its notes" in report or "kept the base model" in report
     with pytest.raises(ProfileError, match="nothing was taught"):
         cmd_teach("Nylon + USB mic", "muted", [tmp_path / "gone.wav"], model, store=store)

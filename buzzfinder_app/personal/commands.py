@@ -2,8 +2,9 @@
 
 ``cmd_teach`` stores one note per file (the strongest onset, cut as the engine cuts it) and refits the
 profile's head. A file that cannot be used is reported on its own line starting ``error:`` and
-counted in the report's ``failed``; :class:`ProfileError` is raised only when nothing could be
-taught at all (bad label, bad profile name, every file failed).
+listed in the report's ``errors`` (``"path: problem"``, for stderr and exit status 1 like the rest of
+the CLI); :class:`ProfileError` is raised only when nothing could be taught at all (bad label, bad
+profile name, every file failed).
 """
 
 from __future__ import annotations
@@ -38,9 +39,9 @@ def strongest_note(y: np.ndarray) -> tuple[np.ndarray, int]:
 
 
 class Report(str):
-    """The text to print, with ``failed``: how many files could not be used."""
+    """The text to print, with ``errors``: one ``"path: problem"`` line per file that could not be used."""
 
-    failed: int = 0
+    errors: tuple[str, ...] = ()
 
 
 def cmd_teach(profile_name: str, label: str, files, model, store: ProfileStore | None = None,
@@ -57,14 +58,14 @@ def cmd_teach(profile_name: str, label: str, files, model, store: ProfileStore |
             raise
         profile = store.create(profile_name, guitar=guitar, device=device)
         lines.append(f"created profile {profile.name!r} in {profile.path}")
-    added = failed = 0
+    added, errors = 0, []
     for path in map(Path, files):
         try:
             window, onset = strongest_note(read_audio(path))
             note = store.add_note(profile, window, label, "teach", original=path.resolve())
         except (AudioFileError, ValueError) as exc:
-            failed += 1
-            lines.append(f"error: {path}: {exc.problem if isinstance(exc, AudioFileError) else exc}")
+            errors.append(f"{path}: {exc.problem if isinstance(exc, AudioFileError) else exc}")
+            lines.append(f"error: {errors[-1]}")
             continue
         added += 1
         lines.append(f"{path}: {label} note at {onset / C.SAMPLE_RATE:.2f} s (id {note.id})")
@@ -79,16 +80,16 @@ def cmd_teach(profile_name: str, label: str, files, model, store: ProfileStore |
         if r.blend == 0.0:
             lines.append(f"kept the base model: on these notes the personal head does not beat it "
                          f"({r.loo_before:.0%} right by the base model; teach more notes)")
-            return _report(lines, failed)
+            return _report(lines, errors)
         lines.append(f"adapted: accuracy on its notes {r.loo_before:.0%} (base model) -> {r.loo_after:.0%} "
                      f"(personal, leave-one-out; {r.loo_nested:.0%} with the head weight also left out); "
                      f"head weight {r.blend:.1f}; fitted in {r.seconds:.2f} s")
-    return _report(lines, failed)
+    return _report(lines, errors)
 
 
-def _report(lines: list[str], failed: int) -> Report:
+def _report(lines: list[str], errors: list[str]) -> Report:
     report = Report("\n".join(lines))
-    report.failed = failed
+    report.errors = tuple(errors)
     return report
 
 

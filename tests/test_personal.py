@@ -451,8 +451,9 @@ def test_cmd_teach_and_profiles(model, store, tmp_path):
     report = cmd_teach("Nylon + USB mic", "muted", files_["muted"], model, store=store)
     assert report.errors == () and "3 buzzy, 3 clean, 3 muted" in report
     assert "adapted: accuracy on its notes" in report or "kept the base model" in report
-    with pytest.raises(ProfileError, match="nothing was taught"):
-        cmd_teach("Nylon + USB mic", "muted", [tmp_path / "gone.wav"], model, store=store)
+    with pytest.raises(ProfileError, match="gone.wav: file not found\nnothing was taught to profile 'typo'"):
+        cmd_teach("typo", "muted", [tmp_path / "gone.wav"], model, store=store)
+    assert [p.name for p in store.list()] == ["Nylon + USB mic"]  # no empty profile left behind
     with pytest.raises(ProfileError, match="unknown label 'fuzzy'"):
         cmd_teach("Nylon + USB mic", "fuzzy", files_["muted"], model, store=store)
 
@@ -465,8 +466,8 @@ def test_cmd_teach_and_profiles(model, store, tmp_path):
     assert 0.0 <= p["loo_before"] <= p["loo_after"] <= 1.0
 
 
-def test_cmd_profiles_without_profiles_or_with_damage(store):
-    from buzzfinder_app.personal.commands import cmd_profiles
+def test_cmd_profiles_without_profiles_or_with_damage(store, tmp_path):
+    from buzzfinder_app.personal.commands import cmd_profiles, cmd_teach
 
     assert cmd_profiles(store=store).startswith("no profiles yet")
     store.create("ok", guitar="Strat")
@@ -474,6 +475,8 @@ def test_cmd_profiles_without_profiles_or_with_damage(store):
     text = cmd_profiles(store=store)
     assert "ok: Strat" in text and "not adapted yet" in text and "damaged profile folder 'broken'" in text
     assert json.loads(cmd_profiles(json=True, store=store))["damaged"][0]["folder"] == "broken"
+    with pytest.raises(ProfileError, match="profile 'broken' is unusable"):
+        cmd_teach("broken", "clean", [write_note_file(tmp_path / "a.wav", "clean", 0)], None, store=store)
 
 
 # -- done when: a new setup the base model handles badly -------------------------------------------

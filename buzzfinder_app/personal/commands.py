@@ -19,7 +19,7 @@ from buzzfinder_app.audio.file import AudioFileError, read_audio
 from buzzfinder_app.engine.onsets import detect_onsets
 from buzzfinder_app.engine.windows import note_window
 from buzzfinder_app.personal.adapt import fit_profile, head_info, head_status
-from buzzfinder_app.personal.profiles import Profile, ProfileError, ProfileStore
+from buzzfinder_app.personal.profiles import Profile, ProfileError, ProfileStore, slugify
 
 #: Span after an onset whose level ranks onsets (the attack).
 _ATTACK = int(0.04 * C.SAMPLE_RATE)
@@ -50,27 +50,27 @@ def cmd_teach(profile_name: str, label: str, files, model, store: ProfileStore |
     store = store or ProfileStore()
     if label not in C.LABELS:
         raise ProfileError(f"unknown label {label!r} (expected one of {', '.join(C.LABELS)})")
-    lines = []
-    try:
-        profile = store.get(profile_name)
-    except ProfileError:
-        if any(folder == profile_name for folder, _ in store.damaged()):
-            raise
-        profile = store.create(profile_name, guitar=guitar, device=device)
-        lines.append(f"created profile {profile.name!r} in {profile.path}")
-    added, errors = 0, []
+    cut, errors = [], []
     for path in map(Path, files):
         try:
-            window, onset = strongest_note(read_audio(path))
-            note = store.add_note(profile, window, label, "teach", original=path.resolve())
+            cut.append((path, *strongest_note(read_audio(path))))
         except (AudioFileError, ValueError) as exc:
             errors.append(f"{path}: {exc.problem if isinstance(exc, AudioFileError) else exc}")
-            lines.append(f"error: {errors[-1]}")
+            cut.append((path, None, errors[-1]))
+    if len(errors) == len(cut):
+        raise ProfileError("\n".join(errors + [f"nothing was taught to profile {profile_name!r}"]))
+    lines = []
+    if (store.profiles_dir / slugify(profile_name)).is_dir():
+        profile = store.get(profile_name)  # a damaged profile raises here
+    else:
+        profile = store.create(profile_name, guitar=guitar, device=device)
+        lines.append(f"created profile {profile.name!r} in {profile.path}")
+    for path, window, onset_or_error in cut:
+        if window is None:
+            lines.append(f"error: {onset_or_error}")
             continue
-        added += 1
-        lines.append(f"{path}: {label} note at {onset / C.SAMPLE_RATE:.2f} s (id {note.id})")
-    if not added:
-        raise ProfileError("\n".join(lines + [f"nothing was taught to profile {profile.name!r}"]))
+        note = store.add_note(profile, window, label, "teach", original=path.resolve())
+        lines.append(f"{path}: {label} note at {onset_or_error / C.SAMPLE_RATE:.2f} s (id {note.id})")
     lines.append(_counts_line(store, profile))
     try:
         r = fit_profile(store, profile, model)

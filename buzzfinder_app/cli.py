@@ -326,10 +326,13 @@ def cmd_teach(args) -> int:
 
     model = _load_model(args)
     try:
-        print(teach(args.profile, args.label, args.files, model))
+        report = teach(args.profile, args.label, args.files, model)
     except ProfileError as exc:
         raise SetupError(str(exc)) from None
-    return EXIT_OK
+    print(report, flush=True)
+    for line in report.errors:
+        _error(line)
+    return EXIT_BAD_FILES if report.errors else EXIT_OK
 
 
 def cmd_profiles(args) -> int:

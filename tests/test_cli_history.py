@@ -90,3 +90,9 @@ def test_teach_takes_profile_and_label_options(data_dir, placeholder_model_path,
     assert mine and sum(mine[0]["notes"].values()) == 2
     with pytest.raises(SystemExit):
         cli.main(["teach", "--profile", "x", "--label", "fuzzy", files[0]])
+    capsys.readouterr()
+    missing = str(tmp_path / "missing.wav")
+    status = cli.main(["teach", "--profile", "my-nylon", "--label", "buzzy", files[0], missing,
+                       "--model", str(placeholder_model_path)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert status == cli.EXIT_BAD_FILES and len(err) == 1 and "missing.wav" in err[0]

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from buzzfinder_app.constants import POST_ROLL, PRE_ROLL, PROVISIONAL_S, SAMPLE_RATE
-from buzzfinder_app.engine.onsets import OnsetDetector, detect_onsets
+from buzzfinder_app.engine.onsets import OnsetDetector, strongest_onset
 from buzzfinder_app.engine.pitch import estimate_pitch, note_name
 from buzzfinder_app.engine.verdicts import Verdict
 from buzzfinder_app.engine.windows import note_window
@@ -226,10 +226,9 @@ def analyze(model, y, **engine_options) -> list[Note]:
 def classify_clip(model, y, classify: Classifier | None = None) -> tuple[float, Verdict]:
     """One verdict for a clip holding one note: (onset_s, verdict) of its strongest onset, or of its start.
 
-    The strongest onset is the one followed by the loudest 100 ms (as ``training`` picks it).
+    The strongest onset is the one followed by the loudest attack (as ``training`` picks it).
     """
-    onsets = detect_onsets(y) or [0]
-    span = int(0.1 * SAMPLE_RATE)
-    onset = max(onsets, key=lambda o: float(np.mean(np.square(y[o: o + span]))))
+    onset = strongest_onset(y)
+    onset = 0 if onset is None else onset
     probs = (classify or model.predict)(extract(note_window(y, onset), model.params)[None])[0]
     return onset / SAMPLE_RATE, Verdict.from_probs(probs, model.labels, model.unsure_threshold)

@@ -218,3 +218,25 @@ def detect_onsets(y, sample_rate: int = SAMPLE_RATE, **options) -> list[int]:
     """
     detector = OnsetDetector(sample_rate, **options)
     return detector.process(y) + detector.flush()
+
+
+#: A clip of one note holds the onset followed by the loudest attack: a finger touching the string
+#: before the pluck, or a squeak after it, is not the note.
+ATTACK_S = 0.1
+
+
+def strongest_onset(y, onsets=None, sample_rate: int = SAMPLE_RATE) -> int | None:
+    """The onset (of ``onsets``, by default those detected in ``y``) followed by the loudest
+    ``ATTACK_S``; None when there is none.
+
+    >>> import numpy as np
+    >>> y = np.zeros(8000, dtype=np.float32); y[1000:1100] = 0.1; y[5000:5100] = 0.5
+    >>> strongest_onset(y, [1000, 5000])
+    5000
+    """
+    y = np.asarray(y, dtype=np.float32)
+    onsets = detect_onsets(y, sample_rate) if onsets is None else list(onsets)
+    if not onsets:
+        return None
+    span = int(ATTACK_S * sample_rate)
+    return max(onsets, key=lambda o: float(np.mean(np.square(y[o:o + span]))) if o < len(y) else 0.0)

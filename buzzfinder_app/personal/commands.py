@@ -16,22 +16,17 @@ import numpy as np
 
 from buzzfinder_app import constants as C
 from buzzfinder_app.audio.file import AudioFileError, read_audio
-from buzzfinder_app.engine.onsets import detect_onsets
+from buzzfinder_app.engine.onsets import strongest_onset
 from buzzfinder_app.engine.windows import note_window
 from buzzfinder_app.personal.adapt import fit_profile, head_info, head_status
 from buzzfinder_app.personal.profiles import Profile, ProfileError, ProfileStore, slugify
 
-#: Span after an onset whose level ranks onsets (the attack).
-_ATTACK = int(0.04 * C.SAMPLE_RATE)
-
-
 def strongest_note(y: np.ndarray) -> tuple[np.ndarray, int]:
     """The window around the loudest attack of a signal, and that onset; ``ValueError`` if none."""
     y = np.asarray(y, dtype=np.float32)
-    onsets = detect_onsets(y)
-    if not onsets:
+    onset = strongest_onset(y)
+    if onset is None:
         raise ValueError("no note found (is the file silent or only noise?)")
-    onset = max(onsets, key=lambda o: float(np.mean(y[o:o + _ATTACK] ** 2)))
     window = note_window(y, onset)
     if len(window) - C.PRE_ROLL < C.MIN_NOTE_S * C.SAMPLE_RATE:
         raise ValueError(f"the note is shorter than {C.MIN_NOTE_S} s")

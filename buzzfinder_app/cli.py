@@ -42,6 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--exit-when-done", action="store_true", help="app: quit when --input-file ends")
     parser.add_argument("--model", metavar="PATH", help="model file (.tflite with its .json beside it); "
                         "default: $BUZZFINDER_MODEL or the shipped model")
+    parser.add_argument("--event-log", metavar="FILE", help="app: append each note event, with the wall-clock "
+                        "time it was known, to FILE as a JSON line (diagnostics, latency)")
     parser.add_argument("--self-test", action="store_true",
                         help="check the installation: model, built-in take, audio, Qt; one line each, "
                              "exit status 1 on a failure (see docs/BUNDLE.md)")

@@ -18,8 +18,11 @@ WINDOW_S = 2.0
 POST_ROLL = int(WINDOW_S * SAMPLE_RATE)
 #: Length of a full note window in samples.
 WINDOW_SAMPLES = PRE_ROLL + POST_ROLL
-#: Seconds after the onset at which the provisional verdict is given.
-PROVISIONAL_S = 0.5
+#: Seconds of audio after the onset that the provisional verdict judges. The player must see it
+#: within 0.5 s of plucking; the rest of that budget is for the audio interface's and the
+#: operating system's buffers, the GUI's drain timer and the inference itself (measured end to
+#: end through a virtual microphone: 40-60 ms on a busy 2-core machine).
+PROVISIONAL_S = 0.4
 #: The shortest window (seconds after the onset) the model is asked to judge.
 MIN_NOTE_S = 0.25
 

@@ -7,6 +7,8 @@ import time
 import numpy as np
 from PySide6.QtCore import Qt, QTimer
 
+from buzzfinder_app.constants import PROVISIONAL_S
+
 from tests.ui_conftest import *  # noqa: F401,F403
 from tests.ui_conftest import make_window
 
@@ -83,13 +85,13 @@ def test_file_plays_through_the_engine_into_a_stored_session(qtbot, ui_env, take
     for i in range(3):
         assert ("onset", i) in kinds and ("provisional", i) in kinds and ("final", i) in kinds
         assert kinds.index(("provisional", i)) < kinds.index(("final", i))
-    # the provisional verdict is on the card about 0.5 s after the note started (wall clock)
+    # the provisional verdict is on the card within about 0.5 s of the note's start (wall clock)
     t0 = w.live.source._t0
     delays = [arrived[("provisional", i)][0] - (t0 + arrived[("provisional", i)][1]) for i in range(3)]
     print(f"\nprovisional verdict shown {', '.join(f'{d:.3f}' for d in delays)} s after each onset")
-    # 0.5 s of audio plus the drain and the engine (about 0.51-0.53 s on an idle machine; a CPU shared
-    # four ways delays it): always well before the final verdict, 2 s after the onset.
-    assert all(0.45 < d < 1.5 for d in delays), delays
+    # PROVISIONAL_S of audio plus the drain and the engine (about 30 ms more on an idle machine; a CPU
+    # shared four ways delays it): always well before the final verdict, 2 s after the onset.
+    assert all(PROVISIONAL_S - 0.01 < d < 1.5 for d in delays), delays
     stages = [(stage, i) for k, i, stage, _ in shown if k != "onset"]
     assert ("provisional", 0) in stages and ("final", 2) in stages
     assert w.card.stage == "final" and w.card.note_index == 2

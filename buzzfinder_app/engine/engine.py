@@ -6,7 +6,7 @@ depend on how the audio is split into blocks.
 For every note it emits three :class:`NoteEvent`:
 
 * ``onset`` when the detector confirms the note (tens of ms after it starts);
-* ``provisional`` at onset + ``PROVISIONAL_S`` (0.5 s), judged on the window so far, or earlier
+* ``provisional`` at onset + ``PROVISIONAL_S`` (0.4 s, so that it is on screen within 0.5 s), judged on the window so far, or earlier
   when the next note starts first (the window is then cut there). The detector reports a note
   about 0.15 s after it starts, so a next note starting just before the deadline is not known yet
   and its attack ends up in this window; the final verdict is cut at it;
@@ -35,7 +35,7 @@ from buzzfinder_app.engine.windows import note_window
 from buzzfinder_app.model.features import extract
 
 #: Samples per engine step (46 ms): how often onsets are looked for. Verdict deadlines are met to
-#: the sample, so ``at_s`` of a provisional verdict is exactly onset + 0.5 s unless the next note
+#: the sample, so ``at_s`` of a provisional verdict is exactly onset + PROVISIONAL_S unless the next note
 #: cut it short.
 TICK = 1024
 #: Audio kept in memory: a full window plus room for the onset detector's delay.

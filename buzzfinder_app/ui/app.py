@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 
@@ -52,6 +53,7 @@ def run(args=None) -> int:
         loop=bool(getattr(args, "loop", False)),
         exit_when_done=bool(getattr(args, "exit_when_done", False)),
         model_path=Path(model) if model else None,
+        event_log=Path(args.event_log) if getattr(args, "event_log", None) else None,
     )
     if options.input_file is not None and not options.input_file.is_file():
         print(f"buzzfinder: input file {options.input_file} not found", file=sys.stderr)
@@ -68,13 +70,19 @@ def run(args=None) -> int:
 
     window.closed.connect(window_closed)
     window.show()
-    if options.input_file is not None:
-        QTimer.singleShot(0, window.start_listening)
-    else:
-        QTimer.singleShot(0, window.maybe_ask_calibration)
+    QTimer.singleShot(0, window.start_listening if options.input_file is not None else window.start_on_launch)
+    # SIGTERM (logout, kill) and Ctrl+C close the window as the close button does: the session is
+    # saved. Python runs signal handlers only when it has control, so a timer hands it some.
+    heartbeat = QTimer()
+    heartbeat.timeout.connect(lambda: None)
+    heartbeat.start(200)
+    previous = {sig: signal.signal(sig, lambda *_: window.close()) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         code = app.exec()
     finally:
+        heartbeat.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         # exit() outside a running loop would make the next event loop return at once
         window.closed.disconnect(window_closed)
         window.close()

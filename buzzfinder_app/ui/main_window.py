@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 
 from buzzfinder_app.ui import palette as P
 from buzzfinder_app.ui.widgets.labels import caption
+from buzzfinder_app.ui.event_log import EventLog
 from buzzfinder_app.ui.exercise_panel import ExercisePanel
 from buzzfinder_app.ui.live import LiveController
 from buzzfinder_app.ui.services import Services
@@ -40,6 +41,8 @@ class LaunchOptions:
     ask_calibration: bool = True
     #: Playback speed of ``input_file`` (1.0 = real time; tests play faster).
     speed: float = 1.0
+    #: Append every note event to this file as a JSON line (``--event-log``).
+    event_log: Path | None = None
 
 
 
@@ -54,6 +57,7 @@ class MainWindow(QMainWindow):
     def __init__(self, options: LaunchOptions | None = None, services: Services | None = None):
         super().__init__()
         self.options = options or LaunchOptions()
+        self.event_log = EventLog(self.options.event_log) if self.options.event_log else None
         self.services = services or Services.open(self.options.model_path)
         self.settings = self.services.settings
         self.setWindowTitle("buzzfinder")
@@ -366,6 +370,8 @@ class MainWindow(QMainWindow):
                             device=device)
         if device:
             self.settings.last_device_seen = device
+        if self.event_log is not None:
+            self.event_log.write("listening", input=str(self.options.input_file) if is_file else device)
         self._update_listen_state()
         return True
 
@@ -374,8 +380,16 @@ class MainWindow(QMainWindow):
             self.live.stop("user")
             self._update_listen_state()
 
+    def start_on_launch(self) -> None:
+        """Microphone mode: offer calibration if this device has none, then listen straight away."""
+        self.maybe_ask_calibration()
+        if self.services.devices:
+            self.start_listening()
+
     def on_note_event(self, event) -> None:
         """One engine event: update the card, chips, waveform marks, counters, exercise and store."""
+        if self.event_log is not None:
+            self.event_log.note_event(event)
         latest = self.card.note_index is None or event.index >= self.card.note_index
         if event.kind == "onset":
             if latest:
@@ -499,6 +513,8 @@ class MainWindow(QMainWindow):
         self._shut = True
         if self.live is not None:
             self.live.shutdown()
+        if self.event_log is not None:
+            self.event_log.close()
         self.recorder.shutdown()
         self.recordings_view.shutdown()
         self.settings.sync()

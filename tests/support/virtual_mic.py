@@ -42,7 +42,6 @@ class VirtualMic:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._started_at: float | None = None
         self._play_started: float | None = None
 
     def env(self) -> dict:
@@ -83,13 +82,13 @@ class VirtualMic:
         except OSError:
             pass
         self._fd = fd
-        self._started_at = time.monotonic()
         self._thread = threading.Thread(target=self._feed, name="virtual-mic-feeder", daemon=True)
         self._thread.start()
         return self
 
     def play(self, audio: np.ndarray) -> float:
-        """Queue float audio at ``self.rate``; return the ``time.monotonic()`` its first sample is due."""
+        """Queue float audio at ``self.rate``; return the wall time (``time.time()``) its first sample
+        entered the pipe."""
         pcm = (np.clip(audio, -1.0, 1.0) * 32767).astype("<i2")
         with self._lock:
             if self._pending:
@@ -112,7 +111,7 @@ class VirtualMic:
                 return bytes(CHUNK * 2)
             head = self._pending[0]
             if self._play_started is None:
-                self._play_started = time.monotonic()
+                self._play_started = time.time()
             chunk, rest = head[:CHUNK], head[CHUNK:]
             if len(rest):
                 self._pending[0] = rest

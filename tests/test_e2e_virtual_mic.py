@@ -1,0 +1,141 @@
+"""End to end through real audio: a virtual microphone, the app started as a user starts it.
+
+A private PulseAudio daemon plays the project's own self-test take (six notes with known onsets)
+into a pipe source; the app, started with ``buzzfinder`` on a calibrated device, captures it
+through PortAudio, and ``buzzfinder sessions --json`` must then list exactly those notes with
+onsets right to 30 ms. Verdict latency is measured in wall-clock time from the moment each note's
+onset entered the microphone to the moment the app had the verdict (its event log).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from buzzfinder_app.model.runtime import assets_dir
+
+pytestmark = pytest.mark.slow
+
+TAKE = assets_dir() / "selftest" / "take.flac"
+
+
+def buzzfinder_command() -> list[str]:
+    script = Path(sys.executable).with_name("buzzfinder")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "buzzfinder_app"]
+
+
+@pytest.fixture()
+def mic():
+    from tests.support.virtual_mic import VirtualMic, VirtualMicUnavailable
+
+    try:
+        with VirtualMic() as vm:
+            yield vm
+    except VirtualMicUnavailable as exc:
+        pytest.skip(f"no virtual microphone here: {exc}")
+
+
+def app_env(mic, tmp_path) -> dict:
+    env = mic.env()
+    env["BUZZFINDER_DATA_DIR"] = str(tmp_path / "data")
+    env["BUZZFINDER_CONFIG_DIR"] = str(tmp_path / "config")
+    if not env.get("DISPLAY"):
+        env["QT_QPA_PLATFORM"] = "offscreen"
+    return env
+
+
+def calibrate_default_device(env) -> str:
+    """Store a calibration for the default input, as the wizard would after a first run."""
+    script = (
+        "from buzzfinder_app.audio.mic import list_input_devices\n"
+        "from datetime import datetime, timezone\n"
+        "from buzzfinder_app.practice.calibration import Calibration, CalibrationStore\n"
+        "d = next(d for d in list_input_devices() if d['default'])\n"
+        "CalibrationStore().save(Calibration(device=d['name'], sample_rate=int(d['default_samplerate']),"
+        " gain_db=0.0, gate_dbfs=-55.0, noise_floor_dbfs=-90.0, noise_percentile_dbfs=-88.0,"
+        " note_level_dbfs=-12.0, notes_detected=5, created_at=datetime.now(timezone.utc)))\n"
+        "print(d['name'])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip().splitlines()[-1]
+
+
+def sessions(env) -> list[dict]:
+    out = subprocess.run(buzzfinder_command() + ["sessions", "--json"], env=env, capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+def read_take():
+    import soundfile as sf
+    import soxr
+
+    meta = json.loads((TAKE.parent / "take.json").read_text())
+    audio, rate = sf.read(TAKE, dtype="float32")
+    return soxr.resample(audio, rate, 48000), meta
+
+
+def test_app_hears_the_virtual_microphone_and_stores_every_note(mic, tmp_path):
+    env = app_env(mic, tmp_path)
+    device = calibrate_default_device(env)
+    events = tmp_path / "events.jsonl"
+    app = subprocess.Popen(buzzfinder_command() + ["--event-log", str(events)], env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.time() + 60
+        while not (events.exists() and '"listening"' in events.read_text()):
+            assert app.poll() is None, f"the app exited early:\n{app.stdout.read()}"
+            assert time.time() < deadline, "the app did not start listening within 60 s"
+            time.sleep(0.2)
+        time.sleep(1.0)  # let the onset detector learn the room's silence
+        take, meta = read_take()
+        started = mic.play(take)
+        while not mic.idle():
+            time.sleep(0.1)
+        time.sleep(3.0)  # the last note's final verdict comes 2 s after its onset
+    finally:
+        app.send_signal(signal.SIGTERM)
+        try:
+            output = app.communicate(timeout=30)[0]
+        except subprocess.TimeoutExpired:
+            app.kill()
+            output = app.communicate()[0]
+    assert app.returncode == 0, f"the app did not close cleanly on SIGTERM:\n{output}"
+
+    stored = sessions(env)
+    assert len(stored) == 1, stored
+    session = stored[0]
+    assert session["input"] == device and session["ended_at"], session
+    true_onsets = np.array([n["onset_s"] for n in meta["notes"]])
+    heard = np.array([n["onset_s"] for n in session["notes"]])
+    assert len(heard) == len(true_onsets), f"heard onsets {heard}, played {true_onsets}"
+    # The session clock started when listening began; the take started `offset` seconds later.
+    session_start = datetime.fromisoformat(session["started_at"]).timestamp()
+    offset = float(np.median(heard - true_onsets))
+    assert abs(offset - (started - session_start)) < 0.5, (offset, started - session_start)
+    errors_ms = (heard - true_onsets - offset) * 1e3
+    assert np.all(np.abs(errors_ms) <= 30), f"onset errors {errors_ms} ms"
+
+    log = [json.loads(line) for line in events.read_text().splitlines()]
+    latency = {"provisional": [], "final": []}
+    for e in log:
+        if e.get("kind") in latency:
+            played_at = started + true_onsets[np.argmin(np.abs(true_onsets + offset - e["onset_s"]))]
+            latency[e["kind"]].append(e["wall_time"] - played_at)
+    assert len(latency["provisional"]) == len(true_onsets) and len(latency["final"]) == len(true_onsets)
+    print(f"\nvirtual microphone: {len(heard)} notes, onset errors {np.round(errors_ms, 1).tolist()} ms; "
+          f"onset-to-provisional {np.mean(latency['provisional']):.3f} s mean, "
+          f"{np.max(latency['provisional']):.3f} s max; onset-to-final {np.mean(latency['final']):.3f} s mean, "
+          f"{np.max(latency['final']):.3f} s max")
+    assert max(latency["provisional"]) <= 0.5

@@ -36,15 +36,15 @@ REAL_DIR = REPO.parent / "shared" / "data" / "real"
 class Budget:
     """Sizes and epochs of one run; ``FULL`` makes the shipped model, ``QUICK`` is a smoke test."""
 
-    synth_n: int = 150  # modelled notes per class (nylon and steel alternate)
+    synth_n: int = 200  # modelled notes per class (nylon and steel alternate)
     sf_n: int = 60  # sampled notes per class (clean and muted)
     copies: int = 3  # augmented copies per note, plus the untouched note
     strength: float = 1.0
-    epochs: int = 30
-    patience: int = 5
+    epochs: int = 40
+    patience: int = 8
     eval_epochs: int = 12  # leave-one-source-out and feature-comparison models
     finetune_epochs: int = 4
-    feature_n: int = 60  # notes per class of the feature comparison
+    feature_n: int = 40  # notes per class of the feature comparison and the recipe experiments
 
 
 FULL = Budget()
@@ -113,7 +113,7 @@ def cmd_all(args) -> None:
     """Data → train → evaluate (every held-out scheme) → export → report."""
     from training import report
     from training.data import split_by_group
-    from training.evaluate import choose_threshold, reliability, summarise
+    from training.evaluate import choose_threshold, reliability, source_group, summarise
     from training.export import export_model, max_abs_difference
     from training.train import predict, train
 
@@ -132,7 +132,11 @@ def cmd_all(args) -> None:
     results["history"], results["best_epoch"] = res.history, res.best_epoch
     with stages("evaluate"):
         val_probs = predict(model, va.x)
+        groups = np.array([source_group(x) for x in va.source])
         results["heldout"] = summarise(val_probs, va.y)
+        results["heldout_untouched"] = summarise(val_probs[va.copy < 0], va.y[va.copy < 0])
+        results["heldout_by_source"] = {g: summarise(val_probs[m], va.y[m]) for g in sorted(set(groups))
+                                        for m in [groups == g]}
         results["reliability"] = reliability(val_probs, va.y)
         results["threshold"] = choose_threshold(val_probs, va.y)
         notes = _real_notes(args.real)
@@ -244,7 +248,9 @@ def training_summary(ds, tr, va, budget: Budget, res) -> dict:
 
 
 def key_metrics(results: dict) -> dict:
-    m = {"heldout_generated_accuracy": results["heldout"]["accuracy"], "ece": results["reliability"]["ece"]}
+    m = {"heldout_generated_accuracy": results["heldout"]["accuracy"],
+         "heldout_generated_untouched_accuracy": results["heldout_untouched"]["accuracy"],
+         "ece": results["reliability"]["ece"], "unsure_threshold": results["threshold"]["threshold"]}
     if "real" in results:
         m["real_clips"] = f"{results['real']['correct']}/{results['real']['n']}"
         m["real_degraded"] = {k: f"{v['correct']}/{v['n']}" for k, v in results["degradations"].items()}
@@ -349,7 +355,7 @@ def cmd_experiments(args) -> None:
     from training.real import real_dataset
     from training.train import predict, train
 
-    budget = QUICK if args.quick else replace(FULL, synth_n=FULL.feature_n, sf_n=FULL.feature_n // 2)
+    budget = QUICK if args.quick else replace(FULL, synth_n=60, sf_n=30)
     notes = _real_notes(args.real)
     real_sets = {"real": [real_dataset(notes)], "degraded": [real_dataset(notes, degrade_kind=k) for k in DEGRADATIONS],
                  "cut_0.5": [real_dataset(notes, cut=Cut(length_s=0.5))]} if notes else {}

@@ -21,7 +21,7 @@ from buzzfinder_app.model.features import DEFAULT_PARAMS, FeatureParams, extract
 from training.augment import Augmenter, Cut
 
 #: Bump when the way examples are made changes, so stale caches are not reused.
-DATA_VERSION = 1
+DATA_VERSION = 2
 #: A detected onset further than this from the known one is taken for a false alarm.
 ONSET_TOLERANCE_S = 0.1
 #: Notes are rendered in this many independent parts (fixed, so results do not depend on workers).
@@ -42,6 +42,7 @@ class Dataset:
     group: np.ndarray
     seed: np.ndarray
     cut_s: np.ndarray
+    copy: np.ndarray  # -1 for the untouched note, else the index of its augmented copy
     params: FeatureParams = DEFAULT_PARAMS
 
     def __len__(self) -> int:
@@ -49,7 +50,8 @@ class Dataset:
 
     def subset(self, mask) -> "Dataset":
         m = np.asarray(mask)
-        return Dataset(self.x[m], self.y[m], self.source[m], self.group[m], self.seed[m], self.cut_s[m], self.params)
+        return Dataset(self.x[m], self.y[m], self.source[m], self.group[m], self.seed[m], self.cut_s[m],
+                       self.copy[m], self.params)
 
     @staticmethod
     def concat(parts: list["Dataset"]) -> "Dataset":
@@ -63,7 +65,7 @@ class Dataset:
             offset += int(p.group.max()) + 1
         cat = lambda name: np.concatenate([getattr(p, name) for p in parts])  # noqa: E731
         return Dataset(cat("x"), cat("y"), cat("source"), np.concatenate(groups), cat("seed"), cat("cut_s"),
-                       parts[0].params)
+                       cat("copy"), parts[0].params)
 
     def counts(self) -> dict:
         """Examples per source and label, for the model's training summary."""
@@ -78,19 +80,19 @@ class Dataset:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp.npz")
         np.savez_compressed(tmp, x=self.x, y=self.y, source=self.source.astype(str), group=self.group,
-                            seed=self.seed, cut_s=self.cut_s, params=json.dumps(self.params.to_dict()))
+                            seed=self.seed, cut_s=self.cut_s, copy=self.copy, params=json.dumps(self.params.to_dict()))
         tmp.replace(path)
 
     @classmethod
     def load(cls, path: Path) -> "Dataset":
         with np.load(path) as z:
-            return cls(z["x"], z["y"], z["source"], z["group"], z["seed"], z["cut_s"],
+            return cls(z["x"], z["y"], z["source"], z["group"], z["seed"], z["cut_s"], z["copy"],
                        FeatureParams.from_dict(json.loads(str(z["params"]))))
 
 
 def empty(params: FeatureParams = DEFAULT_PARAMS) -> Dataset:
     return Dataset(np.zeros((0, *params.shape), np.float32), np.zeros(0, np.int64), np.zeros(0, str),
-                   np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32), params)
+                   np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros(0, np.int64), params)
 
 
 # ---------------------------------------------------------------- windowing like the app
@@ -155,10 +157,26 @@ class Recipe:
     params: FeatureParams = field(default=DEFAULT_PARAMS)
 
     def key(self) -> str:
+        """Hash of the parameters and of the code that makes the examples (a changed generator,
+        augmentation or windowing makes a new set rather than reusing a stale one)."""
         d = asdict(self)
         d["params"] = self.params.to_dict()
         d["version"] = DATA_VERSION
+        d["code"] = _code_hash(self.kind)
         return hashlib.sha1(json.dumps(d, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def _code_hash(kind: str) -> str:
+    modules = {"synth": ["training/synth.py", "training/synth_string.py", "training/synth_noise.py"],
+               "soundfont": ["training/soundfonts.py", "training/synth_noise.py"]}.get(kind, [])
+    modules += ["training/augment.py", "training/data.py", "buzzfinder_app/engine/onsets.py",
+                "buzzfinder_app/engine/windows.py", "buzzfinder_app/model/features.py"]
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.sha1()
+    for m in modules:
+        f = root / m
+        h.update(f.read_bytes() if f.is_file() else b"-")
+    return h.hexdigest()[:12]
 
 
 def _synth_notes(recipe: Recipe, part: int):
@@ -166,7 +184,9 @@ def _synth_notes(recipe: Recipe, part: int):
     from training.synth import generate_set
 
     n = recipe.n_per_class // N_PARTS + (1 if part < recipe.n_per_class % N_PARTS else 0)
-    return generate_set(n, _set_seed(recipe, part), characters=recipe.characters) if n else []
+    k = part % len(recipe.characters)  # rotate, so small parts do not all start with the same one
+    characters = tuple(recipe.characters[k:]) + tuple(recipe.characters[:k])
+    return generate_set(n, _set_seed(recipe, part), characters=characters) if n else []
 
 
 def _set_seed(recipe: Recipe, part: int) -> int:
@@ -176,7 +196,7 @@ def _set_seed(recipe: Recipe, part: int) -> int:
 def featurise_notes(notes, recipe: Recipe, set_seed: int = 0) -> Dataset:
     """Augmented copies of each note → features; ``seed`` records the note set's seed, ``group``
     the note's index in it (and keeps its copies together)."""
-    xs, ys, srcs, groups, seeds, cuts = [], [], [], [], [], []
+    xs, ys, srcs, groups, seeds, cuts, copies = [], [], [], [], [], [], []
     for i, note in enumerate(notes):
         versions = ([None] if recipe.keep_clean else []) + list(range(recipe.copies))
         for j in versions:
@@ -193,10 +213,11 @@ def featurise_notes(notes, recipe: Recipe, set_seed: int = 0) -> Dataset:
             groups.append(i)
             seeds.append(set_seed)
             cuts.append(kept)
+            copies.append(-1 if j is None else j)
     if not xs:
         return empty(recipe.params)
     return Dataset(np.stack(xs), np.array(ys, np.int64), np.array(srcs), np.array(groups, np.int64),
-                   np.array(seeds, np.int64), np.array(cuts, np.float32), recipe.params)
+                   np.array(seeds, np.int64), np.array(cuts, np.float32), np.array(copies, np.int64), recipe.params)
 
 
 def _build_part(args) -> Dataset:

@@ -67,7 +67,7 @@ def real_dataset(notes: list[RealNote], params: FeatureParams = DEFAULT_PARAMS, 
         cuts.append(kept)
     return Dataset(np.stack(xs), np.array([C.LABELS.index(n.label) for n in notes], np.int64),
                    np.array([n.source for n in notes]), np.arange(len(notes), dtype=np.int64),
-                   np.zeros(len(notes), np.int64), np.array(cuts, np.float32), params)
+                   np.zeros(len(notes), np.int64), np.array(cuts, np.float32), np.full(len(notes), -1), params)
 
 
 def augmented_real(notes: list[RealNote], copies: int, seed: int, params: FeatureParams = DEFAULT_PARAMS,

@@ -92,8 +92,10 @@ def train(train_ds: Dataset, val_ds: Dataset | None = None, config: TrainConfig 
     callbacks, val = [], None
     if val_ds is not None and len(val_ds):
         val = (val_ds.x[..., None], one_hot(val_ds.y))
-        callbacks.append(keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience,
-                                                       restore_best_weights=True))
+        callbacks += [keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5,
+                                                        patience=max(1, config.patience // 2), min_lr=1e-5),
+                      keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience,
+                                                    restore_best_weights=True)]
     hist = head.fit(_balanced_sequence(train_ds, config), validation_data=val, epochs=config.epochs,
                     callbacks=callbacks, verbose=2 if progress else 0)
     h = {k: [float(v) for v in vs] for k, vs in hist.history.items()}
@@ -105,7 +107,9 @@ def predict(model, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
     """Class probabilities of the two-output Keras model, shape (n, n_labels)."""
     if not len(x):
         return np.zeros((0, len(C.LABELS)), np.float32)
-    return np.asarray(model.predict(np.asarray(x)[..., None], batch_size=batch_size, verbose=0)[0])
+    x = np.asarray(x, dtype=np.float32)[..., None]
+    return np.concatenate([np.asarray(model(x[i: i + batch_size], training=False)[0])
+                           for i in range(0, len(x), batch_size)])
 
 
 def copy_model(model):

@@ -7,6 +7,7 @@ happens in :class:`~buzzfinder_app.ui.workers.EngineWorker`.
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -15,6 +16,8 @@ from buzzfinder_app.ui.workers import EngineWorker, start_in_thread, stop_thread
 
 DRAIN_MS = 25
 CLIP_LEVEL = 0.999
+#: Final notes whose windows are kept (as many as the chip strip shows).
+KEEP_WINDOWS = 40
 
 
 def dbfs(x: float) -> float:
@@ -36,6 +39,7 @@ class LiveController(QObject):
     _feed = Signal(object)
     _flush = Signal()
     _reset = Signal()
+    _classify = Signal(object)
 
     def __init__(self, model, parent=None, gate_db: float | None = None, unsure_threshold: float | None = None):
         super().__init__(parent)
@@ -45,11 +49,14 @@ class LiveController(QObject):
         self._stop_reason = None
         self._flushing = False
         self._overflows = 0
+        self.windows: OrderedDict[int, np.ndarray] = OrderedDict()  # final notes' windows, newest last
         self.worker = EngineWorker(model, gate_db, unsure_threshold)
         self.thread = start_in_thread(self.worker, "buzzfinder-engine")
         self._feed.connect(self.worker.feed)
         self._flush.connect(self.worker.flush)
         self._reset.connect(self.worker.reset)
+        self._classify.connect(self.worker.set_classify)
+        self.worker.windows.connect(self._on_windows)
         self.worker.events.connect(self._on_events)
         self.worker.flushed.connect(self._on_flushed)
         self.worker.failed.connect(self.engine_failed)
@@ -69,6 +76,14 @@ class LiveController(QObject):
     def set_unsure_threshold(self, value: float | None) -> None:
         self.worker.unsure_threshold = value
 
+    def set_classifier(self, classify) -> None:
+        """Judge from the next note on with ``classify`` (a profile's head), or the base model (None)."""
+        self._classify.emit(classify)
+
+    def window_for(self, index: int) -> np.ndarray | None:
+        """The window of final note ``index`` of this run, while it is among the last kept."""
+        return self.windows.get(index)
+
     def start(self, source) -> None:
         """Start ``source`` and listen; raises whatever the source raises on start."""
         if self.running:
@@ -78,6 +93,7 @@ class LiveController(QObject):
         self.running = True
         self._flushing = False
         self._overflows = 0
+        self.windows.clear()
         self._reset.emit()
         self.timer.start()
         self.started.emit()
@@ -119,6 +135,11 @@ class LiveController(QObject):
             self._feed.emit(block)
         elif getattr(src, "done", False):
             self.stop("ended")
+
+    def _on_windows(self, windows: dict) -> None:
+        self.windows.update(windows)
+        while len(self.windows) > KEEP_WINDOWS:
+            self.windows.popitem(last=False)
 
     def _on_events(self, events: list) -> None:
         for event in events:

@@ -18,18 +18,24 @@ from buzzfinder_app import constants as C
 from buzzfinder_app.audio.file import FileSource
 from buzzfinder_app.engine.engine import NoteEngine
 from buzzfinder_app.engine.onsets import OnsetDetector
+from buzzfinder_app.ui.note_windows import WindowKeeper
 
 
-def make_engine(model, gate_db: float | None = None, unsure_threshold: float | None = None):
-    """A ``NoteEngine`` for ``model`` with the calibrated onset gate and the unsure threshold override."""
+def make_engine(model, gate_db: float | None = None, unsure_threshold: float | None = None, classify=None):
+    """A ``NoteEngine`` for ``model`` with the calibrated onset gate, the unsure threshold override and
+    a classifier in place of the model's own (a profile's personal head)."""
     detector = OnsetDetector(C.SAMPLE_RATE, gate_dbfs=gate_db) if gate_db is not None else None
-    return NoteEngine(model, onset_detector=detector, unsure_threshold=unsure_threshold)
+    return NoteEngine(model, onset_detector=detector, classify=classify, unsure_threshold=unsure_threshold)
 
 
 class EngineWorker(QObject):
-    """Runs ``NoteEngine.feed`` on blocks of the live input; lives in its own thread."""
+    """Runs ``NoteEngine.feed`` on blocks of the live input; lives in its own thread.
+
+    Before the events of a batch it emits :attr:`windows`: the note windows of its final verdicts.
+    """
 
     events = Signal(list)
+    windows = Signal(object)  # {note index: window} of the final verdicts in the next events
     flushed = Signal()
     failed = Signal(str)
 
@@ -38,18 +44,35 @@ class EngineWorker(QObject):
         self.model = model
         self.gate_db = gate_db
         self.unsure_threshold = unsure_threshold
+        self.classify = None  # None: the base model's own predict
         self.engine = None
         self.samples_fed = 0
+        self.keeper = WindowKeeper()
 
     @Slot()
     def reset(self) -> None:
         """Start a new stream (a new session)."""
         try:
-            self.engine = make_engine(self.model, self.gate_db, self.unsure_threshold)
+            self.engine = make_engine(self.model, self.gate_db, self.unsure_threshold, self.classify)
         except Exception as exc:  # the engine refusing is reported, not raised into Qt
             self.engine = None
             self.failed.emit(f"the note engine could not start: {exc}")
         self.samples_fed = 0
+        self.keeper.reset()
+
+    @Slot(object)
+    def set_classify(self, classify) -> None:
+        """Judge the next notes with ``classify`` (None: the base model); runs in the engine's thread."""
+        self.classify = classify
+        if self.engine is not None:
+            self.engine.classify = classify or self.model.predict
+
+    def _emit(self, out: list) -> None:
+        if out:
+            windows = self.keeper.windows_for(out)
+            if windows:
+                self.windows.emit(windows)
+            self.events.emit(list(out))
 
     @Slot(object)
     def feed(self, block: np.ndarray) -> None:
@@ -57,13 +80,13 @@ class EngineWorker(QObject):
             return
         try:
             self.samples_fed += len(block)
+            self.keeper.add(block)
             out = self.engine.feed(block)
         except Exception as exc:
             traceback.print_exc()
             self.failed.emit(f"analysis error: {exc}")
             return
-        if out:
-            self.events.emit(list(out))
+        self._emit(out)
 
     @Slot()
     def flush(self) -> None:
@@ -74,8 +97,7 @@ class EngineWorker(QObject):
                 traceback.print_exc()
                 self.failed.emit(f"analysis error: {exc}")
                 out = []
-            if out:
-                self.events.emit(list(out))
+            self._emit(out)
         self.flushed.emit()
 
 

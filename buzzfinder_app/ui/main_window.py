@@ -18,6 +18,8 @@ from buzzfinder_app.ui.widgets.labels import caption
 from buzzfinder_app.ui.event_log import EventLog
 from buzzfinder_app.ui.exercise_panel import ExercisePanel
 from buzzfinder_app.ui.live import LiveController
+from buzzfinder_app.ui.profile_bar import ProfileBar
+from buzzfinder_app.ui.profile_control import ProfileControl
 from buzzfinder_app.ui.services import Services
 from buzzfinder_app.ui.session_recorder import SessionRecorder
 from buzzfinder_app.ui.settings import SettingsDialog
@@ -69,6 +71,8 @@ class MainWindow(QMainWindow):
         self.live = LiveController(self.services.model, self,
                                    gate_db=None, unsure_threshold=self.settings.unsure_threshold) \
             if self.services.model is not None else None
+        self.profiles = ProfileControl(self.services, self.live, self)
+        self.profiles.failed.connect(self._on_profile_failed)
         self.recorder = SessionRecorder(self.services.store)
         self.recorder.failed.connect(lambda msg: self.banner.show_message("store", msg, "warning"))
         self.recorder.ended.connect(self._on_session_saved)
@@ -81,6 +85,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.recordings_view, "Recordings")
         self.history_view = self._make_history_view()
         self.tabs.addTab(self.history_view, "History")
+        self.profiles_view = self._make_profiles_view()
+        self.tabs.addTab(self.profiles_view, "Profiles")
         self.tabs.currentChanged.connect(self._tab_changed)
 
         central = QWidget()
@@ -108,6 +114,7 @@ class MainWindow(QMainWindow):
             self.live.engine_failed.connect(lambda msg: self.banner.show_message("engine", msg, "error"))
             self.live.overflows_changed.connect(self._on_overflows)
         self._apply_calibration()
+        self.profiles.use_device(self._profile_device())
         self._show_service_faults()
         self._update_listen_state()
         QApplication.instance().aboutToQuit.connect(self._shutdown)
@@ -176,7 +183,16 @@ class MainWindow(QMainWindow):
         chip_card.setObjectName("card")
         cl = QVBoxLayout(chip_card)
         cl.setContentsMargins(14, 8, 14, 8)
-        cl.addWidget(caption("RECENT NOTES"))
+        self.profile_bar = ProfileBar(self.profiles)
+        self.profile_bar.teach_requested.connect(self.open_teach)
+        self.profile_bar.new_requested.connect(self.new_profile)
+        self.chips.confirming = self.profiles.available
+        self.chips.confirm_requested.connect(self.keep_example)
+        chip_head = QHBoxLayout()
+        chip_head.addWidget(caption("RECENT NOTES"))
+        chip_head.addStretch(1)
+        chip_head.addWidget(self.profile_bar)
+        cl.addLayout(chip_head)
         cl.addWidget(self.chips)
 
         left = QVBoxLayout()
@@ -207,6 +223,13 @@ class MainWindow(QMainWindow):
         from buzzfinder_app.ui.history_view import HistoryView
 
         return HistoryView(self.services.store)
+
+    def _make_profiles_view(self) -> QWidget:
+        from buzzfinder_app.ui.profiles_view import ProfilesView
+
+        view = ProfilesView(self.profiles, self.services.model)
+        view.teach_requested.connect(self.open_teach)
+        return view
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -251,6 +274,10 @@ class MainWindow(QMainWindow):
         settings.setShortcut(QKeySequence.Preferences)
         settings.triggered.connect(self.open_settings)
         practice.addAction(settings)
+        practice.addSeparator()
+        self.teach_action = QAction("&Teach it your guitar…", self)
+        self.teach_action.triggered.connect(self.open_teach)
+        practice.addAction(self.teach_action)
 
         help_menu = menu.addMenu("&Help")
         self.about_action = QAction("&About buzzfinder", self)
@@ -394,14 +421,15 @@ class MainWindow(QMainWindow):
         if event.kind == "onset":
             if latest:
                 self.card.show_onset(event.index, event.note)
-            self.chips.upsert(event.index, None, event.note, False)
+            self.chips.upsert(event.index, None, event.note, False, expected=self.exercise_panel.expected_label)
             self.waveform.mark(event.index, event.onset_s, None)
             return
         final = event.kind == "final"
         verdict = event.verdict
         if latest:
             self.card.show_verdict(event.index, verdict, event.kind, event.note, event.pitch_hz)
-        self.chips.upsert(event.index, verdict.label, event.note, final, float(verdict.confidence))
+        self.chips.upsert(event.index, verdict.label, event.note, final, float(verdict.confidence),
+                          expected=self.exercise_panel.expected_label if final else None)
         self.waveform.mark(event.index, event.onset_s, verdict.label, final)
         if final:
             self.counters.add(verdict.label)
@@ -471,6 +499,7 @@ class MainWindow(QMainWindow):
             self.recordings_view.unsure_threshold = self.settings.unsure_threshold
             self._apply_calibration()
             self._update_device_label()
+            self.profiles.use_device(self._profile_device())
             self.maybe_ask_calibration()
 
     def open_calibration(self) -> bool:
@@ -501,6 +530,49 @@ class MainWindow(QMainWindow):
         if answer == QMessageBox.Yes:
             self.open_calibration()
 
+    # ------------------------------------------------------------------------------ profiles
+    def _profile_device(self) -> str:
+        """The input device profiles are chosen for ("" when there is none)."""
+        return self.services.device_name(self.settings.device) if self.services.devices else ""
+
+    def _on_profile_failed(self, name: str, message: str) -> None:
+        self.banner.show_message("profiles", f"Profile {name}: {message}" if name else message, "warning")
+
+    def keep_example(self, index: int, label: str) -> bool:
+        """A chip the player confirmed becomes a labelled example of the current profile."""
+        window = self.live.window_for(index) if self.live is not None else None
+        if window is None:
+            self.banner.show_message("profiles", "That note is too old to keep: confirm one of the last "
+                                     "notes played.", "info")
+            return False
+        if self.profiles.add_example(window, label, "exercise") is None:
+            return False
+        self.chips.mark_kept(index, label)
+        self.statusBar().showMessage(f"Kept note {index + 1} as a {label} example for "
+                                     f"{self.profiles.profile.name}", 4000)
+        return True
+
+    def new_profile(self) -> None:
+        from buzzfinder_app.ui.profiles_view import ask_new_profile
+
+        ask_new_profile(self.profiles, self)
+
+    def open_teach(self, modal: bool = True):
+        """The teach flow for the current profile; starts listening when it can."""
+        from buzzfinder_app.ui.teach_dialog import TeachDialog
+
+        if not self.profiles.available or self.profiles.profile is None:
+            self.banner.show_message("profiles", self.profiles.error or "No profile is chosen.", "warning")
+            return None
+        dlg = TeachDialog(self.profiles, self.live, listen=self.start_listening, parent=self)
+        if self.live is not None and not self.live.running:
+            self.start_listening()
+        if modal:
+            dlg.exec()
+            return dlg
+        dlg.show()
+        return dlg
+
     def show_about(self) -> None:
         from buzzfinder_app.ui.about import show_about
 
@@ -517,6 +589,7 @@ class MainWindow(QMainWindow):
             self.event_log.close()
         self.recorder.shutdown()
         self.recordings_view.shutdown()
+        self.profiles.shutdown()
         self.settings.sync()
 
     def closeEvent(self, event) -> None:

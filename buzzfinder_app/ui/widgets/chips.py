@@ -1,16 +1,22 @@
-"""A strip of recent notes as coloured chips, newest on the right."""
+"""A strip of recent notes as coloured chips, newest on the right.
+
+With :attr:`ChipStrip.confirming` on, a final chip shows a small ✓ when hovered: one click keeps the
+note as an example of the label the exercise asked for (or, with none asked, of a label picked
+from a menu); right-click offers every label.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import QPoint, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtWidgets import QMenu, QSizePolicy, QWidget
 
 from buzzfinder_app.ui import palette as P
 
 CHIP_W, CHIP_H, GAP = 46, 50, 6
+BADGE = 16  # the ✓ badge in a chip's top-right corner
 
 
 @dataclass
@@ -20,15 +26,22 @@ class Chip:
     note: str | None
     final: bool
     confidence: float = 0.0
+    expected: str | None = None  # the label the exercise asked for when the note was played
+    kept: str | None = None  # the label it was kept as an example of
 
 
 class ChipStrip(QWidget):
     """Keeps the last ``capacity`` notes; a provisional chip is outlined, a final one is filled."""
 
+    #: The player confirmed note ``index`` as an example of ``label``.
+    confirm_requested = Signal(int, str)
+
     def __init__(self, capacity: int = 40, parent=None):
         super().__init__(parent)
         self.capacity = capacity
         self.chips: list[Chip] = []
+        self.confirming = False
+        self._hover: int | None = None
         self.setMinimumHeight(CHIP_H + 8)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
         self.setMouseTracking(True)
@@ -40,17 +53,101 @@ class ChipStrip(QWidget):
         self.chips.clear()
         self.update()
 
-    def upsert(self, index: int, label: str | None, note: str | None, final: bool, confidence: float = 0.0) -> None:
+    def upsert(self, index: int, label: str | None, note: str | None, final: bool, confidence: float = 0.0,
+               expected: str | None = None) -> None:
         """Add the note ``index`` or update its chip."""
-        for chip in reversed(self.chips):
-            if chip.index == index:
-                chip.label, chip.final, chip.confidence = label, final, confidence
-                chip.note = note or chip.note
-                break
+        chip = self.chip(index)
+        if chip is not None:
+            chip.label, chip.final, chip.confidence = label, final, confidence
+            chip.note = note or chip.note
+            chip.expected = expected or chip.expected
         else:
-            self.chips.append(Chip(index, label, note, final, confidence))
+            self.chips.append(Chip(index, label, note, final, confidence, expected))
             del self.chips[:-self.capacity]
         self.update()
+
+    def chip(self, index: int) -> Chip | None:
+        for chip in reversed(self.chips):
+            if chip.index == index:
+                return chip
+        return None
+
+    def mark_kept(self, index: int, label: str) -> None:
+        """Show that note ``index`` was kept as an example of ``label``."""
+        chip = self.chip(index)
+        if chip is not None:
+            chip.kept = label
+            self.update()
+
+    # -- confirming ------------------------------------------------------------------------------
+    def _confirmable(self, chip: Chip) -> bool:
+        return self.confirming and chip.final and chip.kept is None
+
+    def badge_rect(self, index: int) -> QRectF | None:
+        """Where the ✓ of note ``index`` is (while its chip is on screen)."""
+        for chip, rect in self._rects():
+            if chip.index == index:
+                return QRectF(rect.right() - BADGE - 1, rect.top() + 1, BADGE, BADGE)
+        return None
+
+    def _chip_at(self, pos: QPointF) -> Chip | None:
+        for chip, rect in self._rects():
+            if rect.contains(pos):
+                return chip
+        return None
+
+    def confirm(self, index: int, label: str | None = None, at: QPoint | None = None) -> bool:
+        """Confirm note ``index`` as ``label`` (default: the label asked for; with none, a menu asks)."""
+        chip = self.chip(index)
+        if chip is None or not self._confirmable(chip):
+            return False
+        label = label or chip.expected
+        if label is None:
+            action = self.menu_for(chip).exec(at or self.mapToGlobal(QPoint(0, 0)))
+            label = action.data() if action is not None else None
+            if label is None:
+                return False
+        self.confirm_requested.emit(index, label)
+        return True
+
+    def menu_for(self, chip: Chip) -> QMenu:
+        """Keep as <label> example, one entry per label (the one asked for first)."""
+        menu = QMenu(self)
+        order = [chip.expected] if chip.expected else []
+        order += [lab for lab in P.DISPLAY_ORDER[::-1] if lab not in order]
+        for label in order:
+            style = P.style_for(label)
+            asked = "  (asked for)" if label == chip.expected else ""
+            action = menu.addAction(f"{style.symbol}  Keep as {style.title.lower()} example{asked}")
+            action.setData(label)
+        return menu
+
+    def mouseMoveEvent(self, ev) -> None:
+        chip = self._chip_at(ev.position())
+        hover = chip.index if chip is not None and self._confirmable(chip) else None
+        if hover != self._hover:
+            self._hover = hover
+            self.setCursor(Qt.PointingHandCursor if hover is not None else Qt.ArrowCursor)
+            self.update()
+        super().mouseMoveEvent(ev)
+
+    def leaveEvent(self, ev) -> None:
+        if self._hover is not None:
+            self._hover = None
+            self.update()
+        super().leaveEvent(ev)
+
+    def mousePressEvent(self, ev) -> None:
+        chip = self._chip_at(ev.position())
+        if chip is None or not self._confirmable(chip):
+            return super().mousePressEvent(ev)
+        badge = self.badge_rect(chip.index)
+        if ev.button() == Qt.LeftButton and badge is not None and badge.adjusted(-4, -4, 4, 4).contains(ev.position()):
+            self.confirm(chip.index, at=ev.globalPosition().toPoint())
+        elif ev.button() == Qt.RightButton:
+            action = self.menu_for(chip).exec(ev.globalPosition().toPoint())
+            if action is not None:
+                self.confirm(chip.index, action.data())
 
     def _rects(self):
         x = self.width() - CHIP_W - 2
@@ -67,8 +164,13 @@ class ChipStrip(QWidget):
                     style = P.style_for(chip.label)
                     state = "final" if chip.final else "provisional"
                     note = f" {chip.note}" if chip.note else ""
-                    self.setToolTip(f"Note {chip.index + 1}{note}: {style.title} "
-                                    f"({round(chip.confidence * 100)} %, {state})")
+                    tip = f"Note {chip.index + 1}{note}: {style.title} ({round(chip.confidence * 100)} %, {state})"
+                    if chip.kept:
+                        tip += f"\nKept as a {chip.kept} example for this profile"
+                    elif self._confirmable(chip):
+                        what = f"a {chip.expected} example" if chip.expected else "an example"
+                        tip += f"\nClick ✓ to keep it as {what} for this profile (right-click: other labels)"
+                    self.setToolTip(tip)
                     break
             else:
                 self.setToolTip("")
@@ -105,4 +207,24 @@ class ChipStrip(QWidget):
             p.drawText(rect.adjusted(0, 2, 0, -16), Qt.AlignCenter, style.symbol if chip.label else "…")
             p.setFont(note_font)
             p.drawText(rect.adjusted(0, CHIP_H - 20, 0, -3), Qt.AlignCenter, chip.note or style.letter)
+            if chip.kept or chip.index == self._hover:
+                self._paint_badge(p, QRectF(rect.right() - BADGE - 1, rect.top() + 1, BADGE, BADGE), chip)
         p.end()
+
+    def _paint_badge(self, p: QPainter, rect: QRectF, chip: Chip) -> None:
+        """A kept note's ✓ (filled white), or the hovered chip's ✓ to click (outlined)."""
+        font = QFont(self.font())
+        font.setPointSizeF(8)
+        font.setBold(True)
+        p.setFont(font)
+        if chip.kept:
+            p.setPen(Qt.NoPen)
+            p.setBrush(QColor("#FFFFFF"))
+            p.drawEllipse(rect.adjusted(1, 1, -1, -1))
+            p.setPen(QColor(P.style_for(chip.kept).color))
+        else:
+            p.setPen(QPen(QColor("#FFFFFF"), 1.5))
+            p.setBrush(QColor(0, 0, 0, 110))
+            p.drawEllipse(rect.adjusted(1, 1, -1, -1))
+            p.setPen(QColor("#FFFFFF"))
+        p.drawText(rect, Qt.AlignCenter, "✓")

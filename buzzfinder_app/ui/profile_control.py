@@ -1,0 +1,287 @@
+"""The app's current profile: which one is chosen for the input device (remembered per device),
+whether its personal head judges the live notes, and the thread that fits and loads heads.
+
+All profile logic lives in :mod:`buzzfinder_app.personal`; this only schedules it and keeps the
+live engine's classifier in step with the choice.
+"""
+
+from __future__ import annotations
+
+import json
+import traceback
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from buzzfinder_app.personal.adapt import fit_profile, head_info, profile_classifier, profile_head
+from buzzfinder_app.personal.profiles import Profile, ProfileError, ProfileStore
+from buzzfinder_app.ui.workers import start_in_thread, stop_thread
+
+SELECTED_KEY = "profiles/selected"  # JSON {device: profile name}
+HEAD_KEY = "profiles/personal_head"
+
+
+class ProfileWorker(QObject):
+    """Fits and loads personal heads in its own thread, with its own model (one model per thread)."""
+
+    head_ready = Signal(str, object)  # profile name, PersonalHead or None (too few notes)
+    fitted = Signal(str, object)  # profile name, FitResult
+    failed = Signal(str, str)  # profile name, message
+
+    def __init__(self, store: ProfileStore, model_path):
+        super().__init__()
+        self.store = store
+        self.model_path = model_path
+        self._model = None
+
+    def _load_model(self):
+        if self._model is None:
+            from buzzfinder_app.model.runtime import Model
+
+            self._model = Model.load(self.model_path)
+        return self._model
+
+    @Slot(str)
+    def load(self, name: str) -> None:
+        """The profile's head (refitted when its notes changed)."""
+        try:
+            self.head_ready.emit(name, profile_head(self.store, name, self._load_model()))
+        except Exception as exc:  # ProfileError, or a damaged file the store did not wrap
+            self.failed.emit(name, _message(exc))
+            self.head_ready.emit(name, None)
+
+    @Slot(str)
+    def fit(self, name: str) -> None:
+        """Fit the head again and report its leave-one-out accuracy."""
+        try:
+            model = self._load_model()
+            result = fit_profile(self.store, name, model)
+            head = profile_head(self.store, name, model)
+        except Exception as exc:
+            self.failed.emit(name, _message(exc))
+            return
+        self.fitted.emit(name, result)
+        self.head_ready.emit(name, head)
+
+
+def _message(exc: Exception) -> str:
+    if not isinstance(exc, ProfileError):
+        traceback.print_exc()
+    return str(exc) or exc.__class__.__name__
+
+
+class ProfileControl(QObject):
+    """The chosen profile and its head; the single place the UI changes profiles through."""
+
+    #: The list of profiles, the chosen one or its head changed.
+    changed = Signal()
+    #: A fit asked for with :meth:`refit` finished: (profile name, FitResult).
+    fitted = Signal(str, object)
+    #: Something could not be done: (profile name, message for the player).
+    failed = Signal(str, str)
+
+    _load = Signal(str)
+    _fit = Signal(str)
+
+    def __init__(self, services, live=None, parent=None):
+        super().__init__(parent)
+        self.services = services
+        self.settings = services.settings
+        self.live = live
+        self.profile: Profile | None = None
+        self.head = None
+        self.loading = False
+        self.error: str | None = None
+        self.device = ""
+        try:
+            self.store = ProfileStore()
+            self.store.profiles_dir.mkdir(parents=True, exist_ok=True)
+        except (OSError, ProfileError) as exc:
+            self.store, self.error = None, f"profiles are unavailable: {exc}"
+        self.worker = self.thread = None
+        if self.store is not None and services.model is not None:
+            self.worker = ProfileWorker(self.store, services.model_path)
+            self.thread = start_in_thread(self.worker, "buzzfinder-profiles")
+            self._load.connect(self.worker.load)
+            self._fit.connect(self.worker.fit)
+            self.worker.head_ready.connect(self._on_head)
+            self.worker.fitted.connect(self._on_fitted)
+            self.worker.failed.connect(self._on_failed)
+
+    # ------------------------------------------------------------------ state
+    @property
+    def available(self) -> bool:
+        return self.store is not None
+
+    @property
+    def head_enabled(self) -> bool:
+        return str(self.settings.q.value(HEAD_KEY, "true")).lower() != "false"
+
+    def profiles(self) -> list[Profile]:
+        return self.store.list() if self.store is not None else []
+
+    def notes(self, profile: Profile | None = None):
+        profile = profile or self.profile
+        return self.store.notes(profile) if self.store is not None and profile is not None else []
+
+    def head_info(self, profile: Profile | None = None) -> dict | None:
+        profile = profile or self.profile
+        return head_info(self.store, profile) if self.store is not None and profile is not None else None
+
+    def status_text(self) -> str:
+        """One line for the player about what judges the live notes."""
+        if self.profile is None:
+            return self.error or "no profile"
+        if not self.head_enabled:
+            return "personal head off: the base model judges"
+        if self.loading:
+            return "loading the personal head…"
+        if self.head is None:
+            return "not taught yet: the base model judges (Teach… to adapt it)"
+        if self.head.w == 0.0:
+            return "taught; the base model alone did as well on its notes, so it judges"
+        info = self.head_info() or {}
+        return (f"personal head on · {info.get('n_notes', '?')} notes · "
+                f"{_pct(info.get('loo_before'))} → {_pct(info.get('loo_after'))} right on them")
+
+    # ------------------------------------------------------------------ choosing
+    def use_device(self, device: str) -> None:
+        """Choose the profile remembered for ``device``, else the device's default profile."""
+        self.device = device or ""
+        if self.store is None:
+            self.changed.emit()
+            return
+        name = self._remembered().get(self.device)
+        try:
+            profile = self.store.get(name) if name else None
+        except ProfileError:
+            profile = None
+        try:
+            profile = profile or self.store.default_for(self.device)
+        except ProfileError as exc:
+            self.error = str(exc)
+            self.failed.emit("", str(exc))
+            self.changed.emit()
+            return
+        self.select(profile)
+
+    def select(self, profile: Profile | str) -> None:
+        """Make ``profile`` the current one (remembered for this device) and load its head."""
+        if self.store is None:
+            return
+        try:
+            profile = self.store.resolve(profile)
+        except ProfileError as exc:
+            self.failed.emit(str(profile), str(exc))
+            return
+        self.profile = profile
+        chosen = self._remembered()
+        chosen[self.device] = profile.name
+        self.settings.q.setValue(SELECTED_KEY, json.dumps(chosen))
+        self.reload_head()
+
+    def create(self, name: str, guitar: str = "") -> Profile | None:
+        """A new profile for the current device, chosen at once; None (and :attr:`failed`) if refused."""
+        try:
+            profile = self.store.create(name, guitar=guitar, device=self.device)
+        except ProfileError as exc:
+            self.failed.emit(name, str(exc))
+            return None
+        self.select(profile)
+        return profile
+
+    def delete(self, profile: Profile) -> bool:
+        """Delete a profile; the current one falls back to the device's default."""
+        try:
+            self.store.delete(profile)
+        except ProfileError as exc:
+            self.failed.emit(profile.name, str(exc))
+            return False
+        if self.profile is not None and self.profile.slug == profile.slug:
+            self.profile = None
+            self.use_device(self.device)
+        else:
+            self.changed.emit()
+        return True
+
+    def set_head_enabled(self, on: bool) -> None:
+        self.settings.q.setValue(HEAD_KEY, "true" if on else "false")
+        self._apply()
+        self.changed.emit()
+
+    # ------------------------------------------------------------------ notes and heads
+    def add_example(self, window, label: str, source: str, reload: bool = True):
+        """Store a labelled note in the current profile; the head is refitted in the background
+        (unless ``reload`` is false: the caller refits once after adding several)."""
+        if self.store is None or self.profile is None:
+            self.failed.emit("", self.error or "no profile is chosen")
+            return None
+        try:
+            note = self.store.add_note(self.profile, window, label, source)
+        except ProfileError as exc:
+            self.failed.emit(self.profile.name, str(exc))
+            return None
+        if reload:
+            self.reload_head()
+        return note
+
+    def notes_changed(self, profile: Profile) -> None:
+        """The manager changed a profile's notes: reload the head if it is the current one."""
+        if self.profile is not None and profile.slug == self.profile.slug:
+            self.reload_head()
+        else:
+            self.changed.emit()
+
+    def reload_head(self) -> None:
+        """Load (refitting if stale) the current profile's head in the worker thread."""
+        if self.worker is None or self.profile is None:
+            self.changed.emit()
+            return
+        self.loading = True
+        self._load.emit(self.profile.name)
+        self.changed.emit()
+
+    def refit(self, profile: Profile | None = None) -> bool:
+        """Fit a profile's head in the worker; :attr:`fitted` or :attr:`failed` follows."""
+        profile = profile or self.profile
+        if self.worker is None or profile is None:
+            return False
+        if self.profile is not None and profile.slug == self.profile.slug:
+            self.loading = True
+        self._fit.emit(profile.name)
+        return True
+
+    def _on_head(self, name: str, head) -> None:
+        if self.profile is None or name != self.profile.name:
+            return  # an answer for a profile no longer chosen
+        self.head, self.loading = head, False
+        self._apply()
+        self.changed.emit()
+
+    def _on_fitted(self, name: str, result) -> None:
+        self.fitted.emit(name, result)
+
+    def _on_failed(self, name: str, message: str) -> None:
+        if self.profile is not None and name == self.profile.name:
+            self.loading = False
+        self.failed.emit(name, message)
+
+    def _apply(self) -> None:
+        """Give the live engine the head's classifier, or the base model's."""
+        if self.live is None:
+            return
+        use = self.head_enabled and self.head is not None and self.services.model is not None
+        self.live.set_classifier(profile_classifier(self.services.model, self.head) if use else None)
+
+    def _remembered(self) -> dict:
+        try:
+            value = json.loads(str(self.settings.q.value(SELECTED_KEY, "{}") or "{}"))
+        except ValueError:
+            return {}
+        return value if isinstance(value, dict) else {}
+
+    def shutdown(self) -> None:
+        stop_thread(self.thread)
+
+
+def _pct(value) -> str:
+    return f"{value:.0%}" if isinstance(value, (int, float)) else "?"

@@ -1,0 +1,466 @@
+"""The guided "Teach it your guitar" flow: five muted, five buzzy and five clean notes, each heard
+back and kept or discarded, then the profile's head is refitted and its accuracy shown in words."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QDialog, QFrame, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QSizePolicy, QVBoxLayout,
+)
+
+from buzzfinder_app.constants import SAMPLE_RATE
+from buzzfinder_app.ui import palette as P
+from buzzfinder_app.ui.widgets.labels import caption
+
+#: What the player is asked for, in order, and how many of each.
+STEPS = (("muted", 5), ("buzzy", 5), ("clean", 5))
+ASK = {
+    "muted": "Play a muted note: rest a finger on the string without pressing it down, then pluck.",
+    "buzzy": "Play a buzzy note: press the string only just, so that it rattles against the fret.",
+    "clean": "Play a clean note: press just enough that it rings clearly.",
+}
+
+
+def describe_fit(result) -> str:
+    """A FitResult in plain words."""
+    n = result.n_notes
+    before = round(result.loo_before * n)
+    text = (f"Before teaching, the base model got {before} of these {n} notes right "
+            f"({result.loo_before:.0%}).")
+    if result.blend == 0.0 and before == n:
+        return text + " It already judges your guitar well, so it keeps judging on its own."
+    if result.blend == 0.0:
+        return text + (" Your notes did not make it better, so the base model keeps judging on its own. "
+                       "Teach a few more notes, most of all the kind it gets wrong.")
+    after = round(result.loo_after * n)
+    return text + (f" Adapted to your guitar it gets {after} of {n} right ({result.loo_after:.0%}), each note "
+                   f"judged by a head taught without it. A stricter estimate, which also leaves the note out "
+                   f"when choosing how far to trust the head, is {result.loo_nested:.0%}.")
+
+
+@dataclass
+class Candidate:
+    """A note the player played for a step: its final event, its window and the label asked for."""
+
+    event: object
+    window: np.ndarray
+    label: str
+
+
+class StepPill(QPushButton):
+    """One step (muted/buzzy/clean) with its count; the current one is filled."""
+
+    def __init__(self, label: str, need: int):
+        super().__init__()
+        self.label, self.need = label, need
+        self.setCursor(Qt.PointingHandCursor)
+        self.setMinimumHeight(38)
+        self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
+        self.show_state(0, False)
+
+    def show_state(self, count: int, current: bool) -> None:
+        style = P.style_for(self.label)
+        self.setText(f"{style.symbol}  {style.title}   {count} / {self.need}")
+        colour = style.color
+        if current:
+            css = f"background: {colour}; color: white; border: 1px solid {colour}; font-weight: 700;"
+        elif count >= self.need:
+            css = f"background: {P.rgba(colour, 50)}; color: {P.TEXT}; border: 1px solid {P.rgba(colour, 130)};"
+        else:
+            css = f"background: {P.SURFACE_RAISED}; color: {P.TEXT_DIM}; border: 1px solid {P.BORDER};"
+        self.setStyleSheet(f"QPushButton {{ {css} border-radius: 8px; padding: 4px 10px; }}")
+
+
+class TeachDialog(QDialog):
+    """Collects labelled notes from the live engine for the current profile and refits its head.
+
+    Notes come in through :meth:`offer` (connected to the live controller's final verdicts); kept
+    notes are written to the profile only on :meth:`finish`, so Cancel leaves it untouched.
+    """
+
+    #: The refit is done: FitResult.
+    adapted = Signal(object)
+
+    def __init__(self, control, live=None, listen=None, player=None, parent=None):
+        super().__init__(parent)
+        from buzzfinder_app.ui.recordings_view import play_audio
+
+        self.control = control
+        self.live = live
+        self.listen = listen
+        self.player = player or play_audio
+        self.step = 0
+        self.pending: list[Candidate] = []
+        self.kept: list[Candidate] = []
+        self.fit_result = None  # FitResult once adapted
+        self.complete = False  # adapted, or adapting failed: only Done is left
+        self.fitting = False
+        self.setWindowTitle("Teach it your guitar")
+        self.setMinimumSize(760, 600)
+        self._build()
+        if live is not None:
+            live.note_event.connect(self._on_live_event)
+            live.started.connect(self._refresh)
+            live.stopped.connect(self._refresh)
+        control.fitted.connect(self._on_fitted)
+        control.failed.connect(self._on_failed)
+        self._refresh()
+
+    # ------------------------------------------------------------------ building
+    def _build(self) -> None:
+        title = QLabel("Teach it your guitar")
+        title.setObjectName("h2")
+        profile = self.control.profile
+        self.profile_label = QLabel(f"profile: {profile.name}" if profile else "no profile")
+        self.profile_label.setObjectName("dim")
+        intro = QLabel("Play the notes asked for, one at a time. Listen to each one and keep it if it "
+                       "really is what was asked for. Fifteen notes are enough to adapt the judge to your "
+                       "guitar, your hands and your microphone.")
+        intro.setObjectName("dim")
+        intro.setWordWrap(True)
+
+        self.pills = [StepPill(label, need) for label, need in STEPS]
+        pills = QHBoxLayout()
+        pills.setSpacing(8)
+        for i, pill in enumerate(self.pills):
+            pill.clicked.connect(lambda _=False, i=i: self.go_to(i))
+            pills.addWidget(pill)
+
+        self.instruction = QLabel()
+        self.instruction.setWordWrap(True)
+        self.instruction.setMinimumHeight(52)
+        f = self.instruction.font()
+        f.setPointSizeF(14)
+        f.setWeight(f.Weight.DemiBold)
+        self.instruction.setFont(f)
+
+        self.note_card = card = QFrame()
+        card.setObjectName("card")
+        cl = QVBoxLayout(card)
+        cl.setContentsMargins(16, 12, 16, 14)
+        cl.setSpacing(8)
+        head = QHBoxLayout()
+        head.addWidget(caption("LAST NOTE"))
+        head.addStretch(1)
+        self.waiting_label = QLabel()
+        self.waiting_label.setObjectName("dim")
+        head.addWidget(self.waiting_label)
+        cl.addLayout(head)
+        self.note_title = QLabel()
+        self.note_title.setObjectName("stat")
+        self.note_detail = QLabel()
+        self.note_detail.setTextFormat(Qt.RichText)
+        self.note_detail.setWordWrap(True)
+        cl.addWidget(self.note_title)
+        cl.addWidget(self.note_detail)
+        buttons = QHBoxLayout()
+        buttons.setSpacing(8)
+        self.play_button = QPushButton("▶  Hear it")
+        self.play_button.clicked.connect(self.play)
+        self.keep_button = QPushButton()
+        self.keep_button.setObjectName("primary")
+        self.keep_button.clicked.connect(self.keep)
+        self.discard_button = QPushButton("✕  Discard")
+        self.discard_button.clicked.connect(self.discard)
+        self.listen_button = QPushButton("●  Start listening")
+        self.listen_button.clicked.connect(self._start_listening)
+        for b in (self.play_button, self.keep_button, self.discard_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        buttons.addWidget(self.listen_button)
+        cl.addLayout(buttons)
+
+        kept_head = QHBoxLayout()
+        kept_head.addWidget(caption("KEPT"))
+        kept_head.addStretch(1)
+        self.replay_kept = QPushButton("▶  Hear")
+        self.replay_kept.clicked.connect(self.play_kept)
+        self.remove_kept = QPushButton("Remove")
+        self.remove_kept.clicked.connect(self.remove_selected)
+        kept_head.addWidget(self.replay_kept)
+        kept_head.addWidget(self.remove_kept)
+        self.kept_list = QListWidget()
+        self.kept_list.setMinimumHeight(90)
+        self.kept_list.setStyleSheet(
+            f"QListWidget {{ background: {P.SURFACE}; border: 1px solid {P.BORDER}; border-radius: 6px; }}"
+            f"QListWidget::item {{ padding: 3px 6px; }}"
+            f"QListWidget::item:selected {{ background: #3F51B5; }}")
+        self.kept_list.itemSelectionChanged.connect(self._refresh_buttons)
+
+        self.result_card = QFrame()
+        self.result_card.setObjectName("result")
+        self.result_card.setStyleSheet(
+            f"QFrame#result {{ background: {P.rgba(P.ACCENT, 28)}; border: 1px solid {P.rgba(P.ACCENT, 140)};"
+            " border-radius: 10px; }")
+        rl = QVBoxLayout(self.result_card)
+        rl.setContentsMargins(16, 10, 16, 12)
+        self.result_score = QLabel()
+        self.result_score.setObjectName("stat")
+        self.result_text = QLabel()
+        self.result_text.setWordWrap(True)
+        rl.addWidget(caption("ADAPTED"))
+        rl.addWidget(self.result_score)
+        rl.addWidget(self.result_text)
+        self.result_card.hide()
+
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.hide()
+
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.reject)
+        self.finish_button = QPushButton("Finish and adapt")
+        self.finish_button.setObjectName("primary")
+        self.finish_button.clicked.connect(self.finish)
+        self.finish_button.setMinimumWidth(170)
+        bottom = QHBoxLayout()
+        bottom.addStretch(1)
+        bottom.addWidget(self.cancel_button)
+        bottom.addWidget(self.finish_button)
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(22, 18, 22, 16)
+        lay.setSpacing(12)
+        top = QHBoxLayout()
+        top.addWidget(title)
+        top.addStretch(1)
+        top.addWidget(self.profile_label)
+        lay.addLayout(top)
+        lay.addWidget(intro)
+        lay.addLayout(pills)
+        lay.addWidget(self.instruction)
+        lay.addWidget(card)
+        lay.addLayout(kept_head)
+        lay.addWidget(self.kept_list, 1)
+        lay.addWidget(self.result_card)
+        lay.addWidget(self.message)
+        lay.addLayout(bottom)
+        self.setStyleSheet(  # the theme has no disabled look for primary buttons
+            f"QPushButton#primary:disabled {{ background: {P.SURFACE_RAISED}; border-color: {P.BORDER}; }}")
+
+    # ------------------------------------------------------------------ state
+    @property
+    def label(self) -> str | None:
+        """The label asked for now (None once every step has its notes)."""
+        return STEPS[self.step][0] if self.step < len(STEPS) else None
+
+    def count(self, label: str) -> int:
+        return sum(c.label == label for c in self.kept)
+
+    @property
+    def current(self) -> Candidate | None:
+        return self.pending[0] if self.pending else None
+
+    def go_to(self, step: int) -> None:
+        """Ask for the notes of ``step`` (the player may go back or skip ahead)."""
+        if not self.complete and not self.fitting:
+            self.step = step
+            self._refresh()
+
+    def _advance(self) -> None:
+        """Move past steps that have all their notes."""
+        while self.step < len(STEPS) and self.count(STEPS[self.step][0]) >= STEPS[self.step][1]:
+            self.step += 1
+        if self.step == len(STEPS):  # go back to a step still short of notes, if any
+            short = [i for i, (label, need) in enumerate(STEPS) if self.count(label) < need]
+            self.step = short[0] if short else len(STEPS)
+
+    # ------------------------------------------------------------------ notes
+    def _on_live_event(self, event) -> None:
+        if event.kind != "final" or self.live is None:
+            return
+        window = self.live.window_for(event.index)
+        if window is not None:
+            self.offer(event, window)
+
+    def offer(self, event, window: np.ndarray) -> bool:
+        """A note the player just played, with its window; queued to be kept or discarded."""
+        if self.label is None or self.complete or self.fitting:
+            return False
+        self.pending.append(Candidate(event, np.asarray(window, np.float32), self.label))
+        self._refresh()
+        return True
+
+    def keep(self) -> None:
+        """Keep the shown note as an example of the label it was played for."""
+        if not self.pending:
+            return
+        cand = self.pending.pop(0)
+        self.kept.append(cand)
+        item = QListWidgetItem(self._describe(cand))
+        item.setForeground(P.qcolor(P.style_for(cand.label).text_color))
+        self.kept_list.addItem(item)
+        self.kept_list.scrollToBottom()
+        self._advance()
+        self._relabel_pending()
+        self._refresh()
+
+    def discard(self) -> None:
+        if self.pending:
+            self.pending.pop(0)
+            self._refresh()
+
+    def remove_selected(self) -> None:
+        row = self.kept_list.currentRow()
+        if 0 <= row < len(self.kept) and not self.complete and not self.fitting:
+            del self.kept[row]
+            self.kept_list.takeItem(row)
+            self._refresh()
+
+    def _relabel_pending(self) -> None:
+        """Notes waiting behind a step that has just filled up were played for the next step."""
+        if self.label is not None:
+            for cand in self.pending:
+                if self.count(cand.label) >= dict(STEPS)[cand.label]:
+                    cand.label = self.label
+
+    def play(self) -> bool:
+        return self._play(self.current.window if self.current else None)
+
+    def play_kept(self) -> bool:
+        row = self.kept_list.currentRow()
+        return self._play(self.kept[row].window if 0 <= row < len(self.kept) else None)
+
+    def _play(self, window) -> bool:
+        if window is None:
+            return False
+        try:
+            self.player(window, SAMPLE_RATE)
+        except Exception as exc:  # no output device, PortAudio missing: say so, go on
+            self._show_message(f"Could not play the note: {exc}", P.WARNING)
+            return False
+        self._show_message("")
+        return True
+
+    # ------------------------------------------------------------------ finishing
+    def finish(self) -> bool:
+        """Add the kept notes to the profile and refit its head (in the worker thread)."""
+        if self.complete:
+            self.accept()
+            return True
+        if not self.kept or self.fitting:
+            return False
+        added = 0
+        for cand in self.kept:
+            if self.control.add_example(cand.window, cand.label, "teach", reload=False) is not None:
+                added += 1
+        if not added:
+            return False
+        self.kept_added = added
+        self.fitting = self.control.refit()
+        if not self.fitting:
+            self._show_message("The notes were kept, but the model is not loaded, so nothing was adapted.",
+                               P.WARNING)
+        self._refresh()
+        return self.fitting
+
+    def _on_fitted(self, name: str, result) -> None:
+        if not self.fitting or self.control.profile is None or name != self.control.profile.name:
+            return
+        self.fitting = False
+        self.fit_result, self.complete = result, True
+        if result.blend == 0.0:
+            self.result_score.setText(f"{result.loo_before:.0%}  ·  base model kept")
+        else:
+            self.result_score.setText(f"{result.loo_before:.0%}  →  {result.loo_after:.0%}")
+        self.result_text.setText(describe_fit(result))
+        self.result_card.show()
+        self._show_message("")
+        self._refresh()
+        self.adapted.emit(result)
+
+    def _on_failed(self, name: str, message: str) -> None:
+        if self.fitting and self.control.profile is not None and name == self.control.profile.name:
+            self.fitting = False
+            self._show_message(f"The notes were kept, but adapting failed: {message}", P.ERROR)
+            self.complete = True
+            self._refresh()
+
+    def done(self, result: int) -> None:
+        """Closed: stop taking notes and results."""
+        if getattr(self, "_closed", False):
+            return super().done(result)
+        self._closed = True
+        if self.live is not None:
+            self.live.note_event.disconnect(self._on_live_event)
+            self.live.started.disconnect(self._refresh)
+            self.live.stopped.disconnect(self._refresh)
+            self.live = None
+        self.control.fitted.disconnect(self._on_fitted)
+        self.control.failed.disconnect(self._on_failed)
+        super().done(result)
+
+    def _start_listening(self) -> None:
+        if self.listen is not None:
+            self.listen()
+        self._refresh()
+
+    # ------------------------------------------------------------------ showing
+    def _describe(self, cand: Candidate) -> str:
+        e = cand.event
+        style = P.style_for(cand.label)
+        text = f"{style.symbol}  {style.title}  ·  note {e.index + 1}" + (f" {e.note}" if e.note else "")
+        if e.verdict is not None:
+            text += f"  ·  the model heard {P.style_for(e.verdict.label).title} ({e.verdict.confidence:.0%})"
+        return text
+
+    def _show_message(self, text: str, colour: str = P.TEXT_DIM) -> None:
+        self.message.setText(text)
+        self.message.setStyleSheet(f"color: {colour};")
+        self.message.setVisible(bool(text))
+
+    def _refresh(self) -> None:
+        for i, (pill, (label, _need)) in enumerate(zip(self.pills, STEPS)):
+            pill.show_state(self.count(label), i == self.step and not self.complete)
+        if self.complete:
+            adapted = self.fit_result is not None and self.fit_result.blend > 0
+            self.instruction.setText("Done: the live verdicts now use what you taught." if adapted else
+                                     "Done: your notes are kept in the profile.")
+        elif self.fitting:
+            self.instruction.setText("Adapting to your guitar…")
+        elif self.label is None:
+            self.instruction.setText("All notes are in. Finish to adapt the judge to your guitar.")
+        else:
+            self.instruction.setText(ASK[self.label])
+        self.note_card.setVisible(not self.complete)
+        cand = self.current
+        if cand is None:
+            running = self.live is not None and self.live.running
+            self.note_title.setText("Waiting for a note…" if running else "Not listening")
+            self.note_detail.setText(
+                "<span style='color:%s'>Play it now; it appears here once it has been judged.</span>" % P.TEXT_DIM
+                if running else "<span style='color:%s'>Start listening to teach with your guitar.</span>"
+                % P.TEXT_DIM)
+        else:
+            e = cand.event
+            self.note_title.setText(f"Note {e.index + 1}" + (f" · {e.note}" if e.note else ""))
+            want = P.style_for(cand.label)
+            detail = f"Played for <b style='color:{want.text_color}'>{want.title.lower()}</b>"
+            if e.verdict is not None:
+                heard = P.style_for(e.verdict.label)
+                detail += (f" · the model heard <b style='color:{heard.text_color}'>{html.escape(heard.title)}</b>"
+                           f" ({e.verdict.confidence:.0%})")
+            self.note_detail.setText(detail + f" · {len(cand.window) / SAMPLE_RATE:.1f} s")
+        waiting = len(self.pending) - 1
+        self.waiting_label.setText(f"{waiting} more waiting" if waiting > 0 else "")
+        label = cand.label if cand else self.label
+        self.keep_button.setText(f"✓  Keep as {label}" if label else "✓  Keep")
+        self._refresh_buttons()
+
+    def _refresh_buttons(self) -> None:
+        busy = self.fitting or self.complete
+        has = self.current is not None and not busy
+        for b in (self.play_button, self.keep_button, self.discard_button):
+            b.setEnabled(has)
+        can_listen = self.listen is not None and self.live is not None and not self.live.running
+        self.listen_button.setVisible(can_listen and not busy)
+        selected = 0 <= self.kept_list.currentRow() < len(self.kept)
+        self.replay_kept.setEnabled(selected)
+        self.remove_kept.setEnabled(selected and not busy)
+        self.finish_button.setText("Done" if self.complete else "Finish and adapt")
+        self.finish_button.setEnabled(self.complete or (bool(self.kept) and not self.fitting))
+        self.cancel_button.setVisible(not self.complete)

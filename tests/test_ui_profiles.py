@@ -1,0 +1,366 @@
+"""Profiles in the UI: the teach flow, the manager, keeping a confirmed chip as an example, the
+live engine judging with the profile's head (or not), and screenshots of the dialog and the tab."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from buzzfinder_app.constants import POST_ROLL, PRE_ROLL, SAMPLE_RATE
+
+from tests.conftest import synth_pluck
+from tests.ui_conftest import *  # noqa: F401,F403
+from tests.ui_conftest import ArraySource, FakeEvent, make_window, pluck, verdict
+
+
+def note(label: str, seed: int, hum: bool = False) -> np.ndarray:
+    """A synthetic note window of roughly the asked-for kind; ``hum`` adds mains hum and hiss (a
+    setup the base model judges less well)."""
+    if hum:
+        y = note(label, seed)
+        t = np.arange(len(y)) / SAMPLE_RATE
+        noise = np.random.default_rng(seed).standard_normal(len(y))
+        return (y + 0.02 * np.sin(2 * np.pi * 60 * t) + 0.003 * noise).astype(np.float32)
+    f0 = 150.0 + 23.0 * seed
+    if label == "muted":
+        y = synth_pluck(f0, 0.6, decay_s=0.03, seed=seed, level_db=-20)
+    elif label == "buzzy":
+        y = pluck(f0, 1.2, seed=seed, buzz=True)
+    else:
+        y = synth_pluck(f0, 1.2, seed=seed)
+    return np.concatenate([np.zeros(PRE_ROLL, np.float32), y])
+
+
+def final(index: int, label: str = "clean") -> FakeEvent:
+    return FakeEvent("final", index, index * 2.0, index * 2.0 + 1.2, verdict(label, 0.8), 196.0, "G3")
+
+
+def fill_profile(store, profile, per_label: int = 3, hum: bool = False) -> None:
+    for i in range(per_label):
+        for label in ("muted", "buzzy", "clean"):
+            store.add_note(profile, note(label, i, hum), label, "teach")
+
+
+class Player:
+    """Stands in for sounddevice playback; ``fail`` makes it raise like a missing output device."""
+
+    def __init__(self, fail: bool = False):
+        self.fail, self.played = fail, []
+
+    def __call__(self, samples, rate):
+        if self.fail:
+            raise RuntimeError("no output device")
+        self.played.append((len(samples), rate))
+
+
+@pytest.fixture
+def window(qtbot, ui_env, themed_app, no_devices):
+    w = make_window()
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.profiles.profile is not None and not w.profiles.loading, timeout=5000)
+    return w
+
+
+def test_teach_flow_keeps_discards_and_shows_the_refit(qtbot, window):
+    from buzzfinder_app.ui.teach_dialog import TeachDialog
+
+    player = Player()
+    dlg = TeachDialog(window.profiles, None, player=player, parent=window)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    assert dlg.label == "muted" and not dlg.finish_button.isEnabled()
+    assert "muted" in dlg.instruction.text()
+    index = 0
+    for label in ("muted", "buzzy", "clean"):
+        for i in range(5):
+            assert dlg.label == label
+            dlg.offer(final(index, "buzzy"), note(label, i))
+            index += 1
+            assert dlg.keep_button.text() == f"✓  Keep as {label}"
+            assert dlg.play() and player.played[-1][1] == SAMPLE_RATE
+            if i == 2:  # one take the player did not like: discarded, played again
+                dlg.discard()
+                assert dlg.current is None
+                dlg.offer(final(index), note(label, i + 10))
+                index += 1
+            dlg.keep()
+    assert dlg.label is None and [dlg.count(lab) for lab in ("muted", "buzzy", "clean")] == [5, 5, 5]
+    assert dlg.kept_list.count() == 15
+    assert not dlg.offer(final(99), note("clean", 1))  # every step has its notes
+
+    dlg.player = Player(fail=True)
+    dlg.kept_list.setCurrentRow(0)
+    assert not dlg.play_kept()
+    assert "Could not play the note: no output device" in dlg.message.text()
+
+    with qtbot.waitSignal(dlg.adapted, timeout=10000) as blocker:
+        assert dlg.finish()
+    result = blocker.args[0]
+    assert result.n_notes == 15 and result.counts == {"buzzy": 5, "clean": 5, "muted": 5}
+    words = dlg.result_text.text()
+    assert f"got {round(result.loo_before * 15)} of these 15 notes right ({result.loo_before:.0%})" in words
+    if result.blend > 0:
+        assert f"{result.loo_after:.0%}" in words and f"{result.loo_nested:.0%}" in words
+    assert dlg.result_card.isVisible() and dlg.finish_button.text() == "Done"
+    notes = window.profiles.notes()
+    assert len(notes) == 15 and {n.source for n in notes} == {"teach"}
+    assert [n.label for n in notes] == ["muted"] * 5 + ["buzzy"] * 5 + ["clean"] * 5
+    dlg.finish()
+    assert dlg.result() == dlg.DialogCode.Accepted
+
+
+def test_teach_cancel_adds_nothing_and_removing_a_kept_note(qtbot, window):
+    from buzzfinder_app.ui.teach_dialog import TeachDialog
+
+    dlg = TeachDialog(window.profiles, None, player=Player(), parent=window)
+    qtbot.addWidget(dlg)
+    for i in range(3):
+        dlg.offer(final(i), note("muted", i))
+    assert dlg.waiting_label.text() == "2 more waiting"
+    dlg.keep()
+    dlg.keep()
+    dlg.kept_list.setCurrentRow(0)
+    dlg.remove_selected()
+    assert dlg.count("muted") == 1 and dlg.kept_list.count() == 1
+    dlg.go_to(2)  # the player skips ahead to clean notes
+    dlg.offer(final(5), note("clean", 1))
+    assert dlg.current.label == "muted"  # played while muted was asked for
+    dlg.reject()
+    assert window.profiles.notes() == []
+
+
+def test_teach_dialog_takes_notes_and_windows_from_the_engine(qtbot, ui_env, themed_app, no_devices):
+    """The selftest take played through the live engine: each judged note reaches the dialog with the
+    window the engine judged, and is kept as the label the take says it is."""
+    from buzzfinder_app.audio.file import read_audio
+    from buzzfinder_app.engine.windows import note_window
+    from buzzfinder_app.model.runtime import assets_dir
+    from buzzfinder_app.ui.teach_dialog import STEPS
+
+    take = assets_dir() / "selftest" / "take.flac"
+    if not take.is_file():
+        pytest.skip("no selftest take")
+    labels = [n["label"] for n in json.loads(take.with_suffix(".json").read_text())["notes"]]
+    w = make_window(input_file=take, speed=6.0)
+    qtbot.addWidget(w)
+    w.show()
+    steps = {label: i for i, (label, _) in enumerate(STEPS)}
+    holder, finals = {}, []
+
+    def before_dialog(e):  # connected first, so it runs before the dialog takes the note
+        if e.kind == "final":
+            finals.append(e)
+            if "dlg" in holder and e.index < len(labels):
+                holder["dlg"].go_to(steps[labels[e.index]])
+
+    w.live.note_event.connect(before_dialog)
+    dlg = holder["dlg"] = w.open_teach(modal=False)
+    qtbot.addWidget(dlg)
+    assert w.live.running
+    with qtbot.waitSignal(w.file_done, timeout=20000):
+        pass
+    assert len(finals) == len(labels)
+    y = read_audio(take)
+    onsets = [round(e.onset_s * SAMPLE_RATE) for e in finals]
+    for i, (e, cand) in enumerate(zip(finals, list(dlg.pending))):
+        assert cand.event is e and cand.label == labels[i]
+        end = onsets[i + 1] if i + 1 < len(onsets) else None
+        expected = note_window(y, onsets[i], end)
+        assert PRE_ROLL < len(cand.window) <= PRE_ROLL + POST_ROLL
+        assert np.allclose(cand.window, expected, atol=1e-6)
+    while dlg.current is not None:
+        dlg.keep()
+    with qtbot.waitSignal(dlg.adapted, timeout=10000):
+        dlg.finish()
+    assert sorted(n.label for n in w.profiles.notes()) == sorted(labels)
+    dlg.close()
+
+
+def test_manager_lists_relabels_deletes_and_refits(qtbot, ui_env, themed_app, no_devices):
+    from buzzfinder_app.model.runtime import Model
+    from buzzfinder_app.personal.adapt import fit_profile
+    from buzzfinder_app.personal.profiles import ProfileStore
+
+    store = ProfileStore()
+    nylon = store.create("Nylon", guitar="Yamaha C40", device="USB mic")
+    fill_profile(store, nylon)
+    fitted = fit_profile(store, nylon, Model.load())
+    store.create("Steel", device="USB mic")
+    w = make_window()
+    qtbot.addWidget(w)
+    w.show()
+    view = w.profiles_view
+    w.tabs.setCurrentWidget(view)
+    qtbot.waitUntil(lambda: not w.profiles.loading, timeout=5000)
+    names = [view.table.item(r, 0).text() for r in range(view.table.rowCount())]
+    assert names == ["Default input  ● live", "Nylon", "Steel"]
+    assert view.select_profile("Nylon")
+    row = 1
+    assert [view.table.item(row, c).text() for c in (1, 2, 3, 4)] == ["Yamaha C40 · USB mic", "3", "3", "3"]
+    assert view.table.item(row, 5).text().startswith(f"{fitted.loo_before:.0%}")
+    assert view.table.item(row, 6).text() == "up to date"
+    assert view.notes_table.rowCount() == 9 and view.notes_caption.text() == "NOTES OF NYLON"
+
+    view.player = Player()
+    assert view.play_note(0) and view.player.played[0][1] == SAMPLE_RATE
+    view.player = Player(fail=True)
+    assert not view.play_note(0) and "no output device" in view.message.text()
+
+    first = store.notes(nylon)[0]
+    assert view.relabel_note(0, "clean")
+    assert store.notes(nylon)[0].id == first.id and store.notes(nylon)[0].label == "clean"
+    assert view.notes_table.item(0, 1).text().endswith("Clean")
+    assert view.delete_note(1)
+    assert len(store.notes(nylon)) == 8 and view.notes_table.rowCount() == 8
+    view.select_profile("Nylon")
+    assert view.table.item(view.table.currentRow(), 6).text() == "notes changed"
+
+    with qtbot.waitSignal(w.profiles.fitted, timeout=10000):
+        assert view.refit_selected()
+    assert "Before teaching" in view.message.text()
+    view.select_profile("Nylon")
+    assert view.table.item(view.table.currentRow(), 6).text() == "up to date"
+
+    view.use_selected()
+    qtbot.waitUntil(lambda: w.profiles.profile.name == "Nylon" and not w.profiles.loading, timeout=5000)
+    assert w.profile_bar.combo.currentText() == "Nylon"
+    assert view.select_profile("Steel") and view.delete_selected(confirm=False)
+    assert [p.name for p in store.list()] == ["Default input", "Nylon"]
+
+    view.head_toggle.setChecked(False)
+    assert not w.profiles.head_enabled and not w.profile_bar.toggle.isChecked()
+    assert "off" in view.status.text()
+
+
+def test_selection_is_remembered_per_device(qtbot, window):
+    from buzzfinder_app.ui.profile_control import ProfileControl
+
+    window.profiles.create("Electric", guitar="Strat")
+    assert window.profiles.profile.name == "Electric"
+    again = ProfileControl(window.services)
+    again.use_device("")
+    assert again.profile.name == "Electric"
+    again.use_device("Other Interface")
+    assert again.profile.name == "Other Interface" and again.profile.default
+    again.shutdown()
+
+
+def test_confirmed_chip_becomes_an_exercise_example(qtbot, window):
+    from PySide6.QtCore import QPoint, Qt
+
+    w = window
+    assert w.exercise_panel.expected_label == "muted"  # the ladder's first step
+    w.live.windows[0] = note("muted", 0)
+    w.on_note_event(FakeEvent("onset", 0, 0.1, 0.2, note="G3"))
+    w.on_note_event(FakeEvent("final", 0, 0.1, 2.1, verdict("buzzy", 0.7), 196.0, "G3"))
+    chip = w.chips.chip(0)
+    assert chip.final and chip.expected == "muted"
+    badge = w.chips.badge_rect(0)
+    qtbot.mouseMove(w.chips, QPoint(int(badge.center().x()), int(badge.center().y())))
+    qtbot.mouseClick(w.chips, Qt.LeftButton, pos=QPoint(int(badge.center().x()), int(badge.center().y())))
+    notes = w.profiles.notes()
+    assert [(n.label, n.source) for n in notes] == [("muted", "exercise")]
+    assert chip.kept == "muted" and not w.chips.confirm(0)  # kept once only
+
+    w.exercise_panel.set_mode("free")
+    w.live.windows[1] = note("buzzy", 1)
+    w.on_note_event(FakeEvent("final", 1, 2.1, 4.1, verdict("buzzy", 0.9), 196.0, "G3"))
+    assert w.chips.chip(1).expected is None
+    menu = w.chips.menu_for(w.chips.chip(1))
+    assert [a.data() for a in menu.actions()] == ["muted", "buzzy", "clean"]
+    assert w.chips.confirm(1, "buzzy")
+    assert [n.label for n in w.profiles.notes()] == ["muted", "buzzy"]
+    w.on_note_event(FakeEvent("final", 7, 9.0, 10.0, verdict("clean")))
+    assert not w.keep_example(7, "clean")  # no window kept for it
+    assert "too old" in w.banner.messages()["profiles"]
+
+
+def test_engine_judges_with_the_profile_head_only_when_it_is_on(qtbot, ui_env, themed_app, no_devices):
+    from buzzfinder_app.personal.profiles import ProfileStore
+
+    store = ProfileStore()
+    fill_profile(store, store.default_for(""), per_label=2)
+    w = make_window()
+    qtbot.addWidget(w)
+    w.show()
+    worker, model = w.live.worker, w.services.model
+    qtbot.waitUntil(lambda: worker.classify is not None, timeout=8000)
+    assert w.profiles.head is not None and "notes" in w.profiles.status_text()
+
+    y = np.concatenate([np.zeros(4000, np.float32), pluck(196.0, 1.0), pluck(247.0, 1.0)])
+    finals = []
+    w.live.note_event.connect(lambda e: finals.append(e) if e.kind == "final" else None)
+    w.live.start(ArraySource(y))
+    qtbot.waitUntil(lambda: len(finals) >= 1, timeout=8000)
+    assert worker.engine.classify is worker.classify and worker.engine.classify != model.predict
+
+    w.profile_bar.toggle.setChecked(False)
+    qtbot.waitUntil(lambda: worker.classify is None and worker.engine.classify == model.predict, timeout=5000)
+    w.profile_bar.toggle.setChecked(True)
+    qtbot.waitUntil(lambda: worker.classify is not None, timeout=5000)
+    w.live.stop()
+    qtbot.waitUntil(lambda: not w.live.running, timeout=8000)
+    w.profile_bar.toggle.setChecked(False)
+    w.live.start(ArraySource(y))  # a new run starts on the base model
+    qtbot.waitUntil(lambda: len(finals) >= 3, timeout=8000)
+    assert worker.engine.classify == model.predict
+    w.live.stop()
+
+
+def test_screenshots_of_the_teach_dialog_and_the_manager(qtbot, window):
+    from tests import test_ui_screenshots as shots
+    from buzzfinder_app.ui.teach_dialog import TeachDialog
+
+    w = window
+    w.resize(*shots.SIZE)
+    store = w.profiles.store
+    nylon = w.profiles.create("Nylon at home", guitar="Yamaha C40")
+    fill_profile(store, nylon, hum=True)
+    with qtbot.waitSignal(w.profiles.fitted, timeout=10000):
+        w.profiles.refit()
+    dlg = TeachDialog(w.profiles, None, player=Player(), parent=w)
+    qtbot.addWidget(dlg)
+    dlg.resize(820, 660)
+    dlg.show()
+    for i, label in enumerate(("muted",) * 5 + ("buzzy",) * 2):
+        dlg.offer(final(i, label if i != 3 else "buzzy"), note(label, i + 3, hum=True))
+        dlg.keep()
+    dlg.offer(final(7, "clean"), note("buzzy", 7, hum=True))
+    dlg.offer(final(8, "buzzy"), note("buzzy", 8, hum=True))
+    dlg.kept_list.setCurrentRow(6)
+    qtbot.wait(100)  # let the layouts settle
+    teach = shots.save(dlg, "teach_dialog.png")
+    index = 9
+    while dlg.current is not None or dlg.label is not None:
+        if dlg.current is None:
+            dlg.offer(final(index, "clean"), note(dlg.label, index, hum=True))
+            index += 1
+        dlg.keep()
+    with qtbot.waitSignal(dlg.adapted, timeout=10000):
+        dlg.finish()
+    qtbot.wait(100)
+    done = shots.save(dlg, "teach_dialog_done.png")
+    dlg.close()
+
+    w.tabs.setCurrentWidget(w.profiles_view)
+    qtbot.waitUntil(lambda: not w.profiles.loading, timeout=5000)
+    w.profiles_view.select_profile("Nylon at home")
+    w.profiles_view.notes_table.selectRow(2)
+    qtbot.wait(100)
+    manager = shots.save(w, "profiles_view.png")
+
+    w.tabs.setCurrentIndex(0)
+    w.live.windows[0] = note("muted", 0)
+    for i, (label, heard) in enumerate((("muted", "muted"), ("buzzy", "buzzy"), ("clean", "buzzy"))):
+        w.live.windows[i] = note(label, i)
+        w.on_note_event(FakeEvent("onset", i, i * 2.0, i * 2.0 + 0.1, note="G3"))
+        w.on_note_event(FakeEvent("final", i, i * 2.0, i * 2.0 + 2.0, verdict(heard, 0.8), 196.0, "G3"))
+    w.keep_example(0, "muted")
+    w.chips._hover = 2
+    qtbot.wait(100)
+    live = shots.save(w, "main_window_profile_bar.png")
+    for path in (teach, done, manager, live):
+        assert path.stat().st_size > 10_000

@@ -189,6 +189,8 @@ def test_manager_lists_relabels_deletes_and_refits(qtbot, ui_env, themed_app, no
     fill_profile(store, nylon)
     fitted = fit_profile(store, nylon, Model.load())
     store.create("Steel", device="USB mic")
+    (store.profiles_dir / "broken").mkdir()
+    (store.profiles_dir / "broken" / "profile.json").write_text("{not json")
     w = make_window()
     qtbot.addWidget(w)
     w.show()
@@ -203,6 +205,7 @@ def test_manager_lists_relabels_deletes_and_refits(qtbot, ui_env, themed_app, no
     assert view.table.item(row, 5).text().startswith(f"{fitted.loo_before:.0%}")
     assert view.table.item(row, 6).text() == "up to date"
     assert view.notes_table.rowCount() == 9 and view.notes_caption.text() == "NOTES OF NYLON"
+    assert "Unusable profile folders (left as they are): broken:" in view.damaged.text()
 
     view.player = Player()
     assert view.play_note(0) and view.player.played[0][1] == SAMPLE_RATE

@@ -565,7 +565,7 @@ class MainWindow(QMainWindow):
             self.banner.show_message("profiles", self.profiles.error or "No profile is chosen.", "warning")
             return None
         dlg = TeachDialog(self.profiles, self.live, listen=self.start_listening, parent=self)
-        if self.live is not None and not self.live.running:
+        if self.live is not None and not self.live.running and self.listen_button.isEnabled():
             self.start_listening()
         if modal:
             dlg.exec()

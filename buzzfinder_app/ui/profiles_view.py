@@ -162,6 +162,10 @@ class ProfilesView(QWidget):
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.hide()
+        self.damaged = QLabel()
+        self.damaged.setWordWrap(True)
+        self.damaged.setStyleSheet(f"color: {P.WARNING};")
+        self.damaged.hide()
 
         row = QHBoxLayout()
         row.setSpacing(12)
@@ -172,6 +176,7 @@ class ProfilesView(QWidget):
         lay.setSpacing(10)
         lay.addLayout(top)
         lay.addWidget(self.message)
+        lay.addWidget(self.damaged)
         lay.addLayout(row, 1)
 
     def _card(self, title, table, buttons) -> QFrame:
@@ -232,6 +237,10 @@ class ProfilesView(QWidget):
         if self._profiles:
             self.table.selectRow(select_row)
         self._show_notes()
+        damaged = self.control.store.damaged() if self.control.store is not None else []
+        self.damaged.setText("Unusable profile folders (left as they are): " +
+                             "; ".join(f"{folder}: {why}" for folder, why in damaged) if damaged else "")
+        self.damaged.setVisible(bool(damaged))
 
     def _summary(self, profile) -> dict:
         try:

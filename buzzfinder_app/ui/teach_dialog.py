@@ -168,7 +168,9 @@ class TeachDialog(QDialog):
         self.discard_button.clicked.connect(self.discard)
         self.listen_button = QPushButton("●  Start listening")
         self.listen_button.clicked.connect(self._start_listening)
-        for b in (self.play_button, self.keep_button, self.discard_button):
+        for b, key in ((self.play_button, "P"), (self.keep_button, "K"), (self.discard_button, "D")):
+            b.setShortcut(key)
+            b.setToolTip(f"Shortcut: {key}")
             buttons.addWidget(b)
         buttons.addStretch(1)
         buttons.addWidget(self.listen_button)

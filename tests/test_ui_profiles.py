@@ -90,6 +90,12 @@ def test_teach_flow_keeps_discards_and_shows_the_refit(qtbot, window):
     assert dlg.label is None and [dlg.count(lab) for lab in ("muted", "buzzy", "clean")] == [5, 5, 5]
     assert dlg.kept_list.count() == 15
     assert not dlg.offer(final(99), note("clean", 1))  # every step has its notes
+    dlg.kept_list.setCurrentRow(5)
+    dlg.remove_selected()  # a buzzy note the player changed their mind about: buzzy is asked again
+    assert dlg.label == "buzzy" and dlg.count("buzzy") == 4
+    dlg.offer(final(100), note("buzzy", 9))
+    dlg.keep()
+    assert dlg.label is None
 
     dlg.player = Player(fail=True)
     dlg.kept_list.setCurrentRow(0)
@@ -107,7 +113,7 @@ def test_teach_flow_keeps_discards_and_shows_the_refit(qtbot, window):
     assert dlg.result_card.isVisible() and dlg.finish_button.text() == "Done"
     notes = window.profiles.notes()
     assert len(notes) == 15 and {n.source for n in notes} == {"teach"}
-    assert [n.label for n in notes] == ["muted"] * 5 + ["buzzy"] * 5 + ["clean"] * 5
+    assert [n.label for n in notes] == ["muted"] * 5 + ["buzzy"] * 4 + ["clean"] * 5 + ["buzzy"]
     dlg.finish()
     assert dlg.result() == dlg.DialogCode.Accepted
 

@@ -288,7 +288,8 @@ class TeachDialog(QDialog):
         return True
 
     def keep(self) -> None:
-        """Keep the shown note as an example of the label it was played for."""
+        """Keep the shown note as an example of the label asked for when it was played (a step may
+        get more than its count when the player played ahead)."""
         if not self.pending:
             return
         cand = self.pending.pop(0)
@@ -298,7 +299,6 @@ class TeachDialog(QDialog):
         self.kept_list.addItem(item)
         self.kept_list.scrollToBottom()
         self._advance()
-        self._relabel_pending()
         self._refresh()
 
     def discard(self) -> None:
@@ -311,14 +311,8 @@ class TeachDialog(QDialog):
         if 0 <= row < len(self.kept) and not self.complete and not self.fitting:
             del self.kept[row]
             self.kept_list.takeItem(row)
+            self._advance()  # back to a step that is short of notes again, once all were in
             self._refresh()
-
-    def _relabel_pending(self) -> None:
-        """Notes waiting behind a step that has just filled up were played for the next step."""
-        if self.label is not None:
-            for cand in self.pending:
-                if self.count(cand.label) >= dict(STEPS)[cand.label]:
-                    cand.label = self.label
 
     def play(self) -> bool:
         return self._play(self.current.window if self.current else None)

@@ -592,6 +592,12 @@ class MainWindow(QMainWindow):
         self.profiles.shutdown()
         self.settings.sync()
 
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self.event_log is not None and not getattr(self, "_shown", False):
+            self._shown = True
+            self.event_log.write("window_shown")
+
     def closeEvent(self, event) -> None:
         self._shutdown()
         super().closeEvent(event)

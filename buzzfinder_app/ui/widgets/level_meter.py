@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QLinearGradient, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QLinearGradient, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from buzzfinder_app.ui import palette as P
@@ -13,6 +13,8 @@ from buzzfinder_app.ui import palette as P
 FLOOR_DB = -60.0
 CLIP_HOLD_S = 1.5
 PEAK_HOLD_S = 1.0
+#: Repaint at most this often while levels stream in (the eye does not need more).
+REPAINT_S = 0.05
 
 
 class LevelMeter(QWidget):
@@ -26,6 +28,9 @@ class LevelMeter(QWidget):
         self._clip_until = 0.0
         self._held_peak = FLOOR_DB
         self._held_at = 0.0
+        self._painted_at = 0.0
+        self._background: QPixmap | None = None
+        self.setAttribute(Qt.WA_OpaquePaintEvent)
         self.setMinimumWidth(64)
         self.setSizePolicy(QSizePolicy.Fixed, QSizePolicy.Expanding)
         self.setToolTip("Input level (dBFS). Dashed line: onset threshold (gate). Red lamp: clipping.")
@@ -49,7 +54,9 @@ class LevelMeter(QWidget):
             self._held_peak, self._held_at = self.peak_db, now
         if clipped:
             self._clip_until = now + CLIP_HOLD_S
-        self.update()
+        if clipped or now - self._painted_at >= REPAINT_S:  # the drain timer calls 40 times a second
+            self._painted_at = now
+            self.update()
 
     def reset(self) -> None:
         self.rms_db = self.peak_db = self._held_peak = FLOOR_DB
@@ -60,28 +67,49 @@ class LevelMeter(QWidget):
         frac = (max(FLOOR_DB, min(0.0, db)) - FLOOR_DB) / -FLOOR_DB
         return top + height * (1.0 - frac)
 
-    def paintEvent(self, _event) -> None:
-        p = QPainter(self)
+    def _geometry(self) -> tuple[QRectF, QRectF]:
+        """The clip lamp and the meter's trough for the current size."""
+        lamp_h, bottom_pad = 18.0, 6.0
+        top = lamp_h + 8
+        return QRectF(2, 2, self.width() - 4, lamp_h), QRectF(6, top, 18, self.height() - top - bottom_pad)
+
+    def _render_background(self, bar: QRectF) -> QPixmap:
+        """Trough and dB scale: they change only with the size, so they are painted once."""
+        pixmap = QPixmap(self.size())
+        pixmap.fill(QColor(P.SURFACE))  # opaque, so that Qt need not repaint the card behind it
+        p = QPainter(pixmap)
         p.setRenderHint(QPainter.Antialiasing)
-        w, h = self.width(), self.height()
+        p.setPen(Qt.NoPen)
+        p.setBrush(QColor(P.SURFACE_RAISED))
+        p.drawRoundedRect(bar, 4, 4)
         small = QFont(self.font())
         small.setPointSizeF(7.5)
         p.setFont(small)
-        lamp_h, bottom_pad = 18.0, 6.0
-        top = lamp_h + 8
-        height = h - top - bottom_pad
-        bar = QRectF(6, top, 18, height)
+        p.setPen(QColor(P.TEXT_DIM))
+        for db in (0, -12, -24, -36, -48, -60):
+            ty = self._y(db, bar.top(), bar.height())
+            p.drawLine(int(bar.right() + 2), int(ty), int(bar.right() + 5), int(ty))
+            p.drawText(QRectF(bar.right() + 7, ty - 7, self.width() - bar.right() - 7, 14),
+                       Qt.AlignLeft | Qt.AlignVCenter, f"{db}")
+        p.end()
+        return pixmap
+
+    def paintEvent(self, _event) -> None:
+        lamp, bar = self._geometry()
+        if self._background is None or self._background.size() != self.size():
+            self._background = self._render_background(bar)
+        p = QPainter(self)
+        p.drawPixmap(0, 0, self._background)
+        p.setRenderHint(QPainter.Antialiasing)
+        small = QFont(self.font())
+        small.setPointSizeF(7.5)
+        p.setFont(small)
         # clip lamp
-        lamp = QRectF(2, 2, w - 4, lamp_h)
         p.setPen(Qt.NoPen)
         p.setBrush(QColor(P.METER_CLIP) if self.clipping else QColor(P.SURFACE_RAISED))
         p.drawRoundedRect(lamp, 4, 4)
         p.setPen(QColor("#FFFFFF") if self.clipping else QColor(P.TEXT_DIM))
         p.drawText(lamp, Qt.AlignCenter, "CLIP")
-        # trough
-        p.setPen(Qt.NoPen)
-        p.setBrush(QColor(P.SURFACE_RAISED))
-        p.drawRoundedRect(bar, 4, 4)
         # level bar
         grad = QLinearGradient(0, bar.bottom(), 0, bar.top())
         grad.setColorAt(0.0, QColor(P.METER_OK))
@@ -89,22 +117,16 @@ class LevelMeter(QWidget):
         grad.setColorAt(0.9, QColor(P.METER_HOT))
         grad.setColorAt(1.0, QColor(P.METER_CLIP))
         y = self._y(self.rms_db, bar.top(), bar.height())
+        p.setPen(Qt.NoPen)
         p.setBrush(grad)
         p.drawRoundedRect(QRectF(bar.left(), y, bar.width(), bar.bottom() - y), 4, 4)
         # peak hold tick
         py = self._y(self._held_peak, bar.top(), bar.height())
         p.setPen(QPen(QColor(P.TEXT), 2))
         p.drawLine(int(bar.left()), int(py), int(bar.right()), int(py))
-        # scale
-        p.setPen(QColor(P.TEXT_DIM))
-        for db in (0, -12, -24, -36, -48, -60):
-            ty = self._y(db, bar.top(), bar.height())
-            p.drawLine(int(bar.right() + 2), int(ty), int(bar.right() + 5), int(ty))
-            p.drawText(QRectF(bar.right() + 7, ty - 7, w - bar.right() - 7, 14), Qt.AlignLeft | Qt.AlignVCenter, f"{db}")
         # gate
         if self.gate_db is not None:
             gy = self._y(self.gate_db, bar.top(), bar.height())
-            pen = QPen(QColor(P.ACCENT), 2, Qt.DashLine)
-            p.setPen(pen)
+            p.setPen(QPen(QColor(P.ACCENT), 2, Qt.DashLine))
             p.drawLine(int(bar.left() - 4), int(gy), int(bar.right() + 4), int(gy))
         p.end()

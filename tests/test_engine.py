@@ -201,3 +201,16 @@ def test_note_window_geometry():
     assert len(note_window(y, 99_000)) == PRE_ROLL + 1000  # the signal ends first
     assert [len(w) for w in note_windows(y, [1000, 3000, 90_000])] == [PRE_ROLL + 2000, PRE_ROLL + POST_ROLL,
                                                                        PRE_ROLL + 10_000]
+
+
+def test_final_events_carry_the_window_they_judged(take):
+    """The UI keeps a judged note as a labelled example: the final event holds its exact window."""
+    from buzzfinder_app.engine.onsets import detect_onsets
+    from buzzfinder_app.engine.windows import note_windows
+
+    events = run(NoteEngine(FakeModel()), take, 512)
+    finals = [e for e in events if e.kind == "final"]
+    expected = note_windows(take, detect_onsets(take))
+    assert len(finals) == len(expected)
+    for event, want in zip(finals, expected):
+        assert np.array_equal(event.window, want)

@@ -23,7 +23,7 @@ stream is kept. Pure numpy; the GUI runs it in a worker thread.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -63,6 +63,8 @@ class NoteEvent:
     pitch_hz: float | None = None
     note: str | None = None
     level_dbfs: float | None = None
+    #: The samples judged (``note_window`` of the stream); kept so a note can become a labelled example.
+    window: np.ndarray | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -191,7 +193,7 @@ class NoteEngine:
             return [final]
         note.provisional_given = True
         return [NoteEvent("provisional", note.index, final.onset_s, final.at_s, final.verdict, final.pitch_hz,
-                          final.note, final.level_dbfs), final]
+                          final.note, final.level_dbfs, final.window), final]
 
     def _judge(self, note: _OpenNote, kind: str, end: int) -> NoteEvent:
         base = self._history_start
@@ -203,7 +205,7 @@ class NoteEngine:
         pitch = estimate_pitch(window)
         level = peak_dbfs(window[PRE_ROLL: PRE_ROLL + int(LEVEL_S * SAMPLE_RATE)])
         return NoteEvent(kind, note.index, note.onset / SAMPLE_RATE, self.time_s, verdict, pitch,
-                         note_name(pitch) if pitch else None, level)
+                         note_name(pitch) if pitch else None, level, window)
 
 
 def notes_from_events(events: list[NoteEvent]) -> list[Note]:

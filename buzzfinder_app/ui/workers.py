@@ -18,7 +18,6 @@ from buzzfinder_app import constants as C
 from buzzfinder_app.audio.file import FileSource
 from buzzfinder_app.engine.engine import NoteEngine
 from buzzfinder_app.engine.onsets import OnsetDetector
-from buzzfinder_app.ui.note_windows import WindowKeeper
 
 
 def make_engine(model, gate_db: float | None = None, unsure_threshold: float | None = None, classify=None):
@@ -31,7 +30,8 @@ def make_engine(model, gate_db: float | None = None, unsure_threshold: float | N
 class EngineWorker(QObject):
     """Runs ``NoteEngine.feed`` on blocks of the live input; lives in its own thread.
 
-    Before the events of a batch it emits :attr:`windows`: the note windows of its final verdicts.
+    Before the events of a batch it emits :attr:`windows`: the note windows of its final verdicts
+    (the samples the engine judged).
     """
 
     events = Signal(list)
@@ -47,7 +47,6 @@ class EngineWorker(QObject):
         self.classify = None  # None: the base model's own predict
         self.engine = None
         self.samples_fed = 0
-        self.keeper = WindowKeeper()
 
     @Slot()
     def reset(self) -> None:
@@ -58,7 +57,6 @@ class EngineWorker(QObject):
             self.engine = None
             self.failed.emit(f"the note engine could not start: {exc}")
         self.samples_fed = 0
-        self.keeper.reset()
 
     @Slot(object)
     def set_classify(self, classify) -> None:
@@ -69,7 +67,7 @@ class EngineWorker(QObject):
 
     def _emit(self, out: list) -> None:
         if out:
-            windows = self.keeper.windows_for(out)
+            windows = {e.index: e.window for e in out if e.kind == "final" and e.window is not None}
             if windows:
                 self.windows.emit(windows)
             self.events.emit(list(out))
@@ -80,7 +78,6 @@ class EngineWorker(QObject):
             return
         try:
             self.samples_fed += len(block)
-            self.keeper.add(block)
             out = self.engine.feed(block)
         except Exception as exc:
             traceback.print_exc()

@@ -31,11 +31,14 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.take import long_take  # noqa: E402
 
 
-# The child reports its own peak RSS at exit: the kernel's figure for a child process keeps the
-# forked parent's pages (ru_maxrss survives execve), which would charge this script's memory to it.
+# The child reports its own peak RSS (VmHWM) at exit: getrusage's ru_maxrss survives execve and
+# would charge this script's memory, as it was when the child was forked, to the child.
 _MEASURED = (
-    "import atexit, resource, runpy, sys\n"
-    "atexit.register(lambda: sys.stderr.write(f'PEAK_RSS_KIB {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}\\n'))\n"
+    "import atexit, runpy, sys\n"
+    "def peak():\n"
+    "    hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM:')][0].split()[1]\n"
+    "    sys.stderr.write(f'PEAK_RSS_KIB {hwm}\\n')\n"
+    "atexit.register(peak)\n"
     "target, sys.argv = sys.argv[1], sys.argv[1:]\n"
     "runpy.run_path(target, run_name='__main__') if target.endswith('.py') else runpy.run_module(target, run_name='__main__', alter_sys=True)\n"
 )

@@ -208,7 +208,8 @@ def test_final_events_carry_the_window_they_judged(take):
     from buzzfinder_app.engine.onsets import detect_onsets
     from buzzfinder_app.engine.windows import note_windows
 
-    events = run(NoteEngine(FakeModel()), take, 512)
+    assert all(e.window is None for e in run(NoteEngine(FakeModel()), take, 512))  # not kept unless asked
+    events = run(NoteEngine(FakeModel(), keep_windows=True), take, 512)
     finals = [e for e in events if e.kind == "final"]
     expected = note_windows(take, detect_onsets(take))
     assert len(finals) == len(expected)

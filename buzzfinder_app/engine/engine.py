@@ -63,7 +63,8 @@ class NoteEvent:
     pitch_hz: float | None = None
     note: str | None = None
     level_dbfs: float | None = None
-    #: The samples judged (``note_window`` of the stream); kept so a note can become a labelled example.
+    #: The samples judged (``note_window`` of the stream), with ``NoteEngine(keep_windows=True)``: so
+    #: that a note can become a labelled example.
     window: np.ndarray | None = field(default=None, repr=False, compare=False)
 
 
@@ -103,8 +104,9 @@ class NoteEngine:
     """
 
     def __init__(self, model, onset_detector: OnsetDetector | None = None, classify: Classifier | None = None,
-                 unsure_threshold: float | None = None):
+                 unsure_threshold: float | None = None, keep_windows: bool = False):
         self.model = model
+        self.keep_windows = keep_windows  # final events carry their window (memory grows with the notes kept)
         self.detector = onset_detector or OnsetDetector(SAMPLE_RATE)
         self.classify = classify or model.predict
         self.unsure_threshold = model.unsure_threshold if unsure_threshold is None else float(unsure_threshold)
@@ -205,7 +207,7 @@ class NoteEngine:
         pitch = estimate_pitch(window)
         level = peak_dbfs(window[PRE_ROLL: PRE_ROLL + int(LEVEL_S * SAMPLE_RATE)])
         return NoteEvent(kind, note.index, note.onset / SAMPLE_RATE, self.time_s, verdict, pitch,
-                         note_name(pitch) if pitch else None, level, window)
+                         note_name(pitch) if pitch else None, level, window if self.keep_windows else None)
 
 
 def notes_from_events(events: list[NoteEvent]) -> list[Note]:

@@ -24,7 +24,8 @@ def make_engine(model, gate_db: float | None = None, unsure_threshold: float | N
     """A ``NoteEngine`` for ``model`` with the calibrated onset gate, the unsure threshold override and
     a classifier in place of the model's own (a profile's personal head)."""
     detector = OnsetDetector(C.SAMPLE_RATE, gate_dbfs=gate_db) if gate_db is not None else None
-    return NoteEngine(model, onset_detector=detector, classify=classify, unsure_threshold=unsure_threshold)
+    return NoteEngine(model, onset_detector=detector, classify=classify, unsure_threshold=unsure_threshold,
+                      keep_windows=True)
 
 
 class EngineWorker(QObject):

@@ -10,7 +10,6 @@ onset entered the microphone to the moment the app had the verdict (its event lo
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys

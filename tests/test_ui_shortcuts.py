@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QFileDialog
 
 from tests.ui_conftest import *  # noqa: F401,F403
 from tests.ui_conftest import ArraySource, make_window
@@ -18,7 +19,6 @@ def _active(qtbot, w):
 
 def test_space_f1_and_ctrl_o(qtbot, ui_env, themed_app, no_devices, take, monkeypatch):
     import buzzfinder_app.ui.about as about
-    import buzzfinder_app.ui.main_window as mw
 
     w = make_window(input_file=take)
     qtbot.addWidget(w)
@@ -34,7 +34,7 @@ def test_space_f1_and_ctrl_o(qtbot, ui_env, themed_app, no_devices, take, monkey
     qtbot.keyClick(w.focusWidget() or w, Qt.Key_F1)
     assert shown == [w.services]
 
-    monkeypatch.setattr(mw.QFileDialog, "getOpenFileName", lambda *a, **k: (str(take), ""))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(take), ""))
     with qtbot.waitSignal(w.recordings_view.analysis_finished, timeout=20000):
         qtbot.keyClick(w.focusWidget() or w, Qt.Key_O, Qt.ControlModifier)
     assert w.tabs.currentWidget() is w.recordings_view

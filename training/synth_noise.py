@@ -96,7 +96,6 @@ def pick_scrape(n: int, start: int, sample_rate: int, rng: np.random.Generator) 
 def squeak(n: int, start: int, sample_rate: int, rng: np.random.Generator) -> np.ndarray:
     """A finger sliding on a wound string: a short band-passed rising or falling sweep (50-250 ms)."""
     length = int(rng.uniform(0.05, 0.25) * sample_rate)
-    t = np.arange(length) / sample_rate
     f_start, f_end = rng.uniform(600, 2500), rng.uniform(1500, 5000)
     if rng.random() < 0.5:
         f_start, f_end = f_end, f_start

@@ -11,10 +11,10 @@ from datetime import datetime, time as dtime, timezone
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView, QFrame, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableWidget,
-    QTableWidgetItem, QVBoxLayout, QWidget,
+    QFrame, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
+from buzzfinder_app.ui.widgets.tables import read_only_table
 from buzzfinder_app.ui import palette as P
 from buzzfinder_app.ui.widgets.labels import caption
 from buzzfinder_app.ui.widgets.fretboard import FretboardMap
@@ -74,13 +74,7 @@ class HistoryView(QWidget):
         top.addWidget(self.totals, 1)
         top.addWidget(refresh)
 
-        self.table = QTableWidget(0, len(SESSION_COLUMNS))
-        self.table.setHorizontalHeaderLabels(SESSION_COLUMNS)
-        self.table.verticalHeader().hide()
-        self.table.setAlternatingRowColors(True)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.table = read_only_table(SESSION_COLUMNS)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeToContents)
         header.setSectionResizeMode(3, QHeaderView.Stretch)

@@ -9,7 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QApplication, QFileDialog, QFrame, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QPushButton,
+    QApplication, QFrame, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QPushButton,
     QScrollArea, QTabWidget, QVBoxLayout, QWidget,
 )
 
@@ -473,12 +473,9 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------------------ dialogs
     def open_recording(self, path: str | None = None) -> None:
-        if not path:
-            path, _ = QFileDialog.getOpenFileName(
-                self, "Open recording", "", "Audio (*.wav *.flac *.ogg *.mp3 *.aiff *.aif);;All files (*)")
-        if path:
-            self.tabs.setCurrentWidget(self.recordings_view)
-            self.recordings_view.open_file(path)
+        """Analyse ``path`` (asked for when None) in the recordings tab; files dropped anywhere come here."""
+        self.tabs.setCurrentWidget(self.recordings_view)
+        self.recordings_view.open_file(path)
 
     def dragEnterEvent(self, event) -> None:
         if event.mimeData().hasUrls():

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QFrame, QHBoxLayout, QHeaderView,
+    QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QFrame, QHBoxLayout, QHeaderView,
     QLabel, QLineEdit, QMenu, QMessageBox, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
 from buzzfinder_app.constants import SAMPLE_RATE
 from buzzfinder_app.personal.commands import profile_summary
 from buzzfinder_app.personal.profiles import ProfileError
+from buzzfinder_app.ui.widgets.tables import read_only_table
 from buzzfinder_app.ui import palette as P
 from buzzfinder_app.ui.teach_dialog import describe_fit
 from buzzfinder_app.ui.widgets.labels import caption
@@ -70,13 +71,7 @@ def _item(text: str, data=None, colour: str | None = None, align=Qt.AlignLeft | 
 
 
 def _table(headers: list[str]) -> QTableWidget:
-    t = QTableWidget(0, len(headers))
-    t.setHorizontalHeaderLabels(headers)
-    t.setSelectionBehavior(QAbstractItemView.SelectRows)
-    t.setSelectionMode(QAbstractItemView.SingleSelection)
-    t.setEditTriggers(QAbstractItemView.NoEditTriggers)
-    t.setAlternatingRowColors(True)
-    t.verticalHeader().hide()
+    t = read_only_table(headers)
     t.setShowGrid(False)
     t.horizontalHeader().setHighlightSections(False)
     t.horizontalHeader().setDefaultAlignment(Qt.AlignLeft | Qt.AlignVCenter)

@@ -11,11 +11,12 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView, QFileDialog, QFrame, QHBoxLayout, QHeaderView, QLabel, QProgressBar, QPushButton,
-    QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+    QFileDialog, QFrame, QHBoxLayout, QHeaderView, QLabel, QProgressBar, QPushButton,
+    QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
 from buzzfinder_app import constants as C
+from buzzfinder_app.ui.widgets.tables import read_only_table
 from buzzfinder_app.ui import palette as P
 from buzzfinder_app.ui.widgets.labels import caption
 from buzzfinder_app.ui.workers import AnalysisWorker, start_in_thread, stop_thread
@@ -56,7 +57,6 @@ class RecordingsView(QWidget):
         self.result = None
         self.player = play_audio
         self._marks = []
-        self.setAcceptDrops(True)
 
         self.worker = AnalysisWorker(model_path, unsure_threshold)
         self.thread = start_in_thread(self.worker, "buzzfinder-analysis")
@@ -122,13 +122,7 @@ class RecordingsView(QWidget):
         self.summary = QLabel("")
         self.summary.setObjectName("h2")
 
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.verticalHeader().hide()
-        self.table.setAlternatingRowColors(True)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.table = read_only_table(COLUMNS)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
         self.table.cellDoubleClicked.connect(lambda row, _c: self.play_note(row))
         self.table.cellClicked.connect(lambda row, _c: self._highlight(row))
@@ -157,7 +151,6 @@ class RecordingsView(QWidget):
     def set_unavailable(self, reason: str) -> None:
         """No model: the view stays visible but cannot analyse."""
         self.open_button.setEnabled(False)
-        self.setAcceptDrops(False)
         self._show_message(reason, P.ERROR)
 
     def _show_message(self, text: str, colour: str = P.TEXT_DIM) -> None:
@@ -314,15 +307,6 @@ class RecordingsView(QWidget):
             return None
         self._show_message(f"Exported {len(self.result.notes)} notes to {path}", P.TEXT_DIM)
         return Path(path)
-
-    def dragEnterEvent(self, event) -> None:
-        if event.mimeData().hasUrls():
-            event.acceptProposedAction()
-
-    def dropEvent(self, event) -> None:
-        urls = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
-        if urls:
-            self.open_file(urls[0])
 
     def shutdown(self) -> None:
         self.worker.cancel()

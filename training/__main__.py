@@ -332,7 +332,9 @@ def cmd_finetune(args) -> None:
     replay = build_data(budget, args.seed, args.cache)
     config = replace(train_config(budget, args.seed, args.epochs), learning_rate=3e-4)
     model = finetune(keras.models.load_model(base), new, replay, config)
-    export_model(model, Path(args.out), DEFAULT_PARAMS, version=f"finetuned-seed{args.seed}",
+    shipped = REPO / "assets" / "buzzfinder.json"  # keep the shipped model's unsure threshold
+    threshold = json.loads(shipped.read_text()).get("unsure_threshold", 0.5) if shipped.is_file() else 0.5
+    export_model(model, Path(args.out), DEFAULT_PARAMS, unsure_threshold=threshold, version=f"finetuned-seed{args.seed}",
                  training={"base": str(base), "folder": str(args.folder), "notes": len(notes),
                            "epochs": args.epochs}, provenance=provenance(args.seed))
     print(f"wrote {args.out}")

@@ -43,10 +43,11 @@ def reliability(probs: np.ndarray, y: np.ndarray, n_bins: int = 10) -> dict:
     return {"bins": bins, "ece": float(ece)}
 
 
-def choose_threshold(probs: np.ndarray, y: np.ndarray, floor: float = 0.9, step: float = 0.05,
+def choose_threshold(probs: np.ndarray, y: np.ndarray, floor: float = 0.8, step: float = 0.05,
                      min_count: int = 5) -> dict:
     """The unsure threshold: the lowest confidence above which every 0.05-wide band of validation
-    predictions is still right at least ``floor`` of the time (below it accuracy falls off).
+    predictions is still right at least ``floor`` of the time. Below it a verdict is wrong more
+    than one time in five and accuracy falls off steeply, so the app says "unsure" instead.
 
     Bounded to [0.4, 0.8] so that the app neither never nor too often says "unsure".
     """

@@ -262,6 +262,7 @@ def key_metrics(results: dict) -> dict:
 
 
 def cmd_data(args) -> None:
+    """Build (or find in the cache) the training set and print what it holds."""
     ds = build_data(QUICK if args.quick else FULL, args.seed, args.cache)
     print(json.dumps({"examples": len(ds), "per_source": ds.counts()}, indent=1))
 

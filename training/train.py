@@ -27,9 +27,6 @@ class TrainConfig:
     seed: int = 0
     steps_per_epoch: int | None = None  # None: one pass over the training set's size
 
-    def to_dict(self) -> dict:
-        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
-
 
 def one_hot(y: np.ndarray) -> np.ndarray:
     return np.eye(len(C.LABELS), dtype=np.float32)[np.asarray(y, dtype=np.int64)]

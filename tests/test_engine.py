@@ -175,7 +175,8 @@ def test_classify_clip_takes_the_strongest_note(pluck, white_noise):
 
 @pytest.mark.real
 def test_shipped_model_on_the_real_clips(real_dir, shipped_model):
-    """With the trained model most real clips get their folder's label (a plausibility check)."""
+    """With the trained model most real clips get their folder's label as the most probable class
+    (a plausibility check of resampling, onset, window and model together; the report has the figures)."""
     import soundfile as sf
     import soxr
 
@@ -183,7 +184,7 @@ def test_shipped_model_on_the_real_clips(real_dir, shipped_model):
     for path in sorted(real_dir.glob("[bcm]*/*.wav")):
         y, sr = sf.read(path, dtype="float32")
         _, verdict = classify_clip(shipped_model, soxr.resample(y, sr, SR).astype(np.float32))
-        right += verdict.label == path.parent.name
+        right += max(verdict.probs, key=verdict.probs.get) == path.parent.name
         total += 1
     assert right >= total // 2
 

@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from buzzfinder_app.ui.workers import EngineWorker, start_in_thread, stop_thread
 
-DRAIN_MS = 25
+DRAIN_MS = 40
 CLIP_LEVEL = 0.999
 #: Final notes whose windows are kept (as many as the chip strip shows).
 KEEP_WINDOWS = 40

@@ -529,7 +529,7 @@ def test_done_when_generated_setup(model):
     one_second = int(1.0 * C.SAMPLE_RATE)
     probs_c, emb_c, setup_c = judged(model, [note_window(new_setup(s.audio), s.onset, s.onset + one_second)
                                              for s in setup_notes])
-    base_notes, y_base = notes(30, 4048)
+    base_notes, y_base = notes(60, 4048)  # 180 notes: one note is 0.6 points, so 2 points can be told apart
     probs_b, emb_b, setup_b = judged(model, [note_window(s.audio, s.onset) for s in base_notes])
 
     lines, gains, cut_gains, drops = [], [], [], []

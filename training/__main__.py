@@ -40,7 +40,7 @@ class Budget:
     sf_n: int = 60  # sampled notes per class (clean and muted)
     copies: int = 3  # augmented copies per note, plus the untouched note
     strength: float = 1.0
-    epochs: int = 40
+    epochs: int = 60
     patience: int = 8
     eval_epochs: int = 12  # leave-one-source-out and feature-comparison models
     finetune_epochs: int = 4

@@ -62,7 +62,7 @@ MAX_REDRAWS = 6
 #: A muted string has lost 30 dB within this time (the touch is made firmer until it has).
 MAX_MUTED_DECAY_S = 0.4
 #: Share of buzzy notes whose rattle is kept just above audible.
-SUBTLE_SHARE = 0.4
+SUBTLE_SHARE = 0.15
 #: Probability of each hard negative per class.
 EXTRA_PROBS = {
     "clean": {"hiss": 0.5, "scrape": 0.25, "squeak": 0.2, "fret-hand": 0.25},
@@ -135,7 +135,7 @@ def _draw_buzz(rng: np.random.Generator, note_s: float) -> dict:
         "barrier_position": float(rng.uniform(0.01, 0.12)),  # fraction from the fretted end
         "buzz_s": _log_uniform(rng, 0.1, note_s),  # how long the string keeps striking the fret
         # subtle notes: the rattle's share of the attack's energy stays below this (dB)
-        "rattle_ceiling_db": float(rng.uniform(-42.0, -30.0)) if subtle else None,
+        "rattle_ceiling_db": float(rng.uniform(-32.0, -24.0)) if subtle else None,
         "buzz_planes": str(rng.choice(planes)),
         "gap_ratio_2": float(rng.uniform(0.8, 3.0)),  # plane-2 gap / plane-1 gap when both hit
         "impact_loss": float(rng.uniform(0.0, 0.05)),

@@ -103,15 +103,14 @@ def align_onset(audio: np.ndarray, known: int | None, sample_rate: int = C.SAMPL
 
     Falls back to ``known`` when nothing is detected within :data:`ONSET_TOLERANCE_S` of it. With
     ``known`` unknown (a labelled recording of one note) the note is the detection followed by the
-    loudest 100 ms: a finger touching the string before the pluck is not the note.
+    loudest attack, as ``classify`` picks it: a finger touching the string before the pluck is not the note.
     """
-    from buzzfinder_app.engine.onsets import detect_onsets
+    from buzzfinder_app.engine.onsets import detect_onsets, strongest_onset
 
     found = [int(o) for o in detect_onsets(audio, sample_rate=sample_rate)]
     if known is None:
-        span = int(0.1 * sample_rate)
-        loudness = [float(np.mean(np.square(audio[o: o + span]))) for o in found]
-        return (found[int(np.argmax(loudness))] if found else 0), found
+        strongest = strongest_onset(audio, found, sample_rate)
+        return (0 if strongest is None else strongest), found
     near = [o for o in found if abs(o - known) <= ONSET_TOLERANCE_S * sample_rate]
     return (min(near, key=lambda o: abs(o - known)) if near else int(known)), found
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtGui import QColor, QFont, QPalette
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QFont, QPalette, QPen
 from PySide6.QtWidgets import QApplication
 
 
@@ -56,6 +57,17 @@ METER_CLIP = "#D55E00"
 def style_for(label: str | None) -> ClassStyle:
     """The style of a verdict label; unknown labels look unsure."""
     return CLASS_STYLES.get(label or "unsure", CLASS_STYLES["unsure"])
+
+
+def verdict_pen_and_brush(label: str, final: bool, width: float, fill_alpha: int):
+    """How a verdict mark is painted: filled with its class colour when final; a dashed outline over a
+    faint fill while it is provisional."""
+    colour = QColor(style_for(label).color)
+    if final:
+        return QPen(Qt.NoPen), colour
+    fill = QColor(colour)
+    fill.setAlpha(fill_alpha)
+    return QPen(colour, width, Qt.DashLine), fill
 
 
 def qcolor(label_or_hex: str, alpha: int = 255) -> QColor:

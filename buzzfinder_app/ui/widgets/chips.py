@@ -189,18 +189,13 @@ class ChipStrip(QWidget):
             p.drawText(self.rect(), Qt.AlignCenter, "Recent notes appear here")
         for chip, rect in self._rects():
             style = P.style_for(chip.label)
-            colour = QColor(style.color)
             if chip.label is None:
                 p.setPen(QPen(QColor(P.BORDER), 1.5, Qt.DashLine))
                 p.setBrush(QColor(P.SURFACE_RAISED))
-            elif chip.final:
-                p.setPen(Qt.NoPen)
-                p.setBrush(colour)
             else:
-                fill = QColor(colour)
-                fill.setAlpha(60)
-                p.setPen(QPen(colour, 2, Qt.DashLine))
-                p.setBrush(fill)
+                pen, brush = P.verdict_pen_and_brush(chip.label, chip.final, 2, 60)
+                p.setPen(pen)
+                p.setBrush(brush)
             p.drawRoundedRect(rect.adjusted(1, 1, -1, -1), 8, 8)
             p.setPen(QColor("#FFFFFF") if chip.label else QColor(P.TEXT_DIM))
             p.setFont(sym_font)

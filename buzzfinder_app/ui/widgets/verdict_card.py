@@ -33,15 +33,9 @@ class ClassBadge(QWidget):
             p.end()
             return
         style = P.style_for(self._label)
-        colour = QColor(style.color)
-        if self._final:
-            p.setPen(Qt.NoPen)
-            p.setBrush(colour)
-        else:
-            fill = QColor(colour)
-            fill.setAlpha(70)
-            p.setPen(QPen(colour, 3, Qt.DashLine))
-            p.setBrush(fill)
+        pen, brush = P.verdict_pen_and_brush(self._label, self._final, 3, 70)
+        p.setPen(pen)
+        p.setBrush(brush)
         p.drawEllipse(r)
         f = QFont(self.font())
         f.setPixelSize(int(self.height() * 0.5))

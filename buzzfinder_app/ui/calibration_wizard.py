@@ -15,7 +15,8 @@ from PySide6.QtWidgets import (
 from buzzfinder_app import constants as C
 from buzzfinder_app.practice.calibration import CalibrationRun, CalibrationStoreError
 from buzzfinder_app.ui import palette as P
-from buzzfinder_app.ui.live import dbfs
+from buzzfinder_app.practice.levels import amplitude_to_dbfs
+from buzzfinder_app.ui.live import CLIP_LEVEL
 from buzzfinder_app.ui.services import device_index, device_label, device_rates
 from buzzfinder_app.ui.sources import MicInput
 from buzzfinder_app.ui.widgets.level_meter import LevelMeter
@@ -218,7 +219,7 @@ class CalibrationWizard(QWizard):
             rms = float(np.sqrt(np.mean(np.square(block, dtype=np.float64))))
             page = self.currentPage()
             if isinstance(page, MeasurePage):
-                page.meter.set_level(dbfs(rms), dbfs(peak), peak >= 0.999)
+                page.meter.set_level(amplitude_to_dbfs(rms), amplitude_to_dbfs(peak), peak >= CLIP_LEVEL)
                 page.update_progress()
             if self.run.phase == "done":
                 self._done()

@@ -6,22 +6,18 @@ happens in :class:`~buzzfinder_app.ui.workers.EngineWorker`.
 
 from __future__ import annotations
 
-import math
 from collections import OrderedDict
 
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from buzzfinder_app.practice.levels import amplitude_to_dbfs
 from buzzfinder_app.ui.workers import EngineWorker, start_in_thread, stop_thread
 
 DRAIN_MS = 40
 CLIP_LEVEL = 0.999
 #: Final notes whose windows are kept (as many as the chip strip shows).
 KEEP_WINDOWS = 40
-
-
-def dbfs(x: float) -> float:
-    return 20.0 * math.log10(max(float(x), 1e-6))
 
 
 class LiveController(QObject):
@@ -130,7 +126,7 @@ class LiveController(QObject):
             block = np.asarray(block, np.float32)
             peak = float(np.max(np.abs(block)))
             rms = float(np.sqrt(np.mean(block * block)))
-            self.level.emit(dbfs(rms), dbfs(peak), peak >= CLIP_LEVEL)
+            self.level.emit(amplitude_to_dbfs(rms), amplitude_to_dbfs(peak), peak >= CLIP_LEVEL)
             self.samples.emit(block)
             self._feed.emit(block)
         elif getattr(src, "done", False):

@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication, QFrame, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QPushButton,
-    QScrollArea, QTabWidget, QVBoxLayout, QWidget,
+    QScrollArea, QVBoxLayout, QWidget,
 )
 
 from buzzfinder_app.ui import palette as P
@@ -28,6 +28,7 @@ from buzzfinder_app.ui.widgets.banner import BannerArea
 from buzzfinder_app.ui.widgets.chips import ChipStrip
 from buzzfinder_app.ui.widgets.counters import SessionCounters
 from buzzfinder_app.ui.widgets.level_meter import LevelMeter
+from buzzfinder_app.ui.widgets.pages import TabbedPages
 from buzzfinder_app.ui.widgets.verdict_card import VerdictCard
 from buzzfinder_app.ui.widgets.waveform import ScrollingWaveform
 
@@ -78,8 +79,7 @@ class MainWindow(QMainWindow):
         self.recorder.ended.connect(self._on_session_saved)
         self._stop_reason: str | None = None
 
-        self.tabs = QTabWidget()
-        self.tabs.setDocumentMode(True)
+        self.tabs = TabbedPages()
         self.tabs.addTab(self._build_live_tab(), "Live")
         self.recordings_view = self._make_recordings_view()
         self.tabs.addTab(self.recordings_view, "Recordings")
@@ -108,6 +108,7 @@ class MainWindow(QMainWindow):
         if self.live is not None:
             self.live.level.connect(self.meter.set_level)
             self.live.samples.connect(self.waveform.append)
+            self.meter.follow(self.waveform.timer)
             self.live.note_event.connect(self.on_note_event)
             self.live.stopped.connect(self._on_stopped)
             self.live.source_failed.connect(self._on_source_failed)

@@ -107,7 +107,7 @@ QPushButton:disabled {{ color: #5C6370; }}
 QPushButton#primary {{ background: #3F51B5; border-color: #5C6BC0; font-weight: 600; }}
 QPushButton#primary:hover {{ background: #5C6BC0; }}
 QPushButton#primary:checked {{ background: {ERROR}; border-color: #E87A33; }}
-QTabWidget::pane {{ border: none; border-top: 1px solid {BORDER}; }}
+QStackedWidget#pages {{ border: none; border-top: 1px solid {BORDER}; }}
 QTabBar {{ qproperty-drawBase: 0; }}
 QTabBar::tab {{
     background: transparent; color: {TEXT_DIM}; padding: 8px 18px; border: none;

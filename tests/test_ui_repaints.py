@@ -1,0 +1,51 @@
+"""The live view repaints only what changed: a new verdict or a tick of the session clock must not
+repaint the rest of the page (under ``QTabWidget`` each of them repainted the whole page: every
+label, button and box, ~2 % of a core while listening)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject
+
+from buzzfinder_app.constants import LABELS
+from buzzfinder_app.engine.verdicts import Verdict
+
+from tests.ui_conftest import *  # noqa: F401,F403
+from tests.ui_conftest import make_window
+
+
+class PaintCounter(QObject):
+    def __init__(self, widget):
+        super().__init__()
+        self.count = 0
+        widget.installEventFilter(self)
+
+    def eventFilter(self, _obj, event):
+        if event.type() == QEvent.Paint:
+            self.count += 1
+        return False
+
+
+def test_verdicts_and_clock_repaint_only_their_own_widgets(qtbot, ui_env, themed_app, no_devices):
+    w = make_window()
+    qtbot.addWidget(w)
+    w.resize(1360, 860)
+    w.show()
+    qtbot.waitExposed(w)
+    qtbot.wait(50)
+    card_height, wave_geometry = w.card.height(), w.waveform.geometry()
+    card, panel, chips = PaintCounter(w.card), PaintCounter(w.exercise_panel), PaintCounter(w.chips)
+
+    w.card.show_onset(0, "A2")
+    qtbot.wait(30)
+    for stage in ("provisional", "final"):
+        verdict = Verdict.from_probs([0.2, 0.1, 0.7], LABELS, unsure_threshold=0.7)
+        w.card.show_verdict(0, verdict, stage, "A2", 110.0)
+        qtbot.wait(30)
+    for seconds in (9, 10, 71):
+        w.counters.set_elapsed(seconds)
+        w.counters.add("muted")
+        qtbot.wait(30)
+
+    assert card.count >= 3, "the verdict card should have repainted for each change"
+    assert (panel.count, chips.count) == (0, 0), "the practice panel and the chips repainted for changes elsewhere"
+    assert w.card.height() == card_height and w.waveform.geometry() == wave_geometry

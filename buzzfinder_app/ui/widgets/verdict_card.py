@@ -113,6 +113,9 @@ class VerdictCard(QFrame):
         self.note_label.setWordWrap(True)
         self.hint = _label("", "dim")
         self.hint.setWordWrap(True)
+        # heights reserved (two lines of text, one of the stage), so that a verdict never moves the layout
+        for lab, lines in ((self.note_label, 2), (self.hint, 2), (self.stage_label, 1)):
+            lab.setFixedHeight(lines * lab.fontMetrics().lineSpacing() + 4)
         self.bars = {label: ProbBar(label) for label in P.DISPLAY_ORDER}
 
         head = QHBoxLayout()

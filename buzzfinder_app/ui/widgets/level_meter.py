@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtCore import QRectF, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QLinearGradient, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -14,7 +14,7 @@ FLOOR_DB = -60.0
 CLIP_HOLD_S = 1.5
 PEAK_HOLD_S = 1.0
 #: Repaint at most this often while levels stream in (the eye does not need more).
-REPAINT_S = 0.05
+REPAINT_MS = 80
 
 
 class LevelMeter(QWidget):
@@ -28,12 +28,22 @@ class LevelMeter(QWidget):
         self._clip_until = 0.0
         self._held_peak = FLOOR_DB
         self._held_at = 0.0
-        self._painted_at = 0.0
+        self._dirty = False
         self._background: QPixmap | None = None
         self.setAttribute(Qt.WA_OpaquePaintEvent)
         self.setMinimumWidth(64)
         self.setSizePolicy(QSizePolicy.Fixed, QSizePolicy.Expanding)
         self.setToolTip("Input level (dBFS). Dashed line: onset threshold (gate). Red lamp: clipping.")
+        self.timer = QTimer(self)
+        self.timer.setInterval(REPAINT_MS)
+        self.timer.timeout.connect(self.refresh)
+        self.timer.start()
+
+    def follow(self, clock: QTimer) -> None:
+        """Repaint on ``clock`` instead of an own timer: widgets repainted on the same tick share
+        one paint and one flush of the window."""
+        self.timer.stop()
+        clock.timeout.connect(self.refresh)
 
     def sizeHint(self) -> QSize:
         return QSize(64, 200)
@@ -47,15 +57,22 @@ class LevelMeter(QWidget):
         self.update()
 
     def set_level(self, rms_db: float, peak_db: float, clipped: bool = False) -> None:
+        """Store a level; painted on the next frame (at once when clipping starts)."""
         now = time.monotonic()
         self.rms_db = max(FLOOR_DB, min(0.0, rms_db))
         self.peak_db = max(FLOOR_DB, min(0.0, peak_db))
         if self.peak_db >= self._held_peak or now - self._held_at > PEAK_HOLD_S:
             self._held_peak, self._held_at = self.peak_db, now
         if clipped:
+            if not self.clipping:
+                self.update()
             self._clip_until = now + CLIP_HOLD_S
-        if clipped or now - self._painted_at >= REPAINT_S:  # the drain timer calls 40 times a second
-            self._painted_at = now
+        self._dirty = True
+
+    def refresh(self) -> None:
+        """Frame tick: repaint if a level arrived since the last one."""
+        if self._dirty:
+            self._dirty = False
             self.update()
 
     def reset(self) -> None:

@@ -17,7 +17,7 @@ from buzzfinder_app import constants as C
 from buzzfinder_app.ui import palette as P
 
 BIN = 128  # samples per envelope point (about 6 ms)
-REDRAW_MS = 66
+REDRAW_MS = 80
 #: The vertical scale follows the loudest visible sample, but never zooms in beyond this (-26 dBFS),
 #: so that silence stays flat; the level meter shows absolute levels and clipping.
 MIN_SCALE = 0.05

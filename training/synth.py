@@ -6,6 +6,7 @@ through a random guitar body with a pluck knock and attack noise (:mod:`training
 * **clean** — the string rings freely; some notes are damped by the hand after 0.2 s or more;
 * **buzzy** — a fret under the string: the string collides with it while its swing is larger than
   the gap, so the rattle is strongest in the attack and stops as the note decays below the gap;
+  the note still rings (a collision that chokes it within 0.3 s is a muted note, not a buzzy one);
 * **muted** — a finger lies on the string (not pressing it to the fret): most partials die within
   0.1-0.4 s and the pluck thud remains.
 
@@ -61,6 +62,10 @@ MIN_BUZZ_DB = 3.0
 MAX_REDRAWS = 6
 #: A muted string has lost 30 dB within this time (the touch is made firmer until it has).
 MAX_MUTED_DECAY_S = 0.4
+#: A buzzy note still sounds its pitch: it takes at least this long to lose 30 dB (real buzzy notes
+#: take 0.3-1.7 s). A fret so close that the collisions choke the note within this time gives a
+#: dead thud with a click, which players hear as muted: such gaps are not kept.
+MIN_BUZZY_DECAY_S = 0.3
 #: Share of buzzy notes whose rattle is kept just above audible.
 SUBTLE_SHARE = 0.15
 #: Probability of each hard negative per class.
@@ -306,7 +311,8 @@ def _buzzing_string(p: dict, designs, n: int, sample_rate: int, factor: int, voi
     Gaps from 70 % of the free string's largest swing at the fret down to 1/10 000 of it are tried,
     widest first; the narrower the gap, the longer the string keeps striking the fret. A gap is
     audible when the note's share of energy above 3 kHz in the attack is :data:`MIN_BUZZ_DB` above
-    its clean twin's; for a subtle note the rattle's own share must also stay below
+    its clean twin's, and kept only if the note still takes :data:`MIN_BUZZY_DECAY_S` to decay
+    30 dB (the gaps that choke it are narrower still, so the search stops there); for a subtle note the rattle's own share must also stay below
     ``p['rattle_ceiling_db']`` (else the faintest audible gap is kept). Among these the gap is kept
     whose last impact comes nearest ``p['buzz_s']`` after the pluck. When no gap is audible (a
     bright note whose partials hide the rattle) the fret rings louder, and a rattle of the weaker
@@ -327,9 +333,10 @@ def _buzzing_string(p: dict, designs, n: int, sample_rate: int, factor: int, voi
         g1, g2 = fraction * swings[0], fraction * swings[1]
         gaps = {"vertical": (g1, None), "both": (g1, g1 * p["gap_ratio_2"]), "horizontal": (None, g2)}[p["buzz_planes"]]
         mix, last_impact_s = _mix_planes(p, designs, n_try * factor, rate, gaps, [f[0] for f in free])
-        hf = hf_fraction(voice(_decimate(mix, factor, n_try)[:attack]), sample_rate, p["f0"])
+        heard = voice(_decimate(mix, factor, n_try))
+        hf = hf_fraction(heard[:attack], sample_rate, p["f0"])
         return {"buzz_db": float(10 * np.log10(hf / max(free_hf, 1e-30))), "rattle_db": float(10 * np.log10(max(hf - free_hf, 1e-12))),
-                "last_impact_s": last_impact_s, "gaps": gaps}
+                "last_impact_s": last_impact_s, "gaps": gaps, "sustain_s": decay_time(heard, sample_rate)}
 
     base_gain, planes = p["rattle_gain"], p["buzz_planes"]
     plan = [(planes, boost) for boost in (1.0, 4.0, 16.0)]
@@ -340,22 +347,25 @@ def _buzzing_string(p: dict, designs, n: int, sample_rate: int, factor: int, voi
         p["rattle_gain"] = base_gain * boost
         tried = []
         for fraction in np.geomspace(0.7, 1e-4, 13):
-            tried.append(attempt(fraction) | {"buzz_planes": p["buzz_planes"], "rattle_gain": p["rattle_gain"]})
-            if tried[-1]["buzz_db"] >= MIN_BUZZ_DB and tried[-1]["last_impact_s"] > 1.5 * p["buzz_s"]:
+            t = attempt(fraction) | {"buzz_planes": p["buzz_planes"], "rattle_gain": p["rattle_gain"]}
+            if t["sustain_s"] < MIN_BUZZY_DECAY_S:
                 break
-        loudest = max(tried + ([loudest] if loudest else []), key=lambda t: t["buzz_db"])
+            tried.append(t)
+            if t["buzz_db"] >= MIN_BUZZ_DB and t["last_impact_s"] > 1.5 * p["buzz_s"]:
+                break
+        loudest = max(tried + ([loudest] if loudest else []), key=lambda t: t["buzz_db"], default=None)
         audible = [t for t in tried if t["buzz_db"] >= MIN_BUZZ_DB]
         if audible:
             break
     if not audible:
-        chosen = loudest
+        chosen = loudest or attempt(0.7) | {"buzz_planes": p["buzz_planes"], "rattle_gain": p["rattle_gain"]}
     else:
         if p["rattle_ceiling_db"] is not None:
             audible = [t for t in audible if t["rattle_db"] <= p["rattle_ceiling_db"]] or [min(audible, key=lambda t: t["rattle_db"])]
         chosen = min(audible, key=lambda t: abs(np.log(max(t["last_impact_s"], 1e-3) / p["buzz_s"])))
     p["barrier_gap"], p["barrier_gap_2"] = (None if g is None else float(g) for g in chosen["gaps"])
     p.update({k: chosen[k] for k in ("buzz_planes", "rattle_gain")})
-    p.update({k: float(chosen[k]) for k in ("buzz_db", "rattle_db")})
+    p.update({k: float(chosen[k]) for k in ("buzz_db", "rattle_db", "sustain_s")})
     mix, p["last_impact_s"] = _mix_planes(p, designs, n * factor, rate, chosen["gaps"])
     return _decimate(mix, factor, n)
 
@@ -481,7 +491,8 @@ def generate_note(label: str, seed: int, *, character: str | None = None, sample
             overrides["barrier_gap_2"] = None if gap is None else gap * params.get("gap_ratio_2", 1.0)
         params.update(overrides)
         audio, onset = _render(params, seed, sample_rate, choose_gap)
-        if not choose_gap or params["buzz_db"] >= MIN_BUZZ_DB or "redraw" in overrides:
+        heard = choose_gap and params["buzz_db"] >= MIN_BUZZ_DB and params["sustain_s"] >= MIN_BUZZY_DECAY_S
+        if not choose_gap or heard or "redraw" in overrides:
             break
     return SynthNote(audio, label, onset, f"model-{params['character']}", params)
 

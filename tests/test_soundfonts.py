@@ -10,7 +10,7 @@ import pytest
 from buzzfinder_app.constants import SAMPLE_RATE
 from training import soundfonts
 from training.soundfonts import available_soundfonts, midi_file, render_set
-from training.synth import MAX_MUTED_DECAY_S, decay_time
+from training.synth import MAX_MUTED_DECAY_S, MIN_BUZZ_DB, MIN_RATTLE_DB, decay_time
 
 FLUID = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
 
@@ -50,7 +50,7 @@ def test_available_soundfonts_are_files():
 @needs_fluidsynth
 def test_rendered_notes(tmp_path):
     notes = render_set(2, seed=3, cache_dir=tmp_path, soundfonts=[FLUID])
-    assert sorted(n.label for n in notes) == ["clean", "clean", "muted", "muted"]
+    assert [n.label for n in notes] == ["buzzy", "clean", "muted"] * 2
     for note in notes:
         y = np.abs(note.audio)
         assert note.audio.dtype == np.float32 and len(note.audio) == int(2.5 * SAMPLE_RATE)
@@ -63,6 +63,9 @@ def test_rendered_notes(tmp_path):
         assert y[note.onset : note.onset + int(0.05 * SAMPLE_RATE)].max() > 0.2 * y.max()
         if note.label == "muted":  # only samples that really die quickly are kept as muted
             assert decay_time(note.audio[note.onset :].astype(np.float64), SAMPLE_RATE) <= MAX_MUTED_DECAY_S
+        if note.label == "buzzy":  # a clean program's note whose string strikes the fret audibly
+            assert note.params["program"] in soundfonts.CLEAN_PROGRAMS and note.params["buzz_db"] >= MIN_BUZZ_DB
+            assert note.params["rattle_db"] >= MIN_RATTLE_DB
     again = render_set(2, seed=3, cache_dir=tmp_path, soundfonts=[FLUID])  # from the cache
     assert all(np.array_equal(a.audio, b.audio) for a, b in zip(notes, again))
     assert len(list(tmp_path.glob("*.wav"))) >= 2

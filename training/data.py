@@ -167,7 +167,8 @@ class Recipe:
 
 def _code_hash(kind: str) -> str:
     modules = {"synth": ["training/synth.py", "training/synth_string.py", "training/synth_noise.py"],
-               "soundfont": ["training/soundfonts.py", "training/synth_noise.py"]}.get(kind, [])
+               "soundfont": ["training/soundfonts.py", "training/sampled_buzz.py", "training/synth.py",
+                             "training/synth_string.py", "training/synth_noise.py"]}.get(kind, [])
     modules += ["training/augment.py", "training/data.py", "buzzfinder_app/engine/onsets.py",
                 "buzzfinder_app/engine/windows.py", "buzzfinder_app/model/features.py"]
     root = Path(__file__).resolve().parents[1]

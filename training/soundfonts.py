@@ -1,4 +1,4 @@
-"""Sampled guitars as a second source of clean and muted notes: General-MIDI soundfonts via fluidsynth.
+"""Sampled guitars as a second source of notes of every class: General-MIDI soundfonts via fluidsynth.
 
 Notes are rendered in batches — one small MIDI file per (soundfont, program) with every note in its
 own time slot — and cut out of the render. Renders are cached by their parameters.
@@ -12,8 +12,9 @@ Classes:
   milliseconds still starts with the full, bright ring of a free string, which is the clean
   signature; labelling it muted would teach the model to judge by duration, and a short clean
   note would then be called muted.
-* no **buzzy** — no sampled fret buzz exists in these soundfonts, and adding it to a sample would
-  not come from a collision of the string.
+* **buzzy** — clean notes of programs 24-27 whose string strikes a modelled fret
+  (:mod:`training.sampled_buzz`): no soundfont holds fret buzz, and without buzzy notes of real
+  instruments the model could learn that a sampled (real) timbre is never buzzy.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ import soundfile as sf
 
 from buzzfinder_app.constants import SAMPLE_RATE
 from training import synth_noise as noise
-from training.synth import MAX_MUTED_DECAY_S, SynthNote, decay_time
+from training.sampled_buzz import add_fret_buzz
+from training.synth import MAX_MUTED_DECAY_S, SynthNote, _add_extras, _audible, _draw_extras, decay_time
 
 #: Installed General-MIDI soundfonts that may be used (Debian packages fluid-soundfont-gm,
 #: timgm6mb-soundfont, musescore-general-soundfont).
@@ -51,6 +53,7 @@ NOTE_AT_S = 0.5  # where in its slot a note starts
 DURATION_S = 2.5
 ONSET_THRESHOLD = 1e-3  # of the slot's peak: the first sample above it is the onset
 MUTED_SPARE = 3  # muted candidates drawn per muted note wanted (see :func:`_really_muted`)
+BUZZY_SPARE = 3  # buzzy candidates drawn per buzzy note wanted (some decay before they reach the fret)
 DEFAULT_CACHE = Path.home() / ".cache" / "buzzfinder" / "soundfonts"
 
 
@@ -130,7 +133,7 @@ def _render_batch(soundfont: Path, program: int, notes, sample_rate: int, cache_
 
 def _draw_notes(label: str, n: int, rng: np.random.Generator, soundfonts: list[Path]) -> list[dict]:
     """Random note specifications of one class."""
-    programs = CLEAN_PROGRAMS if label == "clean" else MUTED_PROGRAMS
+    programs = MUTED_PROGRAMS if label == "muted" else CLEAN_PROGRAMS
     specs = []
     for _ in range(n):
         specs.append({
@@ -148,8 +151,12 @@ def _draw_notes(label: str, n: int, rng: np.random.Generator, soundfonts: list[P
     return specs
 
 
-def _cut_note(slot: np.ndarray, spec: dict, sample_rate: int) -> tuple[np.ndarray, int] | None:
-    """The note window of one slot: lead-in of room noise, onset, then the rest; None if silent."""
+def _cut_note(slot: np.ndarray, spec: dict, sample_rate: int) -> tuple[np.ndarray, int, dict] | None:
+    """The note window of one slot: lead-in of room noise, onset, then the rest; None if silent.
+
+    A buzzy spec's note gets its fret rattle, then every note the hard negatives of its class
+    (hiss, pick scrape, squeak, fret-hand noise, as the modelled notes get them), then room noise;
+    the third item holds the rattle's parameters and the hard negatives."""
     search = int((NOTE_AT_S - 0.05) * sample_rate)  # ignore what is left of the previous note
     slot = slot[search:]
     peak = float(np.max(np.abs(slot))) if len(slot) else 0.0
@@ -162,15 +169,24 @@ def _cut_note(slot: np.ndarray, spec: dict, sample_rate: int) -> tuple[np.ndarra
     body = slot[start : start + total - lead]
     y[lead : lead + len(body)] = body / peak
     rng = np.random.default_rng(spec["noise_seed"])
+    buzz = {}
+    if spec["label"] == "buzzy":
+        f0 = 440.0 * 2 ** ((spec["midi"] - 69) / 12)
+        y, buzz = add_fret_buzz(y, lead, f0, rng, sample_rate, length_s=spec["hold_s"])
+    extras = {"extras": _draw_extras(rng, spec["label"])}
+    note_rms = float(np.sqrt(np.mean(y[lead : lead + int(0.5 * sample_rate)] ** 2)))
+    _add_extras(y, lead, note_rms, extras, sample_rate, rng)
     room = noise.one_pole_lowpass(noise.pink_noise(total, rng), 3000.0, sample_rate)
     y += 10 ** (spec["room_db"] / 20) * room / (np.std(room) + 1e-12)
     y *= spec["level"] / np.max(np.abs(y))
-    return y.astype(np.float32), lead
+    return y.astype(np.float32), lead, buzz | extras
 
 
 def render_set(n_per_class: int, seed: int, *, sample_rate: int = SAMPLE_RATE, cache_dir: Path | None = None,
                progress: bool = False, soundfonts: list[Path] | None = None) -> list[SynthNote]:
-    """``n_per_class`` clean and (up to) ``n_per_class`` muted sampled notes, interleaved (clean, muted, ...).
+    """``n_per_class`` clean, buzzy and (up to) ``n_per_class`` muted sampled notes, interleaved
+    (buzzy, clean, muted, ...). A buzzy note whose rattle cannot be heard (the note decayed before
+    it reached the fret, see :func:`training.synth._audible`) is left out.
 
     Deterministic for a seed and set of ``soundfonts`` (default: all of :func:`available_soundfonts`).
     Returns [] with a warning when fluidsynth or the soundfonts are absent.
@@ -182,14 +198,18 @@ def render_set(n_per_class: int, seed: int, *, sample_rate: int = SAMPLE_RATE, c
         return []
     cache_dir = Path(cache_dir) if cache_dir is not None else DEFAULT_CACHE
     rng = np.random.default_rng(seed)
-    specs = _draw_notes("clean", n_per_class, rng, soundfonts) + _draw_notes("muted", MUTED_SPARE * n_per_class, rng, soundfonts)
-    notes = _render_specs(specs, soundfonts, sample_rate, cache_dir, progress)
-    clean = [note for note in notes if note is not None and note.label == "clean"]
-    muted = [note for note in notes if note is not None and note.label == "muted" and _really_muted(note)][:n_per_class]
-    if len(muted) < n_per_class:
-        warnings.warn(f"only {len(muted)} of {n_per_class} muted soundfont notes die within {MAX_MUTED_DECAY_S} s")
-    mixed = [note for pair in zip(clean, muted) for note in pair]
-    return mixed + clean[len(muted) :] + muted[len(clean) :]
+    specs = (_draw_notes("clean", n_per_class, rng, soundfonts) + _draw_notes("muted", MUTED_SPARE * n_per_class, rng, soundfonts)
+             + _draw_notes("buzzy", BUZZY_SPARE * n_per_class, rng, soundfonts))
+    notes = [note for note in _render_specs(specs, soundfonts, sample_rate, cache_dir, progress) if note is not None]
+    clean = [note for note in notes if note.label == "clean"]
+    muted = [note for note in notes if note.label == "muted" and _really_muted(note)][:n_per_class]
+    buzzy = [note for note in notes if note.label == "buzzy" and _audible(note.params)][:n_per_class]
+    for label, kept in (("muted", muted), ("buzzy", buzzy)):
+        if len(kept) < n_per_class:
+            warnings.warn(f"only {len(kept)} of {n_per_class} {label} soundfont notes qualify")
+    by_class = [buzzy, clean, muted]
+    longest = max(len(c) for c in by_class)
+    return [c[i] for i in range(longest) for c in by_class if i < len(c)]
 
 
 def _really_muted(note: SynthNote) -> bool:
@@ -219,7 +239,7 @@ def _render_specs(specs: list[dict], soundfonts: list[Path], sample_rate: int, c
             if cut is None:
                 continue
             params = dict(specs[i], soundfont=soundfont_name(soundfont), f0=440.0 * 2 ** ((specs[i]["midi"] - 69) / 12),
-                          sample_rate=sample_rate, extras=[])
+                          sample_rate=sample_rate, **cut[2])
             notes[i] = SynthNote(cut[0], params["label"], cut[1], f"sf-{params['soundfont']}-{PROGRAMS[program]}", params)
         if progress:
             print(f"soundfonts: {done + 1}/{len(groups)} batches", flush=True)

@@ -58,6 +58,10 @@ ATTACK_S = 0.3
 #: A buzzy note's string must carry at least this much more energy above 3 kHz in its attack than
 #: its free twin; otherwise the gap is narrowed (the buzz would be inaudible).
 MIN_BUZZ_DB = 3.0
+#: ... and the rattle's own energy above 3 kHz must be at least this share of the attack's energy
+#: (dB): fainter, it hides under any microphone's hiss and is label noise, not subtle buzz. Real
+#: buzzy notes carry -20 to -30 dB between 2 and 5 kHz, clean ones below -35 dB.
+MIN_RATTLE_DB = -32.0
 #: A buzzy note whose rattle stays inaudible gets its fret drawn anew up to this many times.
 MAX_REDRAWS = 6
 #: A muted string has lost 30 dB within this time (the touch is made firmer until it has).
@@ -140,7 +144,7 @@ def _draw_buzz(rng: np.random.Generator, note_s: float) -> dict:
         "barrier_position": float(rng.uniform(0.01, 0.12)),  # fraction from the fretted end
         "buzz_s": _log_uniform(rng, 0.1, note_s),  # how long the string keeps striking the fret
         # subtle notes: the rattle's share of the attack's energy stays below this (dB)
-        "rattle_ceiling_db": float(rng.uniform(-32.0, -24.0)) if subtle else None,
+        "rattle_ceiling_db": float(rng.uniform(MIN_RATTLE_DB, -24.0)) if subtle else None,
         "buzz_planes": str(rng.choice(planes)),
         "gap_ratio_2": float(rng.uniform(0.8, 3.0)),  # plane-2 gap / plane-1 gap when both hit
         "impact_loss": float(rng.uniform(0.0, 0.05)),
@@ -311,7 +315,7 @@ def _buzzing_string(p: dict, designs, n: int, sample_rate: int, factor: int, voi
     Gaps from 70 % of the free string's largest swing at the fret down to 1/10 000 of it are tried,
     widest first; the narrower the gap, the longer the string keeps striking the fret. A gap is
     audible when the note's share of energy above 3 kHz in the attack is :data:`MIN_BUZZ_DB` above
-    its clean twin's, and kept only if the note still takes :data:`MIN_BUZZY_DECAY_S` to decay
+    its clean twin's and the rattle's own share is at least :data:`MIN_RATTLE_DB`, and kept only if the note still takes :data:`MIN_BUZZY_DECAY_S` to decay
     30 dB (the gaps that choke it are narrower still, so the search stops there); for a subtle note the rattle's own share must also stay below
     ``p['rattle_ceiling_db']`` (else the faintest audible gap is kept). Among these the gap is kept
     whose last impact comes nearest ``p['buzz_s']`` after the pluck. When no gap is audible (a
@@ -351,10 +355,10 @@ def _buzzing_string(p: dict, designs, n: int, sample_rate: int, factor: int, voi
             if t["sustain_s"] < MIN_BUZZY_DECAY_S:
                 break
             tried.append(t)
-            if t["buzz_db"] >= MIN_BUZZ_DB and t["last_impact_s"] > 1.5 * p["buzz_s"]:
+            if _audible(t) and t["last_impact_s"] > 1.5 * p["buzz_s"]:
                 break
         loudest = max(tried + ([loudest] if loudest else []), key=lambda t: t["buzz_db"], default=None)
-        audible = [t for t in tried if t["buzz_db"] >= MIN_BUZZ_DB]
+        audible = [t for t in tried if _audible(t)]
         if audible:
             break
     if not audible:
@@ -368,6 +372,11 @@ def _buzzing_string(p: dict, designs, n: int, sample_rate: int, factor: int, voi
     p.update({k: float(chosen[k]) for k in ("buzz_db", "rattle_db", "sustain_s")})
     mix, p["last_impact_s"] = _mix_planes(p, designs, n * factor, rate, chosen["gaps"])
     return _decimate(mix, factor, n)
+
+
+def _audible(t: dict) -> bool:
+    """Whether a rattle (``buzz_db`` over the clean twin, own share ``rattle_db``) can be heard."""
+    return t["buzz_db"] >= MIN_BUZZ_DB and t["rattle_db"] >= MIN_RATTLE_DB
 
 
 def _mix_planes(p: dict, designs, n: int, rate: int, gaps, free_sounds=(None, None)) -> tuple[np.ndarray, float]:
@@ -491,7 +500,7 @@ def generate_note(label: str, seed: int, *, character: str | None = None, sample
             overrides["barrier_gap_2"] = None if gap is None else gap * params.get("gap_ratio_2", 1.0)
         params.update(overrides)
         audio, onset = _render(params, seed, sample_rate, choose_gap)
-        heard = choose_gap and params["buzz_db"] >= MIN_BUZZ_DB and params["sustain_s"] >= MIN_BUZZY_DECAY_S
+        heard = choose_gap and _audible(params) and params["sustain_s"] >= MIN_BUZZY_DECAY_S
         if not choose_gap or heard or "redraw" in overrides:
             break
     return SynthNote(audio, label, onset, f"model-{params['character']}", params)

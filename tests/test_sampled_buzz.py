@@ -1,0 +1,43 @@
+"""A sampled note striking a modelled fret: the rattle follows the string's swing."""
+
+import numpy as np
+import pytest
+
+from buzzfinder_app.constants import SAMPLE_RATE as SR
+from training.sampled_buzz import add_fret_buzz
+from training.synth import MIN_BUZZ_DB, MIN_RATTLE_DB, hf_fraction
+
+
+def plucked(f0: float = 147.0, seconds: float = 2.0, decay: float = 2.5) -> np.ndarray:
+    """A decaying harmonic tone: most energy in the lowest partials, nothing above 3 kHz."""
+    t = np.arange(int(seconds * SR)) / SR
+    tone = sum(np.sin(2 * np.pi * k * f0 * t) / k**2 for k in range(1, 8))
+    return np.exp(-decay * t) * tone
+
+
+def hf_db(x: np.ndarray, start_s: float, seconds: float = 0.2) -> float:
+    return 10 * np.log10(hf_fraction(x, SR, 147.0, int(start_s * SR), seconds) + 1e-15)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_rattle_is_audible_in_the_attack_and_stops_when_the_note_decays(seed):
+    note = plucked()
+    lead = int(0.2 * SR)
+    audio = np.concatenate([np.zeros(lead), note])
+    buzzy, params = add_fret_buzz(audio, lead, 147.0, np.random.default_rng(seed), SR)
+    assert np.array_equal(buzzy[:lead], audio[:lead])  # nothing before the onset
+    assert params["buzz_db"] >= MIN_BUZZ_DB and params["rattle_db"] >= MIN_RATTLE_DB and params["strikes"] > 0
+    # more high-frequency energy than the clean note while the string reaches the fret ...
+    assert hf_db(buzzy, 0.2) > hf_db(audio, 0.2) + MIN_BUZZ_DB
+    # ... and no strike once the swing has decayed below the gap, up to the wander of the gap
+    assert params["last_strike_s"] <= params["buzz_s"] * 1.5 + 2 / 147.0
+    late = 0.2 + params["last_strike_s"] + 0.05
+    if late + 0.2 < 2.0:
+        assert hf_db(buzzy, late) < hf_db(buzzy, 0.2) - 10
+
+
+def test_same_rng_same_rattle():
+    note = plucked()
+    a, pa = add_fret_buzz(note, 0, 147.0, np.random.default_rng(7), SR)
+    b, pb = add_fret_buzz(note, 0, 147.0, np.random.default_rng(7), SR)
+    assert np.array_equal(a, b) and pa == pb

@@ -58,8 +58,9 @@ def test_rendered_notes(tmp_path):
         assert note.source.startswith("sf-FluidR3-")
         assert (note.source == "sf-FluidR3-muted-electric") == (note.label == "muted")
         assert 0.1 * SAMPLE_RATE <= note.onset <= 0.5 * SAMPLE_RATE
-        # silent before the onset, sounding right after it
-        assert y[: note.onset - 10].max() < 0.01 * y.max()
+        # silent before the onset (but for hand noises and squeaks, the hard negatives), sounding right after it
+        if not set(note.params["extras"]) & {"squeak", "fret-hand"}:
+            assert y[: note.onset - 10].max() < 0.01 * y.max()
         assert y[note.onset : note.onset + int(0.05 * SAMPLE_RATE)].max() > 0.2 * y.max()
         if note.label == "muted":  # only samples that really die quickly are kept as muted
             assert decay_time(note.audio[note.onset :].astype(np.float64), SAMPLE_RATE) <= MAX_MUTED_DECAY_S

@@ -42,7 +42,7 @@ class Budget:
     strength: float = 1.0
     epochs: int = 60
     patience: int = 8
-    eval_epochs: int = 12  # leave-one-source-out and feature-comparison models
+    eval_epochs: int = 16  # leave-one-source-out and feature-comparison models
     finetune_epochs: int = 4
     feature_n: int = 40  # notes per class of the feature comparison and the recipe experiments
 

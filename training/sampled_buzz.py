@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.signal import butter, sosfiltfilt
 
-from training.synth import MIN_RATTLE_DB, _fret_click, hf_fraction
+from training.synth import MIN_RATTLE_DB, fret_click, hf_fraction
 from training.synth_string import ring_impacts
 
 #: The rattle's share of the attack's energy above 3 kHz (dB), drawn from this range.
@@ -73,7 +73,7 @@ def add_fret_buzz(audio: np.ndarray, onset: int, f0: float, rng: np.random.Gener
     impacts[strikes] = np.maximum(d[strikes - 1] - d[strikes], 0.0)  # downward speed on arrival
     modes = [(float(rng.uniform(1500, 8000)), float(rng.uniform(0.2, 2.0)), float(rng.uniform(0.3, 1.0)))
              for _ in range(rng.integers(2, 4))]
-    rattle = ring_impacts(impacts, _fret_click(modes, sample_rate))
+    rattle = ring_impacts(impacts, fret_click(modes, sample_rate))
     # the swing beyond the fret is cut off; scaled like the note (d is normalised to peak 1)
     clip_depth = float(rng.uniform(0.0, 0.6))
     cut = clip_depth * np.minimum(d + gaps, 0.0) * np.max(np.abs(note))

@@ -34,7 +34,7 @@ import soundfile as sf
 from buzzfinder_app.constants import SAMPLE_RATE
 from training import synth_noise as noise
 from training.sampled_buzz import add_fret_buzz
-from training.synth import MAX_MUTED_DECAY_S, SynthNote, _add_extras, _audible, _draw_extras, decay_time
+from training.synth import MAX_MUTED_DECAY_S, SynthNote, add_extras, decay_time, draw_extras, is_audible
 
 #: Installed General-MIDI soundfonts that may be used (Debian packages fluid-soundfont-gm,
 #: timgm6mb-soundfont, musescore-general-soundfont).
@@ -173,9 +173,9 @@ def _cut_note(slot: np.ndarray, spec: dict, sample_rate: int) -> tuple[np.ndarra
     if spec["label"] == "buzzy":
         f0 = 440.0 * 2 ** ((spec["midi"] - 69) / 12)
         y, buzz = add_fret_buzz(y, lead, f0, rng, sample_rate, length_s=spec["hold_s"])
-    extras = {"extras": _draw_extras(rng, spec["label"])}
+    extras = {"extras": draw_extras(rng, spec["label"])}
     note_rms = float(np.sqrt(np.mean(y[lead : lead + int(0.5 * sample_rate)] ** 2)))
-    _add_extras(y, lead, note_rms, extras, sample_rate, rng)
+    add_extras(y, lead, note_rms, extras, sample_rate, rng)
     room = noise.one_pole_lowpass(noise.pink_noise(total, rng), 3000.0, sample_rate)
     y += 10 ** (spec["room_db"] / 20) * room / (np.std(room) + 1e-12)
     y *= spec["level"] / np.max(np.abs(y))
@@ -186,7 +186,7 @@ def render_set(n_per_class: int, seed: int, *, sample_rate: int = SAMPLE_RATE, c
                progress: bool = False, soundfonts: list[Path] | None = None) -> list[SynthNote]:
     """``n_per_class`` clean, buzzy and (up to) ``n_per_class`` muted sampled notes, interleaved
     (buzzy, clean, muted, ...). A buzzy note whose rattle cannot be heard (the note decayed before
-    it reached the fret, see :func:`training.synth._audible`) is left out.
+    it reached the fret, see :func:`training.synth.is_audible`) is left out.
 
     Deterministic for a seed and set of ``soundfonts`` (default: all of :func:`available_soundfonts`).
     Returns [] with a warning when fluidsynth or the soundfonts are absent.
@@ -203,7 +203,7 @@ def render_set(n_per_class: int, seed: int, *, sample_rate: int = SAMPLE_RATE, c
     notes = [note for note in _render_specs(specs, soundfonts, sample_rate, cache_dir, progress) if note is not None]
     clean = [note for note in notes if note.label == "clean"]
     muted = [note for note in notes if note.label == "muted" and _really_muted(note)][:n_per_class]
-    buzzy = [note for note in notes if note.label == "buzzy" and _audible(note.params)][:n_per_class]
+    buzzy = [note for note in notes if note.label == "buzzy" and is_audible(note.params)][:n_per_class]
     for label, kept in (("muted", muted), ("buzzy", buzzy)):
         if len(kept) < n_per_class:
             warnings.warn(f"only {len(kept)} of {n_per_class} {label} soundfont notes qualify")

@@ -185,7 +185,7 @@ def _draw_release(rng: np.random.Generator, note_s: float) -> dict:
     }
 
 
-def _draw_extras(rng: np.random.Generator, label: str) -> list[str]:
+def draw_extras(rng: np.random.Generator, label: str) -> list[str]:
     return [name for name, p in EXTRA_PROBS[label].items() if rng.random() < p]
 
 
@@ -215,7 +215,7 @@ def draw_params(label: str, seed: int, character: str | None, duration_s: float,
         params.update(_draw_mute(class_rng))
     else:
         params.update(_draw_release(class_rng, note_s))
-    params["extras"] = _draw_extras(extras_rng, label)
+    params["extras"] = draw_extras(extras_rng, label)
     return params
 
 
@@ -281,11 +281,11 @@ def _run_plane(design, p: dict, n: int, sample_rate: int, gap: float | None):
     sound = np.diff(out, prepend=0.0)
     if gap is not None and impacts.any():
         speed = impacts * (sample_rate / p["sample_rate"])  # per output sample, whatever the oversampling
-        sound += p["rattle_gain"] * ring_impacts(speed, _fret_click(p["fret_modes"], sample_rate))
+        sound += p["rattle_gain"] * ring_impacts(speed, fret_click(p["fret_modes"], sample_rate))
     return sound, probe, impacts
 
 
-def _fret_click(modes, sample_rate: int) -> np.ndarray:
+def fret_click(modes, sample_rate: int) -> np.ndarray:
     """Impulse response of the fret and neck struck by the string: decaying bright modes, peak 1."""
     t = np.arange(int(0.01 * sample_rate)) / sample_rate
     click = sum(a * np.exp(-t / (tau_ms * 1e-3)) * np.sin(2 * np.pi * f * t) for f, tau_ms, a in modes)
@@ -315,8 +315,9 @@ def _buzzing_string(p: dict, designs, n: int, sample_rate: int, factor: int, voi
     Gaps from 70 % of the free string's largest swing at the fret down to 1/10 000 of it are tried,
     widest first; the narrower the gap, the longer the string keeps striking the fret. A gap is
     audible when the note's share of energy above 3 kHz in the attack is :data:`MIN_BUZZ_DB` above
-    its clean twin's and the rattle's own share is at least :data:`MIN_RATTLE_DB`, and kept only if the note still takes :data:`MIN_BUZZY_DECAY_S` to decay
-    30 dB (the gaps that choke it are narrower still, so the search stops there); for a subtle note the rattle's own share must also stay below
+    its clean twin's and the rattle's own share is at least :data:`MIN_RATTLE_DB`; it is kept only
+    if the note still takes :data:`MIN_BUZZY_DECAY_S` to decay 30 dB (narrower gaps choke it more,
+    so the search stops there). For a subtle note the rattle's own share must also stay below
     ``p['rattle_ceiling_db']`` (else the faintest audible gap is kept). Among these the gap is kept
     whose last impact comes nearest ``p['buzz_s']`` after the pluck. When no gap is audible (a
     bright note whose partials hide the rattle) the fret rings louder, and a rattle of the weaker
@@ -355,10 +356,10 @@ def _buzzing_string(p: dict, designs, n: int, sample_rate: int, factor: int, voi
             if t["sustain_s"] < MIN_BUZZY_DECAY_S:
                 break
             tried.append(t)
-            if _audible(t) and t["last_impact_s"] > 1.5 * p["buzz_s"]:
+            if is_audible(t) and t["last_impact_s"] > 1.5 * p["buzz_s"]:
                 break
         loudest = max(tried + ([loudest] if loudest else []), key=lambda t: t["buzz_db"], default=None)
-        audible = [t for t in tried if _audible(t)]
+        audible = [t for t in tried if is_audible(t)]
         if audible:
             break
     if not audible:
@@ -374,7 +375,7 @@ def _buzzing_string(p: dict, designs, n: int, sample_rate: int, factor: int, voi
     return _decimate(mix, factor, n)
 
 
-def _audible(t: dict) -> bool:
+def is_audible(t: dict) -> bool:
     """Whether a rattle (``buzz_db`` over the clean twin, own share ``rattle_db``) can be heard."""
     return t["buzz_db"] >= MIN_BUZZ_DB and t["rattle_db"] >= MIN_RATTLE_DB
 
@@ -423,7 +424,7 @@ def decay_time(x: np.ndarray, sample_rate: int, drop_db: float = 30.0, frame_s: 
     return (loud[-1] + 1) * frame_s
 
 
-def _add_extras(y: np.ndarray, onset: int, note_rms: float, p: dict, sample_rate: int, rng) -> None:
+def add_extras(y: np.ndarray, onset: int, note_rms: float, p: dict, sample_rate: int, rng) -> None:
     """Mix the hard negatives listed in ``p['extras']`` into ``y`` (in place); record their levels."""
     n = len(y)
     levels = {}
@@ -475,7 +476,7 @@ def _render(p: dict, seed: int, sample_rate: int, choose_gap: bool) -> tuple[np.
     y = np.zeros(total)
     y[onset:] = note
     note_rms = float(np.sqrt(np.mean(note[: int(0.5 * sample_rate)] ** 2)))
-    _add_extras(y, onset, note_rms, p, sample_rate, extras_rng)
+    add_extras(y, onset, note_rms, p, sample_rate, extras_rng)
     room = noise.one_pole_lowpass(noise.pink_noise(total, noise_rng), 3000.0, sample_rate)
     y += 10 ** (p["room_db"] / 20) * room / (np.std(room) + 1e-12)
     y *= p["level"] / (np.max(np.abs(y)) + 1e-12)
@@ -500,7 +501,7 @@ def generate_note(label: str, seed: int, *, character: str | None = None, sample
             overrides["barrier_gap_2"] = None if gap is None else gap * params.get("gap_ratio_2", 1.0)
         params.update(overrides)
         audio, onset = _render(params, seed, sample_rate, choose_gap)
-        heard = choose_gap and _audible(params) and params["sustain_s"] >= MIN_BUZZY_DECAY_S
+        heard = choose_gap and is_audible(params) and params["sustain_s"] >= MIN_BUZZY_DECAY_S
         if not choose_gap or heard or "redraw" in overrides:
             break
     return SynthNote(audio, label, onset, f"model-{params['character']}", params)

@@ -37,8 +37,8 @@ class Budget:
     """Sizes and epochs of one run; ``FULL`` makes the shipped model, ``QUICK`` is a smoke test."""
 
     synth_n: int = 200  # modelled notes per class (nylon and steel alternate)
-    sf_n: int = 60  # sampled notes per class
-    copies: int = 3  # augmented copies per note, plus the untouched note
+    sf_n: int = 120  # sampled notes per class
+    copies: int = 2  # augmented copies per note, plus the untouched note
     strength: float = 1.0
     epochs: int = 60
     patience: int = 8

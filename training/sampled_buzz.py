@@ -92,11 +92,11 @@ def add_fret_buzz(audio: np.ndarray, onset: int, f0: float, rng: np.random.Gener
     for _ in range(30):  # the HF share grows with the rattle's gain: bisect to the drawn level
         mid = 0.5 * (lo + hi)
         lo, hi = (mid, hi) if 10 * np.log10(max(hf(mid) - free_hf, 1e-12)) < target_db else (lo, mid)
-    gain = hi
+    gain, heard_hf = hi, hf(hi)
     out = x.copy()
     out[onset:] = clipped + gain * rattle
     params = {"buzz_s": buzz_s, "gap": gap, "gap_wander": wander, "clip_depth": clip_depth, "strikes": int(len(strikes)),
               "last_strike_s": float(strikes[-1] / sample_rate) if len(strikes) else 0.0,
-              "target_rattle_db": target_db, "rattle_db": float(10 * np.log10(max(hf(gain) - free_hf, 1e-12))),
-              "buzz_db": float(10 * np.log10(hf(gain) / max(free_hf, 1e-30))), "rattle_gain": float(gain / scale)}
+              "target_rattle_db": target_db, "rattle_db": float(10 * np.log10(max(heard_hf - free_hf, 1e-12))),
+              "buzz_db": float(10 * np.log10(heard_hf / max(free_hf, 1e-30))), "rattle_gain": float(gain / scale)}
     return out, params

@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from buzzfinder_app.personal.adapt import fit_profile, head_info, profile_classifier, profile_head
 from buzzfinder_app.personal.profiles import Profile, ProfileError, ProfileStore
-from buzzfinder_app.ui.workers import start_in_thread, stop_thread
+from buzzfinder_app.ui.workers import ThreadModel, start_in_thread, stop_thread
 
 SELECTED_KEY = "profiles/selected"  # JSON {device: profile name}
 HEAD_KEY = "profiles/personal_head"
@@ -30,21 +30,13 @@ class ProfileWorker(QObject):
     def __init__(self, store: ProfileStore, model_path):
         super().__init__()
         self.store = store
-        self.model_path = model_path
-        self._model = None
-
-    def _load_model(self):
-        if self._model is None:
-            from buzzfinder_app.model.runtime import Model
-
-            self._model = Model.load(self.model_path)
-        return self._model
+        self.model = ThreadModel(model_path)
 
     @Slot(str)
     def load(self, name: str) -> None:
         """The profile's head (refitted when its notes changed)."""
         try:
-            self.head_ready.emit(name, profile_head(self.store, name, self._load_model()))
+            self.head_ready.emit(name, profile_head(self.store, name, self.model.get()))
         except Exception as exc:  # ProfileError, or a damaged file the store did not wrap
             self.failed.emit(name, _message(exc))
             self.head_ready.emit(name, None)
@@ -53,7 +45,7 @@ class ProfileWorker(QObject):
     def fit(self, name: str) -> None:
         """Fit the head again and report its leave-one-out accuracy."""
         try:
-            model = self._load_model()
+            model = self.model.get()
             result = fit_profile(self.store, name, model)
             head = profile_head(self.store, name, model)
         except Exception as exc:

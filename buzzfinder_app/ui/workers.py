@@ -20,6 +20,22 @@ from buzzfinder_app.engine.engine import NoteEngine
 from buzzfinder_app.engine.onsets import OnsetDetector
 
 
+class ThreadModel:
+    """A model file, loaded the first time a worker needs it, in that worker's thread: each thread
+    keeps its own interpreter (an interpreter must not be shared between threads)."""
+
+    def __init__(self, path: Path | None):
+        self.path = path
+        self._model = None
+
+    def get(self):
+        if self._model is None:
+            from buzzfinder_app.model.runtime import Model
+
+            self._model = Model.load(self.path)
+        return self._model
+
+
 def make_engine(model, gate_db: float | None = None, unsure_threshold: float | None = None, classify=None):
     """A ``NoteEngine`` for ``model`` with the calibrated onset gate, the unsure threshold override and
     a classifier in place of the model's own (a profile's personal head)."""
@@ -109,28 +125,20 @@ class AnalysisWorker(QObject):
 
     def __init__(self, model_path: Path | None = None, unsure_threshold: float | None = None):
         super().__init__()
-        self.model_path = model_path
+        self.model = ThreadModel(model_path)
         self.unsure_threshold = unsure_threshold
-        self._model = None
         self._cancel = threading.Event()
 
     def cancel(self) -> None:
         """Thread-safe: asks the running analysis to stop at the next block."""
         self._cancel.set()
 
-    def _load_model(self):
-        if self._model is None:
-            from buzzfinder_app.model.runtime import Model
-
-            self._model = Model.load(self.model_path)
-        return self._model
-
     @Slot(str)
     def analyse(self, path: str) -> None:
         self._cancel.clear()
         try:
             source = FileSource(Path(path), sample_rate=C.SAMPLE_RATE, block=8192)
-            engine = make_engine(self._load_model(), unsure_threshold=self.unsure_threshold)
+            engine = make_engine(self.model.get(), unsure_threshold=self.unsure_threshold)
             finals, chunks = [], []
             for block in source:
                 if self._cancel.is_set():

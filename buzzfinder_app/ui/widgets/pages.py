@@ -36,14 +36,8 @@ class TabbedPages(QWidget):
         self.stack.addWidget(page)
         return self.bar.addTab(title)
 
-    def count(self) -> int:
-        return self.stack.count()
-
     def widget(self, index: int) -> QWidget | None:
         return self.stack.widget(index)
-
-    def currentIndex(self) -> int:
-        return self.bar.currentIndex()
 
     def currentWidget(self) -> QWidget | None:
         return self.stack.currentWidget()

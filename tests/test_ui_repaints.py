@@ -25,15 +25,29 @@ class PaintCounter(QObject):
         return False
 
 
+def settle(qtbot, counters, quiet_ms=200, timeout_ms=5000):
+    """Wait until the window has finished its first layout passes (word-wrapped labels take a
+    second one, which a loaded machine delivers late), then zero the counters."""
+    waited = 0
+    while waited < timeout_ms:
+        before = [c.count for c in counters]
+        qtbot.wait(quiet_ms)
+        waited += quiet_ms
+        if [c.count for c in counters] == before:
+            break
+    for c in counters:
+        c.count = 0
+
+
 def test_verdicts_and_clock_repaint_only_their_own_widgets(qtbot, ui_env, themed_app, no_devices):
     w = make_window()
     qtbot.addWidget(w)
     w.resize(1360, 860)
     w.show()
     qtbot.waitExposed(w)
-    qtbot.wait(50)
-    card_height, wave_geometry = w.card.height(), w.waveform.geometry()
     card, panel, chips = PaintCounter(w.card), PaintCounter(w.exercise_panel), PaintCounter(w.chips)
+    settle(qtbot, (card, panel, chips))
+    card_height, wave_geometry = w.card.height(), w.waveform.geometry()
 
     w.card.show_onset(0, "A2")
     qtbot.wait(30)

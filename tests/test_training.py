@@ -102,6 +102,16 @@ def test_one_epoch_trains_and_saves(tiny, tmp_path):
     assert [o.shape[-1] for o in res.model.outputs] == [3, 64]
 
 
+def test_cosine_schedule_decays_the_rate_over_the_planned_epochs(tiny):
+    from training.data import split_by_group
+    from training.train import TrainConfig, train
+
+    tr, va = split_by_group(tiny, 0.34, seed=0)
+    config = TrainConfig(epochs=3, batch_size=12, filters=(4, 8, 8), learning_rate=1e-3, schedule="cosine", patience=9)
+    rates = train(tr, va, config).history["learning_rate"]
+    assert len(rates) == 3 and rates[0] > rates[1] > rates[2] >= 1e-5
+
+
 def test_balanced_batches_hold_every_class_equally(tiny):
     from training.train import TrainConfig, _balanced_sequence
 

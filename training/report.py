@@ -222,7 +222,8 @@ def write(results: dict, out_dir: Path, metadata: dict) -> Path:
         md += ["(b)-(d) skipped: the real clips (../shared/data/real) are absent.", ""]
     if results.get("loso"):
         md += ["(e) leave one source out: for each source a model trained without it, tested on it "
-               "(the real clips' left-out model is the shipped one).", "",
+               f"({results['budget'].get('eval_epochs', '?')} epochs with a cosine-decaying rate, to keep `all` within 15 minutes: "
+               "an underestimate of a fully trained model; the real clips' left-out model is the shipped one).", "",
                "| left out | classes | result | train s |", "|---|---|---|---|",
                *[f"| {k} | {', '.join(v['classes'])} | {_frac(v)} | {v.get('train_seconds', 0):.0f} |"
                  for k, v in results["loso"].items()], "", "![loso](confusion_loso.png)", ""]
@@ -234,7 +235,9 @@ def write(results: dict, out_dir: Path, metadata: dict) -> Path:
     if results.get("features"):
         f = results["features"]
         md += ["## Features: log-mel against MFCC+Δ+ΔΔ", "",
-               "Same small recipe, same seed; trained without modelled steel notes.", "",
+               f"Same small recipe ({results['budget'].get('feature_n', '?')} modelled and sampled notes per class), "
+               f"same seed, at most {results['budget'].get('small_epochs', '?')} epochs; trained without modelled "
+               "steel notes.", "",
                "| features | held-out generated | modelled steel left out | real clips | train s |",
                "|---|---|---|---|---|",
                *[f"| {k} | {100 * v['heldout']:.1f} % | {100 * v['steel_left_out']:.1f} % | "

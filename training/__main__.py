@@ -42,10 +42,10 @@ class Budget:
     strength: float = 1.0
     epochs: int = 40
     patience: int = 8
-    eval_epochs: int = 8  # leave-one-source-out models, with a cosine-decaying rate (15-minute budget)
+    eval_epochs: int = 7  # leave-one-source-out models, with a cosine-decaying rate (15-minute budget)
     finetune_epochs: int = 4
     feature_n: int = 40  # notes per class of the feature comparison and the recipe experiments
-    small_epochs: int = 20  # their models (small data: epochs are cheap)
+    small_epochs: int = 15  # their models (small data: epochs are cheap)
 
 
 FULL = Budget()

@@ -222,8 +222,8 @@ def write(results: dict, out_dir: Path, metadata: dict) -> Path:
         md += ["(b)-(d) skipped: the real clips (../shared/data/real) are absent.", ""]
     if results.get("loso"):
         md += ["(e) leave one source out: for each source a model trained without it, tested on it "
-               f"({results['budget'].get('eval_epochs', '?')} epochs with a cosine-decaying rate, to keep `all` within 15 minutes: "
-               "an underestimate of a fully trained model; the real clips' left-out model is the shipped one).", "",
+               f"({results['budget'].get('eval_epochs', '?')} epochs with a cosine-decaying rate, to keep `all` "
+               "within 15 minutes: an underestimate of a fully trained model; the real clips' left-out model is the shipped one).", "",
                "| left out | classes | result | train s |", "|---|---|---|---|",
                *[f"| {k} | {', '.join(v['classes'])} | {_frac(v)} | {v.get('train_seconds', 0):.0f} |"
                  for k, v in results["loso"].items()], "", "![loso](confusion_loso.png)", ""]

@@ -23,7 +23,7 @@ class TrainConfig:
     learning_rate: float = 1e-3
     label_smoothing: float = 0.05
     patience: int = 5
-    schedule: str = "plateau"  # "plateau": halve the rate when validation stalls; "cosine": decay to 1 % over the epochs
+    schedule: str = "plateau"  # "plateau": halve the rate when validation stalls; "cosine": decay to 1 %
     filters: tuple = (16, 32, 64)
     dropout: float = 0.3
     seed: int = 0

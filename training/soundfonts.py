@@ -32,6 +32,7 @@ import numpy as np
 import soundfile as sf
 
 from buzzfinder_app.constants import SAMPLE_RATE
+from buzzfinder_app.practice.tuning import midi_to_hz
 from training import synth_noise as noise
 from training.sampled_buzz import add_fret_buzz
 from training.synth import MAX_MUTED_DECAY_S, SynthNote, add_extras, decay_time, draw_extras, is_audible
@@ -171,8 +172,7 @@ def _cut_note(slot: np.ndarray, spec: dict, sample_rate: int) -> tuple[np.ndarra
     rng = np.random.default_rng(spec["noise_seed"])
     buzz = {}
     if spec["label"] == "buzzy":
-        f0 = 440.0 * 2 ** ((spec["midi"] - 69) / 12)
-        y, buzz = add_fret_buzz(y, lead, f0, rng, sample_rate, length_s=spec["hold_s"])
+        y, buzz = add_fret_buzz(y, lead, midi_to_hz(spec["midi"]), rng, sample_rate, length_s=spec["hold_s"])
     extras = {"extras": draw_extras(rng, spec["label"])}
     note_rms = float(np.sqrt(np.mean(y[lead : lead + int(0.5 * sample_rate)] ** 2)))
     add_extras(y, lead, note_rms, extras, sample_rate, rng)
@@ -238,7 +238,7 @@ def _render_specs(specs: list[dict], soundfonts: list[Path], sample_rate: int, c
             cut = _cut_note(audio[a : a + int(SLOT_S * sample_rate)], specs[i], sample_rate)
             if cut is None:
                 continue
-            params = dict(specs[i], soundfont=soundfont_name(soundfont), f0=440.0 * 2 ** ((specs[i]["midi"] - 69) / 12),
+            params = dict(specs[i], soundfont=soundfont_name(soundfont), f0=midi_to_hz(specs[i]["midi"]),
                           sample_rate=sample_rate, **cut[2])
             notes[i] = SynthNote(cut[0], params["label"], cut[1], f"sf-{params['soundfont']}-{PROGRAMS[program]}", params)
         if progress:

@@ -341,7 +341,8 @@ def _buzzing_string(p: dict, designs, n: int, sample_rate: int, factor: int, voi
         heard = voice(_decimate(mix, factor, n_try))
         hf = hf_fraction(heard[:attack], sample_rate, p["f0"])
         return {"buzz_db": float(10 * np.log10(hf / max(free_hf, 1e-30))), "rattle_db": float(10 * np.log10(max(hf - free_hf, 1e-12))),
-                "last_impact_s": last_impact_s, "gaps": gaps, "sustain_s": decay_time(heard, sample_rate)}
+                "last_impact_s": last_impact_s, "gaps": gaps, "sustain_s": decay_time(heard, sample_rate),
+                "buzz_planes": p["buzz_planes"], "rattle_gain": p["rattle_gain"]}
 
     base_gain, planes = p["rattle_gain"], p["buzz_planes"]
     plan = [(planes, boost) for boost in (1.0, 4.0, 16.0)]
@@ -352,7 +353,7 @@ def _buzzing_string(p: dict, designs, n: int, sample_rate: int, factor: int, voi
         p["rattle_gain"] = base_gain * boost
         tried = []
         for fraction in np.geomspace(0.7, 1e-4, 13):
-            t = attempt(fraction) | {"buzz_planes": p["buzz_planes"], "rattle_gain": p["rattle_gain"]}
+            t = attempt(fraction)
             if t["sustain_s"] < MIN_BUZZY_DECAY_S:
                 break
             tried.append(t)
@@ -363,7 +364,7 @@ def _buzzing_string(p: dict, designs, n: int, sample_rate: int, factor: int, voi
         if audible:
             break
     if not audible:
-        chosen = loudest or attempt(0.7) | {"buzz_planes": p["buzz_planes"], "rattle_gain": p["rattle_gain"]}
+        chosen = loudest or attempt(0.7)
     else:
         if p["rattle_ceiling_db"] is not None:
             audible = [t for t in audible if t["rattle_db"] <= p["rattle_ceiling_db"]] or [min(audible, key=lambda t: t["rattle_db"])]

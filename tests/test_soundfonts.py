@@ -10,7 +10,7 @@ import pytest
 from buzzfinder_app.constants import SAMPLE_RATE
 from training import soundfonts
 from training.soundfonts import available_soundfonts, midi_file, render_set
-from training.synth import MAX_MUTED_DECAY_S, MIN_BUZZ_DB, MIN_RATTLE_DB, decay_time
+from training.synth import MAX_MUTED_DECAY_S, MIN_BUZZ_DB, MIN_RATTLE_DB, SynthNote, decay_time
 
 FLUID = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
 
@@ -62,11 +62,26 @@ def test_rendered_notes(tmp_path):
         if not set(note.params["extras"]) & {"squeak", "fret-hand"}:
             assert y[: note.onset - 10].max() < 0.01 * y.max()
         assert y[note.onset : note.onset + int(0.05 * SAMPLE_RATE)].max() > 0.2 * y.max()
-        if note.label == "muted":  # only samples that really die quickly are kept as muted
-            assert decay_time(note.audio[note.onset :].astype(np.float64), SAMPLE_RATE) <= MAX_MUTED_DECAY_S
+        if note.label == "muted":  # only samples that really die quickly, key still held, are kept as muted
+            dead_s = decay_time(note.audio[note.onset :].astype(np.float64), SAMPLE_RATE)
+            assert dead_s <= min(MAX_MUTED_DECAY_S, note.params["hold_s"])
         if note.label == "buzzy":  # a clean program's note whose string strikes the fret audibly
             assert note.params["program"] in soundfonts.CLEAN_PROGRAMS and note.params["buzz_db"] >= MIN_BUZZ_DB
             assert note.params["rattle_db"] >= MIN_RATTLE_DB
     again = render_set(2, seed=3, cache_dir=tmp_path, soundfonts=[FLUID])  # from the cache
     assert all(np.array_equal(a.audio, b.audio) for a, b in zip(notes, again))
     assert len(list(tmp_path.glob("*.wav"))) >= 2
+
+
+def test_a_note_ended_by_its_key_is_not_muted():
+    """A ringing sample whose key is released after 0.25 s dies as fast as a muted one, but it is a
+    clean note damped by the hand; the same decay with the key held is a muted string."""
+    t = np.arange(int(2.5 * SAMPLE_RATE)) / SAMPLE_RATE
+    release = np.where(t < 0.25, 1.0, np.exp(-np.maximum(t - 0.25, 0) / 0.03))  # the synthesiser's release
+    ringing = np.sin(2 * np.pi * 220 * t) * np.exp(-t) * release
+    dying = np.sin(2 * np.pi * 220 * t) * np.exp(-t / 0.02)
+    note = lambda y, hold_s: SynthNote(y.astype(np.float32), "muted", 0, "sf-test",  # noqa: E731
+                                       {"hold_s": hold_s, "sample_rate": SAMPLE_RATE})
+    assert not soundfonts._really_muted(note(ringing, 0.25))
+    assert soundfonts._really_muted(note(dying, 0.25)) and soundfonts._really_muted(note(dying, 2.0))
+    assert not soundfonts._really_muted(note(np.sin(2 * np.pi * 220 * t), 2.0))

@@ -213,12 +213,15 @@ def render_set(n_per_class: int, seed: int, *, sample_rate: int = SAMPLE_RATE, c
 
 
 def _really_muted(note: SynthNote) -> bool:
-    """A "muted" sample qualifies only if it loses 30 dB within :data:`MAX_MUTED_DECAY_S`.
+    """A "muted" sample qualifies only if it loses 30 dB within :data:`MAX_MUTED_DECAY_S`, while
+    its key is still held.
 
     Some soundfonts' muted guitar is a clean sample with a short envelope, and a held key lets
-    others loop; those would teach the model that a ringing note is muted.
+    others loop; those would teach the model that a ringing note is muted. A key released early
+    ends any sample quickly: that note is a clean one damped by the hand, not a muted one.
     """
-    return decay_time(note.audio[note.onset :].astype(np.float64), note.params["sample_rate"]) <= MAX_MUTED_DECAY_S
+    dead_s = decay_time(note.audio[note.onset :].astype(np.float64), note.params["sample_rate"])
+    return dead_s <= min(MAX_MUTED_DECAY_S, note.params["hold_s"])
 
 
 def _render_specs(specs: list[dict], soundfonts: list[Path], sample_rate: int, cache_dir: Path, progress: bool):

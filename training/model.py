@@ -25,8 +25,11 @@ def build_model(params: FeatureParams = DEFAULT_PARAMS, seed: int = 0, filters=(
         x = layers.ReLU(name=f"relu{i}")(x)
         x = layers.MaxPooling2D(2, name=f"pool{i}")(x)
     # Buzz can be a short burst in the attack or a faint rattle throughout: keep both the
-    # strongest and the average response of each filter.
-    x = layers.Concatenate(name="pooled")([layers.GlobalMaxPooling2D()(x), layers.GlobalAveragePooling2D()(x)])
+    # strongest and the average response of each filter over time. Pooling over time only keeps
+    # each band in its place: a rattle is told from a bright string by where its energy lies.
+    span = (x.shape[1], 1)
+    x = layers.Concatenate(name="pooled")([layers.Flatten()(layers.MaxPooling2D(span, name="time_max")(x)),
+                                           layers.Flatten()(layers.AveragePooling2D(span, name="time_mean")(x))])
     x = layers.Dropout(dropout, name="drop0")(x)
     emb = layers.Dense(EMBEDDING_DIM, activation="relu", name="embedding")(x)
     x = layers.Dropout(dropout, name="drop1")(emb)

@@ -39,6 +39,14 @@ def test_low_pass_cuts_above_cutoff(white):
     assert abs(band_db(white, 200, 2000) - band_db(out, 200, 2000)) < 1
 
 
+def test_tilt_raises_each_octave_above_the_pivot_by_its_slope(white):
+    out = A.tilt(white, SR, 3.0)
+    assert band_db(out, 3800, 4200) - band_db(white, 3800, 4200) == pytest.approx(6.0, abs=0.3)
+    assert band_db(out, 240, 260) - band_db(white, 240, 260) == pytest.approx(-6.0, abs=0.3)
+    assert band_db(out, 950, 1050) - band_db(white, 950, 1050) == pytest.approx(0.0, abs=0.3)
+    assert len(out) == len(white) and out.dtype == np.float32
+
+
 def test_low_rate_removes_everything_above_its_nyquist(white):
     out = A.low_rate(white, SR, 8000)
     assert len(out) == len(white)

@@ -64,6 +64,16 @@ def peaking(y, sample_rate, centre_hz, gain_db, q):
     return _f32(t(_f32(y), sample_rate))
 
 
+def tilt(y, sample_rate, db_per_octave, pivot_hz=1000.0):
+    """A spectral tilt: ``db_per_octave`` more gain per octave above ``pivot_hz`` (less below),
+    flat below 50 Hz. Guitars and microphones differ most in how bright they are; a model that
+    must not hear brightness as buzz learns it here."""
+    y = _f32(y)
+    f = np.maximum(np.fft.rfftfreq(len(y), 1.0 / sample_rate), 50.0)
+    shape = 10 ** (db_per_octave * np.log2(f / pivot_hz) / 20)
+    return _f32(np.fft.irfft(np.fft.rfft(y) * shape, n=len(y)))
+
+
 def gain(y, gain_db):
     from audiomentations import Gain
 
@@ -241,6 +251,8 @@ class Augmenter:
         for _ in range(int(self._p(0.5)) + int(self._p(0.25))):
             y = peaking(y, sample_rate, np.exp(rng.uniform(np.log(100.0), np.log(6000.0))),
                         rng.uniform(-9.0, 9.0), rng.uniform(0.7, 3.0))
+        if self._p(0.5):
+            y = tilt(y, sample_rate, rng.uniform(-2.0, 2.0))
         if self._p(0.3):  # small-capsule resonance: a narrow presence peak
             y = peaking(y, sample_rate, rng.uniform(2500.0, 8000.0), rng.uniform(3.0, 10.0), rng.uniform(2.0, 6.0))
         if self._p(0.7):

@@ -30,25 +30,26 @@ from buzzfinder_app.constants import LABELS, SAMPLE_RATE
 from training import synth_noise as noise
 from training.synth_string import design_loop, loss_pole_for, pluck_shape, ring_impacts, simulate
 
-#: Ranges (low, high) of the string parameters of each character.
+#: Ranges (low, high) of the string parameters of each character. They overlap, as guitars do:
+#: nylon plucked with nails is bright and sharp, old steel strings are dull, fingers on steel soft.
 CHARACTERS = {
     "nylon": {
         "t60_f0": (2.5, 8.0),  # s, decay of the fundamental at 110 Hz
-        "t60_high": (0.03, 0.25),  # s, decay at 4 kHz
+        "t60_high": (0.03, 0.4),  # s, decay at 4 kHz
         "n_disp": (0, 1),
         "disp_coef": (-0.15, -0.02),
         "pluck_position": (0.08, 0.35),  # fraction of the string from the bridge
-        "pluck_width": (0.02, 0.12),  # fraction of the string: fingertip
-        "attack_centre": (800.0, 3000.0),
+        "pluck_width": (0.0, 0.12),  # fraction of the string: fingertip, or nail when plucked hard
+        "attack_centre": (800.0, 5000.0),
     },
     "steel": {
         "t60_f0": (4.0, 14.0),
-        "t60_high": (0.15, 1.2),
+        "t60_high": (0.08, 1.2),
         "n_disp": (1, 3),
         "disp_coef": (-0.45, -0.1),
         "pluck_position": (0.05, 0.3),
-        "pluck_width": (0.0, 0.04),  # pick or nail
-        "attack_centre": (2000.0, 6000.0),
+        "pluck_width": (0.0, 0.08),  # pick or nail, or a fingertip when plucked softly
+        "attack_centre": (1200.0, 6000.0),
     },
 }
 

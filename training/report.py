@@ -281,7 +281,7 @@ def write(results: dict, out_dir: Path, metadata: dict) -> Path:
            "the spectrum a response was. Full budget, seed 0: held-out 90.8 -> 93.9 % (untouched 95.5 -> "
            "97.6 %), real clips 14 -> 15/15, degradations 62 -> 64/75, cut 0.5 s 13 -> 15/15, left-out "
            "TimGM6mb 53 -> 71 %, left-out modelled nylon 80 -> 79 % (7 cosine epochs each). 89 k parameters "
-           "instead of 33 k; the same time per epoch.",
+           "instead of 32 k; the same time per epoch.",
            "- A sampled \"muted\" note must die while its key is held: TimGM6mb's muted guitar is a ringing "
            "sample, and a key released after 0.2-0.4 s let it pass as muted (the model rightly heard these "
            "clean notes damped by the hand as clean).",

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from scipy.signal import butter, sosfiltfilt
 
 from buzzfinder_app.constants import SAMPLE_RATE as SR
 from training.sampled_buzz import add_fret_buzz
@@ -41,3 +42,16 @@ def test_same_rng_same_rattle():
     a, pa = add_fret_buzz(note, 0, 147.0, np.random.default_rng(7), SR)
     b, pb = add_fret_buzz(note, 0, 147.0, np.random.default_rng(7), SR)
     assert np.array_equal(a, b) and pa == pb
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_strikes_take_energy_from_the_note(seed):
+    note = plucked()
+    buzzy, params = add_fret_buzz(note, 0, 147.0, np.random.default_rng(seed), SR)
+    after = int((params["last_strike_s"] + 0.05) * SR)  # past the last strike and its click
+    if after + int(0.2 * SR) > len(note):
+        pytest.skip("the rattle lasts the whole note")
+    sos = butter(4, 1000, "low", fs=SR, output="sos")  # the partials, not the fret's ring
+    lost_db = 20 * np.log10(np.std(sosfiltfilt(sos, buzzy)[after:]) / np.std(sosfiltfilt(sos, note)[after:]))
+    assert lost_db == pytest.approx(-params["loss_db"], abs=0.5)
+    assert 1.0 <= params["loss_db"] <= 12.0

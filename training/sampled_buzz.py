@@ -9,6 +9,9 @@ string; while the swing reaches it the string strikes it once per period:
   speed at which the string arrives),
 * the part of the swing beyond the fret is cut off (the string cannot pass through it), which
   adds the upper partials of a one-sided clip,
+* each strike takes energy from the string, in proportion to its speed, so a buzzing note
+  sustains less than its clean twin (the collision's loss, which survives a dull microphone that
+  hides the rattle itself),
 
 so the rattle is strongest in the loud attack and stops when the note has decayed below the gap,
 as in :mod:`training.synth` — the same collision reduced to one contact point, on the timbres of
@@ -33,6 +36,8 @@ from training.synth_string import ring_impacts
 
 #: The rattle's share of the attack's energy above 3 kHz (dB), drawn from this range.
 RATTLE_DB_RANGE = (MIN_RATTLE_DB, -14.0)
+#: How much the strikes lower the note's sustain, all strikes together (dB).
+LOSS_DB_RANGE = (1.0, 12.0)
 
 
 def swing(x: np.ndarray, f0: float, sample_rate: int) -> np.ndarray:
@@ -49,6 +54,17 @@ def _gap_for(d: np.ndarray, buzz_s: float, f0: float, sample_rate: int) -> float
     lows = -d[: frames * period].reshape(frames, period).min(axis=1)  # deepest swing of each period
     k = min(frames - 1, int(buzz_s * sample_rate / period))
     return float(np.clip(lows[k], 0.05, 0.9) if frames else 0.5)
+
+
+def _sustain_lost(impacts: np.ndarray, loss_db: float, f0: float, sample_rate: int) -> np.ndarray:
+    """The note's gain as the strikes take ``loss_db`` from it, each in proportion to its speed.
+
+    Smoothed over one period, so that the steps do not click.
+    """
+    share = np.cumsum(impacts) / (impacts.sum() + 1e-12)
+    period = max(1, int(sample_rate / f0))
+    share = np.convolve(np.concatenate([np.zeros(period - 1), share]), np.ones(period) / period, "valid")
+    return 10 ** (-loss_db * share / 20)
 
 
 def add_fret_buzz(audio: np.ndarray, onset: int, f0: float, rng: np.random.Generator, sample_rate: int,
@@ -71,13 +87,16 @@ def add_fret_buzz(audio: np.ndarray, onset: int, f0: float, rng: np.random.Gener
     strikes = np.flatnonzero(below[1:] & ~below[:-1]) + 1
     impacts = np.zeros(len(d))
     impacts[strikes] = np.maximum(d[strikes - 1] - d[strikes], 0.0)  # downward speed on arrival
+    loss_db = float(rng.uniform(*LOSS_DB_RANGE))
+    envelope = _sustain_lost(impacts, loss_db, f0, sample_rate)
+    impacts *= envelope
     modes = [(float(rng.uniform(1500, 8000)), float(rng.uniform(0.2, 2.0)), float(rng.uniform(0.3, 1.0)))
              for _ in range(rng.integers(2, 4))]
     rattle = ring_impacts(impacts, fret_click(modes, sample_rate))
     # the swing beyond the fret is cut off; scaled like the note (d is normalised to peak 1)
     clip_depth = float(rng.uniform(0.0, 0.6))
     cut = clip_depth * np.minimum(d + gaps, 0.0) * np.max(np.abs(note))
-    clipped = note - cut
+    clipped = (note - cut) * envelope
 
     free_hf = hf_fraction(note, sample_rate, f0, 0)
     # on a bright sample the rattle must at least match what the strings already have up there
@@ -95,7 +114,7 @@ def add_fret_buzz(audio: np.ndarray, onset: int, f0: float, rng: np.random.Gener
     gain, heard_hf = hi, hf(hi)
     out = x.copy()
     out[onset:] = clipped + gain * rattle
-    params = {"buzz_s": buzz_s, "gap": gap, "gap_wander": wander, "clip_depth": clip_depth, "strikes": int(len(strikes)),
+    params = {"buzz_s": buzz_s, "gap": gap, "loss_db": loss_db, "gap_wander": wander, "clip_depth": clip_depth, "strikes": int(len(strikes)),
               "last_strike_s": float(strikes[-1] / sample_rate) if len(strikes) else 0.0,
               "target_rattle_db": target_db, "rattle_db": float(10 * np.log10(max(heard_hf - free_hf, 1e-12))),
               "buzz_db": float(10 * np.log10(heard_hf / max(free_hf, 1e-30))), "rattle_gain": float(gain / scale)}

@@ -55,3 +55,19 @@ def test_the_strikes_take_energy_from_the_note(seed):
     lost_db = 20 * np.log10(np.std(sosfiltfilt(sos, buzzy)[after:]) / np.std(sosfiltfilt(sos, note)[after:]))
     assert lost_db == pytest.approx(-params["loss_db"], abs=0.5)
     assert 1.0 <= params["loss_db"] <= 12.0
+
+
+def test_a_strike_jolts_the_string_across_the_middle_partials_too():
+    from training.sampled_buzz import strike_response
+
+    modes = [(5000.0, 1.0, 1.0)]  # a fret ringing high: on its own little below 2 kHz
+    click, jolted = (strike_response(modes, 0.3e-3, jolt, SR) for jolt in (0.0, 1.0))
+
+    def share_below(x, hz):
+        spec = np.abs(np.fft.rfft(x, 4096)) ** 2
+        return spec[np.fft.rfftfreq(4096, 1 / SR) < hz].sum() / spec.sum()
+
+    assert share_below(jolted, 2000) > 3 * share_below(click, 2000)
+    # a longer contact is a softer blow: less of its energy reaches the highest partials
+    soft, hard = (strike_response(modes, c, 1.0, SR) - click for c in (0.6e-3, 0.1e-3))
+    assert share_below(soft, 3000) > share_below(hard, 3000)

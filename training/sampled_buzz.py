@@ -6,7 +6,8 @@ to its lowest partials, stands for the string's swing at the fret. A fret lies a
 string; while the swing reaches it the string strikes it once per period:
 
 * each strike rings the fret and neck (the same click as the waveguide model's, scaled by the
-  speed at which the string arrives),
+  speed at which the string arrives) and jolts the string itself: a pulse as long as the contact,
+  once per period, which feeds the string's middle partials as well as its highest,
 * the part of the swing beyond the fret is cut off (the string cannot pass through it), which
   adds the upper partials of a one-sided clip,
 * each strike takes energy from the string, in proportion to its speed, so a buzzing note
@@ -56,6 +57,18 @@ def _gap_for(d: np.ndarray, buzz_s: float, f0: float, sample_rate: int) -> float
     return float(np.clip(lows[k], 0.05, 0.9) if frames else 0.5)
 
 
+def strike_response(modes, contact_s: float, jolt: float, sample_rate: int) -> np.ndarray:
+    """What one strike sounds like: the fret's click (``modes``, see
+    :func:`training.synth.fret_click`) plus the jolt to the string, a half-sine force pulse
+    ``contact_s`` long (broadband up to about 1.5 / ``contact_s``), ``jolt`` times the click's energy."""
+    click = fret_click(modes, sample_rate)
+    pulse = np.sin(np.pi * np.arange(0.5, max(1, round(contact_s * sample_rate))) / max(1, round(contact_s * sample_rate)))
+    out = np.zeros(len(click))
+    out += click / np.linalg.norm(click)
+    out[: len(pulse)] += np.sqrt(jolt) * pulse / np.linalg.norm(pulse)
+    return out
+
+
 def _sustain_lost(impacts: np.ndarray, loss_db: float, f0: float, sample_rate: int) -> np.ndarray:
     """The note's gain as the strikes take ``loss_db`` from it, each in proportion to its speed.
 
@@ -92,7 +105,8 @@ def add_fret_buzz(audio: np.ndarray, onset: int, f0: float, rng: np.random.Gener
     impacts *= envelope
     modes = [(float(rng.uniform(1500, 8000)), float(rng.uniform(0.2, 2.0)), float(rng.uniform(0.3, 1.0)))
              for _ in range(rng.integers(2, 4))]
-    rattle = ring_impacts(impacts, fret_click(modes, sample_rate))
+    contact_s, jolt = float(rng.uniform(0.1e-3, 0.6e-3)), float(rng.uniform(0.3, 1.5))
+    rattle = ring_impacts(impacts, strike_response(modes, contact_s, jolt, sample_rate))
     # the swing beyond the fret is cut off; scaled like the note (d is normalised to peak 1)
     clip_depth = float(rng.uniform(0.0, 0.6))
     cut = clip_depth * np.minimum(d + gaps, 0.0) * np.max(np.abs(note))
@@ -114,7 +128,7 @@ def add_fret_buzz(audio: np.ndarray, onset: int, f0: float, rng: np.random.Gener
     gain, heard_hf = hi, hf(hi)
     out = x.copy()
     out[onset:] = clipped + gain * rattle
-    params = {"buzz_s": buzz_s, "gap": gap, "loss_db": loss_db, "gap_wander": wander, "clip_depth": clip_depth, "strikes": int(len(strikes)),
+    params = {"buzz_s": buzz_s, "gap": gap, "loss_db": loss_db, "contact_ms": 1e3 * contact_s, "jolt": jolt, "gap_wander": wander, "clip_depth": clip_depth, "strikes": int(len(strikes)),
               "last_strike_s": float(strikes[-1] / sample_rate) if len(strikes) else 0.0,
               "target_rattle_db": target_db, "rattle_db": float(10 * np.log10(max(heard_hf - free_hf, 1e-12))),
               "buzz_db": float(10 * np.log10(heard_hf / max(free_hf, 1e-30))), "rattle_gain": float(gain / scale)}

@@ -113,12 +113,16 @@ def test_cosine_schedule_decays_the_rate_over_the_planned_epochs(tiny):
 
 
 def test_balanced_batches_hold_every_class_equally(tiny):
-    from training.train import TrainConfig, _balanced_sequence
+    from training.train import TrainConfig, balanced_batches
 
-    seq = _balanced_sequence(tiny.subset(tiny.y != 0).subset(np.arange(20)), TrainConfig(batch_size=12))
-    x, y = seq[0]
-    assert x.shape[1:] == (*DEFAULT_PARAMS.shape, 1)
-    assert len(set(y.sum(0)[y.sum(0) > 0])) == 1
+    two = tiny.subset(tiny.y != 0).subset(np.arange(20))
+    batches = balanced_batches(two, TrainConfig(batch_size=12, epochs=3))
+    assert batches.shape == (3, 2, 12)  # ceil(20 / 12) steps of 6 + 6
+    for batch in batches.reshape(-1, 12):
+        assert sorted(np.bincount(two.y[batch])[1:]) == [6, 6]
+    # every example is seen in every epoch, and epochs are shuffled differently
+    assert all(set(e.ravel()) == set(range(20)) for e in batches)
+    assert not np.array_equal(batches[0], batches[1])
 
 
 def test_threshold_calibration_and_confusion():

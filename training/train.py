@@ -34,36 +34,29 @@ def one_hot(y: np.ndarray) -> np.ndarray:
     return np.eye(len(C.LABELS), dtype=np.float32)[np.asarray(y, dtype=np.int64)]
 
 
-def _balanced_sequence(ds: Dataset, config: TrainConfig):
-    """A Keras data source whose every batch holds the same number of each present class."""
-    import keras
+def balanced_batches(ds: Dataset, config: TrainConfig) -> np.ndarray:
+    """Example indices of every batch of every epoch, shape (epochs, steps, batch): each batch holds
+    the same number of each present class; a class with fewer examples is repeated (reshuffled)."""
+    rng = np.random.default_rng(config.seed)
+    by_class = [ix for ix in (np.flatnonzero(ds.y == k) for k in range(len(C.LABELS))) if len(ix)]
+    per = max(1, config.batch_size // len(by_class))
+    steps = config.steps_per_epoch or max(1, int(np.ceil(len(ds) / (per * len(by_class)))))
+    epochs = []
+    for _ in range(config.epochs):
+        order = [np.concatenate([rng.permutation(ix) for _ in range(int(np.ceil(steps * per / len(ix))))])[: steps * per]
+                 for ix in by_class]
+        epochs.append(np.stack(order, axis=1).reshape(steps, -1))
+    return np.stack(epochs)
 
-    class Balanced(keras.utils.PyDataset):
-        def __init__(self):
-            super().__init__()
-            self.rng = np.random.default_rng(config.seed)
-            self.by_class = [np.flatnonzero(ds.y == k) for k in range(len(C.LABELS))]
-            self.by_class = [ix for ix in self.by_class if len(ix)]
-            self.per = max(1, config.batch_size // len(self.by_class))
-            self.steps = config.steps_per_epoch or max(1, int(np.ceil(len(ds) / (self.per * len(self.by_class)))))
-            self.on_epoch_end()
 
-        def on_epoch_end(self):
-            need = self.steps * self.per
-            order = []
-            for ix in self.by_class:
-                reps = int(np.ceil(need / len(ix)))
-                order.append(np.concatenate([self.rng.permutation(ix) for _ in range(reps)])[:need])
-            self.order = np.stack(order, axis=1).reshape(self.steps, -1)
+def _batch_source(ds: Dataset, batches: np.ndarray):
+    """A tf.data source that gathers each batch in the graph (a Python data source costs as much
+    per example as the convolutions do on 2 cores)."""
+    import tensorflow as tf
 
-        def __len__(self):
-            return self.steps
-
-        def __getitem__(self, i):
-            ix = self.rng.permutation(self.order[i])
-            return ds.x[ix][..., None], one_hot(ds.y[ix])
-
-    return Balanced()
+    x, y = tf.constant(ds.x[..., None]), tf.constant(one_hot(ds.y))
+    flat = batches.reshape(-1, batches.shape[-1])
+    return tf.data.Dataset.from_tensor_slices(flat).map(lambda ix: (tf.gather(x, ix), tf.gather(y, ix))).prefetch(2)
 
 
 @dataclass
@@ -85,10 +78,11 @@ def train(train_ds: Dataset, val_ds: Dataset | None = None, config: TrainConfig 
     model = initial if initial is not None else build_model(train_ds.params, config.seed, config.filters, config.dropout)
     keras.utils.set_random_seed(config.seed)
     head = keras.Model(model.input, model.get_layer("probs").output)
-    data = _balanced_sequence(train_ds, config)
+    batches = balanced_batches(train_ds, config)
+    steps = batches.shape[1]
     rate = config.learning_rate
     if config.schedule == "cosine":  # gets the most out of a few epochs
-        rate = keras.optimizers.schedules.CosineDecay(rate, decay_steps=config.epochs * len(data), alpha=0.01)
+        rate = keras.optimizers.schedules.CosineDecay(rate, decay_steps=config.epochs * steps, alpha=0.01)
     head.compile(optimizer=keras.optimizers.Adam(rate),
                  loss=keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing),
                  metrics=["accuracy"])
@@ -104,7 +98,7 @@ def train(train_ds: Dataset, val_ds: Dataset | None = None, config: TrainConfig 
                                                                patience=max(1, config.patience // 2), min_lr=1e-5))
         callbacks.append(keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience,
                                                        restore_best_weights=True))
-    hist = head.fit(data, validation_data=val, epochs=config.epochs,
+    hist = head.fit(_batch_source(train_ds, batches), validation_data=val, epochs=config.epochs, steps_per_epoch=steps, shuffle=False,
                     callbacks=callbacks, verbose=2 if progress else 0)
     h = {k: [float(v) for v in vs] for k, vs in hist.history.items()}
     best = int(np.argmin(h["val_loss"])) + 1 if "val_loss" in h else len(h.get("loss", []))

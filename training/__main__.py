@@ -42,7 +42,7 @@ class Budget:
     strength: float = 1.0
     epochs: int = 28  # the shipped model, with a cosine-decaying rate (a fixed time within the budget)
     patience: int = 8
-    eval_epochs: int = 8  # leave-one-source-out models, likewise
+    eval_epochs: int = 5  # leave-one-source-out models, likewise
     finetune_epochs: int = 4
     feature_n: int = 40  # notes per class of the feature comparison and the recipe experiments
     small_epochs: int = 15  # their models (small data: epochs are cheap)

@@ -62,10 +62,10 @@ def strike_response(modes, contact_s: float, jolt: float, sample_rate: int) -> n
     :func:`training.synth.fret_click`) plus the jolt to the string, a half-sine force pulse
     ``contact_s`` long (broadband up to about 1.5 / ``contact_s``), ``jolt`` times the click's energy."""
     click = fret_click(modes, sample_rate)
-    pulse = np.sin(np.pi * np.arange(0.5, max(1, round(contact_s * sample_rate))) / max(1, round(contact_s * sample_rate)))
-    out = np.zeros(len(click))
-    out += click / np.linalg.norm(click)
-    out[: len(pulse)] += np.sqrt(jolt) * pulse / np.linalg.norm(pulse)
+    n = max(1, round(contact_s * sample_rate))
+    pulse = np.sin(np.pi * np.arange(0.5, n) / n)
+    out = click / np.linalg.norm(click)
+    out[:n] += np.sqrt(jolt) * pulse / np.linalg.norm(pulse)
     return out
 
 
@@ -128,7 +128,8 @@ def add_fret_buzz(audio: np.ndarray, onset: int, f0: float, rng: np.random.Gener
     gain, heard_hf = hi, hf(hi)
     out = x.copy()
     out[onset:] = clipped + gain * rattle
-    params = {"buzz_s": buzz_s, "gap": gap, "loss_db": loss_db, "contact_ms": 1e3 * contact_s, "jolt": jolt, "gap_wander": wander, "clip_depth": clip_depth, "strikes": int(len(strikes)),
+    params = {"buzz_s": buzz_s, "gap": gap, "gap_wander": wander, "clip_depth": clip_depth, "strikes": int(len(strikes)),
+              "loss_db": loss_db, "contact_ms": 1e3 * contact_s, "jolt": jolt,
               "last_strike_s": float(strikes[-1] / sample_rate) if len(strikes) else 0.0,
               "target_rattle_db": target_db, "rattle_db": float(10 * np.log10(max(heard_hf - free_hf, 1e-12))),
               "buzz_db": float(10 * np.log10(heard_hf / max(free_hf, 1e-30))), "rattle_gain": float(gain / scale)}

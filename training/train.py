@@ -41,12 +41,13 @@ def balanced_batches(ds: Dataset, config: TrainConfig) -> np.ndarray:
     by_class = [ix for ix in (np.flatnonzero(ds.y == k) for k in range(len(C.LABELS))) if len(ix)]
     per = max(1, config.batch_size // len(by_class))
     steps = config.steps_per_epoch or max(1, int(np.ceil(len(ds) / (per * len(by_class)))))
-    epochs = []
-    for _ in range(config.epochs):
-        order = [np.concatenate([rng.permutation(ix) for _ in range(int(np.ceil(steps * per / len(ix))))])[: steps * per]
-                 for ix in by_class]
-        epochs.append(np.stack(order, axis=1).reshape(steps, -1))
-    return np.stack(epochs)
+    need = steps * per
+
+    def shuffled(ix):  # ``need`` indices of one class: whole reshuffled passes over it, cut to length
+        return np.concatenate([rng.permutation(ix) for _ in range(int(np.ceil(need / len(ix))))])[:need]
+
+    return np.stack([np.stack([shuffled(ix) for ix in by_class], axis=1).reshape(steps, -1)
+                     for _ in range(config.epochs)])
 
 
 def _batch_source(ds: Dataset, batches: np.ndarray):
@@ -98,7 +99,8 @@ def train(train_ds: Dataset, val_ds: Dataset | None = None, config: TrainConfig 
                                                                patience=max(1, config.patience // 2), min_lr=1e-5))
         callbacks.append(keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience,
                                                        restore_best_weights=True))
-    hist = head.fit(_batch_source(train_ds, batches), validation_data=val, epochs=config.epochs, steps_per_epoch=steps, shuffle=False,
+    hist = head.fit(_batch_source(train_ds, batches), validation_data=val, epochs=config.epochs,
+                    steps_per_epoch=steps, shuffle=False,
                     callbacks=callbacks, verbose=2 if progress else 0)
     h = {k: [float(v) for v in vs] for k, vs in hist.history.items()}
     best = int(np.argmin(h["val_loss"])) + 1 if "val_loss" in h else len(h.get("loss", []))

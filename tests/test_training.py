@@ -125,6 +125,20 @@ def test_balanced_batches_hold_every_class_equally(tiny):
     assert not np.array_equal(batches[0], batches[1])
 
 
+def test_size_flags_pick_the_budget_of_every_command(tiny, monkeypatch, capsys):
+    import training.__main__ as M
+
+    asked = []
+    monkeypatch.setattr(M, "build_data", lambda budget, *args, **kw: asked.append(budget) or tiny)
+    for flags in ([], ["--quick"], ["--large"]):
+        M.main(["data", *flags])
+    assert asked == [M.FULL, M.QUICK, M.LARGE]
+    assert M.LARGE.synth_n > M.FULL.synth_n and M.LARGE.sf_n > M.FULL.sf_n
+    with pytest.raises(SystemExit):
+        M.main(["all", "--quick", "--large"])
+    assert "not allowed with argument" in capsys.readouterr().err
+
+
 def test_threshold_calibration_and_confusion():
     from training.evaluate import choose_threshold, confusion, folds, reliability, source_group
 

@@ -53,9 +53,7 @@ class Budget:
 FULL = Budget()
 QUICK = Budget(synth_n=12, sf_n=6, copies=1, epochs=2, patience=1, eval_epochs=1, finetune_epochs=1, feature_n=6,
                small_epochs=1)
-#: Twice the notes, left-out models trained 8 epochs. ``all --seed 0``, one run each, FULL -> LARGE:
-#: held-out 94.4 -> 96.6 %, left-out sources 78-88 % (5 epochs) -> 84.5-92.4 %, but the real clips
-#: 15 -> 14/15 and through the five degradations 65 -> 61/75 (its faintest buzzy clip heard as clean).
+#: Twice the notes, left-out models trained 8 epochs (its figures: the report's recipe notes).
 LARGE = replace(FULL, synth_n=1200, sf_n=720, eval_epochs=8)
 
 

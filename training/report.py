@@ -321,7 +321,7 @@ def write(results: dict, out_dir: Path, metadata: dict) -> Path:
            "epochs they reached 86.4 / 89.0 / 88.8 / 87.8 / 82.6 % on modelled nylon / steel / FluidR3 / "
            "MuseScore / TimGM6mb, but the reproduction took 16 minutes).",
            "- Twice the notes (1200 modelled and 720 sampled per class; `all --large`, about 30 minutes, so not "
-           "the shipped recipe), seed 0, against this model: held-out 94.4 -> 96.6 % (untouched 98.6 -> 98.8 %), "
+           "the shipped recipe), seed 0, against the 15-minute recipe: held-out 94.4 -> 96.6 % (untouched 98.6 -> 98.8 %), "
            "left-out sources with 8 cosine epochs 84.5-92.4 % (modelled nylon 90.7, steel 92.4, FluidR3 90.9, "
            "MuseScore 90.5, TimGM6mb 84.5 %), but real clips 15 -> 14/15, degradations 65 -> 61/75 and cut "
            "0.5 s 15 -> 14/15: the faintest real buzzy clip is heard as clean under every condition.",

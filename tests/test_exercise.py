@@ -125,6 +125,23 @@ def test_clean_in_the_buzzy_step_asks_to_back_off_and_stays():
     assert kinds(play(ex, "buzzy", "clean")) == ["advance", "rep_done"]
 
 
+def test_after_pressing_too_hard_the_buzzy_step_asks_to_ease_off():
+    ex = exercise()
+    assert ex.state.instruction.startswith("Rest your")
+    ex.on_note("muted", 0.9, None)
+    assert ex.state.instruction.startswith("Press a little more")
+    ex.on_note("clean", 0.9, C4)
+    assert ex.state.instruction.startswith("Ease off")
+    ex.on_note("unsure", 0.4, C4)  # changes nothing
+    assert ex.state.instruction.startswith("Ease off")
+    ex.on_note("muted", 0.9, None)  # eased off too far: press again
+    assert ex.state.instruction.startswith("Press a little more")
+    ex.on_note("clean", 0.9, C4)
+    ex.skip_repetition()
+    ex.on_note("muted", 0.9, None)
+    assert ex.state.instruction.startswith("Press a little more")
+
+
 def test_muted_when_buzzy_expected_asks_for_a_little_more():
     ex = exercise()
     ex.on_note("muted", 0.9, None)

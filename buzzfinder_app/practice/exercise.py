@@ -20,6 +20,8 @@ step \\ note    muted                           buzzy                         cl
   the buzzy note that got there. Muted notes and notes without a pitch are never off target: a
   touched string gives no reliable pitch (often a harmonic).
 * Notes that change nothing (unsure, off target) do not break "buzzy directly followed by clean".
+* After a note that pressed too hard, the buzzy step asks to ease off rather than press more, until
+  a buzzy or muted note shows where the player now is.
 * A streak counts repetitions in a row that succeeded without pressing too hard; a skipped
   repetition or one that pressed too hard ends it.
 """
@@ -229,6 +231,7 @@ class Exercise:
         self.repetitions: list[Repetition] = [Repetition(1)]
         self._step = Step.MUTED
         self._buzzy_hz: float | None = None
+        self._from_above = False  # the last counted note pressed too hard: the buzz is below it
         self._streak = 0
         self._best_streak = 0
         self.finished = False
@@ -254,6 +257,8 @@ class Exercise:
             return (f"Rest your {self.settings.finger_name} finger on {where} without pressing, "
                     "and pluck: it should sound muted.")
         if step is Step.BUZZY:
+            if self._from_above:
+                return "Ease off a little, just until the note buzzes."
             return "Press a little more, just until the note buzzes."
         return "Now just enough more pressure for a clean note."
 
@@ -285,6 +290,8 @@ class Exercise:
         if self.finished:
             return Feedback(_FINISHED_MESSAGE, "exercise_done", step, rep.number)
         kind, message = self._judge(label, pitch_hz)
+        if kind not in ("unsure", "off_target"):
+            self._from_above = kind == "too_hard"
         rep.notes.append(NoteRecord(label, confidence, pitch_hz, step, kind))
         succeeded = kind == "rep_done"
         if succeeded:
@@ -377,7 +384,7 @@ class Exercise:
             summary = self.summary()
             return "exercise_done", f"{message} Exercise done: {summary.successes} of {summary.completed}."
         self.repetitions.append(Repetition(rep.number + 1))
-        self._step, self._buzzy_hz = Step.MUTED, None
+        self._step, self._buzzy_hz, self._from_above = Step.MUTED, None, False
         return "rep_done", f"{message} Repetition {rep.number} done."
 
 

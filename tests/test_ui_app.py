@@ -87,3 +87,19 @@ def test_about_names_the_model_and_its_metrics(ui_env, no_devices):
     text = about_text(services)
     assert services.model.metadata.name in text and services.model.metadata.version in text
     assert "0.912" in text and "clean 0.95" in text
+
+
+def test_every_symbol_the_ui_shows_is_in_an_installed_font(themed_app):
+    """A glyph that no font has is drawn as an empty box (as an emoji was on a Linux desktop)."""
+    from pathlib import Path
+
+    from PySide6.QtGui import QFont, QFontDatabase, QFontMetrics
+
+    import buzzfinder_app
+
+    package = Path(buzzfinder_app.__file__).parent
+    symbols = {ch for path in (package / "ui").rglob("*.py") for ch in path.read_text(encoding="utf-8") if ord(ch) > 127}
+    assert symbols, "the UI's symbols were not found"
+    metrics = [QFontMetrics(QFont(family)) for family in QFontDatabase.families()]
+    missing = sorted(ch for ch in symbols if not any(m.inFontUcs4(ord(ch)) for m in metrics))
+    assert not missing, f"no installed font draws {missing}"

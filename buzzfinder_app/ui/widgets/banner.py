@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLay
 from buzzfinder_app.ui import palette as P
 
 LEVELS = {
-    "error": (P.ERROR, "⛔"),
+    "error": (P.ERROR, "✖"),
     "warning": (P.WARNING, "⚠"),
     "info": (P.ACCENT, "ℹ"),
 }

@@ -49,7 +49,11 @@ def test_wizard_measures_silence_and_notes_and_saves_per_device(qtbot, ui_env, t
     assert cal.notes_detected == 5
     assert 5 < cal.gain_db < 20
     assert cal.noise_floor_dbfs < -60 < cal.gate_dbfs + cal.gain_db + 40
-    assert "Gain" in wizard.result_page.numbers.text()
+    shown = wizard.result_page.numbers.text()
+    assert "Gain" in shown and f"{cal.gain_db:+.1f} dB" in shown
+    # Levels as heard and after the gain, so that the gate (after it) compares with the noise.
+    assert f"{cal.noise_floor_dbfs:.0f} dBFS" in shown and f"{cal.noise_floor_dbfs + cal.gain_db:.0f} dBFS" in shown
+    assert f"{cal.gate_dbfs:.0f} dBFS" in shown
     wizard.accept()
     assert services.calibrations.get("Test Interface") == cal
     assert services.settings.device == "Test Interface" and services.settings.sample_rate == 48000

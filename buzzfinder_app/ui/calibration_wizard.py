@@ -119,6 +119,26 @@ class MeasurePage(QWizardPage):
         return run.phase != "silence" if self.phase == "silence" else run.phase == "done"
 
 
+def result_table(cal) -> str:
+    """The measured levels as heard and after the gain, then the gain and gate (both after it)."""
+    def level(db):
+        return "–" if db is None else f"{db:.0f} dBFS"
+
+    def after(db):
+        return None if db is None else db + cal.gain_db
+
+    dim = f"style='color:{P.TEXT_DIM}'"
+    rows = [f"<tr><td></td><td {dim}>as heard</td><td {dim}>after the gain</td></tr>"]
+    for name, db in (("Noise floor", cal.noise_floor_dbfs), ("Note peaks", cal.note_level_dbfs)):
+        rows.append(f"<tr><td {dim}>{name}</td><td>{level(db)}</td><td><b>{level(after(db))}</b></td></tr>")
+    rows.append(f"<tr><td {dim}>Gain</td><td colspan='2'><b>{cal.gain_db:+.1f} dB</b> "
+                f"<span {dim}>(digital, applied to the input)</span></td></tr>")
+    rows.append(f"<tr><td {dim}>Onset gate</td><td colspan='2'><b>{level(cal.gate_dbfs)}</b> "
+                f"<span {dim}>(after the gain: a note must rise above it)</span></td></tr>")
+    rows.append(f"<tr><td {dim}>Notes heard</td><td colspan='2'><b>{cal.notes_detected}</b></td></tr>")
+    return "<table cellpadding='4'>" + "".join(rows) + "</table>"
+
+
 class ResultPage(QWizardPage):
     def __init__(self, wizard: "CalibrationWizard"):
         super().__init__()
@@ -138,12 +158,7 @@ class ResultPage(QWizardPage):
         cal = self.w.result
         if cal is None:
             return
-        note = f"{cal.note_level_dbfs:.0f} dBFS" if cal.note_level_dbfs is not None else "–"
-        rows = (("Gain", f"{cal.gain_db:+.1f} dB"), ("Onset gate", f"{cal.gate_dbfs:.0f} dBFS"),
-                ("Noise floor", f"{cal.noise_floor_dbfs:.0f} dBFS"), ("Note peaks", note),
-                ("Notes heard", str(cal.notes_detected)))
-        self.numbers.setText("<table cellpadding='4'>" + "".join(
-            f"<tr><td style='color:{P.TEXT_DIM}'>{k}</td><td><b>{v}</b></td></tr>" for k, v in rows) + "</table>")
+        self.numbers.setText(result_table(cal))
         if cal.warnings:
             items = "".join(f"<li>{w.message}</li>" for w in cal.warnings)
             self.warnings.setText(f"<p style='color:{P.WARNING}'><b>⚠ Advice</b></p><ul>{items}</ul>")

@@ -17,23 +17,45 @@ def app_version() -> str:
         return "0.1"
 
 
+#: How the training report's metrics read in the About box: (label, value format); None hides one.
+_METRICS = {
+    "heldout_generated_accuracy": ("Held-out generated notes", "percent"),
+    "heldout_generated_untouched_accuracy": ("… of them without augmentation", "percent"),
+    "ece": ("Calibration error (ECE)", "plain"),
+    "unsure_threshold": None,  # shown above
+    "real_clips": ("Real notes, one nylon guitar", "plain"),
+    "real_degraded": ("The same notes, degraded", "plain"),
+    "real_cut": ("The same notes, cut short", "seconds"),
+    "real_kfold_finetuned": ("Fine-tuned on them (k-fold)", "plain"),
+    "leave_one_source_out": ("Each source left out of training", "percent"),
+}
+
+
+def _value(value, style: str) -> str:
+    if isinstance(value, float):
+        return f"{value:.1%}" if style == "percent" else f"{value:.3g}"
+    return str(value)
+
+
 def _metrics_html(metrics: dict) -> str:
     rows = []
     for key, value in metrics.items():
-        if isinstance(value, float):
-            text = f"{value:.3f}"
-        elif isinstance(value, (int, str)):
-            text = str(value)
-        elif isinstance(value, dict):
-            inner = ", ".join(f"{k} {v:.2f}" if isinstance(v, float) else f"{k} {v}" for k, v in value.items()
-                              if not isinstance(v, (dict, list)))
-            if not inner:
+        if key in _METRICS and _METRICS[key] is None:
+            continue
+        label, style = _METRICS.get(key) or (key.replace("_", " ").capitalize(), "plain")
+        if isinstance(value, dict):
+            unit = " s" if style == "seconds" else ""
+            items = [f"{str(k).replace('_', ' ')}{unit} {_value(v, style)}" for k, v in value.items()
+                     if isinstance(v, (int, float, str))]
+            if not items:
                 continue
-            text = inner
+            text = "<br>".join(html.escape(item) for item in items)
+        elif isinstance(value, (int, float, str)):
+            text = html.escape(_value(value, style))
         else:
             continue
-        rows.append(f"<tr><td style='padding-right:12px;color:#9AA3B2'>{html.escape(str(key))}</td>"
-                    f"<td>{html.escape(text)}</td></tr>")
+        rows.append(f"<tr><td style='padding-right:12px;color:#9AA3B2;white-space:nowrap'>{html.escape(label)}</td>"
+                    f"<td style='white-space:nowrap'>{text}</td></tr>")
     return "<table>" + "".join(rows[:14]) + "</table>" if rows else "<i>no metrics recorded</i>"
 
 

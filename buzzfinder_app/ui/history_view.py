@@ -41,8 +41,18 @@ def _length(start: str, end: str | None) -> str:
     return f"{m}:{s:02d}"
 
 
+class DayAxis(pg.DateAxisItem):
+    """A date axis whose day ticks name the month too ("18 Nov", not a bare "18")."""
+
+    def tickStrings(self, values, scale, spacing):
+        if spacing >= 24 * 3600:
+            days = [datetime.fromtimestamp(v) if v > 0 else None for v in values]
+            return [f"{d.day} {d:%b}" if d else "" for d in days]
+        return super().tickStrings(values, scale, spacing)
+
+
 def _chart(title: str) -> pg.PlotWidget:
-    plot = pg.PlotWidget(background=P.SURFACE, axisItems={"bottom": pg.DateAxisItem(orientation="bottom")})
+    plot = pg.PlotWidget(background=P.SURFACE, axisItems={"bottom": DayAxis(orientation="bottom")})
     item = plot.getPlotItem()
     item.setMenuEnabled(False)
     item.hideButtons()

@@ -42,3 +42,13 @@ def test_history_without_a_store_says_so(qtbot, themed_app):
     qtbot.addWidget(view)
     view.refresh()
     assert "not available" in view.message.text()
+
+
+def test_day_ticks_name_the_month(themed_app):
+    from datetime import datetime
+
+    from buzzfinder_app.ui.history_view import DayAxis
+
+    noon = datetime(2026, 11, 18, 12).timestamp()
+    axis = DayAxis(orientation="bottom")
+    assert axis.tickStrings([noon, noon + 5 * 86400], 1.0, 86400) == ["18 Nov", "23 Nov"]

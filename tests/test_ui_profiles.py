@@ -163,12 +163,16 @@ def test_teach_dialog_takes_notes_and_windows_from_the_engine(qtbot, ui_env, the
                 holder["dlg"].go_to(steps[labels[e.index]])
 
     w.live.note_event.connect(before_dialog)
+    w.exercise_panel.start_exercise()
     dlg = holder["dlg"] = w.open_teach(modal=False)
     qtbot.addWidget(dlg)
     assert w.live.running
     with qtbot.waitSignal(w.file_done, timeout=20000):
         pass
     assert len(finals) == len(labels)
+    # Teaching pauses the exercise: the examples played are not judged as practice.
+    assert w.exercise_panel.paused and "Paused" in w.exercise_panel.message.text()
+    assert not any(rep.notes for rep in w.exercise_panel.exercise.repetitions)
     y = read_audio(take)
     onsets = [round(e.onset_s * SAMPLE_RATE) for e in finals]
     for i, (e, cand) in enumerate(zip(finals, list(dlg.pending))):
@@ -183,6 +187,9 @@ def test_teach_dialog_takes_notes_and_windows_from_the_engine(qtbot, ui_env, the
         dlg.finish()
     assert sorted(n.label for n in w.profiles.notes()) == sorted(labels)
     dlg.close()
+    assert not w.exercise_panel.paused
+    w.exercise_panel.on_note("muted", 0.9, None)
+    assert len(w.exercise_panel.exercise.repetitions[0].notes) == 1
 
 
 def test_manager_lists_relabels_deletes_and_refits(qtbot, ui_env, themed_app, no_devices):

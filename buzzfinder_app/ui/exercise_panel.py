@@ -84,6 +84,7 @@ class ExercisePanel(QFrame):
         self.exercise: Exercise | None = None
         self.free_play = FreePlay()
         self.mode = "exercise"
+        self.paused = False  # while the player teaches a profile: notes are examples, not practice
         self.last_feedback: tuple[str, str] | None = None
         defaults = defaults or ExerciseSettings()
 
@@ -290,7 +291,7 @@ class ExercisePanel(QFrame):
 
     @property
     def expected_label(self) -> str | None:
-        if self.mode != "exercise" or self.exercise is None or self.exercise.finished:
+        if self.paused or self.mode != "exercise" or self.exercise is None or self.exercise.finished:
             return None
         return self.exercise.state.expected_label
 
@@ -327,8 +328,22 @@ class ExercisePanel(QFrame):
             return None
         return self.on_note(event.verdict.label, float(event.verdict.confidence), event.pitch_hz)
 
+    def set_paused(self, paused: bool) -> None:
+        """Stop (or go on) judging notes, e.g. while the teach dialog takes them as examples."""
+        self.paused = paused
+        if paused:
+            text = "Paused while you teach your guitar: these notes do not count."
+            self.message.setText(f"<span style='color:{P.TEXT_DIM}'>{text}</span>")
+            self.free_message.setText(f"<span style='color:{P.TEXT_DIM}'>{text}</span>")
+        else:
+            self.message.setText(" ")
+            self.free_message.setText("Waiting for a note…")
+
     def on_note(self, label: str, confidence: float = 1.0, pitch_hz: float | None = None):
-        """Judge one verdict; returns the exercise's ``Feedback`` or free play's feedback."""
+        """Judge one verdict; returns the exercise's ``Feedback`` or free play's feedback (None while
+        paused)."""
+        if self.paused:
+            return None
         if self.mode == "exercise":
             if self.exercise is None:
                 return None

@@ -563,6 +563,8 @@ class MainWindow(QMainWindow):
             self.banner.show_message("profiles", self.profiles.error or "No profile is chosen.", "warning")
             return None
         dlg = TeachDialog(self.profiles, self.live, listen=self.start_listening, parent=self)
+        self.exercise_panel.set_paused(True)
+        dlg.finished.connect(lambda _result: self.exercise_panel.set_paused(False))
         if self.live is not None and not self.live.running and self.listen_button.isEnabled():
             self.start_listening()
         if modal:

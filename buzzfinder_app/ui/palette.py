@@ -107,6 +107,7 @@ QPushButton:disabled {{ color: #5C6370; }}
 QPushButton#primary {{ background: #3F51B5; border-color: #5C6BC0; font-weight: 600; }}
 QPushButton#primary:hover {{ background: #5C6BC0; }}
 QPushButton#primary:checked {{ background: {ERROR}; border-color: #E87A33; }}
+QPushButton#primary:disabled {{ background: {SURFACE_RAISED}; border-color: {BORDER}; color: #5C6370; }}
 QStackedWidget#pages {{ border: none; border-top: 1px solid {BORDER}; }}
 QTabBar {{ qproperty-drawBase: 0; }}
 QTabBar::tab {{
@@ -118,6 +119,7 @@ QTabBar::tab:hover {{ color: {TEXT}; }}
 QComboBox, QLineEdit {{
     background: {SURFACE_RAISED}; border: 1px solid {BORDER}; border-radius: 5px; padding: 4px 8px;
 }}
+QComboBox:disabled, QLineEdit:disabled, QSpinBox:disabled, QDoubleSpinBox:disabled {{ color: #5C6370; }}
 QComboBox QAbstractItemView {{ background: {SURFACE_RAISED}; selection-background-color: #3F51B5; }}
 QTableView, QTableWidget {{
     background: {SURFACE}; alternate-background-color: {SURFACE_RAISED}; gridline-color: {BORDER};

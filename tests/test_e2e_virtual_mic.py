@@ -85,6 +85,20 @@ def read_take():
     return soxr.resample(audio, rate, 48000), meta
 
 
+def screenshot_of_the_window(env) -> Path | None:
+    """The app's window as the X display shows it (under xvfb-run), or None where there is no display."""
+    from tests.support import x11_screenshot
+    from tests.test_ui_screenshots import shot_dir
+
+    reason = x11_screenshot.unavailable() if env.get("QT_QPA_PLATFORM") != "offscreen" else "offscreen"
+    if reason:
+        print(f"\nno X screenshot: {reason}")
+        return None
+    path = x11_screenshot.grab_window("buzzfinder", shot_dir() / "x11_app_after_virtual_mic_take.png", env)
+    print(f"\nscreenshot: {path}")
+    return path
+
+
 def test_app_hears_the_virtual_microphone_and_stores_every_note(mic, tmp_path):
     env = app_env(mic, tmp_path)
     device = calibrate_default_device(env)
@@ -103,6 +117,7 @@ def test_app_hears_the_virtual_microphone_and_stores_every_note(mic, tmp_path):
         while not mic.idle():
             time.sleep(0.1)
         time.sleep(3.0)  # the last note's final verdict comes 2 s after its onset
+        screenshot = screenshot_of_the_window(env)
     finally:
         app.send_signal(signal.SIGTERM)
         try:
@@ -138,3 +153,9 @@ def test_app_hears_the_virtual_microphone_and_stores_every_note(mic, tmp_path):
           f"{np.max(latency['provisional']):.3f} s max; onset-to-final {np.mean(latency['final']):.3f} s mean, "
           f"{np.max(latency['final']):.3f} s max")
     assert max(latency["provisional"]) <= 0.5
+    if screenshot is not None:  # a window of 1360 x 860 or so, drawn, not blank
+        from PySide6.QtGui import QImage
+
+        image = QImage(str(screenshot))
+        assert image.width() >= 800 and image.height() >= 500, image.size()
+        assert screenshot.stat().st_size > 20_000

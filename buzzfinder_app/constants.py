@@ -7,6 +7,9 @@ changes the features; a model trained with other values is then refused at load 
 #: Every signal is resampled to this rate before onset detection, features and the model.
 SAMPLE_RATE = 22050
 
+#: The input's DC offset is removed below this frequency (Hz) before onsets, windows and features.
+DC_CUTOFF_HZ = 5.0
+
 #: Classes in the model's output order.
 LABELS = ("buzzy", "clean", "muted")
 

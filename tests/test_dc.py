@@ -1,0 +1,50 @@
+"""The DC blocker: the offset goes, the guitar stays, and block sizes do not matter."""
+
+import numpy as np
+
+from buzzfinder_app.audio.dc import CHUNK, DcBlocker, remove_dc
+from buzzfinder_app.constants import DC_CUTOFF_HZ, SAMPLE_RATE
+
+SR = SAMPLE_RATE
+
+
+def reference(x, sample_rate=SR, cutoff_hz=DC_CUTOFF_HZ):
+    """The recursion sample by sample: d[n] = r d[n-1] + (1 - r) x[n], y = x - d, from d[-1] = x[0]."""
+    r = np.exp(-2 * np.pi * cutoff_hz / sample_rate)
+    d, out = float(x[0]), np.empty(len(x))
+    for i, v in enumerate(np.asarray(x, np.float64)):
+        d = r * d + (1 - r) * v
+        out[i] = v - d
+    return out
+
+
+def test_equals_the_recursion_sample_by_sample():
+    x = np.random.default_rng(0).standard_normal(3 * CHUNK + 123).astype(np.float32) * 0.2 + 0.05
+    assert np.max(np.abs(remove_dc(x) - reference(x))) < 1e-6
+
+
+def test_any_split_of_the_stream_gives_the_same_samples():
+    rng = np.random.default_rng(1)
+    x = (rng.standard_normal(5 * CHUNK + 77) * 0.1 - 0.03).astype(np.float32)
+    whole = remove_dc(x)
+    for _ in range(10):
+        blocker = DcBlocker()
+        cuts = np.sort(rng.integers(0, len(x), rng.integers(1, 40)))
+        assert np.array_equal(np.concatenate([blocker.process(part) for part in np.split(x, cuts)]), whole)
+    blocker.reset()
+    assert np.array_equal(blocker.process(x), whole)
+
+
+def test_an_offset_is_gone_within_a_second_and_the_low_e_string_stays():
+    t = np.arange(2 * SR) / SR
+    late = slice(SR, None)
+    assert np.max(np.abs(remove_dc(np.full(2 * SR, 0.05)))) < 1e-6  # from the start: no step
+    assert np.max(np.abs(remove_dc(np.r_[np.zeros(SR), np.full(2 * SR, 0.05)])[2 * SR:])) < 1e-6
+    assert np.max(np.abs(remove_dc(0.3 * np.sin(2 * np.pi * 82.4 * t))[late])) > 0.3 * 0.995  # -0.02 dB
+
+
+def test_at_other_rates_the_cutoff_stays_in_hz():
+    t = np.arange(48000) / 48000
+    late = slice(24000, None)
+    assert np.max(np.abs(DcBlocker(48000).process(np.full(48000, 0.1))[late])) < 1e-6
+    assert np.max(np.abs(DcBlocker(48000).process(np.sin(2 * np.pi * 82.4 * t))[late])) > 0.995

@@ -108,7 +108,9 @@ def test_streaming_equals_offline_for_random_blocks(take):
 
 
 def test_windows_are_cut_like_training_cuts_them(take, monkeypatch):
-    """The engine judges exactly note_window(signal, onset, next onset) (training's windows)."""
+    """The engine judges exactly note_window(signal, onset, next onset) (training's windows) of the
+    signal without its DC offset (training's notes have none)."""
+    from buzzfinder_app.audio.dc import remove_dc
     from buzzfinder_app.engine.onsets import detect_onsets
     from buzzfinder_app.engine.windows import note_windows
 
@@ -116,10 +118,28 @@ def test_windows_are_cut_like_training_cuts_them(take, monkeypatch):
     real_note_window = engine_module.note_window
     monkeypatch.setattr(engine_module, "note_window", lambda *a: seen.append(real_note_window(*a)) or seen[-1])
     run(NoteEngine(FakeModel()), take, 777)
-    expected = note_windows(take, detect_onsets(take))
+    y = remove_dc(take)
+    assert np.max(np.abs(y - take)) < 0.02 * np.max(np.abs(take))  # a zero-mean signal barely changes
+    expected = note_windows(y, detect_onsets(y))
     assert len(expected) == 5 and len(expected[0]) == PRE_ROLL + POST_ROLL
     for want in expected:
         assert any(len(got) == len(want) and np.array_equal(got, want) for got in seen)
+
+
+def test_a_dc_offset_changes_neither_the_notes_nor_their_windows(take):
+    """A cheap interface's offset (here 1 % of full scale, under notes 20 dB quieter) used to hide
+    notes from the onset detector and to colour the lowest mel band."""
+    quiet = take * np.float32(0.1)
+    plain = [e for e in run(NoteEngine(FakeModel(), keep_windows=True), quiet, 1024) if e.kind == "final"]
+    offset = [e for e in run(NoteEngine(FakeModel(), keep_windows=True), quiet + np.float32(0.01), 1024)
+              if e.kind == "final"]
+    assert [e.onset_s for e in offset] == [e.onset_s for e in plain] and len(plain) == 5
+    for a, b in zip(plain, offset):
+        assert len(a.window) == len(b.window)
+        # What is left of the offset after the first second is far below the notes.
+        assert np.max(np.abs(a.window - b.window)) < 0.01 * np.max(np.abs(a.window)) or a.onset_s < 1.0
+        assert np.allclose([a.verdict.probs[k] for k in a.verdict.probs], [b.verdict.probs[k] for k in b.verdict.probs],
+                           atol=0.02)
 
 
 def test_a_note_shorter_than_min_note_is_still_judged(pluck, white_noise):
@@ -206,13 +226,15 @@ def test_note_window_geometry():
 
 def test_final_events_carry_the_window_they_judged(take):
     """The UI keeps a judged note as a labelled example: the final event holds its exact window."""
+    from buzzfinder_app.audio.dc import remove_dc
     from buzzfinder_app.engine.onsets import detect_onsets
     from buzzfinder_app.engine.windows import note_windows
 
     assert all(e.window is None for e in run(NoteEngine(FakeModel()), take, 512))  # not kept unless asked
     events = run(NoteEngine(FakeModel(), keep_windows=True), take, 512)
     finals = [e for e in events if e.kind == "final"]
-    expected = note_windows(take, detect_onsets(take))
+    y = remove_dc(take)
+    expected = note_windows(y, detect_onsets(y))
     assert len(finals) == len(expected)
     for event, want in zip(finals, expected):
         assert np.array_equal(event.window, want)

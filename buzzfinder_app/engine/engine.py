@@ -12,6 +12,8 @@ For every note it emits three :class:`NoteEvent`:
   and its attack ends up in this window; the final verdict is cut at it;
 * ``final`` at onset + ``WINDOW_S`` (2 s) or when the next note starts, judged on the whole window.
 
+The input's DC offset is removed first (:class:`~buzzfinder_app.audio.dc.DcBlocker`), so the
+onsets, the windows and the features see the same audio whatever offset the interface adds.
 Windows shorter than ``MIN_NOTE_S`` are still judged (zero-padded). Only a bounded history of the
 stream is kept. Pure numpy; the GUI runs it in a worker thread.
 
@@ -27,6 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from buzzfinder_app.audio.dc import DcBlocker, remove_dc
 from buzzfinder_app.constants import POST_ROLL, PRE_ROLL, PROVISIONAL_S, SAMPLE_RATE
 from buzzfinder_app.engine.onsets import OnsetDetector, strongest_onset
 from buzzfinder_app.engine.pitch import estimate_pitch, note_name
@@ -110,6 +113,7 @@ class NoteEngine:
         self.detector = onset_detector or OnsetDetector(SAMPLE_RATE)
         self.classify = classify or model.predict
         self.unsure_threshold = model.unsure_threshold if unsure_threshold is None else float(unsure_threshold)
+        self._dc = DcBlocker(SAMPLE_RATE)
         self._history = np.zeros(0, dtype=np.float32)
         self._history_start = 0  # absolute sample index of _history[0]
         self._pending = np.zeros(0, dtype=np.float32)  # less than one tick
@@ -124,7 +128,7 @@ class NoteEngine:
 
     def feed(self, block) -> list[NoteEvent]:
         """Process a block of mono float32 samples at ``SAMPLE_RATE``; return the events it completes."""
-        data = np.concatenate([self._pending, np.asarray(block, dtype=np.float32).reshape(-1)])
+        data = np.concatenate([self._pending, self._dc.process(block)])
         events, used = [], 0
         while True:
             step = self._next_stop() - self._samples
@@ -230,8 +234,10 @@ def analyze(model, y, **engine_options) -> list[Note]:
 def classify_clip(model, y, classify: Classifier | None = None) -> tuple[float, Verdict]:
     """One verdict for a clip holding one note: (onset_s, verdict) of its strongest onset, or of its start.
 
-    The strongest onset is the one followed by the loudest attack (as ``training`` picks it).
+    The strongest onset is the one followed by the loudest attack (as ``training`` picks it); the
+    clip's DC offset is removed first, as the engine does.
     """
+    y = remove_dc(y)
     onset = strongest_onset(y)
     onset = 0 if onset is None else onset
     probs = (classify or model.predict)(extract(note_window(y, onset), model.params)[None])[0]

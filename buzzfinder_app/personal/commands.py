@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from buzzfinder_app import constants as C
+from buzzfinder_app.audio.dc import remove_dc
 from buzzfinder_app.audio.file import AudioFileError, read_audio
 from buzzfinder_app.engine.onsets import strongest_onset
 from buzzfinder_app.engine.windows import note_window
@@ -22,8 +23,9 @@ from buzzfinder_app.personal.adapt import fit_profile, head_info, head_status
 from buzzfinder_app.personal.profiles import Profile, ProfileError, ProfileStore, slugify
 
 def strongest_note(y: np.ndarray) -> tuple[np.ndarray, int]:
-    """The window around the loudest attack of a signal, and that onset; ``ValueError`` if none."""
-    y = np.asarray(y, dtype=np.float32)
+    """The window around the loudest attack of a signal (its DC offset removed, as the engine does),
+    and that onset; ``ValueError`` if none."""
+    y = remove_dc(y)
     onset = strongest_onset(y)
     if onset is None:
         raise ValueError("no note found (is the file silent or only noise?)")

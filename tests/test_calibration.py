@@ -103,6 +103,18 @@ def test_gain_brings_notes_near_minus_12_dbfs_and_gate_sits_between_noise_and_no
     assert cal.gate_dbfs <= quietest_gained - GATE_BELOW_NOTE_DB
 
 
+def test_a_dc_offset_changes_neither_the_noise_floor_nor_the_notes():
+    """A cheap interface's offset (-40 dBFS here) is not noise: the engine removes it, so must this."""
+    silence = noise(3.0, -75.0, seed=2)
+    audio, _ = take([0.025, 0.03, 0.035, 0.03, 0.028])
+    plain = calibrate("Interface", SR, silence, audio)
+    offset = calibrate("Interface", SR, silence + 0.01, audio + 0.01)
+    assert offset.notes_detected == 5 and offset.warnings == ()
+    assert offset.noise_floor_dbfs == pytest.approx(plain.noise_floor_dbfs, abs=0.5)
+    assert offset.gate_dbfs == pytest.approx(plain.gate_dbfs, abs=0.5)
+    assert offset.gain_db == pytest.approx(plain.gain_db, abs=0.5)
+
+
 def test_gain_never_lifts_the_loudest_note_above_minus_3_dbfs():
     audio, _ = take([0.01, 0.02, 0.03, 0.04, 0.5])
     cal = calibrate("Interface", SR, noise(3.0, -80.0), audio)

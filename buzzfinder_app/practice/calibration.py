@@ -10,7 +10,8 @@ peaks. Then:
   long as that is at least 15 dB below the quietest note; in a room too noisy for both, halfway
   between the noise and the quietest note (and the noisy-room warning says so).
 
-Levels are RMS relative to full scale 1.0; `noise_floor_dbfs` and `note_level_dbfs` are as measured
+Levels are RMS relative to full scale 1.0, measured without the input's DC offset (as the engine
+hears it), clipping on the input as it is; `noise_floor_dbfs` and `note_level_dbfs` are as measured
 (before the gain), `gate_dbfs` applies after it.
 """
 
@@ -26,10 +27,12 @@ from pathlib import Path
 
 import numpy as np
 
+from buzzfinder_app.audio.dc import DcBlocker
 from buzzfinder_app.practice.levels import (
     DetectedNote,
     LevelMeter,
     NotePicker,
+    as_mono,
     mean_level_dbfs,
 )
 from buzzfinder_app.practice.paths import config_dir
@@ -213,6 +216,8 @@ class CalibrationRun:
         self.notes_asked = notes_asked
         self.notes_timeout_s = notes_timeout_s
         self._silence_samples = round(silence_s * sample_rate)
+        self._dc = DcBlocker(sample_rate)  # levels as the engine will see them, without the offset
+        self._max_abs = 0.0  # clipping is judged on the input itself
         self._silence = LevelMeter(sample_rate)
         self._notes = LevelMeter(sample_rate)
         self._picker: NotePicker | None = None
@@ -231,7 +236,10 @@ class CalibrationRun:
 
     def feed(self, block) -> CalibrationProgress:
         """Add a block of input (mono, or frames × channels) and say where the run stands."""
-        block = np.asarray(block)
+        block = as_mono(block)
+        if block.size:
+            self._max_abs = max(self._max_abs, float(np.max(np.abs(block))))
+        block = self._dc.process(block)
         if self.phase == "silence":
             needed = self._silence_samples - self._silence.samples
             self._silence.feed(block[:needed])
@@ -252,7 +260,7 @@ class CalibrationRun:
         if self.result is None:
             self.result = compute_calibration(
                 self.device, self.sample_rate, self._noise, self._picker.notes, self.notes_asked,
-                max(self._silence.max_abs, self._notes.max_abs))
+                self._max_abs)
         return self.result
 
     @property

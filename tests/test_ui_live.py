@@ -135,3 +135,20 @@ def test_playback_source_paces_by_the_clock_and_loops(take):
     y = once.read()
     assert once.done and abs(len(y) / 22050 - once.duration_s) < 1e-6
     assert len(once.read()) == 0
+
+
+def test_the_meter_shows_levels_without_the_dc_offset_and_clipping_as_it_is(qtbot, ui_env, themed_app):
+    from buzzfinder_app.model.runtime import Model
+    from buzzfinder_app.ui.live import LiveController
+    from tests.ui_conftest import ArraySource
+
+    rng = np.random.default_rng(0)
+    hiss = (rng.standard_normal(22050) * 1e-4).astype(np.float32)  # -80 dBFS
+    live = LiveController(Model.load())
+    readings = []
+    live.level.connect(lambda rms, peak, clipped: readings.append((rms, peak, clipped)))
+    live.start(ArraySource(np.r_[hiss + 0.05, np.ones(2048, np.float32)], chunk=2048))  # -26 dBFS of offset
+    qtbot.waitUntil(lambda: len(readings) >= 11, timeout=5000)
+    live.shutdown()
+    assert max(rms for rms, _, _ in readings[2:10]) < -70
+    assert not any(clipped for *_, clipped in readings[:10]) and readings[10][2]

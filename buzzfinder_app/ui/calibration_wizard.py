@@ -6,7 +6,6 @@ wizard only feeds it the input and shows its progress. The result is remembered 
 
 from __future__ import annotations
 
-import numpy as np
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox, QFormLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWizard, QWizardPage,
@@ -15,8 +14,9 @@ from PySide6.QtWidgets import (
 from buzzfinder_app import constants as C
 from buzzfinder_app.practice.calibration import CalibrationRun, CalibrationStoreError
 from buzzfinder_app.ui import palette as P
-from buzzfinder_app.practice.levels import amplitude_to_dbfs
-from buzzfinder_app.ui.live import CLIP_LEVEL
+from buzzfinder_app.audio.dc import DcBlocker
+from buzzfinder_app.practice.levels import as_mono
+from buzzfinder_app.ui.live import meter_reading
 from buzzfinder_app.ui.services import device_index, device_label, device_rates
 from buzzfinder_app.ui.sources import MicInput
 from buzzfinder_app.ui.widgets.level_meter import LevelMeter
@@ -213,6 +213,7 @@ class CalibrationWizard(QWizard):
         rate = int(getattr(self.source, "sample_rate", None) or getattr(getattr(self.source, "mic", None),
                                                                          "sample_rate", rate))
         self.run = CalibrationRun(self.device_name, rate, **self.run_options)
+        self._dc = DcBlocker(rate)  # the meter shows the levels the run measures
         self.timer.start()
 
     def _drain(self) -> None:
@@ -230,11 +231,10 @@ class CalibrationWizard(QWizard):
         if len(block):
             phase = self.run.phase
             self.run.feed(block)
-            peak = float(np.max(np.abs(block)))
-            rms = float(np.sqrt(np.mean(np.square(block, dtype=np.float64))))
             page = self.currentPage()
             if isinstance(page, MeasurePage):
-                page.meter.set_level(amplitude_to_dbfs(rms), amplitude_to_dbfs(peak), peak >= CLIP_LEVEL)
+                mono = as_mono(block)
+                page.meter.set_level(*meter_reading(mono, self._dc.process(mono)))
                 page.update_progress()
             if self.run.phase == "done":
                 self._done()

@@ -1,7 +1,8 @@
 """The live pipeline on the Qt side: a timer drains the source, a worker thread runs the engine.
 
-The drain runs on the GUI thread and only copies, scales and measures the level; everything heavy
-happens in :class:`~buzzfinder_app.ui.workers.EngineWorker`.
+The drain runs on the GUI thread and only copies, scales and measures the level (without the DC
+offset, as the engine hears it; clipping on the input as it is); everything heavy happens in
+:class:`~buzzfinder_app.ui.workers.EngineWorker`.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections import OrderedDict
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from buzzfinder_app.audio.dc import DcBlocker
 from buzzfinder_app.practice.levels import amplitude_to_dbfs
 from buzzfinder_app.ui.workers import EngineWorker, start_in_thread, stop_thread
 
@@ -18,6 +20,14 @@ DRAIN_MS = 40
 CLIP_LEVEL = 0.999
 #: Final notes whose windows are kept (as many as the chip strip shows).
 KEEP_WINDOWS = 40
+
+
+def meter_reading(block: np.ndarray, heard: np.ndarray) -> tuple[float, float, bool]:
+    """(RMS dBFS, peak dBFS) of ``heard`` (the block without its DC offset), and whether the input
+    ``block`` itself clipped."""
+    peak = float(np.max(np.abs(heard)))
+    rms = float(np.sqrt(np.mean(np.square(heard, dtype=np.float64))))
+    return amplitude_to_dbfs(rms), amplitude_to_dbfs(peak), float(np.max(np.abs(block))) >= CLIP_LEVEL
 
 
 class LiveController(QObject):
@@ -46,6 +56,7 @@ class LiveController(QObject):
         self._flushing = False
         self._overflows = 0
         self.windows: OrderedDict[int, np.ndarray] = OrderedDict()  # final notes' windows, newest last
+        self._dc = DcBlocker()  # for the meter and the waveform; the engine has its own
         self.worker = EngineWorker(model, gate_db, unsure_threshold)
         self.thread = start_in_thread(self.worker, "buzzfinder-engine")
         self._feed.connect(self.worker.feed)
@@ -90,6 +101,7 @@ class LiveController(QObject):
         self._flushing = False
         self._overflows = 0
         self.windows.clear()
+        self._dc.reset()
         self._reset.emit()
         self.timer.start()
         self.started.emit()
@@ -124,10 +136,9 @@ class LiveController(QObject):
             if self.gain != 1.0:
                 block = block * np.float32(self.gain)
             block = np.asarray(block, np.float32)
-            peak = float(np.max(np.abs(block)))
-            rms = float(np.sqrt(np.mean(block * block)))
-            self.level.emit(amplitude_to_dbfs(rms), amplitude_to_dbfs(peak), peak >= CLIP_LEVEL)
-            self.samples.emit(block)
+            heard = self._dc.process(block)
+            self.level.emit(*meter_reading(block, heard))
+            self.samples.emit(heard)
             self._feed.emit(block)
         elif getattr(src, "done", False):
             self.stop("ended")

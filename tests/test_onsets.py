@@ -172,3 +172,12 @@ def test_take_built_from_the_real_clips(real_dir, white_noise):
     take = np.concatenate(pieces)
     take += white_noise(len(take), -58)
     assert_matches(detect_onsets(take), truth)
+
+
+@pytest.mark.parametrize("frames", [43, 10, 1])
+def test_running_median_gives_numpys_medians(frames):
+    det = OnsetDetector()
+    det._median_frames = frames
+    history = np.random.default_rng(frames).random(frames + 9)
+    expected = np.median(np.lib.stride_tricks.sliding_window_view(history[:-1], frames), axis=1)
+    assert np.array_equal(det._running_median(history), expected)

@@ -40,6 +40,11 @@ def _db(power: np.ndarray) -> np.ndarray:
     return 10.0 * np.log10(np.maximum(power, 10.0 ** (_SILENCE_DB / 10.0)))
 
 
+def _row_means(x: np.ndarray) -> np.ndarray:
+    """``np.mean(x, axis=1)`` (the same sums and division) without its per-call overhead."""
+    return np.add.reduce(x, axis=1) / x.shape[1]
+
+
 class OnsetDetector:
     """Streaming onset detector; feed it blocks with :meth:`process`, end with :meth:`flush`.
 
@@ -70,6 +75,7 @@ class OnsetDetector:
         self._step = 4  # subframes each side of a candidate split in the steepest-rise search
         self._context = max(1, int(round(0.04 * sample_rate / self.sub)))  # level windows, 40 ms
         self._late = (int(round(0.05 * sample_rate / self.sub)), int(round(0.1 * sample_rate / self.sub)))
+        self._row_cache: dict[tuple[int, int, int], np.ndarray] = {}
         self.reset()
 
     @property
@@ -123,7 +129,7 @@ class OnsetDetector:
         n_hops = len(samples) // self.hop
         buffer = np.concatenate([self._tail, samples])
         self._tail = buffer[len(buffer) - (self.n_fft - self.hop):]
-        frames = np.lib.stride_tricks.sliding_window_view(buffer, self.n_fft)[:: self.hop][:n_hops]
+        frames = buffer[self._rows(n_hops, self.n_fft, self.hop)]
 
         logs = np.log1p(np.abs(np.fft.rfft(frames * self._window, axis=1)) / self._floor)
         earlier = np.concatenate([self._prev_logs, logs])[:n_hops]
@@ -131,12 +137,11 @@ class OnsetDetector:
         widened = earlier.copy()
         np.maximum(widened[:, 1:], earlier[:, :-1], out=widened[:, 1:])
         np.maximum(widened[:, :-1], earlier[:, 1:], out=widened[:, :-1])
-        flux = np.mean(np.maximum(logs - widened, 0.0), axis=1)
+        flux = _row_means(np.maximum(logs - widened, 0.0))
         self._prev_logs = np.concatenate([self._prev_logs, logs])[-self._lag:]
 
         history = np.concatenate([self._flux_history, flux])
-        past = np.lib.stride_tricks.sliding_window_view(history[:-1], self._median_frames)
-        limit = np.median(past, axis=1) + self.threshold
+        limit = self._running_median(history) + self.threshold
         previous = np.concatenate([[self._prev_flux], flux[:-1]])
         for k in np.flatnonzero((flux > limit) & (flux > previous)):
             self._candidates.append(self._frames + int(k))
@@ -144,12 +149,28 @@ class OnsetDetector:
         self._prev_flux = float(flux[-1])
         self._frames += n_hops
 
-        energies = _db(np.mean(samples.reshape(-1, self.sub) ** 2, axis=1))
+        energies = _db(_row_means(samples.reshape(-1, self.sub) ** 2))
         self._env = np.concatenate([self._env, energies])
         keep_from = self._needed_from()
         if keep_from > self._env_start:
             self._env = self._env[keep_from - self._env_start:]
             self._env_start = keep_from
+
+    def _rows(self, n: int, width: int, step: int) -> np.ndarray:
+        """Indices of ``n`` rows of ``width`` samples, ``step`` apart (cached: the same few shapes recur)."""
+        key = (n, width, step)
+        if key not in self._row_cache:
+            self._row_cache[key] = np.arange(n)[:, None] * step + np.arange(width)
+        return self._row_cache[key]
+
+    def _running_median(self, history: np.ndarray) -> np.ndarray:
+        """The median of the ``_median_frames`` values before each new one (``np.median``'s values)."""
+        m = self._median_frames
+        past = history[self._rows(len(history) - m, m, 1)]
+        middle = np.partition(past, (m - 1) // 2 if m % 2 else (m // 2 - 1, m // 2), axis=1)
+        if m % 2:
+            return middle[:, m // 2]
+        return (middle[:, m // 2 - 1] + middle[:, m // 2]) / 2
 
     def _needed_from(self) -> int:
         """The oldest subframe any future judgement can look at."""

@@ -116,7 +116,7 @@ def test_windows_are_cut_like_training_cuts_them(take, monkeypatch):
 
     seen = []
     real_note_window = engine_module.note_window
-    monkeypatch.setattr(engine_module, "note_window", lambda *a: seen.append(real_note_window(*a)) or seen[-1])
+    monkeypatch.setattr(engine_module, "note_window", lambda *a: seen.append(np.array(real_note_window(*a))) or seen[-1])
     run(NoteEngine(FakeModel()), take, 777)
     y = remove_dc(take)
     assert np.max(np.abs(y - take)) < 0.02 * np.max(np.abs(take))  # a zero-mean signal barely changes

@@ -114,7 +114,9 @@ class NoteEngine:
         self.classify = classify or model.predict
         self.unsure_threshold = model.unsure_threshold if unsure_threshold is None else float(unsure_threshold)
         self._dc = DcBlocker(SAMPLE_RATE)
-        self._history = np.zeros(0, dtype=np.float32)
+        # The last HISTORY samples or more, in a buffer written in place (room for a quarter more).
+        self._history = np.zeros(HISTORY + HISTORY // 4 + TICK, dtype=np.float32)
+        self._filled = 0
         self._history_start = 0  # absolute sample index of _history[0]
         self._pending = np.zeros(0, dtype=np.float32)  # less than one tick
         self._samples = 0  # samples processed so far
@@ -174,11 +176,16 @@ class NoteEngine:
         return events
 
     def _remember(self, samples: np.ndarray) -> None:
-        self._history = np.concatenate([self._history, samples])
-        excess = len(self._history) - HISTORY
-        if excess > HISTORY // 4:  # trim now and then, not on every tick
-            self._history = self._history[excess:]
-            self._history_start += excess
+        n = len(samples)
+        if self._filled + n > len(self._history):  # now and then: move the last HISTORY samples to the front
+            keep = min(self._filled, HISTORY)
+            if keep + n > len(self._history):
+                self._history = np.concatenate([self._history, np.zeros(n, np.float32)])
+            self._history[:keep] = self._history[self._filled - keep: self._filled]
+            self._history_start += self._filled - keep
+            self._filled = keep
+        self._history[self._filled: self._filled + n] = samples
+        self._filled += n
 
     def _new_onsets(self, onsets: list[int]) -> list[NoteEvent]:
         events = []
@@ -205,7 +212,8 @@ class NoteEngine:
         base = self._history_start
         if note.onset - PRE_ROLL < base and base > 0:  # never expected: the history covers a whole window
             raise RuntimeError("note window is older than the engine's history")
-        window = note_window(self._history, note.onset - base, end - base)
+        # A copy: the history buffer is overwritten later, the window may be kept.
+        window = np.array(note_window(self._history[: self._filled], note.onset - base, end - base))
         probs = self.classify(extract(window, self.model.params)[None])[0]
         verdict = Verdict.from_probs(probs, self.model.labels, self.unsure_threshold)
         pitch = estimate_pitch(window)

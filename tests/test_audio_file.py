@@ -168,14 +168,15 @@ def test_no_input_device_is_a_clear_error():
 def test_mic_callback_only_fills_the_ring_and_read_resamples():
     """Drive the callback by hand (no device): overflow flags are counted, read() gives SAMPLE_RATE."""
     mic = MicSource.__new__(MicSource)
-    mic.device, mic.device_name, mic.device_rate = None, "test", 48000
+    mic.device, mic.device_name, mic.device_rate, mic.channel = None, "test", 48000, 2
     mic._ring, mic._input_overflows, mic._stream, mic._last_data = RingBuffer(48000), 0, None, 0.0
     mic._resampler = soxr.ResampleStream(48000, SAMPLE_RATE, 1, dtype="float32")
 
     class Status:
         input_overflow = False
 
-    block = tone(48000, 0.5).astype(np.float32)[:, None]
+    # Two inputs; the guitar is on input 2, input 1 only hums.
+    block = np.stack([0.5 * tone(48000, 0.5, hz=50.0), tone(48000, 0.5)], axis=1).astype(np.float32)
     flagged = Status()
     flagged.input_overflow = True
     for i in range(0, len(block), 480):
@@ -183,6 +184,8 @@ def test_mic_callback_only_fills_the_ring_and_read_resamples():
     y = mic.read()
     assert mic.overflows == 1 and y.dtype == np.float32
     assert 0 < SAMPLE_RATE // 2 - len(y) < 1500  # the resampler holds back a few tens of ms
+    spectrum = np.abs(np.fft.rfft(y))
+    assert abs(np.argmax(spectrum) * SAMPLE_RATE / len(y) - 440.0) < 5  # input 2's tone, not input 1's hum
     mic.stop()  # no stream: nothing to do
 
 

@@ -58,9 +58,10 @@ def list_input_devices() -> list[dict]:
 
 
 class MicSource:
-    """Live input from ``device`` (index or name; None for the default) at its own or a given rate."""
+    """Live input from ``device`` (index or name; None for the default) at its own or a given rate,
+    from one of its inputs: ``channel`` 1 is the first (an interface's input 2 is channel 2)."""
 
-    def __init__(self, device=None, sample_rate: float | None = None):
+    def __init__(self, device=None, sample_rate: float | None = None, channel: int = 1):
         sd = _sounddevice()
         try:
             info = sd.query_devices(device, "input")
@@ -70,6 +71,14 @@ class MicSource:
         self.device = info["index"] if "index" in info else device
         self.device_name = str(info["name"])
         self.device_rate = int(sample_rate or info["default_samplerate"])
+        inputs = int(info.get("max_input_channels", 1))
+        if not 1 <= int(channel) <= inputs:
+            raise MicError(f"{self.device_name} has {inputs} input{'s' if inputs != 1 else ''}; "
+                           f"input {channel} does not exist (choose another in Settings)")
+        self.channel = int(channel)
+        # At least two channels where there are two: asked for one, some back ends (PulseAudio) mix
+        # all inputs down instead of giving the first.
+        self._open_channels = max(self.channel, min(2, inputs))
         self._ring = RingBuffer(int(RING_SECONDS * self.device_rate))
         self._input_overflows = 0
         self._stream = None
@@ -79,7 +88,7 @@ class MicSource:
     def _callback(self, indata, frames, time, status) -> None:
         if status.input_overflow:
             self._input_overflows += 1
-        self._ring.write(indata[:, 0])
+        self._ring.write(indata[:, self.channel - 1])
 
     def start(self) -> None:
         """Open and start the input stream; raise :class:`MicError` if the device refuses."""
@@ -87,7 +96,7 @@ class MicSource:
         if self.device_rate != SAMPLE_RATE:
             self._resampler = soxr.ResampleStream(self.device_rate, SAMPLE_RATE, 1, dtype="float32", quality="HQ")
         try:
-            self._stream = sd.InputStream(device=self.device, channels=1, samplerate=self.device_rate,
+            self._stream = sd.InputStream(device=self.device, channels=self._open_channels, samplerate=self.device_rate,
                                           dtype="float32", callback=self._callback)
             self._stream.start()
             self._last_data = time.monotonic()

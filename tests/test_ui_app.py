@@ -53,6 +53,8 @@ def test_settings_dialog_stores_preferences_in_the_config_dir(qtbot, ui_env, the
     dlg = SettingsDialog(settings, [one_device], model_threshold=0.55)
     qtbot.addWidget(dlg)
     dlg.device_box.setCurrentIndex(dlg.device_box.findData("Test Interface"))
+    assert [dlg.channel_box.itemText(i) for i in range(dlg.channel_box.count())] == ["Input 1", "Input 2"]
+    dlg.channel_box.setCurrentIndex(1)
     dlg.override.setChecked(True)
     dlg.threshold.setValue(0.7)
     dlg.string_box.setCurrentIndex(dlg.string_box.findData(2))
@@ -61,7 +63,7 @@ def test_settings_dialog_stores_preferences_in_the_config_dir(qtbot, ui_env, the
     dlg.accept()
     assert (ui_env / "config" / "buzzfinder.ini").is_file()
     again = AppSettings()
-    assert again.device == "Test Interface" and again.unsure_threshold == 0.7
+    assert again.device == "Test Interface" and again.channel == 2 and again.unsure_threshold == 0.7
     ex = again.exercise_defaults
     assert (ex.string, ex.fret, ex.repetitions) == (2, 7, 8)
     again.unsure_threshold = None
@@ -115,3 +117,39 @@ def test_every_symbol_the_ui_shows_is_in_an_installed_font(themed_app):
     metrics = [QFontMetrics(QFont(family)) for family in QFontDatabase.families()]
     missing = sorted(ch for ch in symbols if not any(m.inFontUcs4(ord(ch)) for m in metrics))
     assert not missing, f"no installed font draws {missing}"
+
+
+def test_the_guitar_on_input_2_is_heard_and_kept_apart_from_input_1(qtbot, ui_env, themed_app, one_device,
+                                                                     take, monkeypatch):
+    """An interface's second input: the microphone opens that channel, and the session, the
+    calibration and the status bar name the input (each input has its own calibration)."""
+    from datetime import datetime, timezone
+
+    import buzzfinder_app.ui.main_window as mw
+    from buzzfinder_app.audio.file import read_audio
+    from buzzfinder_app.practice.calibration import Calibration
+    from buzzfinder_app.practice.sessions import SessionStore
+    from tests.ui_conftest import ArraySource, make_window
+
+    opened = []
+
+    def mic(device, rate, device_name, channel=1):
+        opened.append((device, channel, device_name))
+        return ArraySource(read_audio(take), chunk=4096, name=device_name)
+
+    monkeypatch.setattr(mw, "MicInput", mic)
+    w = make_window()
+    qtbot.addWidget(w)
+    w.settings.device, w.settings.channel = "Test Interface", 2
+    w.services.calibrations.save(Calibration(
+        device="Test Interface · input 2", sample_rate=48000, gain_db=6.0, gate_dbfs=-50.0, noise_floor_dbfs=-70.0,
+        noise_percentile_dbfs=-68.0, note_level_dbfs=-18.0, notes_detected=5, created_at=datetime.now(timezone.utc)))
+    assert w.start_listening()
+    assert opened == [(3, 2, "Test Interface · input 2")]
+    assert w.device_status.text() == "input: Test Interface · input 2"
+    assert "gain +6.0 dB" in w.gate_label.text()  # input 2's calibration, not input 1's (none)
+    w.stop_listening()
+    qtbot.waitUntil(lambda: not w.live.running, timeout=10000)
+    assert SessionStore().sessions()[-1].input == "Test Interface · input 2"
+    w.settings.channel = 3  # the device has two inputs: back to the first
+    assert w.services.channel(w.settings) == 1 and w.services.calibration_for(w.settings) is None

@@ -26,8 +26,8 @@ def _wizard(qtbot, y, fail_after=None):
     services = Services.open()
     sources = []
 
-    def factory(device, rate, name):
-        sources.append((device, rate, name))
+    def factory(device, rate, name, channel=1):
+        sources.append((device, rate, name, channel))
         return ArraySource(y, chunk=8192, fail_after=fail_after, name=name)
 
     wizard = CalibrationWizard(services, services.settings, source_factory=factory)
@@ -43,7 +43,7 @@ def test_wizard_measures_silence_and_notes_and_saves_per_device(qtbot, ui_env, t
     wizard.next()
     assert wizard.currentPage() is wizard.silence_page
     qtbot.waitUntil(lambda: wizard.currentPage() is wizard.notes_page, timeout=5000)
-    assert sources == [(3, 48000, "Test Interface")]
+    assert sources == [(3, 48000, "Test Interface", 1)]
     qtbot.waitUntil(lambda: wizard.currentPage() is wizard.result_page, timeout=5000)
     cal = wizard.result
     assert cal.notes_detected == 5
@@ -103,3 +103,17 @@ def test_asks_for_calibration_only_for_an_uncalibrated_device(qtbot, ui_env, the
     qtbot.addWidget(f)
     f.maybe_ask_calibration()
     assert len(asked) == 1  # never in --input-file mode
+
+
+def test_wizard_calibrates_the_chosen_input_of_an_interface(qtbot, ui_env, themed_app, one_device):
+    wizard, services, sources = _wizard(qtbot, calibration_input())
+    page = wizard.device_page
+    assert page.channel_box.count() == 2 and page.channel_box.isEnabled()
+    page.channel_box.setCurrentIndex(1)
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.currentPage() is wizard.result_page, timeout=8000)
+    assert sources == [(3, 48000, "Test Interface · input 2", 2)]
+    wizard.accept()
+    assert services.calibrations.get("Test Interface · input 2") == wizard.result
+    assert services.calibrations.get("Test Interface") is None
+    assert services.settings.channel == 2 and services.calibration_for(services.settings) == wizard.result

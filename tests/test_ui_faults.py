@@ -53,7 +53,7 @@ def test_microphone_unplugged_mid_session_stops_and_saves(qtbot, ui_env, themed_
 
     y = read_audio(take)
     monkeypatch.setattr(mw, "MicInput",
-                        lambda device, rate, device_name: ArraySource(y, chunk=2048, fail_after=int(3.0 * 22050),
+                        lambda device, rate, device_name, channel=1: ArraySource(y, chunk=2048, fail_after=int(3.0 * 22050),
                                                                       name=device_name))
     w = make_window()
     qtbot.addWidget(w)

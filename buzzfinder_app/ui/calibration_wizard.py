@@ -17,15 +17,15 @@ from buzzfinder_app.ui import palette as P
 from buzzfinder_app.audio.dc import DcBlocker
 from buzzfinder_app.practice.levels import as_mono
 from buzzfinder_app.ui.live import meter_reading
-from buzzfinder_app.ui.services import device_index, device_label, device_rates
+from buzzfinder_app.ui.devices import device_index, device_inputs, device_label, device_rates, input_name
 from buzzfinder_app.ui.sources import MicInput
 from buzzfinder_app.ui.widgets.level_meter import LevelMeter
 
 DRAIN_MS = 25
 
 
-def mic_source(device, sample_rate: int, name: str):
-    return MicInput(device, sample_rate, device_name=name)
+def mic_source(device, sample_rate: int, name: str, channel: int = 1):
+    return MicInput(device, sample_rate, device_name=name, channel=channel)
 
 
 def _text(text: str, name: str | None = None) -> QLabel:
@@ -43,24 +43,37 @@ class DevicePage(QWizardPage):
         self.setTitle("Input")
         self.setSubTitle("Choose the microphone or interface you practise with.")
         self.device_box = QComboBox()
+        self.channel_box = QComboBox()
         self.rate_box = QComboBox()
         for dev in wizard.services.devices:
             self.device_box.addItem(device_label(dev), dev)
         current = wizard.services.device_name(wizard.settings.device)
         self.device_box.setCurrentIndex(max(0, self.device_box.findText(current)))
-        self.device_box.currentIndexChanged.connect(self._fill_rates)
-        self._fill_rates()
+        self.device_box.currentIndexChanged.connect(lambda _: self._fill(1))
+        self._fill(wizard.services.channel(wizard.settings))
         form = QFormLayout(self)
         form.addRow("Device", self.device_box)
+        form.addRow("Input", self.channel_box)
         form.addRow("Sample rate", self.rate_box)
         form.addRow(_text("Calibration measures your room's background noise and how loud your notes are, "
                           "then sets a digital gain and the note-detection threshold for this device.", "dim"))
 
-    def _fill_rates(self) -> None:
-        self.rate_box.clear()
+    def _fill(self, channel: int) -> None:
+        """The chosen device's inputs and sample rates."""
         dev = self.device_box.currentData()
+        inputs = device_inputs(dev) if dev is not None else 1
+        self.channel_box.clear()
+        for number in range(1, inputs + 1):
+            self.channel_box.addItem(f"Input {number}", number)
+        self.channel_box.setCurrentIndex(max(0, min(channel, inputs) - 1))
+        self.channel_box.setEnabled(inputs > 1)
+        self.rate_box.clear()
         for rate in device_rates(dev) if dev is not None else [C.SAMPLE_RATE]:
             self.rate_box.addItem(f"{rate} Hz", rate)
+
+    @property
+    def channel(self) -> int:
+        return self.channel_box.currentData() or 1
 
     def isComplete(self) -> bool:
         return self.device_box.count() > 0
@@ -167,7 +180,7 @@ class ResultPage(QWizardPage):
 
 
 class CalibrationWizard(QWizard):
-    """``source_factory(device, sample_rate, name)`` makes the input (the microphone by default)."""
+    """``source_factory(device, sample_rate, name, channel)`` makes the input (the microphone by default)."""
 
     def __init__(self, services, settings, parent=None, source_factory=mic_source, run_options: dict | None = None):
         super().__init__(parent)
@@ -196,13 +209,18 @@ class CalibrationWizard(QWizard):
     def device_name(self) -> str:
         return self.device_page.device_box.currentText()
 
+    @property
+    def input_name(self) -> str:
+        """The device and input being calibrated (what the calibration is stored under)."""
+        return input_name(self.device_name, self.device_page.channel)
+
     def start_run(self) -> None:
         dev = self.device_page.device_box.currentData()
         rate = self.device_page.rate_box.currentData() or C.SAMPLE_RATE
         self.stop_source()
         self.result = None
         try:
-            self.source = self.source_factory(device_index(dev), rate, self.device_name)
+            self.source = self.source_factory(device_index(dev), rate, self.input_name, self.device_page.channel)
             self.source.start()
         except Exception as exc:
             self.source = None
@@ -212,7 +230,7 @@ class CalibrationWizard(QWizard):
             return
         rate = int(getattr(self.source, "sample_rate", None) or getattr(getattr(self.source, "mic", None),
                                                                          "sample_rate", rate))
-        self.run = CalibrationRun(self.device_name, rate, **self.run_options)
+        self.run = CalibrationRun(self.input_name, rate, **self.run_options)
         self._dc = DcBlocker(rate)  # the meter shows the levels the run measures
         self.timer.start()
 
@@ -272,8 +290,9 @@ class CalibrationWizard(QWizard):
             except CalibrationStoreError as exc:
                 self.error = str(exc)
             self.settings.device = self.device_name
+            self.settings.channel = self.device_page.channel
             self.settings.sample_rate = self.device_page.rate_box.currentData()
-            self.settings.last_device_seen = self.device_name
+            self.settings.last_device_seen = self.input_name
         super().accept()
 
     def reject(self) -> None:

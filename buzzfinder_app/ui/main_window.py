@@ -317,7 +317,7 @@ class MainWindow(QMainWindow):
         elif not self.services.devices:
             self.device_status.setText("input: no device")
         else:
-            self.device_status.setText(f"input: {self.services.device_name(self.settings.device)}")
+            self.device_status.setText(f"input: {self.services.input_name(self.settings)}")
 
     def _update_listen_state(self) -> None:
         can = self.live is not None and (self.options.input_file is not None or bool(self.services.devices))
@@ -333,7 +333,7 @@ class MainWindow(QMainWindow):
 
     def _apply_calibration(self) -> None:
         """Gain and gate of the current device's stored calibration, if any."""
-        cal = None if self.options.input_file is not None else self.services.calibration_for(self.settings.device)
+        cal = None if self.options.input_file is not None else self.services.calibration_for(self.settings)
         gain = float(cal.linear_gain) if cal else 1.0
         gate = float(cal.gate_dbfs) if cal else None
         if self.live is not None:
@@ -376,9 +376,9 @@ class MainWindow(QMainWindow):
             else:
                 if not self.services.devices:
                     raise RuntimeError("no input device")
-                source = MicInput(self.services.device_id(self.settings.device),
-                                            self.settings.sample_rate,
-                                            device_name=self.services.device_name(self.settings.device))
+                source = MicInput(self.services.device_id(self.settings.device), self.settings.sample_rate,
+                                  device_name=self.services.input_name(self.settings),
+                                  channel=self.services.channel(self.settings))
             self._apply_calibration()
             self.live.start(source)
         except Exception as exc:
@@ -392,7 +392,7 @@ class MainWindow(QMainWindow):
         self.waveform.reset()
         self.meter.reset()
         is_file = getattr(source, "is_file", False)
-        device = None if is_file else self.services.device_name(self.settings.device)
+        device = None if is_file else self.services.input_name(self.settings)
         self.recorder.begin(str(Path(self.options.input_file).resolve()) if is_file else device,
                             mode=self.exercise_panel.mode, settings=self.exercise_panel.session_settings,
                             device=device)
@@ -400,6 +400,7 @@ class MainWindow(QMainWindow):
             self.settings.last_device_seen = device
         if self.event_log is not None:
             self.event_log.write("listening", input=str(self.options.input_file) if is_file else device)
+        self._update_device_label()
         self._update_listen_state()
         return True
 
@@ -517,9 +518,9 @@ class MainWindow(QMainWindow):
         """Ask for calibration on first run and when the device changed (never in file mode)."""
         if self.options.input_file is not None or not self.options.ask_calibration or not self.services.devices:
             return
-        if self.services.calibration_for(self.settings.device) is not None:
+        if self.services.calibration_for(self.settings) is not None:
             return
-        name = self.services.device_name(self.settings.device)
+        name = self.services.input_name(self.settings)
         answer = QMessageBox.question(
             self, "Calibrate the input?",
             f"“{name}” has not been calibrated yet. Calibration takes about 20 seconds: 3 s of silence "
@@ -531,7 +532,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------------------ profiles
     def _profile_device(self) -> str:
         """The input device profiles are chosen for ("" when there is none)."""
-        return self.services.device_name(self.settings.device) if self.services.devices else ""
+        return self.services.input_name(self.settings) if self.services.devices else ""
 
     def _on_profile_failed(self, name: str, message: str) -> None:
         self.banner.show_message("profiles", f"Profile {name}: {message}" if name else message, "warning")

@@ -9,33 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from buzzfinder_app.ui.devices import device_index, device_label, find_device, input_name, device_inputs
 from buzzfinder_app.ui.settings import AppSettings
 
 #: The onset gate shown on the meter when the device is not calibrated (the detector's default).
 FALLBACK_GATE_DBFS = -60.0
-
-
-def device_label(dev) -> str:
-    if isinstance(dev, dict):
-        return str(dev.get("name", dev))
-    return str(getattr(dev, "name", dev))
-
-
-def device_index(dev):
-    if isinstance(dev, dict):
-        return dev.get("index", dev.get("name"))
-    return getattr(dev, "index", getattr(dev, "name", dev))
-
-
-def device_rates(dev) -> list[int]:
-    """Sample rates worth offering for a device: its default first, then common ones."""
-    default = None
-    if isinstance(dev, dict):
-        default = dev.get("default_samplerate") or dev.get("sample_rate")
-    else:
-        default = getattr(dev, "default_samplerate", None) or getattr(dev, "sample_rate", None)
-    rates = [int(default)] if default else []
-    return rates + [r for r in (48000, 44100, 22050) if r not in rates]
 
 
 def default_gate_dbfs() -> float:
@@ -116,13 +94,7 @@ class Services:
     # ------------------------------------------------------------------ devices
     def find_device(self, name: str | None):
         """The device called ``name``, else the default (first flagged default, else the first)."""
-        for dev in self.devices:
-            if name and device_label(dev) == name:
-                return dev
-        for dev in self.devices:
-            if (dev.get("default") if isinstance(dev, dict) else getattr(dev, "default", False)):
-                return dev
-        return self.devices[0] if self.devices else None
+        return find_device(self.devices, name)
 
     def device_name(self, name: str | None) -> str:
         dev = self.find_device(name)
@@ -132,10 +104,20 @@ class Services:
         dev = self.find_device(name)
         return device_index(dev) if dev is not None else None
 
-    def calibration_for(self, name: str | None):
+    def channel(self, settings) -> int:
+        """The chosen input of the chosen device (1 when the device has fewer inputs than chosen)."""
+        dev = self.find_device(settings.device)
+        return settings.channel if dev is not None and settings.channel <= device_inputs(dev) else 1
+
+    def input_name(self, settings) -> str:
+        """The chosen device and input, as :func:`input_name` names them."""
+        return input_name(self.device_name(settings.device), self.channel(settings))
+
+    def calibration_for(self, settings):
+        """The stored calibration of the chosen input, or None."""
         if self.calibrations is None or not self.devices:
             return None
         try:
-            return self.calibrations.get(self.device_name(name))
+            return self.calibrations.get(self.input_name(settings))
         except Exception:
             return None

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from buzzfinder_app.practice.exercise import FINGER_NAMES, ExerciseSettings
+from buzzfinder_app.ui.devices import device_inputs, device_label, find_device
 from buzzfinder_app.practice.tuning import MAX_FRET, STRINGS
 
 ORGANISATION = "buzzfinder"
@@ -47,6 +48,18 @@ class AppSettings:
     @device.setter
     def device(self, name: str | None) -> None:
         self.q.setValue("audio/device", name or "")
+
+    @property
+    def channel(self) -> int:
+        """The device's input the guitar is on (1 is the first)."""
+        try:
+            return max(1, int(self._get("audio/channel", 1)))
+        except (TypeError, ValueError):
+            return 1
+
+    @channel.setter
+    def channel(self, value: int) -> None:
+        self.q.setValue("audio/channel", max(1, int(value)))
 
     @property
     def sample_rate(self) -> int | None:
@@ -113,12 +126,17 @@ class SettingsDialog(QDialog):
         self.device_box = QComboBox()
         self.device_box.addItem("System default", "")
         for dev in devices:
-            name = _device_name(dev)
+            name = device_label(dev)
             self.device_box.addItem(name, name)
         current = settings.device or ""
         self.device_box.setCurrentIndex(max(0, self.device_box.findData(current)))
         if not devices:
             self.device_box.setToolTip("No input device was found")
+        self.devices = devices
+        self.channel_box = QComboBox()
+        self.channel_box.setToolTip("The input your guitar or microphone is plugged into")
+        self.device_box.currentIndexChanged.connect(lambda _: self._fill_channels(1))
+        self._fill_channels(settings.channel)
 
         self.override = QCheckBox("Override the model's unsure threshold")
         self.threshold = QDoubleSpinBox()
@@ -153,6 +171,7 @@ class SettingsDialog(QDialog):
         audio = QGroupBox("Input")
         fa = QFormLayout(audio)
         fa.addRow("Device", self.device_box)
+        fa.addRow("Input", self.channel_box)
         model = QGroupBox("Verdicts")
         fm = QFormLayout(model)
         fm.addRow(self.override)
@@ -174,8 +193,20 @@ class SettingsDialog(QDialog):
         lay.addWidget(exercise)
         lay.addWidget(buttons)
 
+    def _fill_channels(self, chosen: int) -> None:
+        """One entry per input of the device in the box (the default device: the first listed as default)."""
+        name = self.device_box.currentData()
+        dev = find_device(self.devices, name)
+        inputs = device_inputs(dev) if dev is not None else 1
+        self.channel_box.clear()
+        for channel in range(1, inputs + 1):
+            self.channel_box.addItem(f"Input {channel}", channel)
+        self.channel_box.setCurrentIndex(max(0, min(chosen, inputs) - 1))
+        self.channel_box.setEnabled(inputs > 1)
+
     def accept(self) -> None:
         self.settings.device = self.device_box.currentData() or None
+        self.settings.channel = self.channel_box.currentData() or 1
         self.settings.unsure_threshold = self.threshold.value() if self.override.isChecked() else None
         string = self.string_box.currentData()
         self.settings.exercise_defaults = ExerciseSettings(
@@ -183,9 +214,3 @@ class SettingsDialog(QDialog):
             finger=self.finger_box.currentData(), repetitions=self.reps_box.value())
         self.settings.sync()
         super().accept()
-
-
-def _device_name(dev) -> str:
-    if isinstance(dev, dict):
-        return str(dev.get("name", dev))
-    return str(getattr(dev, "name", dev))

@@ -108,10 +108,10 @@ class MicInput:
     #: ``read()`` delivers audio at the model's rate whatever the device runs at.
     sample_rate = C.SAMPLE_RATE
 
-    def __init__(self, device, device_rate: int | None = None, device_name: str | None = None):
+    def __init__(self, device, device_rate: int | None = None, device_name: str | None = None, channel: int = 1):
         from buzzfinder_app.audio.mic import MicSource
 
-        self.mic = MicSource(device, device_rate)
+        self.mic = MicSource(device, device_rate, channel)
         self.name = device_name or (f"device {device}" if device is not None else "default input")
 
     @property

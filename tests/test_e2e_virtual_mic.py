@@ -52,17 +52,22 @@ def app_env(mic, tmp_path) -> dict:
     return env
 
 
-def calibrate_default_device(env) -> str:
-    """Store a calibration for the default input, as the wizard would after a first run."""
+def calibrate_default_device(env, channel: int = 1) -> str:
+    """Store a calibration for input ``channel`` of the default device and choose that input, as the
+    wizard would after a first run; returns the input's name."""
     script = (
         "from buzzfinder_app.audio.mic import list_input_devices\n"
         "from datetime import datetime, timezone\n"
         "from buzzfinder_app.practice.calibration import Calibration, CalibrationStore\n"
+        "from buzzfinder_app.ui.devices import input_name\n"
+        "from buzzfinder_app.ui.settings import AppSettings\n"
         "d = next(d for d in list_input_devices() if d['default'])\n"
-        "CalibrationStore().save(Calibration(device=d['name'], sample_rate=int(d['default_samplerate']),"
+        f"name = input_name(d['name'], {channel})\n"
+        "CalibrationStore().save(Calibration(device=name, sample_rate=int(d['default_samplerate']),"
         " gain_db=0.0, gate_dbfs=-55.0, noise_floor_dbfs=-90.0, noise_percentile_dbfs=-88.0,"
         " note_level_dbfs=-12.0, notes_detected=5, created_at=datetime.now(timezone.utc)))\n"
-        "print(d['name'])\n"
+        f"settings = AppSettings(); settings.device = d['name']; settings.channel = {channel}; settings.sync()\n"
+        "print(name)\n"
     )
     out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
@@ -99,10 +104,9 @@ def screenshot_of_the_window(env) -> Path | None:
     return path
 
 
-def test_app_hears_the_virtual_microphone_and_stores_every_note(mic, tmp_path):
-    env = app_env(mic, tmp_path)
-    device = calibrate_default_device(env)
-    events = tmp_path / "events.jsonl"
+def listen(mic, env, take, events: Path, screenshot: bool = False):
+    """Start the app as a user would, play ``take`` into the microphone, close the app with SIGTERM;
+    returns the wall time the take started and the screenshot taken at the end (or None)."""
     app = subprocess.Popen(buzzfinder_command() + ["--event-log", str(events)], env=env,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
@@ -112,12 +116,11 @@ def test_app_hears_the_virtual_microphone_and_stores_every_note(mic, tmp_path):
             assert time.time() < deadline, "the app did not start listening within 60 s"
             time.sleep(0.2)
         time.sleep(1.0)  # let the onset detector learn the room's silence
-        take, meta = read_take()
         started = mic.play(take)
         while not mic.idle():
             time.sleep(0.1)
         time.sleep(3.0)  # the last note's final verdict comes 2 s after its onset
-        screenshot = screenshot_of_the_window(env)
+        shot = screenshot_of_the_window(env) if screenshot else None
     finally:
         app.send_signal(signal.SIGTERM)
         try:
@@ -126,6 +129,15 @@ def test_app_hears_the_virtual_microphone_and_stores_every_note(mic, tmp_path):
             app.kill()
             output = app.communicate()[0]
     assert app.returncode == 0, f"the app did not close cleanly on SIGTERM:\n{output}"
+    return started, shot
+
+
+def test_app_hears_the_virtual_microphone_and_stores_every_note(mic, tmp_path):
+    env = app_env(mic, tmp_path)
+    device = calibrate_default_device(env)
+    events = tmp_path / "events.jsonl"
+    take, meta = read_take()
+    started, screenshot = listen(mic, env, take, events, screenshot=True)
 
     stored = sessions(env)
     assert len(stored) == 1, stored
@@ -159,3 +171,35 @@ def test_app_hears_the_virtual_microphone_and_stores_every_note(mic, tmp_path):
         image = QImage(str(screenshot))
         assert image.width() >= 800 and image.height() >= 500, image.size()
         assert screenshot.stat().st_size > 20_000
+
+
+@pytest.mark.parametrize("channel", [2, 1])
+def test_the_guitar_on_an_interfaces_second_input(tmp_path, channel):
+    """A two-input interface: hum and hiss on input 1, the guitar on input 2. The input the player
+    chose is the one heard: on input 2 every note of the take, stored under that input; on input 1
+    none (PulseAudio mixes all inputs into one when a stream asks for one channel: it must not)."""
+    from tests.support.virtual_mic import VirtualMic, VirtualMicUnavailable
+
+    try:
+        mic = VirtualMic(channels=2).__enter__()
+    except VirtualMicUnavailable as exc:
+        pytest.skip(f"no virtual microphone here: {exc}")
+    try:
+        env = app_env(mic, tmp_path)
+        name = calibrate_default_device(env, channel=channel)
+        take, meta = read_take()
+        t = np.arange(len(take)) / 48000
+        hum = (0.05 * np.sin(2 * np.pi * 50 * t) + 0.003 * np.random.default_rng(0).standard_normal(len(t)))
+        hum *= np.minimum(1.0, t / 1.0)  # faded in: a hum that starts is not a note
+        listen(mic, env, np.stack([hum, take], axis=1), tmp_path / "events.jsonl")
+    finally:
+        mic.__exit__(None, None, None)
+    stored = sessions(env)
+    assert len(stored) == 1 and stored[0]["input"] == name, stored
+    heard = np.array([n["onset_s"] for n in stored[0]["notes"]])
+    if channel == 1:
+        assert len(heard) == 0, stored[0]["notes"]
+        return
+    played = np.array([n["onset_s"] for n in meta["notes"]])
+    assert name.endswith("· input 2") and len(heard) == len(played), (name, heard, played)
+    assert np.ptp(heard - played) < 0.03  # the same notes, one constant offset (when listening began)

@@ -1,6 +1,7 @@
 """A real virtual microphone for end-to-end tests and benchmarks.
 
-A private PulseAudio daemon with ``module-pipe-source`` reads 16-bit mono PCM from a FIFO; PortAudio
+A private PulseAudio daemon with ``module-pipe-source`` reads 16-bit PCM (mono, or interleaved
+channels: an interface's inputs) from a FIFO; PortAudio
 (through ALSA's pulse plugin) sees it as the default input device, so the app captures it exactly
 as it would a USB interface. A feeder thread writes to the FIFO in real time, silence when idle
 (PulseAudio stalls and ``stream.stop()`` hangs if the pipe runs dry), non-blocking, through a small
@@ -34,8 +35,9 @@ class VirtualMicUnavailable(RuntimeError):
 
 
 class VirtualMic:
-    def __init__(self, rate: int = RATE):
+    def __init__(self, rate: int = RATE, channels: int = 1):
         self.rate = rate
+        self.channels = channels
         self._dir = Path(tempfile.mkdtemp(prefix="buzzfinder-vmic-"))
         self._fifo = self._dir / "mic.fifo"
         self._pending: list[np.ndarray] = []
@@ -59,7 +61,7 @@ class VirtualMic:
         conf.write_text(
             f"load-module module-native-protocol-unix auth-anonymous=1 socket={self._dir / 'native'}\n"
             f"load-module module-pipe-source source_name=buzzfinder_virtual_mic file={self._fifo} "
-            f"format=s16le rate={self.rate} channels=1\n"
+            f"format=s16le rate={self.rate} channels={self.channels}\n"
             "load-module module-null-sink sink_name=buzzfinder_null\n"
             "set-default-source buzzfinder_virtual_mic\nset-default-sink buzzfinder_null\n"
         )
@@ -87,9 +89,11 @@ class VirtualMic:
         return self
 
     def play(self, audio: np.ndarray) -> float:
-        """Queue float audio at ``self.rate``; return the wall time (``time.time()``) its first sample
-        entered the pipe."""
-        pcm = (np.clip(audio, -1.0, 1.0) * 32767).astype("<i2")
+        """Queue float audio at ``self.rate`` (frames × channels, or 1-D on every channel); return the
+        wall time (``time.time()``) its first sample entered the pipe."""
+        audio = np.asarray(audio)
+        frames = np.repeat(audio[:, None], self.channels, axis=1) if audio.ndim == 1 else audio
+        pcm = (np.clip(frames, -1.0, 1.0) * 32767).astype("<i2").reshape(-1)
         with self._lock:
             if self._pending:
                 raise RuntimeError("the virtual microphone is still playing")
@@ -107,18 +111,19 @@ class VirtualMic:
 
     def _next_chunk(self) -> bytes:
         with self._lock:
+            size = CHUNK * self.channels  # samples of one chunk, all channels
             if not self._pending:
-                return bytes(CHUNK * 2)
+                return bytes(size * 2)
             head = self._pending[0]
             if self._play_started is None:
                 self._play_started = time.time()
-            chunk, rest = head[:CHUNK], head[CHUNK:]
+            chunk, rest = head[:size], head[size:]
             if len(rest):
                 self._pending[0] = rest
             else:
                 self._pending.pop(0)
             data = chunk.tobytes()
-            return data + bytes(CHUNK * 2 - len(data))
+            return data + bytes(size * 2 - len(data))
 
     def _feed(self) -> None:
         period = CHUNK / self.rate

@@ -57,7 +57,9 @@ def test_settings_dialog_stores_preferences_in_the_config_dir(qtbot, ui_env, the
     dlg.channel_box.setCurrentIndex(1)
     dlg.override.setChecked(True)
     dlg.threshold.setValue(0.7)
+    assert not dlg.fret_box.isEnabled()  # "Any note" has no fret
     dlg.string_box.setCurrentIndex(dlg.string_box.findData(2))
+    assert dlg.fret_box.isEnabled()
     dlg.fret_box.setValue(7)
     dlg.reps_box.setValue(8)
     dlg.accept()

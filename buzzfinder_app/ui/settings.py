@@ -160,6 +160,8 @@ class SettingsDialog(QDialog):
         self.fret_box = QSpinBox()
         self.fret_box.setRange(1, MAX_FRET)
         self.fret_box.setValue(ex.fret or 5)
+        self.fret_box.setEnabled(ex.string is not None)
+        self.string_box.currentIndexChanged.connect(lambda _: self.fret_box.setEnabled(self.string_box.currentData() is not None))
         self.finger_box = QComboBox()
         for number, name in FINGER_NAMES.items():
             self.finger_box.addItem(f"{number} · {name}", number)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from buzzfinder_app.ui.devices import device_index, device_label, find_device, input_name, device_inputs
+from buzzfinder_app.ui.devices import device_index, device_inputs, device_label, find_device, input_name
 from buzzfinder_app.ui.settings import AppSettings
 
 #: The onset gate shown on the meter when the device is not calibrated (the detector's default).

@@ -15,8 +15,8 @@ from PySide6.QtWidgets import (
 )
 
 from buzzfinder_app.practice.exercise import FINGER_NAMES, ExerciseSettings
-from buzzfinder_app.ui.devices import device_inputs, device_label, find_device
 from buzzfinder_app.practice.tuning import MAX_FRET, STRINGS
+from buzzfinder_app.ui.devices import device_inputs, device_label, find_device
 
 ORGANISATION = "buzzfinder"
 APPLICATION = "buzzfinder"

@@ -130,7 +130,9 @@ class NoteEngine:
 
     def feed(self, block) -> list[NoteEvent]:
         """Process a block of mono float32 samples at ``SAMPLE_RATE``; return the events it completes."""
-        data = np.concatenate([self._pending, self._dc.process(block)])
+        block = self._dc.process(block)
+        self.detector.add(block)  # analysed at once; each step below judges what is known by its end
+        data = np.concatenate([self._pending, block])
         events, used = [], 0
         while True:
             step = self._next_stop() - self._samples
@@ -165,7 +167,7 @@ class NoteEngine:
     def _step(self, samples: np.ndarray) -> list[NoteEvent]:
         self._remember(samples)
         self._samples += len(samples)
-        events = self._new_onsets(self.detector.process(samples))
+        events = self._new_onsets(self.detector.judge(self._samples))
         for note in list(self._open):
             if note.end is None and not note.provisional_given and self._samples >= note.onset + PROVISIONAL:
                 events.append(self._judge(note, "provisional", note.onset + PROVISIONAL))

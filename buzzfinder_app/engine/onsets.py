@@ -106,18 +106,30 @@ class OnsetDetector:
 
     def process(self, block) -> list[int]:
         """Consume a block of mono samples; return the onsets confirmed by it (sample indices)."""
+        self.add(block)
+        return self.judge(self._frames * self.hop + len(self._partial))
+
+    def add(self, block) -> None:
+        """Analyse a block of mono samples without judging yet: :meth:`judge` says what is known
+        after any number of them. (One large block analyses faster than many small ones.)"""
         block = np.asarray(block, dtype=np.float64).reshape(-1)
         data = np.concatenate([self._partial, block])
         n_hops = len(data) // self.hop
         self._partial = data[n_hops * self.hop:]
-        if n_hops == 0:
-            return []
-        self._add_frames(data[: n_hops * self.hop])
-        return self._judge(available=self._env_start + len(self._env))
+        if n_hops:
+            self._add_frames(data[: n_hops * self.hop])
+
+    def judge(self, samples: int) -> list[int]:
+        """The onsets confirmed once the first ``samples`` samples of the stream are in (and not
+        returned before): exactly what :meth:`process` returns when the stream is split there."""
+        frames = int(samples) // self.hop
+        if frames > self._frames:
+            raise ValueError(f"only {self._frames * self.hop + len(self._partial)} samples were added")
+        return self._judge(available=frames * (self.hop // self.sub), frames_done=frames)
 
     def flush(self) -> list[int]:
         """End of stream: judge the remaining candidates on the audio there is."""
-        onsets = self._judge(available=None)
+        onsets = self._judge(available=None, frames_done=self._frames)
         if self._held is not None:
             onsets.append(self._held[0])
             self._held = None
@@ -186,7 +198,9 @@ class OnsetDetector:
     def _horizon(self, frame: int) -> int:
         return self._search_range(frame)[1] + max(self._step, self._late[1]) + 1
 
-    def _judge(self, available: int | None) -> list[int]:
+    def _judge(self, available: int | None, frames_done: int) -> list[int]:
+        """Judge the candidates whose audio is ``available`` (subframes; None: all there is) when
+        ``frames_done`` frames are in; candidates found further ahead are not known yet."""
         onsets = []
         while self._candidates and (available is None or self._horizon(self._candidates[0]) <= available):
             confirmed = self._confirm(self._candidates.popleft())
@@ -200,7 +214,7 @@ class OnsetDetector:
             else:
                 onsets.append(self._held[0])
                 self._held = confirmed
-        next_frame = self._candidates[0] if self._candidates else self._frames
+        next_frame = min(self._candidates[0], frames_done) if self._candidates else frames_done
         if self._held is not None and self._search_range(next_frame)[0] * self.sub > self._held[0] + self.refractory:
             onsets.append(self._held[0])
             self._held = None

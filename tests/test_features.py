@@ -51,3 +51,16 @@ def test_mfcc_features_shape_and_batch(window):
     assert mfcc_deltas(window).shape == DEFAULT_PARAMS.with_kind("mfcc").shape
     assert extract_batch([window, window[:5000]]).shape == (2, *DEFAULT_PARAMS.shape)
     assert extract_batch([]).shape == (0, *DEFAULT_PARAMS.shape)
+
+
+def test_padding_after_the_sound_costs_no_fft_and_changes_nothing():
+    from buzzfinder_app.model.features import _hann, power_spectrogram
+
+    rng = np.random.default_rng(0)
+    for sound in (0, 100, 9800, 45124):
+        y = np.zeros(45124)
+        y[:sound] = rng.standard_normal(sound)
+        padded = np.pad(y, 512)
+        frames = np.lib.stride_tricks.sliding_window_view(padded, 1024)[::512]
+        spec = np.fft.rfft(frames * _hann(1024), axis=1)
+        assert np.array_equal(power_spectrogram(y, 1024, 512), spec.real**2 + spec.imag**2)

@@ -109,11 +109,19 @@ def fit_length(y: np.ndarray, n: int) -> np.ndarray:
 
 
 def power_spectrogram(y: np.ndarray, n_fft: int, hop: int) -> np.ndarray:
-    """Centred (zero-padded) STFT power, shape (frames, n_fft // 2 + 1)."""
+    """Centred (zero-padded) STFT power, shape (frames, n_fft // 2 + 1).
+
+    Frames of nothing but the zeros after the last sound (a window cut short and padded) are zero
+    power without an FFT: a provisional verdict's window is mostly padding.
+    """
     padded = np.pad(np.asarray(y, dtype=np.float64), n_fft // 2)
     frames = np.lib.stride_tricks.sliding_window_view(padded, n_fft)[::hop]
-    spec = np.fft.rfft(frames * _hann(n_fft), axis=1)
-    return spec.real**2 + spec.imag**2
+    sound = np.flatnonzero(padded)
+    used = min(len(frames), int(sound[-1]) // hop + 1) if len(sound) else 0
+    power = np.zeros((len(frames), n_fft // 2 + 1))
+    spec = np.fft.rfft(frames[:used] * _hann(n_fft), axis=1)
+    power[:used] = spec.real**2 + spec.imag**2
+    return power
 
 
 def log_mel(y: np.ndarray, params: FeatureParams = DEFAULT_PARAMS) -> np.ndarray:

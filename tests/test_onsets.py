@@ -129,6 +129,22 @@ def test_block_size_does_not_change_the_result(pluck, white_noise):
         assert stream(y, split_randomly(y, rng)) == whole
 
 
+def test_judging_ahead_of_the_analysis_tells_what_streaming_tells_when(pluck, white_noise):
+    """add() everything first, then judge(n) after each block: the same onsets as process(), each
+    returned after the same block."""
+    y = white_noise(4 * SR, -60)
+    for i, at in enumerate([0.0, 0.31, 1.02, 1.1, 2.5, 3.93]):
+        place(y, fade_out(pluck(98.0 * (i + 1), 0.5, level_db=-10 - 2 * i, seed=i)), at)
+    blocks = split_randomly(y, np.random.default_rng(1))
+    streaming, ahead = OnsetDetector(SR), OnsetDetector(SR)
+    ahead.add(y)
+    ends = np.cumsum([len(b) for b in blocks])
+    assert [streaming.process(b) for b in blocks] == [ahead.judge(n) for n in ends]
+    assert streaming.flush() == ahead.flush()
+    with pytest.raises(ValueError):
+        OnsetDetector(SR).judge(SR)  # nothing added yet
+
+
 def test_silence_and_empty_input():
     assert detect_onsets(np.zeros(SR, dtype=np.float32)) == []
     assert detect_onsets(np.zeros(0, dtype=np.float32)) == []

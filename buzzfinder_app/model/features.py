@@ -116,10 +116,13 @@ def power_spectrogram(y: np.ndarray, n_fft: int, hop: int) -> np.ndarray:
     """
     padded = np.pad(np.asarray(y, dtype=np.float64), n_fft // 2)
     frames = np.lib.stride_tricks.sliding_window_view(padded, n_fft)[::hop]
-    sound = np.flatnonzero(padded)
-    used = min(len(frames), int(sound[-1]) // hop + 1) if len(sound) else 0
-    power = np.zeros((len(frames), n_fft // 2 + 1))
+    silent_tail = int(np.argmax(padded[::-1] != 0)) if padded[-1] == 0 else 0  # zeros at the end
+    last = len(padded) - 1 - silent_tail  # the last sample of sound (or 0: all silent)
+    used = min(len(frames), last // hop + 1) if padded[last] != 0 else 0
     spec = np.fft.rfft(frames[:used] * _hann(n_fft), axis=1)
+    if used == len(frames):
+        return spec.real**2 + spec.imag**2
+    power = np.zeros((len(frames), n_fft // 2 + 1))
     power[:used] = spec.real**2 + spec.imag**2
     return power
 

@@ -107,6 +107,8 @@ def test_file_plays_through_the_engine_into_a_stored_session(qtbot, ui_env, take
     notes = store.notes(session.id)
     assert len(notes) == 3
     assert np.allclose([n.onset_s for n in notes], [0.4, 2.2, 4.0], atol=0.05)
+    saved = w.statusBar().currentMessage()
+    assert saved.startswith("Session saved: 3 notes (") and "History" in saved, saved
     # Our own work never blocks the GUI thread for 50 ms; wall-clock lateness also counts the OS
     # scheduler on a shared, loaded machine, so only its 95th percentile is held to the same bound.
     assert dog.worst_busy_ms < 50, dog.report()

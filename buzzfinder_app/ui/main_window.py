@@ -452,7 +452,12 @@ class MainWindow(QMainWindow):
         self._update_listen_state()
         self.source_label.setText("file finished" if reason == "ended" else "")
 
-    def _on_session_saved(self, _notes: int) -> None:
+    def _on_session_saved(self, notes: int) -> None:
+        if notes:
+            counts = ", ".join(f"{self.counters.counts[k]} {k}" for k in ("clean", "buzzy", "muted", "unsure")
+                               if self.counters.counts.get(k))
+            self.statusBar().showMessage(f"Session saved: {notes} note{'s' if notes != 1 else ''} ({counts}). "
+                                         "The History tab has it.", 10000)
         if self.tabs.currentWidget() is self.history_view:
             self.history_view.refresh()
         if self._stop_reason == "ended":

@@ -155,3 +155,24 @@ def test_the_guitar_on_input_2_is_heard_and_kept_apart_from_input_1(qtbot, ui_en
     assert SessionStore().sessions()[-1].input == "Test Interface · input 2"
     w.settings.channel = 3  # the device has two inputs: back to the first
     assert w.services.channel(w.settings) == 1 and w.services.calibration_for(w.settings) is None
+
+
+def test_the_window_fits_a_laptop_screen_and_squeezes_only_the_waveform(qtbot, ui_env, themed_app, no_devices):
+    """1366 x 768 less a panel and a title bar: the verdict card, the chips and the counters keep
+    their height (text never overlaps); the waveform gives way."""
+    from tests.ui_conftest import make_window
+
+    w = make_window()
+    qtbot.addWidget(w)
+    w.show()
+    assert w.minimumWidth() <= 1366 and w.minimumHeight() <= 700
+    w.resize(w.minimumSize())
+    qtbot.wait(50)
+    for part in (w.card, w.counters):
+        assert part.height() >= part.sizeHint().height(), (part, part.height(), part.sizeHint())
+    assert w.waveform.height() >= 60
+    for chart in (w.history_view.notes_chart, w.history_view.share_chart, w.history_view.success_chart):
+        w.tabs.setCurrentWidget(w.history_view)
+        qtbot.wait(20)
+        # the plot's own layout (axis + title) fits the width it is given: nothing is cut off
+        assert chart.getPlotItem().minimumWidth() <= chart.width(), chart.getPlotItem().minimumWidth()

@@ -112,9 +112,9 @@ class HistoryView(QWidget):
         left.addWidget(self.session_card)
 
         self.notes_chart = _chart("Notes per session")
-        self.share_chart = _chart("Buzzy and muted share per day")
+        self.share_chart = _chart("Buzzy and muted, by day")
         self.share_chart.getPlotItem().setYRange(0, 1)
-        self.success_chart = _chart("Exercise success rate per day")
+        self.success_chart = _chart("Exercise success, by day")
         self.success_chart.getPlotItem().setYRange(0, 1)
         legend = self.share_chart.getPlotItem().addLegend(offset=(6, 6), labelTextColor=P.TEXT_DIM)
         legend.setBrush(pg.mkBrush(P.qcolor(P.SURFACE, 200)))
@@ -256,9 +256,9 @@ class HistoryView(QWidget):
                                         pen=pg.mkPen(P.CLASS_STYLES["clean"].color, width=2), symbol="o",
                                         symbolBrush=P.CLASS_STYLES["clean"].color, **sym)
         for chart in (self.share_chart, self.success_chart):
-            chart.getPlotItem().setYRange(0, 1.05, padding=0)
+            chart.getPlotItem().setYRange(-0.04, 1.05, padding=0)  # markers at 0 % stay whole
             chart.getPlotItem().getAxis("left").setTicks([[(v, f"{v:.0%}") for v in (0, 0.25, 0.5, 0.75, 1.0)]])
         if day_x:
-            lo, hi = min(day_x + xs) - 43200, max(day_x + xs) + 43200
+            lo, hi = min(day_x + xs) - 43200, max(day_x + xs) + 86400  # room for the last marker
             for chart in (self.notes_chart, self.share_chart, self.success_chart):
                 chart.getPlotItem().setXRange(lo, hi, padding=0.02)

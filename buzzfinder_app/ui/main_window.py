@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication, QFrame, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QPushButton,
-    QScrollArea, QVBoxLayout, QWidget,
+    QScrollArea, QSizePolicy, QVBoxLayout, QWidget,
 )
 
 from buzzfinder_app.ui import palette as P
@@ -49,6 +49,17 @@ class LaunchOptions:
 
 
 
+class _FillingPage(QWidget):
+    """A page that its scroll area shrinks to its minimum before it scrolls (the waveform gives way
+    first): the area would otherwise keep it at its preferred size and scroll."""
+
+    def sizeHint(self):
+        return self.minimumSizeHint()
+
+    def heightForWidth(self, width: int) -> int:  # asked instead of sizeHint: its layout wraps text
+        return self.minimumSizeHint().height()
+
+
 class MainWindow(QMainWindow):
     """Everything the player sees; the services (model, store, devices) are opened by :class:`Services`."""
 
@@ -65,7 +76,7 @@ class MainWindow(QMainWindow):
         self.settings = self.services.settings
         self.setWindowTitle("buzzfinder")
         self.resize(1360, 860)
-        self.setMinimumSize(1100, 720)
+        self.setMinimumSize(1180, 680)  # fits a 1366 x 768 laptop screen, less its panel and title bar
         self.setAcceptDrops(True)
 
         self.banner = BannerArea()
@@ -164,7 +175,7 @@ class MainWindow(QMainWindow):
 
         wave_card = QFrame()
         wave_card.setObjectName("card")
-        wave_card.setMinimumHeight(200)
+        wave_card.setMinimumHeight(140)
         wl = QVBoxLayout(wave_card)
         wl.setContentsMargins(14, 10, 14, 10)
         head = QHBoxLayout()
@@ -196,6 +207,8 @@ class MainWindow(QMainWindow):
         cl.addLayout(chip_head)
         cl.addWidget(self.chips)
 
+        for fixed in (self.card, chip_card, self.counters):  # in a small window only the waveform shrinks
+            fixed.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Minimum)
         left = QVBoxLayout()
         left.setSpacing(10)
         left.addWidget(self.card)
@@ -203,13 +216,17 @@ class MainWindow(QMainWindow):
         left.addWidget(chip_card)
         left.addWidget(self.counters)
 
-        page = QWidget()
+        page = _FillingPage()
         lay = QHBoxLayout(page)
         lay.setContentsMargins(0, 8, 0, 0)
         lay.setSpacing(12)
         lay.addLayout(left, 1)
         lay.addWidget(practice)
-        return page
+        scroller = QScrollArea()  # too little height (a small screen, a banner): scroll, never overlap
+        scroller.setWidget(page)
+        scroller.setWidgetResizable(True)
+        scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        return scroller
 
     def _make_recordings_view(self) -> QWidget:
         from buzzfinder_app.ui.recordings_view import RecordingsView

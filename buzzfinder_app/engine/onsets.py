@@ -40,6 +40,10 @@ def _db(power: np.ndarray) -> np.ndarray:
     return 10.0 * np.log10(np.maximum(power, 10.0 ** (_SILENCE_DB / 10.0)))
 
 
+#: Frames analysed together at most (a whole file given at once is analysed in such pieces).
+_MAX_HOPS = 64
+
+
 def _row_means(x: np.ndarray) -> np.ndarray:
     """``np.mean(x, axis=1)`` (the same sums and division) without its per-call overhead."""
     return np.add.reduce(x, axis=1) / x.shape[1]
@@ -116,8 +120,8 @@ class OnsetDetector:
         data = np.concatenate([self._partial, block])
         n_hops = len(data) // self.hop
         self._partial = data[n_hops * self.hop:]
-        if n_hops:
-            self._add_frames(data[: n_hops * self.hop])
+        for start in range(0, n_hops, _MAX_HOPS):  # bounded pieces: memory stays flat for any block
+            self._add_frames(data[start * self.hop: min(start + _MAX_HOPS, n_hops) * self.hop])
 
     def judge(self, samples: int) -> list[int]:
         """The onsets confirmed once the first ``samples`` samples of the stream are in (and not

@@ -259,7 +259,23 @@ def format_table(result: dict) -> str:
         lines.append(f"  {i:>3}  {n['onset_s']:>6.3f} s  {n['note'] or '-':<4}  {pitch:>8}  {n['label']:<7}  "
                      f"{n['confidence']:.2f}  {prov['label']} at {prov['at_s']:.2f} s")
     lines.append(summary_line(n["label"] for n in result["notes"]))
+    lines += problem_lines(result["notes"])
     return "\n".join(lines)
+
+
+def problem_lines(notes) -> list[str]:
+    """One line per kind of note to play again, each listing when they came (the take's to-do list).
+
+    >>> problem_lines([{"label": "buzzy", "onset_s": 2.4, "note": "D3"}, {"label": "clean", "onset_s": 3.0, "note": "E3"}])
+    ['  buzzy at 2.40 s (D3)']
+    """
+    lines = []
+    for label in ("buzzy", "muted", "unsure"):
+        times = [f"{n['onset_s']:.2f} s" + (f" ({n['note']})" if n.get("note") else "") for n in notes
+                 if n["label"] == label]
+        if times:
+            lines.append(f"  {label} at " + ", ".join(times))
+    return lines
 
 
 class Progress:

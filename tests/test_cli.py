@@ -74,7 +74,18 @@ def test_analyze_table_and_bad_files(files, model_args, capsys):
     paths = [str(files / n) for n in ("take.wav", "silent.wav", "text.wav")]
     status, out, err = run_cli(["analyze", *paths, *model_args], capsys)
     assert status == 1
-    assert "take.wav" in out and out.strip().splitlines()[-1].startswith("3 notes: ")
+    summary = [line for line in out.splitlines() if line.startswith("3 notes: ")]
+    assert "take.wav" in out and len(summary) == 1
+    # After the summary, the buzzy, muted and unsure notes by their times: the take's to-do list.
+    _, js, _ = run_cli(["analyze", "--json", paths[0], *model_args], capsys)
+    notes = json.loads(js)[0]["notes"]
+    after = out[out.index(summary[0]):].splitlines()[1:]
+    for label in ("buzzy", "muted", "unsure"):
+        times = [f"{n['onset_s']:.2f} s" for n in notes if n["label"] == label]
+        listed = [line for line in after if line.strip().startswith(f"{label} at ")]
+        assert len(listed) == (1 if times else 0), (label, after)
+        assert all(t in listed[0] for t in times)
+    assert not any(line.strip().startswith("clean at") for line in after)
     assert "silent.wav: is silent" in err and "text.wav: not an audio file" in err
 
 
@@ -136,3 +147,17 @@ def test_progress_bar(capsys):
     bar.done()
     err = capsys.readouterr().err
     assert err.count("long.flac  [#####.....]  50%") == 1 and err.endswith("\r")
+
+
+def test_the_table_ends_with_the_notes_to_play_again():
+    from buzzfinder_app import cli
+
+    notes = [{"onset_s": t, "label": label, "note": name, "pitch_hz": 196.0, "confidence": 0.9,
+              "provisional": {"label": label, "at_s": t + 0.4}}
+             for t, label, name in ((0.5, "clean", "G3"), (2.4, "buzzy", "D3"), (4.0, "muted", None),
+                                    (5.25, "buzzy", "E3"), (7.0, "unsure", "A3"))]
+    text = cli.format_table({"path": "take.wav", "duration_s": 9.0, "sample_rate": 44100, "notes": notes})
+    assert text.splitlines()[-4:] == ["5 notes: 2 buzzy, 1 clean, 1 muted, 1 unsure",
+                                      "  buzzy at 2.40 s (D3), 5.25 s (E3)",
+                                      "  muted at 4.00 s",
+                                      "  unsure at 7.00 s (A3)"]

@@ -203,3 +203,32 @@ def test_the_guitar_on_an_interfaces_second_input(tmp_path, channel):
     played = np.array([n["onset_s"] for n in meta["notes"]])
     assert name.endswith("· input 2") and len(heard) == len(played), (name, heard, played)
     assert np.ptp(heard - played) < 0.03  # the same notes, one constant offset (when listening began)
+
+
+RESCAN = r"""
+import json, time
+import numpy as np
+from buzzfinder_app.audio.mic import MicSource, list_input_devices
+before = [d["name"] for d in list_input_devices()]
+after = [d["name"] for d in list_input_devices(rescan=True)]  # PortAudio restarted
+mic = MicSource()
+mic.start()
+print("open", flush=True)
+time.sleep(2.0)
+y = mic.read()
+mic.stop()
+print(json.dumps({"before": before, "after": after, "seconds": len(y) / 22050, "peak": float(np.max(np.abs(y)))}))
+"""
+
+
+def test_looking_for_devices_again_leaves_the_microphone_usable(mic):
+    """The rescan behind 'plug it in and press Space' restarts PortAudio: the device list is the
+    same and a stream opened afterwards hears the microphone."""
+    child = subprocess.Popen([sys.executable, "-c", RESCAN], env=mic.env(), stdout=subprocess.PIPE, text=True)
+    assert child.stdout.readline().strip() == "open"
+    t = np.arange(48000) / 48000
+    mic.play(0.5 * np.sin(2 * np.pi * 220 * t))
+    out, _ = child.communicate(timeout=60)
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result["before"] == result["after"] and result["before"], result
+    assert result["seconds"] > 1.5 and result["peak"] > 0.3, result

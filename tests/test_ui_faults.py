@@ -11,13 +11,45 @@ def test_no_input_device_still_opens_with_recordings_and_history(qtbot, ui_env, 
     qtbot.addWidget(w)
     w.show()
     assert "No microphone" in w.banner.messages()["device"]
-    assert not w.listen_button.isEnabled() and not w.calibrate_button.isEnabled()
+    assert w.listen_button.isEnabled() and not w.calibrate_button.isEnabled()  # starting looks again
     assert w.recordings_view.open_button.isEnabled()
     assert "no device" in w.device_status.text()
-    w.toggle_listening()  # Space does nothing harmful
-    assert not w.live.running
+    w.toggle_listening()  # Space looks for a device again, finds none, does nothing harmful
+    assert not w.live.running and "No microphone" in w.banner.messages()["device"]
     w.tabs.setCurrentWidget(w.history_view)
     assert w.history_view.table.rowCount() == 0 and not w.history_view.message.isVisible()
+
+
+def test_a_microphone_plugged_in_after_launch_is_found_when_listening_starts(qtbot, ui_env, themed_app, take,
+                                                                             monkeypatch):
+    """PortAudio lists devices when it starts: pressing Start listening asks it again (rescan)."""
+    import buzzfinder_app.audio.mic as mic
+    import buzzfinder_app.ui.main_window as mw
+    from buzzfinder_app.audio.file import read_audio
+
+    dev = {"index": 3, "name": "USB Mic", "default": True, "max_input_channels": 1, "default_samplerate": 48000.0}
+    plugged, scans = [], []
+
+    def devices(rescan=False):
+        scans.append(rescan)
+        return [dev] if plugged else []
+
+    monkeypatch.setattr(mic, "list_input_devices", devices)
+    monkeypatch.setattr(mw, "MicInput", lambda device, rate, device_name, channel=1: ArraySource(
+        read_audio(take), chunk=2048, name=device_name))
+    w = make_window()
+    qtbot.addWidget(w)
+    w.show()
+    assert "No microphone" in w.banner.messages()["device"] and scans == [False]
+    plugged.append(True)
+    assert w.start_listening() and w.live.running
+    assert scans == [False, True] and "device" not in w.banner.messages()
+    assert w.device_status.text() == "input: USB Mic" and w.calibrate_button.isEnabled() is False  # listening
+    w.stop_listening()
+    qtbot.waitUntil(lambda: not w.live.running, timeout=10000)
+    assert w.start_listening() and scans == [False, True]  # a device is known: no rescan
+    w.stop_listening()
+    qtbot.waitUntil(lambda: not w.live.running, timeout=10000)
 
 
 def test_missing_model_disables_analysis_with_the_reason(qtbot, ui_env, themed_app, one_device, monkeypatch):
@@ -65,6 +97,12 @@ def test_microphone_unplugged_mid_session_stops_and_saves(qtbot, ui_env, themed_
     session = SessionStore().sessions()[-1]
     assert session.input == "Test Interface" and session.device == "Test Interface"
     assert session.ended_at is not None and session.note_count >= 1
+    # Plugged back in, Space starts again: PortAudio is asked for the devices anew first.
+    import buzzfinder_app.audio.mic as mic
+
+    scans = []
+    monkeypatch.setattr(mic, "list_input_devices", lambda rescan=False: scans.append(rescan) or [one_device])
+    assert w.start_listening() and scans == [True] and "device" not in w.banner.messages()
 
 
 def test_unwritable_data_dir_keeps_listening_without_saving(qtbot, ui_env, themed_app, no_devices, take,

@@ -36,10 +36,17 @@ def _sounddevice():
     return sounddevice
 
 
-def list_input_devices() -> list[dict]:
-    """Input devices as dicts: index, name, default, max_input_channels, default_samplerate."""
+def list_input_devices(rescan: bool = False) -> list[dict]:
+    """Input devices as dicts: index, name, default, max_input_channels, default_samplerate.
+
+    PortAudio lists devices once, when it starts; ``rescan`` restarts it to see a device plugged in
+    since (or plugged back in). That stops any open stream: only when nothing is listening.
+    """
     try:
         sd = _sounddevice()
+        if rescan:
+            sd._terminate()  # the sounddevice author's way to refresh the list (issue #125)
+            sd._initialize()
         devices = sd.query_devices()
         default = sd.default.device[0]
     except Exception:  # MicError, PortAudioError …: no audio system, so no devices

@@ -49,6 +49,10 @@ class LaunchOptions:
 
 
 
+NO_DEVICE = ("No microphone or other input device was found. Connect one and press Start listening (Space); "
+             "recordings and history still work.")
+
+
 class _FillingPage(QWidget):
     """A page that its scroll area shrinks to its minimum before it scrolls (the waveform gives way
     first): the area would otherwise keep it at its preferred size and scroll."""
@@ -89,6 +93,7 @@ class MainWindow(QMainWindow):
         self.recorder.failed.connect(lambda msg: self.banner.show_message("store", msg, "warning"))
         self.recorder.ended.connect(self._on_session_saved)
         self._stop_reason: str | None = None
+        self._device_lost = False  # the device vanished: look for devices again before listening
 
         self.tabs = TabbedPages()
         self.tabs.addTab(self._build_live_tab(), "Live")
@@ -324,8 +329,7 @@ class MainWindow(QMainWindow):
         if s.calibration_error:
             self.banner.show_message("calibration", s.calibration_error, "info")
         if not s.devices and self.options.input_file is None:
-            self.banner.show_message("device", "No microphone or other input device was found. Connect one "
-                                     "and restart; recordings and history still work.", "warning")
+            self.banner.show_message("device", NO_DEVICE, "warning")
         self._update_device_label()
 
     def _update_device_label(self) -> None:
@@ -337,7 +341,7 @@ class MainWindow(QMainWindow):
             self.device_status.setText(f"input: {self.services.input_name(self.settings)}")
 
     def _update_listen_state(self) -> None:
-        can = self.live is not None and (self.options.input_file is not None or bool(self.services.devices))
+        can = self.live is not None  # without a device, starting looks for one again
         running = self.live is not None and self.live.running
         self.listen_button.setEnabled(can or running)
         self.listen_button.setChecked(running)
@@ -391,8 +395,9 @@ class MainWindow(QMainWindow):
                 source = FilePlaybackSource(self.options.input_file, loop=self.options.loop,
                                             speed=self.options.speed)
             else:
-                if not self.services.devices:
-                    raise RuntimeError("no input device")
+                if not self.services.devices or self._device_lost:
+                    if not self._look_for_devices():
+                        return False
                 source = MicInput(self.services.device_id(self.settings.device), self.settings.sample_rate,
                                   device_name=self.services.input_name(self.settings),
                                   channel=self.services.channel(self.settings))
@@ -419,6 +424,20 @@ class MainWindow(QMainWindow):
             self.event_log.write("listening", input=str(self.options.input_file) if is_file else device)
         self._update_device_label()
         self._update_listen_state()
+        return True
+
+    def _look_for_devices(self) -> bool:
+        """Ask PortAudio again for the input devices (one plugged in, or back in, since it looked);
+        False, with the banner saying so, when there is still none."""
+        self.services.refresh_devices(rescan=True)
+        self._device_lost = False
+        self._update_device_label()
+        self._update_listen_state()
+        if not self.services.devices:
+            self.banner.show_message("device", NO_DEVICE, "warning")
+            return False
+        self.profiles.use_device(self._profile_device())
+        self.maybe_ask_calibration()
         return True
 
     def stop_listening(self) -> None:
@@ -487,6 +506,7 @@ class MainWindow(QMainWindow):
         if self.options.input_file is not None:
             self.banner.show_message("device", f"The input file could not be played: {message}", "error")
             return
+        self._device_lost = True  # the next start looks for devices again
         self.banner.show_message(
             "device", f"Microphone disconnected ({message}). Listening stopped and the session was saved. "
             "Reconnect it and press Space to go on.", "error")
@@ -511,6 +531,11 @@ class MainWindow(QMainWindow):
             self.open_recording(urls[0])
 
     def open_settings(self) -> None:
+        if self.live is None or not (self.live.running or self.live.stopping):
+            self.services.refresh_devices(rescan=True)  # list a device plugged in since
+            if self.services.devices and self.banner.messages().get("device") == NO_DEVICE:
+                self.banner.clear("device")
+            self._update_listen_state()
         thr = self.services.model.unsure_threshold if self.services.model is not None else None
         dlg = SettingsDialog(self.settings, self.services.devices, thr, self)
         if dlg.exec():

@@ -73,11 +73,12 @@ class Services:
         except Exception as exc:  # StoreError, or sqlite3 / OS errors it did not wrap
             self.store, self.store_error = None, str(exc) or exc.__class__.__name__
 
-    def refresh_devices(self) -> None:
+    def refresh_devices(self, rescan: bool = False) -> None:
+        """The input devices (``rescan``: look again for devices plugged in since; stops any stream)."""
         try:
             from buzzfinder_app.audio.mic import list_input_devices
 
-            self.devices = list(list_input_devices())
+            self.devices = list(list_input_devices(rescan=rescan))
             self.device_error = None
         except Exception as exc:  # no PortAudio at all counts as "no device"
             self.devices, self.device_error = [], str(exc) or exc.__class__.__name__

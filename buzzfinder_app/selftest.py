@@ -14,7 +14,7 @@
 Exit status 0 when nothing failed. Imports neither TensorFlow nor librosa.
 
 >>> run_self_test()                                    # doctest: +SKIP
-ok   model    buzzfinder 2026.11.1 (130 KB) assets/buzzfinder.tflite
+ok   model    buzzfinder seed0 (353 KB) assets/buzzfinder.tflite
 ...
 """
 

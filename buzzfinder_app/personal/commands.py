@@ -117,7 +117,7 @@ def cmd_profiles(json: bool = False, store: ProfileStore | None = None, model=No
     if json:
         return jsonlib.dumps({"root": str(store.root), "profiles": summaries, "damaged": damaged}, indent=2)
     if not summaries and not damaged:
-        return f"no profiles yet in {store.root} (create one with: buzzfinder teach PROFILE LABEL FILES...)"
+        return f"no profiles yet in {store.root} (create one with: buzzfinder teach --profile NAME --label LABEL FILE...)"
     lines = []
     for s in summaries:
         what = " · ".join(x for x in (s["guitar"], s["device"]) if x)

@@ -89,7 +89,12 @@ def build_parser() -> argparse.ArgumentParser:
     fmt.add_argument("--json", action="store_true", help="print JSON")
     fmt.add_argument("--csv", action="store_true", help="print CSV, one row per note")
 
-    profiles = commands.add_parser("profiles", parents=[model_option], help="list personal profiles")
+    profiles = commands.add_parser(
+        "profiles", parents=[model_option], help="list personal profiles",
+        description="List the personal profiles, their notes and how well their heads adapt.",
+        epilog='--json: {"root", "profiles": [{"name", "guitar", "device", "created_at", "default", "path", '
+               '"notes": {"buzzy", "clean", "muted"}, "loo_before", "loo_after", "loo_nested", "blend", '
+               '"fitted_at", "head"}], "damaged": [{"folder", "error"}]}; "head" is there when the model loads.')
     profiles.add_argument("--json", action="store_true", help="print JSON")
     return parser
 

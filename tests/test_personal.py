@@ -464,6 +464,16 @@ def test_cmd_teach_and_profiles(model, store, tmp_path):
     (p,) = data["profiles"]
     assert p["notes"] == {"buzzy": 3, "clean": 3, "muted": 3} and p["head"] == "current"
     assert 0.0 <= p["loo_before"] <= p["loo_after"] <= 1.0
+    # `buzzfinder profiles --help` names exactly these fields
+    import re
+
+    from buzzfinder_app.cli import build_parser
+
+    parser = build_parser()
+    epilog = parser._subparsers._group_actions[0].choices["profiles"].epilog
+    named = re.search(r'"profiles": \[\{(.*?)\}\]', epilog).group(1)
+    fields = set(re.findall(r'"(\w+)"', re.sub(r'\{[^{}]*\}', "", named)))
+    assert fields == set(p) and set(data) == {"root", "profiles", "damaged"}
 
 
 def test_cmd_profiles_without_profiles_or_with_damage(store, tmp_path):

@@ -176,3 +176,15 @@ def test_the_window_fits_a_laptop_screen_and_squeezes_only_the_waveform(qtbot, u
         qtbot.wait(20)
         # the plot's own layout (axis + title) fits the width it is given: nothing is cut off
         assert chart.getPlotItem().minimumWidth() <= chart.width(), chart.getPlotItem().minimumWidth()
+
+
+def test_the_input_cannot_change_under_a_running_session(qtbot, ui_env, themed_app, one_device):
+    from buzzfinder_app.ui.settings import AppSettings, SettingsDialog
+
+    dlg = SettingsDialog(AppSettings(), [one_device], listening=True)
+    qtbot.addWidget(dlg)
+    assert not dlg.device_box.isEnabled() and not dlg.channel_box.isEnabled()
+    assert dlg.threshold.parentWidget().isEnabled()  # the rest can still change
+    idle = SettingsDialog(AppSettings(), [one_device])
+    qtbot.addWidget(idle)
+    assert idle.device_box.isEnabled() and idle.channel_box.isEnabled()

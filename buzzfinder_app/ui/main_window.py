@@ -537,7 +537,8 @@ class MainWindow(QMainWindow):
                 self.banner.clear("device")
             self._update_listen_state()
         thr = self.services.model.unsure_threshold if self.services.model is not None else None
-        dlg = SettingsDialog(self.settings, self.services.devices, thr, self)
+        listening = self.live is not None and (self.live.running or self.live.stopping)
+        dlg = SettingsDialog(self.settings, self.services.devices, thr, self, listening=listening)
         if dlg.exec():
             self.exercise_panel.apply_settings(self.settings.exercise_defaults)
             if self.live is not None:
@@ -565,6 +566,8 @@ class MainWindow(QMainWindow):
         """Ask for calibration on first run and when the device changed (never in file mode)."""
         if self.options.input_file is not None or not self.options.ask_calibration or not self.services.devices:
             return
+        if self.live is not None and (self.live.running or self.live.stopping):
+            return  # calibration needs the input to itself: asked again when listening stops and starts
         if self.services.calibration_for(self.settings) is not None:
             return
         name = self.services.input_name(self.settings)

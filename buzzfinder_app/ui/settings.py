@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QGroupBox, QSpinBox,
+    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QGroupBox, QLabel, QSpinBox,
     QVBoxLayout,
 )
 
@@ -117,7 +117,8 @@ class AppSettings:
 class SettingsDialog(QDialog):
     """Device, unsure threshold override and exercise defaults."""
 
-    def __init__(self, settings: AppSettings, devices: list, model_threshold: float | None = None, parent=None):
+    def __init__(self, settings: AppSettings, devices: list, model_threshold: float | None = None, parent=None,
+                 listening: bool = False):
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.settings = settings
@@ -174,6 +175,12 @@ class SettingsDialog(QDialog):
         fa = QFormLayout(audio)
         fa.addRow("Device", self.device_box)
         fa.addRow("Input", self.channel_box)
+        if listening:  # the stream in use cannot change under the session
+            self.device_box.setEnabled(False)
+            self.channel_box.setEnabled(False)
+            note = QLabel("Stop listening to change the input.")
+            note.setObjectName("dim")
+            fa.addRow(note)
         model = QGroupBox("Verdicts")
         fm = QFormLayout(model)
         fm.addRow(self.override)

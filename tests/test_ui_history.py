@@ -52,3 +52,18 @@ def test_day_ticks_name_the_month(themed_app):
     noon = datetime(2026, 11, 18, 12).timestamp()
     axis = DayAxis(orientation="bottom")
     assert axis.tickStrings([noon, noon + 5 * 86400], 1.0, 86400) == ["18 Nov", "23 Nov"]
+
+
+def test_a_file_session_shows_the_file_name_and_keeps_the_path_as_tooltip(qtbot, ui_env, themed_app, tmp_path):
+    from buzzfinder_app.practice.sessions import SessionStore
+    from buzzfinder_app.ui.history_view import HistoryView
+
+    store = SessionStore()
+    path = str(tmp_path / "takes" / "monday.wav")
+    store.end_session(store.start_session(path, "free"))
+    store.end_session(store.start_session("Scarlett 2i2 · input 2", "exercise"))
+    view = HistoryView(store)
+    qtbot.addWidget(view)
+    view.refresh()
+    shown = {view.table.item(r, 3).text(): view.table.item(r, 3).toolTip() for r in range(2)}
+    assert shown == {"monday.wav": path, "Scarlett 2i2 · input 2": "Scarlett 2i2 · input 2"}

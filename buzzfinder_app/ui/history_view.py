@@ -7,6 +7,7 @@ cannot be read shows its message instead.
 from __future__ import annotations
 
 from datetime import datetime, time as dtime, timezone
+from pathlib import Path
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
@@ -193,7 +194,8 @@ class HistoryView(QWidget):
                      _length(s.started_at, s.ended_at), "exercise" if s.mode == "exercise" else s.mode,
                      s.input, str(s.note_count))
             for col, text in enumerate(cells):
-                item = QTableWidgetItem(text)
+                # a file played as the microphone shows its name; the tooltip has the whole path
+                item = QTableWidgetItem(Path(text).name if col == 3 and Path(text).is_absolute() else text)
                 item.setToolTip(text)
                 if col == 4:
                     item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)

@@ -15,6 +15,7 @@ import soundfile as sf
 import soxr
 
 from buzzfinder_app import constants as C
+from buzzfinder_app.audio.dc import remove_dc
 from buzzfinder_app.model.features import DEFAULT_PARAMS, FeatureParams
 from training.augment import Cut, degrade
 from training.data import Dataset, Recipe, align_onset, cut_window, featurise_notes, note_features
@@ -32,12 +33,12 @@ class RealNote:
 
 
 def read_audio(path: Path, sample_rate: int = C.SAMPLE_RATE) -> np.ndarray:
-    """Mono float32 at ``sample_rate``."""
+    """Mono float32 at ``sample_rate``, its DC offset removed as the app's engine removes it."""
     y, sr = sf.read(str(path), dtype="float32", always_2d=True)
     y = y.mean(axis=1)
     if sr != sample_rate:
         y = soxr.resample(y, sr, sample_rate)
-    return np.ascontiguousarray(y, dtype=np.float32)
+    return remove_dc(y, sample_rate)
 
 
 def load_labelled_folder(path: Path | str) -> list[RealNote]:

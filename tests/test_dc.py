@@ -48,3 +48,11 @@ def test_at_other_rates_the_cutoff_stays_in_hz():
     late = slice(24000, None)
     assert np.max(np.abs(DcBlocker(48000).process(np.full(48000, 0.1))[late])) < 1e-6
     assert np.max(np.abs(DcBlocker(48000).process(np.sin(2 * np.pi * 82.4 * t))[late])) > 0.995
+
+
+def test_a_bad_sample_does_not_poison_what_follows():
+    x = np.full(3 * CHUNK, 0.1)
+    x[10] = np.nan
+    x[20] = np.inf
+    y = DcBlocker().process(x)
+    assert np.all(np.isfinite(y)) and np.max(np.abs(y[CHUNK:])) < 0.05

@@ -238,3 +238,35 @@ def test_final_events_carry_the_window_they_judged(take):
     assert len(finals) == len(expected)
     for event, want in zip(finals, expected):
         assert np.array_equal(event.window, want)
+
+
+def test_a_failed_step_does_not_shift_the_notes_after_it(take):
+    """The live worker reports an engine error and feeds on: the detector and the engine must stay
+    on the same sample count, or every later window is cut late."""
+    from buzzfinder_app.audio.dc import remove_dc
+    from buzzfinder_app.engine.onsets import detect_onsets
+    from buzzfinder_app.engine.windows import note_windows
+
+    calls = []
+
+    def fails_once(features):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("a classifier hiccup")
+        return FakeModel().predict(features)
+
+    engine = NoteEngine(FakeModel(), classify=fails_once, keep_windows=True)
+    events, failures = [], 0
+    for i in range(0, len(take), 8192):
+        try:
+            events += engine.feed(take[i:i + 8192])
+        except RuntimeError:
+            failures += 1
+    events += engine.flush()
+    assert failures == 1
+    y = remove_dc(take)
+    onsets = detect_onsets(y)
+    finals = [e for e in events if e.kind == "final"]
+    assert [round(e.onset_s * SR) for e in finals] == onsets  # only the first provisional verdict was lost
+    for event, want in zip(finals, note_windows(y, onsets)):
+        assert np.array_equal(event.window, want)

@@ -46,7 +46,7 @@ class DcBlocker:
 
     def process(self, block) -> np.ndarray:
         """The block without its offset (float32, same length)."""
-        x = np.asarray(block, dtype=np.float64).reshape(-1)
+        x = np.nan_to_num(np.asarray(block, dtype=np.float64).reshape(-1), nan=0.0, posinf=0.0, neginf=0.0)
         out = np.empty(len(x), dtype=np.float32)
         if self._position == 0 and len(x):
             self._before = float(x[0])

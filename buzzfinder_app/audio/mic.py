@@ -44,8 +44,12 @@ def list_input_devices(rescan: bool = False) -> list[dict]:
     """
     try:
         sd = _sounddevice()
-        if rescan:
-            sd._terminate()  # the sounddevice author's way to refresh the list (issue #125)
+        if rescan:  # the sounddevice author's way to refresh the list (issue #125)
+            sd.stop()  # a note still playing holds a stream that the restart would free under it
+            try:
+                sd._terminate()
+            except Exception:  # not initialised (an earlier restart failed half-way)
+                pass
             sd._initialize()
         devices = sd.query_devices()
         default = sd.default.device[0]

@@ -134,13 +134,15 @@ class NoteEngine:
         self.detector.add(block)  # analysed at once; each step below judges what is known by its end
         data = np.concatenate([self._pending, block])
         events, used = [], 0
-        while True:
-            step = self._next_stop() - self._samples
-            if used + step > len(data):
-                break
-            events += self._step(data[used: used + step])
-            used += step
-        self._pending = data[used:]
+        try:
+            while True:
+                step = self._next_stop() - self._samples
+                if used + step > len(data):
+                    break
+                used += step
+                events += self._step(data[used - step: used])
+        finally:  # a step that failed (the classifier, say) still counts: the detector has its audio
+            self._pending = data[used:]
         return events
 
     def _next_stop(self) -> int:

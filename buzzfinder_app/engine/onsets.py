@@ -233,11 +233,14 @@ class OnsetDetector:
         if hi < lo:
             return None
         splits = np.arange(lo, hi + 1) - base
-        cumulative = np.concatenate([[0.0], np.cumsum(env)])
-        before_start = np.maximum(splits - self._step, 0)
-        after_end = np.minimum(splits + self._step, len(env))
-        rise = (cumulative[after_end] - cumulative[splits]) / (after_end - splits) - (
-            cumulative[splits] - cumulative[before_start]) / (splits - before_start)
+        # Sums over the stretch searched only, from a start that does not depend on what the buffer
+        # still holds (so neither the block sizes nor a whole file given at once change them).
+        first = max(lo - self._step - base, 0)
+        cumulative = np.concatenate([[0.0], np.cumsum(env[first: hi + self._step + 1 - base])])
+        before_start = np.maximum(splits - self._step, 0) - first
+        after_end = np.minimum(splits + self._step, len(env)) - first
+        rise = (cumulative[after_end] - cumulative[splits - first]) / (after_end - splits + first) - (
+            cumulative[splits - first] - cumulative[before_start]) / (splits - first - before_start)
         split = int(splits[int(np.argmax(rise))])
         before = np.median(env[max(split - self._context, 0): split])
         after = float(np.median(env[split: split + self._context]))

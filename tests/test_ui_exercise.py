@@ -94,3 +94,19 @@ def test_window_routes_verdicts_to_card_chips_counters_and_panel(qtbot, ui_env, 
     qtbot.waitUntil(w.isActiveWindow, timeout=2000)
     qtbot.keyClick(w.focusWidget() or w, Qt.Key_N)
     assert "Repetition 2 of 4" in w.exercise_panel.rep_label.text()
+
+
+def test_a_note_played_while_teaching_stays_an_example_when_its_verdict_comes_later(qtbot, ui_env, themed_app,
+                                                                                   no_devices):
+    w = make_window()
+    qtbot.addWidget(w)
+    panel = w.exercise_panel
+    panel.start_exercise()
+    panel.set_paused(True)  # the teach dialog is open
+    w.on_note_event(FakeEvent("onset", 0, 1.0, 1.1, note="C4"))
+    panel.set_paused(False)  # closed before the note's final verdict, 2 s after its onset
+    w.on_note_event(FakeEvent("final", 0, 1.0, 3.0, verdict("muted"), pitch_hz=C4, note="C4"))
+    assert not any(rep.notes for rep in panel.exercise.repetitions)
+    w.on_note_event(FakeEvent("onset", 1, 4.0, 4.1, note="C4"))
+    w.on_note_event(FakeEvent("final", 1, 4.0, 6.0, verdict("muted"), pitch_hz=C4, note="C4"))
+    assert [n.label for n in panel.exercise.repetitions[0].notes] == ["muted"]

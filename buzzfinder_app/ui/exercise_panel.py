@@ -332,7 +332,7 @@ class ExercisePanel(QFrame):
         """Stop (or go on) judging notes, e.g. while the teach dialog takes them as examples."""
         self.paused = paused
         if paused:
-            text = "Paused while you teach your guitar: these notes do not count."
+            text = "Paused while you teach your guitar: these notes are examples, not exercise steps."
             self.message.setText(f"<span style='color:{P.TEXT_DIM}'>{text}</span>")
             self.free_message.setText(f"<span style='color:{P.TEXT_DIM}'>{text}</span>")
         else:

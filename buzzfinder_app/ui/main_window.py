@@ -94,6 +94,7 @@ class MainWindow(QMainWindow):
         self.recorder.ended.connect(self._on_session_saved)
         self._stop_reason: str | None = None
         self._device_lost = False  # the device vanished: look for devices again before listening
+        self._examples_upto = -1  # notes up to this index of the run were played as teaching examples
 
         self.tabs = TabbedPages()
         self.tabs.addTab(self._build_live_tab(), "Live")
@@ -408,6 +409,7 @@ class MainWindow(QMainWindow):
             self._update_listen_state()
             return False
         self.banner.clear("device")
+        self._examples_upto = -1  # note indices start again with each run
         self.card.clear()
         self.chips.clear()
         self.counters.reset()
@@ -457,6 +459,8 @@ class MainWindow(QMainWindow):
             self.event_log.note_event(event)
         latest = self.card.note_index is None or event.index >= self.card.note_index
         if event.kind == "onset":
+            if self.exercise_panel.paused:  # played while teaching: an example, even if judged later
+                self._examples_upto = event.index
             if latest:
                 self.card.show_onset(event.index, event.note)
             self.chips.upsert(event.index, None, event.note, False, expected=self.exercise_panel.expected_label)
@@ -472,7 +476,7 @@ class MainWindow(QMainWindow):
         if final:
             self.counters.add(verdict.label)
             target = self.exercise_panel.target_key
-            feedback = self.exercise_panel.on_event(event)
+            feedback = None if event.index <= self._examples_upto else self.exercise_panel.on_event(event)
             onset = event.onset_s
             src = self.live.source if self.live is not None else None
             if getattr(src, "is_file", False) and getattr(src, "duration_s", None):

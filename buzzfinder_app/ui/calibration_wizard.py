@@ -17,8 +17,9 @@ from buzzfinder_app.ui import palette as P
 from buzzfinder_app.audio.dc import DcBlocker
 from buzzfinder_app.practice.levels import as_mono
 from buzzfinder_app.ui.live import meter_reading
-from buzzfinder_app.ui.devices import device_index, device_inputs, device_label, device_rates, input_name
+from buzzfinder_app.ui.devices import device_index, device_label, device_rates, input_name
 from buzzfinder_app.ui.sources import MicInput
+from buzzfinder_app.ui.widgets.input_box import InputBox
 from buzzfinder_app.ui.widgets.level_meter import LevelMeter
 
 DRAIN_MS = 25
@@ -43,7 +44,7 @@ class DevicePage(QWizardPage):
         self.setTitle("Input")
         self.setSubTitle("Choose the microphone or interface you practise with.")
         self.device_box = QComboBox()
-        self.channel_box = QComboBox()
+        self.channel_box = InputBox()
         self.rate_box = QComboBox()
         for dev in wizard.services.devices:
             self.device_box.addItem(device_label(dev), dev)
@@ -61,19 +62,14 @@ class DevicePage(QWizardPage):
     def _fill(self, channel: int) -> None:
         """The chosen device's inputs and sample rates."""
         dev = self.device_box.currentData()
-        inputs = device_inputs(dev) if dev is not None else 1
-        self.channel_box.clear()
-        for number in range(1, inputs + 1):
-            self.channel_box.addItem(f"Input {number}", number)
-        self.channel_box.setCurrentIndex(max(0, min(channel, inputs) - 1))
-        self.channel_box.setEnabled(inputs > 1)
+        self.channel_box.show_inputs(dev, channel)
         self.rate_box.clear()
         for rate in device_rates(dev) if dev is not None else [C.SAMPLE_RATE]:
             self.rate_box.addItem(f"{rate} Hz", rate)
 
     @property
     def channel(self) -> int:
-        return self.channel_box.currentData() or 1
+        return self.channel_box.channel
 
     def isComplete(self) -> bool:
         return self.device_box.count() > 0

@@ -16,7 +16,8 @@ from PySide6.QtWidgets import (
 
 from buzzfinder_app.practice.exercise import FINGER_NAMES, ExerciseSettings
 from buzzfinder_app.practice.tuning import MAX_FRET, STRINGS
-from buzzfinder_app.ui.devices import device_inputs, device_label, find_device
+from buzzfinder_app.ui.devices import device_label, find_device
+from buzzfinder_app.ui.widgets.input_box import InputBox
 
 ORGANISATION = "buzzfinder"
 APPLICATION = "buzzfinder"
@@ -134,8 +135,7 @@ class SettingsDialog(QDialog):
         if not devices:
             self.device_box.setToolTip("No input device was found")
         self.devices = devices
-        self.channel_box = QComboBox()
-        self.channel_box.setToolTip("The input your guitar or microphone is plugged into")
+        self.channel_box = InputBox()
         self.device_box.currentIndexChanged.connect(lambda _: self._fill_channels(1))
         self._fill_channels(settings.channel)
 
@@ -203,19 +203,12 @@ class SettingsDialog(QDialog):
         lay.addWidget(buttons)
 
     def _fill_channels(self, chosen: int) -> None:
-        """One entry per input of the device in the box (the default device: the first listed as default)."""
-        name = self.device_box.currentData()
-        dev = find_device(self.devices, name)
-        inputs = device_inputs(dev) if dev is not None else 1
-        self.channel_box.clear()
-        for channel in range(1, inputs + 1):
-            self.channel_box.addItem(f"Input {channel}", channel)
-        self.channel_box.setCurrentIndex(max(0, min(chosen, inputs) - 1))
-        self.channel_box.setEnabled(inputs > 1)
+        """The inputs of the device in the box (the system default: the device listed as default)."""
+        self.channel_box.show_inputs(find_device(self.devices, self.device_box.currentData()), chosen)
 
     def accept(self) -> None:
         self.settings.device = self.device_box.currentData() or None
-        self.settings.channel = self.channel_box.currentData() or 1
+        self.settings.channel = self.channel_box.channel
         self.settings.unsure_threshold = self.threshold.value() if self.override.isChecked() else None
         string = self.string_box.currentData()
         self.settings.exercise_defaults = ExerciseSettings(

@@ -534,15 +534,20 @@ class MainWindow(QMainWindow):
         if urls:
             self.open_recording(urls[0])
 
+    @property
+    def listening(self) -> bool:
+        """A run is on (or still giving its last verdicts): its input is in use."""
+        return self.live is not None and (self.live.running or self.live.stopping)
+
     def open_settings(self) -> None:
-        if self.live is None or not (self.live.running or self.live.stopping):
+        if not self.listening:
             self.services.refresh_devices(rescan=True)  # list a device plugged in since
             if self.services.devices and self.banner.messages().get("device") == NO_DEVICE:
                 self.banner.clear("device")
+            self._update_device_label()
             self._update_listen_state()
         thr = self.services.model.unsure_threshold if self.services.model is not None else None
-        listening = self.live is not None and (self.live.running or self.live.stopping)
-        dlg = SettingsDialog(self.settings, self.services.devices, thr, self, listening=listening)
+        dlg = SettingsDialog(self.settings, self.services.devices, thr, self, listening=self.listening)
         if dlg.exec():
             self.exercise_panel.apply_settings(self.settings.exercise_defaults)
             if self.live is not None:
@@ -570,7 +575,7 @@ class MainWindow(QMainWindow):
         """Ask for calibration on first run and when the device changed (never in file mode)."""
         if self.options.input_file is not None or not self.options.ask_calibration or not self.services.devices:
             return
-        if self.live is not None and (self.live.running or self.live.stopping):
+        if self.listening:
             return  # calibration needs the input to itself: asked again when listening stops and starts
         if self.services.calibration_for(self.settings) is not None:
             return

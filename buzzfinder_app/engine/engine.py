@@ -180,11 +180,9 @@ class NoteEngine:
         return events
 
     def _remember(self, samples: np.ndarray) -> None:
-        n = len(samples)
+        n = len(samples)  # a step: at most TICK samples, so HISTORY of them plus one step always fit
         if self._filled + n > len(self._history):  # now and then: move the last HISTORY samples to the front
             keep = min(self._filled, HISTORY)
-            if keep + n > len(self._history):
-                self._history = np.concatenate([self._history, np.zeros(n, np.float32)])
             self._history[:keep] = self._history[self._filled - keep: self._filled]
             self._history_start += self._filled - keep
             self._filled = keep

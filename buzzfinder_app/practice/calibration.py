@@ -218,6 +218,7 @@ class CalibrationRun:
         self._silence_samples = round(silence_s * sample_rate)
         self._dc = DcBlocker(sample_rate)  # levels as the engine will see them, without the offset
         self._max_abs = 0.0  # clipping is judged on the input itself
+        self.heard = np.zeros(0, np.float32)  # the last block fed, without its offset (for a level meter)
         self._silence = LevelMeter(sample_rate)
         self._notes = LevelMeter(sample_rate)
         self._picker: NotePicker | None = None
@@ -239,7 +240,7 @@ class CalibrationRun:
         block = as_mono(block)
         if block.size:
             self._max_abs = max(self._max_abs, float(np.max(np.abs(block))))
-        block = self._dc.process(block)
+        block = self.heard = self._dc.process(block)
         if self.phase == "silence":
             needed = self._silence_samples - self._silence.samples
             self._silence.feed(block[:needed])

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
 from buzzfinder_app import constants as C
 from buzzfinder_app.practice.calibration import CalibrationRun, CalibrationStoreError
 from buzzfinder_app.ui import palette as P
-from buzzfinder_app.audio.dc import DcBlocker
 from buzzfinder_app.practice.levels import as_mono
 from buzzfinder_app.ui.live import meter_reading
 from buzzfinder_app.ui.devices import device_index, device_label, device_rates, input_name
@@ -227,7 +226,6 @@ class CalibrationWizard(QWizard):
         rate = int(getattr(self.source, "sample_rate", None) or getattr(getattr(self.source, "mic", None),
                                                                          "sample_rate", rate))
         self.run = CalibrationRun(self.input_name, rate, **self.run_options)
-        self._dc = DcBlocker(rate)  # the meter shows the levels the run measures
         self.timer.start()
 
     def _drain(self) -> None:
@@ -247,8 +245,7 @@ class CalibrationWizard(QWizard):
             self.run.feed(block)
             page = self.currentPage()
             if isinstance(page, MeasurePage):
-                mono = as_mono(block)
-                page.meter.set_level(*meter_reading(mono, self._dc.process(mono)))
+                page.meter.set_level(*meter_reading(as_mono(block), self.run.heard))  # what the run measured
                 page.update_progress()
             if self.run.phase == "done":
                 self._done()

@@ -1,6 +1,7 @@
 """``python -m training`` (or ``buzzfinder-train``): build data, train, evaluate, export.
 
     python -m training all --seed 0                 # the shipped model and its report, from nothing
+    python -m training all --seed 0 --drop-source MuseScore   # without a source (recorded in the metadata)
     python -m training all --seed 0 --quick         # the same pipeline on a tiny budget (a smoke test)
     python -m training all --seed 0 --large --out big/  # twice the notes: better figures, about 30 minutes
     python -m training data | train | export | report
@@ -28,9 +29,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 
 from buzzfinder_app.model.features import DEFAULT_PARAMS, FeatureParams  # noqa: E402
+from training.real_strings import STRAT_DIR  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 REAL_DIR = REPO.parent / "shared" / "data" / "real"
+#: Every feature kind of the comparison; the first is the shipped one.
+COMPARED_FEATURES = ("logmel_floor", "logmel", "pcen", "mfcc")
 
 
 @dataclass(frozen=True)
@@ -46,13 +50,14 @@ class Budget:
     patience: int = 8
     eval_epochs: int = 5  # leave-one-source-out models, likewise
     finetune_epochs: int = 4
+    strat: bool = True  # the real Strat strings of the training split, three classes each
     feature_n: int = 40  # notes per class of the feature comparison and the recipe experiments
     small_epochs: int = 15  # their models (small data: epochs are cheap)
 
 
 FULL = Budget()
 QUICK = Budget(synth_n=12, sf_n=6, copies=1, epochs=2, patience=1, eval_epochs=1, finetune_epochs=1, feature_n=6,
-               small_epochs=1)
+               small_epochs=1, strat=False)
 #: Twice the notes, left-out models trained 8 epochs (its figures: the report's recipe notes).
 LARGE = replace(FULL, synth_n=1200, sf_n=720, eval_epochs=8)
 
@@ -85,15 +90,21 @@ class Stages:
 
 
 def build_data(budget: Budget, seed: int, cache: Path | None, params: FeatureParams = DEFAULT_PARAMS,
-               soundfonts: bool = True, strength: float | None = None):
-    """Modelled notes (+ sampled ones) with their augmented copies, cached."""
+               soundfonts: bool = True, strength: float | None = None, dropped=()):
+    """Modelled notes, sampled ones and the real Strat strings, with their augmented copies, cached.
+    ``dropped``: source names (a soundfont's short name, or ``strat``) left out on purpose."""
     from training.data import Dataset, Recipe, build
+    from training.provenance import RECIPE_SOUNDFONTS, STRAT
 
     common = dict(seed=seed, copies=budget.copies, strength=budget.strength if strength is None else strength,
                   params=params)
     parts = [build(Recipe(kind="synth", n_per_class=budget.synth_n, **common), cache, progress=True)]
-    if soundfonts and budget.sf_n:
-        parts.append(build(Recipe(kind="soundfont", n_per_class=budget.sf_n, **common), cache, progress=True))
+    fonts = tuple(name for name, (path, _) in RECIPE_SOUNDFONTS.items() if name not in dropped and Path(path).is_file())
+    if soundfonts and budget.sf_n and fonts:
+        parts.append(build(Recipe(kind="soundfont", n_per_class=budget.sf_n, soundfonts=fonts, **common), cache,
+                           progress=True))
+    if budget.strat and STRAT not in dropped:
+        parts.append(build(Recipe(kind="strat", n_per_class=0, **common), cache, progress=True))
     return Dataset.concat(parts)
 
 
@@ -125,24 +136,31 @@ def cmd_all(args) -> None:
     """Data → train → evaluate (every held-out scheme) → export → report."""
     from training import report
     from training.data import split_by_group
-    from training.evaluate import choose_threshold, reliability, source_group, summarise
+    from training import yardstick
+    from training.evaluate import choose_threshold, fit_temperature, reliability, source_group, summarise
     from training.export import export_model, max_abs_difference
-    from training.train import predict, train
+    from training.provenance import describe_sources
+    from training.train import predict, set_temperature, train
 
     budget = budget_of(args)
+    dropped = recipe_sources(args)
     stages, t_start = Stages(), time.time()
-    results: dict = {"budget": budget.__dict__, "quick": bool(args.quick)}
+    results: dict = {"budget": budget.__dict__, "quick": bool(args.quick), "dropped_sources": list(dropped)}
     with stages("data"):
-        ds = build_data(budget, args.seed, args.cache)
+        ds = build_data(budget, args.seed, args.cache, dropped=dropped)
     tr, va = split_by_group(ds, 0.15, args.seed)
     results["data"] = {"train": tr.counts(), "validation": va.counts(), "examples": len(ds)}
     with stages("train"):
         res = train(tr, va, train_config(budget, args.seed), progress=True)
     model = res.model
-    model_cache(args.cache).mkdir(parents=True, exist_ok=True)
-    model.save(model_cache(args.cache) / f"buzzfinder-seed{args.seed}.keras")
     results["history"], results["best_epoch"] = res.history, res.best_epoch
     with stages("evaluate"):
+        raw = predict(model, va.x)
+        temperature = fit_temperature(raw, va.y)
+        set_temperature(model, temperature)
+        results["temperature"] = {"t": temperature, "ece_before": reliability(raw, va.y)["ece"]}
+        model_cache(args.cache).mkdir(parents=True, exist_ok=True)
+        model.save(model_cache(args.cache) / f"buzzfinder-seed{args.seed}.keras")
         val_probs = predict(model, va.x)
         groups = np.array([source_group(x) for x in va.source])
         results["heldout"] = summarise(val_probs, va.y)
@@ -154,19 +172,25 @@ def cmd_all(args) -> None:
         notes = _real_notes(args.real)
         if notes:
             results.update(evaluate_real(model, notes, ds.params))
+    with stages("yardstick"):
+        results["yardstick"] = yardstick.run(lambda x: predict(model, x), ds.params, _real_dir(args) if notes else None)
+        print("\n".join("  " + line for line in yardstick.summary_lines(results["yardstick"])), flush=True)
     if notes:
         with stages("k-fold with real clips"):
             results["kfold"] = kfold(model, notes, tr, budget, args.seed)
     with stages("leave one source out"):
         results["loso"] = loso(ds, budget, args.seed, results.get("real"))
     with stages("feature comparison"):
-        results["features"] = feature_comparison(budget, args.seed, args.cache, notes)
+        results["features"] = feature_comparison(budget, args.seed, args.cache, notes, dropped, _real_dir(args))
     out = Path(args.out)
     results["timings"] = stages.seconds
     with stages("export"):
         meta = export_model(model, out / "buzzfinder.tflite", ds.params,
                             unsure_threshold=results["threshold"]["threshold"], version=f"seed{args.seed}",
-                            training=training_summary(ds, tr, va, budget, res), metrics=key_metrics(results),
+                            training=training_summary(ds, tr, va, budget, res) | {
+                                "sources": describe_sources(STRAT_DIR, dropped), "dropped_sources": list(dropped),
+                                "temperature": temperature},
+                            metrics=key_metrics(results),
                             provenance=provenance(args.seed))
         results["export_max_abs_diff"] = max_abs_difference(model, out / "buzzfinder.tflite", va.x[:32])
     results["timings"] = stages.seconds
@@ -175,6 +199,25 @@ def cmd_all(args) -> None:
     meta.save(out / "buzzfinder.json")
     report.write(results, out / "report", meta.to_dict())
     print(f"wrote {out / 'buzzfinder.tflite'} and {out / 'report' / 'REPORT.md'} in {results['timings']['total']:.0f} s")
+
+
+def recipe_sources(args) -> tuple:
+    """The sources dropped on purpose; stops with one line when another recipe source is missing
+    (a ``--quick`` smoke test drops whatever is missing, saying so)."""
+    from training.provenance import check_sources, missing_sources
+
+    dropped = tuple(args.drop_source or ())
+    if args.quick:
+        extra = tuple(sorted(set(missing_sources(STRAT_DIR)) - set(dropped)))
+        if extra:
+            print(f"(quick run without the missing sources {', '.join(extra)})")
+        return dropped + extra
+    check_sources(STRAT_DIR, dropped)
+    return dropped
+
+
+def _real_dir(args) -> Path:
+    return Path(args.real) if args.real else REAL_DIR
 
 
 def _real_notes(folder):
@@ -225,18 +268,21 @@ def loso(ds, budget: Budget, seed: int, real: dict | None) -> dict:
     return out
 
 
-def feature_comparison(budget: Budget, seed: int, cache, notes) -> dict:
-    """Log-mel against MFCC+Δ+ΔΔ on the same small recipe: held-out generated notes, leave-steel-out
-    (train on the other sources, test on modelled steel) and, when present, the real clips."""
+def feature_comparison(budget: Budget, seed: int, cache, notes, dropped, real_dir) -> dict:
+    """Each of :data:`COMPARED_FEATURES` on the same small recipe: held-out generated notes,
+    leave-steel-out (train on the other sources, test on modelled steel), the real clips when
+    present, and the yardstick on every fourth Strat test note (heard buzzy, all conditions
+    together) and the shared clips under hiss."""
+    from training import yardstick
     from training.data import split_by_group
     from training.evaluate import source_group, summarise
     from training.real import real_dataset
     from training.train import predict, train
 
     out, small = {}, replace(budget, synth_n=budget.feature_n, sf_n=budget.feature_n)
-    for kind in ("logmel", "mfcc"):
+    for kind in COMPARED_FEATURES:
         params = DEFAULT_PARAMS.with_kind(kind)
-        ds = build_data(small, seed, cache, params)
+        ds = build_data(small, seed, cache, params, dropped=dropped)
         steel = np.array([source_group(s) == "model-steel" for s in ds.source])
         tr, va = split_by_group(ds.subset(~steel), 0.15, seed)
         t0 = time.time()
@@ -247,6 +293,8 @@ def feature_comparison(budget: Budget, seed: int, cache, notes) -> dict:
         if notes:
             r = real_dataset(notes, params)
             row["real"] = summarise(predict(res.model, r.x), r.y)["accuracy"]
+        yard = yardstick.run(lambda x: predict(res.model, x), params, real_dir if notes else None, every=4)
+        row.update(yardstick.headline(yard))
         out[kind] = row
         print(f"  {kind}: {row}")
     return out
@@ -256,14 +304,21 @@ def training_summary(ds, tr, va, budget: Budget, res) -> dict:
     return {"examples": len(ds), "train_examples": len(tr), "validation_examples": len(va),
             "per_source": ds.counts(), "budget": budget.__dict__, "epochs_run": len(res.history["loss"]),
             "best_epoch": res.best_epoch, "train_seconds": round(res.seconds, 1),
-            "augmentation": "mic colouring, gain, noise 15-50 dB SNR, reverb RT60 0.1-0.8 s, 8-16 kHz, "
-                            "compression/soft clip, onset jitter ±50 ms, cut after 0.25-2 s"}
+            "augmentation": "every class alike: hand-damped after 0.1-0.4 s, mic colouring, gain, a floor of hiss/hum/"
+                            "room tone 24-60 dB below the peak, reverb RT60 0.1-0.8 s, 8-16 kHz, compression/soft "
+                            "clip, 7-11-bit quantisation, file starting at the note, onset jitter ±50 ms, cut after "
+                            "0.25-2 s"}
 
 
 def key_metrics(results: dict) -> dict:
     m = {"heldout_generated_accuracy": results["heldout"]["accuracy"],
          "heldout_generated_untouched_accuracy": results["heldout_untouched"]["accuracy"],
-         "ece": results["reliability"]["ece"], "unsure_threshold": results["threshold"]["threshold"]}
+         "ece": results["reliability"]["ece"], "ece_before_temperature": results["temperature"]["ece_before"],
+         "unsure_threshold": results["threshold"]["threshold"]}
+    if results.get("yardstick"):
+        from training.yardstick import headline
+
+        m["yardstick"] = headline(results["yardstick"])
     if "real" in results:
         m["real_clips"] = f"{results['real']['correct']}/{results['real']['n']}"
         m["real_degraded"] = {k: f"{v['correct']}/{v['n']}" for k, v in results["degradations"].items()}
@@ -417,7 +472,8 @@ def main(argv=None) -> None:
         s.set_defaults(fn=fn)
         return s
 
-    add("all", cmd_all)
+    add("all", cmd_all).add_argument("--drop-source", action="append", metavar="NAME",
+                                     help="leave a recipe source out on purpose: FluidR3, TimGM6mb, MuseScore or strat")
     add("data", cmd_data, out=False)
     add("train", cmd_train)
     add("export", cmd_export).add_argument("--model", default=None, help="a saved .keras model")

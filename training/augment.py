@@ -135,6 +135,17 @@ def add_noise(y, sample_rate, rng, snr_db, kind="white"):
     return _f32(y + nz)
 
 
+def add_noise_below_peak(y, sample_rate, rng, below_db, kind="white"):
+    """Add noise of ``kind`` whose RMS lies ``below_db`` under the signal's peak: a microphone's
+    hiss or a room's tone is a fixed floor, however long the note rings above it."""
+    y = _f32(y)
+    nz = noise(kind, len(y), sample_rate, rng)
+    peak, p_noise = float(np.max(np.abs(y))) if len(y) else 0.0, power(nz)
+    if peak == 0.0 or p_noise == 0.0:
+        return y
+    return _f32(y + nz * peak * 10.0 ** (-below_db / 20.0) / np.sqrt(p_noise))
+
+
 # ---------------------------------------------------------------- room, rate, dynamics
 
 
@@ -162,6 +173,14 @@ def low_rate(y, sample_rate, through_rate):
     y = _f32(y)
     back = soxr.resample(soxr.resample(y, sample_rate, through_rate), through_rate, sample_rate)
     return _f32(np.resize(back, len(y)) if len(back) != len(y) else back)
+
+
+def quantise(y, bits, peak=0.5):
+    """The signal scaled to ``peak`` and rounded to ``bits`` bits (a coarse converter), scaled back."""
+    y = _f32(y)
+    top = float(np.max(np.abs(y))) or 1.0
+    step = 2.0 ** (1 - bits)
+    return _f32(np.round(y * (peak / top) / step) * step * (top / peak))
 
 
 def soft_clip(y, drive_db):
@@ -204,6 +223,30 @@ def compress(y, sample_rate, threshold_db=-30.0, ratio=6.0, attack_s=0.005, rele
     if makeup:
         out *= peak / max(float(np.max(np.abs(out))), 1e-12)
     return _f32(out)
+
+
+def hand_damp(y, onset, after_s, rng, sample_rate=C.SAMPLE_RATE):
+    """The hand stops the string ``after_s`` after the onset: the sound dies within tens of
+    milliseconds, with the small noise of the hand landing on the strings (a soft, dull rub).
+    A note of any class can be stopped so; stopping early is not a class."""
+    y = _f32(y).copy()
+    at = int(onset + after_s * sample_rate)
+    if at >= len(y):
+        return y
+    t = np.arange(len(y) - at) / sample_rate
+    y[at:] *= np.exp(-t / rng.uniform(0.008, 0.04)).astype(np.float32)
+    n = min(len(y) - at, int(rng.uniform(0.01, 0.05) * sample_rate))
+    rub = np.convolve(rng.standard_normal(n), np.ones(8) / 8, mode="same") * np.hanning(n)
+    level = float(np.max(np.abs(y[onset:at]))) if at > onset else 0.0
+    y[at:at + n] += (rub / (np.max(np.abs(rub)) + 1e-12) * level * 10 ** (rng.uniform(-40.0, -20.0) / 20)).astype(np.float32)
+    return y
+
+
+def start_at_note(y, onset, rng, sample_rate=C.SAMPLE_RATE):
+    """The file begins at the note (within a few ms): nothing of the channel is heard before it, as
+    when ``classify`` is given a note cut at its onset. Returns the audio and its new onset."""
+    start = int(np.clip(onset + rng.uniform(-0.003, 0.004) * sample_rate, 0, len(y)))
+    return _f32(y)[start:], onset - start
 
 
 def cut_short(y, onset, length_s, sample_rate=C.SAMPLE_RATE):
@@ -255,9 +298,9 @@ class Augmenter:
             y = tilt(y, sample_rate, rng.uniform(-2.0, 2.0))
         if self._p(0.3):  # small-capsule resonance: a narrow presence peak
             y = peaking(y, sample_rate, rng.uniform(2500.0, 8000.0), rng.uniform(3.0, 10.0), rng.uniform(2.0, 6.0))
-        if self._p(0.7):
+        if self._p(0.75):  # a floor of hiss, hum or room tone from 24 to 60 dB under the note's peak
             for kind in rng.choice(NOISE_KINDS, size=1 + int(self._p(0.3)), replace=False):
-                y = add_noise(y, sample_rate, rng, rng.uniform(15.0, 50.0), str(kind))
+                y = add_noise_below_peak(y, sample_rate, rng, rng.uniform(24.0, 60.0), str(kind))
         if self._p(0.2):
             y = low_rate(y, sample_rate, int(rng.uniform(8000.0, 16000.0)))
         if self._p(0.25):
@@ -265,8 +308,24 @@ class Augmenter:
                          rng.uniform(0.002, 0.02), rng.uniform(0.1, 0.6))
         if self._p(0.15):
             y = soft_clip(y, rng.uniform(3.0, 15.0))
+        if self._p(0.1):
+            y = quantise(y, int(rng.integers(7, 12)), rng.uniform(0.1, 0.9))
         y = gain(y, rng.uniform(-30.0, 0.0))
         return y
+
+    def note(self, audio, onset: int, sample_rate: int) -> tuple[np.ndarray, int]:
+        """A note as a player's setup delivers it: sometimes stopped early by the hand, then the
+        channel (:meth:`__call__`), and sometimes the file starting at the note. Returns the audio
+        and its onset. Every class goes through the same draws."""
+        y = _f32(audio)
+        if self.strength <= 0 or not len(y):
+            return y, onset
+        if self._p(0.15):
+            y = hand_damp(y, onset, self.rng.uniform(0.1, 0.4), self.rng, sample_rate)
+        y = self(y, sample_rate)
+        if self._p(0.25):
+            y, onset = start_at_note(y, onset, self.rng, sample_rate)
+        return y, onset
 
     def cut(self) -> Cut:
         """Onset jitter of ±50 ms and, sometimes, a window cut short after 0.25–2 s."""
@@ -283,22 +342,23 @@ def degrade(audio, kind: str, sample_rate: int = C.SAMPLE_RATE, seed: int = 0) -
     rng = np.random.default_rng(seed)
     y = _f32(audio)
     if kind == "quiet_far_mic":  # a metre or two away in a small room, hiss of a cheap preamp
-        y = reverb(y, sample_rate, rng, 0.35, direct_to_reverb_db=0.0)
-        y = add_noise(y, sample_rate, rng, 25.0, "white")
-        return gain(y, -30.0)
-    if kind == "laptop_mic_agc":
-        y = high_pass(y, sample_rate, 200.0)
+        y = reverb(y, sample_rate, rng, 0.35, direct_to_reverb_db=3.0)
+        y = add_noise_below_peak(y, sample_rate, rng, 37.0, "white")
+        return gain(y, -26.0)
+    if kind == "laptop_mic_agc":  # 250 Hz-6 kHz, noise 30 dB down, AGC that soft-clips the attack
+        y = high_pass(y, sample_rate, 250.0)
         y = low_pass(y, sample_rate, 6000.0)
         y = peaking(y, sample_rate, 3000.0, 6.0, 2.0)
-        y = add_noise(y, sample_rate, rng, 35.0, "pink")
-        return compress(y, sample_rate, threshold_db=-35.0, ratio=8.0, attack_s=0.005, release_s=0.4)
-    if kind == "reverberant_room":
-        return reverb(y, sample_rate, rng, 0.8, direct_to_reverb_db=-3.0)
-    if kind == "hum_noise":
-        y = add_noise(y, sample_rate, rng, 20.0, "hum50")
-        return add_noise(y, sample_rate, rng, 35.0, "pink")
-    if kind == "headset_16k":
+        y = add_noise_below_peak(y, sample_rate, rng, 30.0, "pink")
+        y = compress(y, sample_rate, threshold_db=-35.0, ratio=8.0, attack_s=0.005, release_s=0.4)
+        return soft_clip(y, 6.0)
+    if kind == "reverberant_room":  # RT60 0.5 s
+        return reverb(y, sample_rate, rng, 0.5, direct_to_reverb_db=-3.0)
+    if kind == "hum_noise":  # mains hum and its harmonics, pink background, 25 dB SNR
+        y = add_noise(y, sample_rate, rng, 25.0, "hum50")
+        return add_noise(y, sample_rate, rng, 25.0, "pink")
+    if kind == "headset_16k":  # 7 kHz low-pass, 16 kHz, 8-bit converter
         y = high_pass(y, sample_rate, 100.0)
-        y = low_rate(y, sample_rate, 16000)
-        return add_noise(y, sample_rate, rng, 35.0, "white")
+        y = low_pass(y, sample_rate, 7000.0)
+        return quantise(low_rate(y, sample_rate, 16000), 8)
     raise ValueError(f"unknown degradation {kind!r} (choose from {', '.join(DEGRADATIONS)})")

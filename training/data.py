@@ -21,7 +21,7 @@ from buzzfinder_app.model.features import DEFAULT_PARAMS, FeatureParams, extract
 from training.augment import Augmenter, Cut
 
 #: Bump when the way examples are made changes, so stale caches are not reused.
-DATA_VERSION = 2
+DATA_VERSION = 3
 #: A detected onset further than this from the known one is taken for a false alarm.
 ONSET_TOLERANCE_S = 0.1
 #: Notes are rendered in this many independent parts (fixed, so results do not depend on workers).
@@ -146,13 +146,14 @@ def note_features(audio, onset: int | None, params: FeatureParams = DEFAULT_PARA
 class Recipe:
     """Everything that decides a generated set; its hash names the cache file."""
 
-    kind: str = "synth"  # "synth" or "soundfont"
+    kind: str = "synth"  # "synth", "soundfont" or "strat" (n_per_class unused: every training string)
     n_per_class: int = 100
     seed: int = 0
     copies: int = 3  # augmented copies per note (plus one untouched when ``keep_clean``)
     strength: float = 1.0
     keep_clean: bool = True
     characters: tuple = ("nylon", "steel")
+    soundfonts: tuple = ("FluidR3", "TimGM6mb", "MuseScore")  # by short name (``kind="soundfont"``)
     params: FeatureParams = field(default=DEFAULT_PARAMS)
 
     def key(self) -> str:
@@ -168,7 +169,9 @@ class Recipe:
 def _code_hash(kind: str) -> str:
     modules = {"synth": ["training/synth.py", "training/synth_string.py", "training/synth_noise.py"],
                "soundfont": ["training/soundfonts.py", "training/sampled_buzz.py", "training/synth.py",
-                             "training/synth_string.py", "training/synth_noise.py"]}.get(kind, [])
+                             "training/synth_string.py", "training/synth_noise.py"],
+               "strat": ["training/real_strings.py", "training/sampled_buzz.py", "training/synth.py",
+                         "training/synth_noise.py", "training/real.py"]}.get(kind, [])
     modules += ["training/augment.py", "training/data.py", "buzzfinder_app/engine/onsets.py",
                 "buzzfinder_app/engine/windows.py", "buzzfinder_app/model/features.py"]
     root = Path(__file__).resolve().parents[1]
@@ -201,12 +204,12 @@ def featurise_notes(notes, recipe: Recipe, set_seed: int = 0) -> Dataset:
         versions = ([None] if recipe.keep_clean else []) + list(range(recipe.copies))
         for j in versions:
             if j is None:
-                audio, cut = note.audio, Cut()
+                audio, onset, cut = note.audio, int(note.onset), Cut()
             else:
                 aug = Augmenter(int(np.random.SeedSequence([set_seed, i, j]).generate_state(1)[0]),
                                 recipe.strength)
-                audio, cut = aug(note.audio, C.SAMPLE_RATE), aug.cut()
-            x, kept = note_features(audio, int(note.onset), recipe.params, cut)
+                (audio, onset), cut = aug.note(note.audio, int(note.onset), C.SAMPLE_RATE), aug.cut()
+            x, kept = note_features(audio, onset, recipe.params, cut)
             xs.append(x)
             ys.append(C.LABELS.index(note.label))
             srcs.append(note.source)
@@ -240,10 +243,17 @@ def build(recipe: Recipe, cache_dir: Path | None = None, workers: int = 2, progr
     if recipe.kind == "synth":
         jobs = [(recipe, p) for p in range(N_PARTS)]
     elif recipe.kind == "soundfont":
+        from training.provenance import RECIPE_SOUNDFONTS
         from training.soundfonts import render_set
 
         notes = render_set(recipe.n_per_class, recipe.seed, sample_rate=C.SAMPLE_RATE,
-                           cache_dir=cache_dir / "soundfonts", progress=progress)
+                           cache_dir=cache_dir / "soundfonts", progress=progress,
+                           soundfonts=[RECIPE_SOUNDFONTS[name][0] for name in recipe.soundfonts])
+        jobs = [(recipe, p, notes[p::N_PARTS]) for p in range(N_PARTS)]
+    elif recipe.kind == "strat":
+        from training.real_strings import TRAIN_STRINGS, make_notes
+
+        notes = make_notes(TRAIN_STRINGS, recipe.seed)
         jobs = [(recipe, p, notes[p::N_PARTS]) for p in range(N_PARTS)]
     else:
         raise ValueError(f"unknown data kind {recipe.kind!r}")

@@ -43,6 +43,20 @@ def reliability(probs: np.ndarray, y: np.ndarray, n_bins: int = 10) -> dict:
     return {"bins": bins, "ece": float(ece)}
 
 
+def fit_temperature(probs: np.ndarray, y: np.ndarray) -> float:
+    """The temperature T that makes ``softmax(log(probs) / T)`` most likely on held-out notes
+    (temperature scaling, Guo et al. 2017): T > 1 softens an over-confident model."""
+    logp = np.log(np.clip(np.asarray(probs, np.float64), 1e-12, 1.0))
+    grid = np.exp(np.linspace(np.log(0.25), np.log(4.0), 97))
+
+    def nll(t):
+        z = logp / t
+        z -= z.max(axis=1, keepdims=True)
+        return -np.mean(z[np.arange(len(y)), y] - np.log(np.exp(z).sum(axis=1)))
+
+    return float(grid[int(np.argmin([nll(t) for t in grid]))])
+
+
 def choose_threshold(probs: np.ndarray, y: np.ndarray, floor: float = 0.8, step: float = 0.05,
                      min_count: int = 5) -> dict:
     """The unsure threshold: the lowest confidence above which every 0.05-wide band of validation

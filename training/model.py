@@ -19,6 +19,10 @@ def build_model(params: FeatureParams = DEFAULT_PARAMS, seed: int = 0, filters=(
     keras.utils.set_random_seed(seed)
     inp = keras.Input(shape=(*params.shape, 1), name="features")
     x = inp
+    if params.channels > 1:  # planes side by side along the feature axis -> channels
+        bands = params.n_features // params.channels
+        x = layers.Reshape((params.n_frames, params.channels, bands), name="planes")(x)
+        x = layers.Permute((1, 3, 2), name="planes_as_channels")(x)
     for i, f in enumerate(filters):
         x = layers.Conv2D(f, 3, padding="same", use_bias=False, name=f"conv{i}")(x)
         x = layers.BatchNormalization(momentum=0.9, name=f"bn{i}")(x)

@@ -116,6 +116,14 @@ def predict(model, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
                            for i in range(0, len(x), batch_size)])
 
 
+def set_temperature(model, temperature: float) -> None:
+    """Divide the logits of the ``probs`` layer by ``temperature`` (in its weights, so the exported
+    model carries the calibration and the app needs nothing else)."""
+    layer = model.get_layer("probs")
+    kernel, bias = layer.get_weights()
+    layer.set_weights([kernel / temperature, bias / temperature])
+
+
 def copy_model(model):
     """An independent copy of a Keras model with the same weights."""
     import keras

@@ -23,7 +23,9 @@ from buzzfinder_app import constants as C
 class FeatureParams:
     """Everything that decides the numbers a model is fed. Stored in each model's metadata."""
 
-    kind: str = "logmel"  # "logmel" (shipped) or "mfcc" (13 MFCC + delta + delta-delta, for comparison)
+    #: "logmel_floor" (shipped): log-mel and its level above the window's own background, two channels;
+    #: "logmel", "pcen" and "mfcc" (13 MFCC + delta + delta-delta) are kept for the feature comparison.
+    kind: str = "logmel_floor"
     sample_rate: int = C.SAMPLE_RATE
     window_samples: int = C.WINDOW_SAMPLES
     pre_roll: int = C.PRE_ROLL
@@ -39,8 +41,13 @@ class FeatureParams:
         return 1 + self.window_samples // self.hop
 
     @property
+    def channels(self) -> int:
+        """Feature planes side by side along the feature axis (the model splits them into channels)."""
+        return 2 if self.kind == "logmel_floor" else 1
+
+    @property
     def n_features(self) -> int:
-        return self.n_mels if self.kind == "logmel" else 39
+        return 39 if self.kind == "mfcc" else self.n_mels * self.channels
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -127,19 +134,85 @@ def power_spectrogram(y: np.ndarray, n_fft: int, hop: int) -> np.ndarray:
     return power
 
 
+def mel_power(y: np.ndarray, params: FeatureParams = DEFAULT_PARAMS) -> np.ndarray:
+    """Mel-band power of a window padded (or cut) to ``params.window_samples``, shape (frames, n_mels)."""
+    y = fit_length(y, params.window_samples)
+    return power_spectrogram(y, params.n_fft, params.hop) @ mel_filterbank(
+        params.sample_rate, params.n_fft, params.n_mels, params.fmin, params.fmax
+    ).T
+
+
+def _db_below_peak(mel: np.ndarray, top_db: float) -> np.ndarray:
+    db = 10.0 * np.log10(np.maximum(mel, 1e-10))
+    return np.maximum(db - db.max(), -top_db)
+
+
 def log_mel(y: np.ndarray, params: FeatureParams = DEFAULT_PARAMS) -> np.ndarray:
     """Log-mel spectrogram in dB below the window's peak, scaled to [0, 1].
 
     Per-window peak normalisation makes the features independent of input gain while keeping the
     spectral tilt (brightness), which is what separates buzz from a clean tone.
     """
-    y = fit_length(y, params.window_samples)
-    mel = power_spectrogram(y, params.n_fft, params.hop) @ mel_filterbank(
-        params.sample_rate, params.n_fft, params.n_mels, params.fmin, params.fmax
-    ).T
-    db = 10.0 * np.log10(np.maximum(mel, 1e-10))
-    db = np.maximum(db - db.max(), -params.top_db)
+    db = _db_below_peak(mel_power(y, params), params.top_db)
     return ((db + params.top_db) / params.top_db).astype(np.float32)
+
+
+#: The background of a band is this percentile of its level over the frames that hold sound.
+FLOOR_PERCENTILE = 10.0
+
+
+def band_floor(db: np.ndarray, heard: np.ndarray) -> np.ndarray:
+    """Per band, the :data:`FLOOR_PERCENTILE` of ``db`` (frames, bands) over the ``heard`` frames: the
+    hiss, hum and room tone under the note (between and after its partials), or its own decayed
+    tail where the channel is quiet."""
+    if not heard.any():
+        return db.min(axis=0)
+    return np.percentile(db[heard], FLOOR_PERCENTILE, axis=0)
+
+
+def log_mel_floor(y: np.ndarray, params: FeatureParams = DEFAULT_PARAMS) -> np.ndarray:
+    """Log-mel (as :func:`log_mel`) and, beside it, each band's level above the window's background.
+
+    Buzz is energy above the background, time-locked to the attack and decaying with the note;
+    hiss, hum and room tone sit at the floor the whole window long. The second plane is
+    ``(dB - floor) / top_db``, clipped at 0, with the floor of :func:`band_floor` taken over the frames
+    that hold sound (the zeros that pad a window cut short, or the silence before a file that
+    starts at the note, are not background). Shape (frames, 2 * n_mels): the two planes side by side.
+
+    >>> import numpy as np
+    >>> y = np.random.default_rng(0).standard_normal(45124).astype(np.float32) * 1e-3  # hiss alone
+    >>> float(log_mel_floor(y)[:, 64:].mean()) < 0.05  # is nothing above its own floor
+    True
+    """
+    mel = mel_power(y, params)
+    db = _db_below_peak(mel, params.top_db)
+    above = np.maximum(db - band_floor(db, mel.sum(axis=1) > 0), 0.0)
+    return np.concatenate([(db + params.top_db) / params.top_db, above / params.top_db], axis=1).astype(np.float32)
+
+
+#: PCEN's constants (librosa's defaults): smoother time constant, gain, bias, power, epsilon.
+PCEN_TIME_CONSTANT, PCEN_GAIN, PCEN_BIAS, PCEN_POWER, PCEN_EPS = 0.4, 0.98, 2.0, 0.5, 1e-6
+#: Mel power is scaled to this peak before PCEN (the magnitude of a full-scale 32-bit sample).
+PCEN_SCALE = 2.0**31
+
+
+def pcen(y: np.ndarray, params: FeatureParams = DEFAULT_PARAMS) -> np.ndarray:
+    """Per-channel energy normalisation of the peak-scaled mel power (as ``librosa.pcen`` with its
+    defaults: the smoother starts from 1, as for a unit input), divided by 10.
+
+    Each band is divided by its own smoothed past, so a stationary background is flattened."""
+    mel = mel_power(y, params)
+    s = mel / max(float(mel.max()), 1e-20) * PCEN_SCALE
+    t_frames = PCEN_TIME_CONSTANT * params.sample_rate / params.hop
+    b = (np.sqrt(1 + 4 * t_frames**2) - 1) / (2 * t_frames**2)
+    smooth = np.empty_like(s)
+    m = np.ones(s.shape[1])
+    for i, frame in enumerate(s):
+        m = (1 - b) * m + b * frame
+        smooth[i] = m
+    gain = np.exp(-PCEN_GAIN * (np.log(PCEN_EPS) + np.log1p(smooth / PCEN_EPS)))
+    out = (s * gain + PCEN_BIAS) ** PCEN_POWER - PCEN_BIAS**PCEN_POWER
+    return (out / 10.0).astype(np.float32)
 
 
 def _deltas(x: np.ndarray, width: int = 9) -> np.ndarray:
@@ -153,10 +226,7 @@ def _deltas(x: np.ndarray, width: int = 9) -> np.ndarray:
 
 def mfcc_deltas(y: np.ndarray, params: FeatureParams = DEFAULT_PARAMS, n_mfcc: int = 13) -> np.ndarray:
     """13 MFCC with deltas and delta-deltas (the original project's features), shape (frames, 39)."""
-    y = fit_length(y, params.window_samples)
-    mel = power_spectrogram(y, params.n_fft, params.hop) @ mel_filterbank(
-        params.sample_rate, params.n_fft, params.n_mels, params.fmin, params.fmax
-    ).T
+    mel = mel_power(y, params)
     db = 10.0 * np.log10(np.maximum(mel, 1e-10))
     db = np.maximum(db, db.max() - params.top_db)
     n = params.n_mels
@@ -171,11 +241,14 @@ def mfcc_deltas(y: np.ndarray, params: FeatureParams = DEFAULT_PARAMS, n_mfcc: i
 
 def extract(y: np.ndarray, params: FeatureParams = DEFAULT_PARAMS) -> np.ndarray:
     """Features of one note window, shape ``params.shape``."""
-    if params.kind == "logmel":
-        return log_mel(y, params)
-    if params.kind == "mfcc":
-        return mfcc_deltas(y, params)
-    raise ValueError(f"unknown feature kind {params.kind!r}")
+    try:
+        return FEATURE_KINDS[params.kind](y, params)
+    except KeyError:
+        raise ValueError(f"unknown feature kind {params.kind!r}") from None
+
+
+#: Every feature kind a model may be trained on, by its name in the metadata.
+FEATURE_KINDS = {"logmel_floor": log_mel_floor, "logmel": log_mel, "pcen": pcen, "mfcc": mfcc_deltas}
 
 
 def extract_batch(windows, params: FeatureParams = DEFAULT_PARAMS) -> np.ndarray:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from buzzfinder_app import constants as C
-from buzzfinder_app.model.features import DEFAULT_PARAMS, FeatureParams
+from buzzfinder_app.model.features import DEFAULT_PARAMS, FEATURE_KINDS, FeatureParams
 
 FORMAT_VERSION = 1
 
@@ -100,7 +100,7 @@ class ModelMetadata:
         if abs(self.window_s - C.WINDOW_S) > 1e-9:
             problems.append(f"window {self.window_s} s (expected {C.WINDOW_S} s)")
         expected = DEFAULT_PARAMS.with_kind(self.features.kind)
-        if self.features.kind not in ("logmel", "mfcc"):
+        if self.features.kind not in FEATURE_KINDS:
             problems.append(f"feature kind {self.features.kind!r}")
         elif self.features != expected:
             diff = {k: v for k, v in self.features.to_dict().items() if expected.to_dict()[k] != v}

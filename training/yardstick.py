@@ -1,0 +1,141 @@
+"""The visible yardstick of "clean stays clean, buzz is still heard" on a stranger's setup.
+
+* **Strat clean notes** of the strings never trained on (:data:`training.real_strings.TEST_STRINGS`):
+  as recorded, through each of the five conditions of :func:`training.augment.degrade` with the
+  channel heard for 0.5 s before the note (as live) and with the file starting at the note (as
+  ``classify`` is often given one), and stopped by the hand 0.1-0.4 s after the pluck.
+  Counted: how often the most probable class is "buzzy".
+* **The shared clips under hiss**: the 5 buzzy and 5 clean clips after 0.5 s of white noise 50, 40
+  and 30 dB below the clip's peak (as ``../shared/tools/hiss_yardstick.py`` makes them). Counted:
+  how often the most probable class is the clip's own.
+
+``predict`` is any function from features (n, frames, features) to probabilities: a Keras model
+in training, the shipped TFLite model for the "before" figures.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+import soxr
+
+from buzzfinder_app import constants as C
+from buzzfinder_app.audio.dc import remove_dc
+from buzzfinder_app.model.features import FeatureParams
+from training.augment import DEGRADATIONS, hand_damp
+from training.data import note_features
+from training.real_strings import STRAT_DIR, TEST_STRINGS, recordings
+
+PRE_S = 0.5
+HISS_DB = (50, 40, 30)
+BUZZY = C.LABELS.index("buzzy")
+
+
+def _read(path: Path) -> tuple[np.ndarray, int]:
+    y, sr = sf.read(str(path), dtype="float64", always_2d=True)
+    return y.mean(axis=1), sr
+
+
+def _to_model_rate(y: np.ndarray, sr: int) -> np.ndarray:
+    y = soxr.resample(y, sr, C.SAMPLE_RATE) if sr != C.SAMPLE_RATE else y
+    return remove_dc(np.asarray(y, np.float32))
+
+
+def under_hiss(y: np.ndarray, sr: int, below_db: float, rng: np.random.Generator, pre_s: float = PRE_S) -> np.ndarray:
+    """``y`` scaled to a 0.7 peak after ``pre_s`` of silence, white noise ``below_db`` under that
+    peak over all of it, clipped to full scale (at the file's own rate)."""
+    x = np.concatenate([np.zeros(int(pre_s * sr)), y / (np.abs(y).max() + 1e-12) * 0.7])
+    return np.clip(x + rng.standard_normal(len(x)) * 0.7 * 10 ** (-below_db / 20), -1, 1)
+
+
+def strat_notes(folder: Path = STRAT_DIR, strings=TEST_STRINGS) -> list[np.ndarray]:
+    """The test strings' recordings at the model rate, each starting at its note."""
+    out = []
+    for path, _ in recordings(strings, folder):
+        y = _to_model_rate(*_read(path))
+        out.append(y[int(np.argmax(np.abs(y) > 1e-3 * np.max(np.abs(y)))):])
+    return out
+
+
+def _probs(predict, params: FeatureParams, clips) -> np.ndarray:
+    x = np.stack([note_features(c, None, params)[0] for c in clips])
+    return np.asarray(predict(x))
+
+
+def _buzzy_share(probs: np.ndarray) -> dict:
+    heard = int(np.sum(probs.argmax(axis=1) == BUZZY))
+    return {"n": len(probs), "buzzy": heard, "rate": heard / max(1, len(probs)),
+            "unsure": int(np.sum(probs.max(axis=1) < 0.5))}
+
+
+def strat_yardstick(predict, params: FeatureParams, notes: list[np.ndarray]) -> dict:
+    """How often clean Strat notes are heard buzzy: plain, per condition (channel before / file at
+    the note) and stopped early by the hand."""
+    from training.augment import degrade
+
+    rng = np.random.default_rng(14)
+    pad = np.zeros(int(PRE_S * C.SAMPLE_RATE), np.float32)
+    out = {"plain": _buzzy_share(_probs(predict, params, notes))}
+    for kind in DEGRADATIONS:
+        before = [degrade(np.concatenate([pad, n]), kind, seed=i) for i, n in enumerate(notes)]
+        at_note = [degrade(n, kind, seed=i) for i, n in enumerate(notes)]
+        out[f"{kind}/channel_before"] = _buzzy_share(_probs(predict, params, before))
+        out[f"{kind}/at_note"] = _buzzy_share(_probs(predict, params, at_note))
+    damped = [hand_damp(np.concatenate([pad, n]), len(pad), rng.uniform(0.1, 0.4), rng) for n in notes]
+    out["hand_damped"] = _buzzy_share(_probs(predict, params, damped))
+    return out
+
+
+def hiss_yardstick(predict, params: FeatureParams, real_dir: Path) -> dict:
+    """The shared buzzy and clean clips under white hiss: how many are judged as their class."""
+    rng = np.random.default_rng(40)
+    out = {}
+    for label in ("buzzy", "clean"):
+        files = sorted((Path(real_dir) / label).glob("*.wav"))
+        for db in HISS_DB:
+            clips = []
+            for f in files:
+                y, sr = _read(f)
+                clips.append(_to_model_rate(under_hiss(y, sr, db, rng), sr))
+            probs = _probs(predict, params, clips) if clips else np.zeros((0, len(C.LABELS)))
+            right = int(np.sum(probs.argmax(axis=1) == C.LABELS.index(label))) if len(probs) else 0
+            out[f"{label}/{db}dB"] = {"n": len(clips), "correct": right}
+    return out
+
+
+def run(predict, params: FeatureParams, real_dir: Path | None, strat_dir: Path = STRAT_DIR, every: int = 1) -> dict:
+    """Both yardsticks where their data is present (the missing ones are left out); ``every``: judge
+    only every n-th Strat note (a quicker, coarser figure)."""
+    out = {}
+    if Path(strat_dir).is_dir():
+        out["strat"] = strat_yardstick(predict, params, strat_notes(strat_dir)[::every])
+    if real_dir and Path(real_dir).is_dir():
+        out["hiss"] = hiss_yardstick(predict, params, real_dir)
+    return out
+
+
+def headline(result: dict) -> dict:
+    """The few numbers that sum the yardstick up: Strat clean heard buzzy as recorded, through the
+    conditions (both ways, all together) and hand-damped; shared clips right under hiss."""
+    out = {}
+    strat = result.get("strat", {})
+    if strat:
+        through = [r for case, r in strat.items() if "/" in case]
+        out["strat_plain_buzzy"] = strat["plain"]["rate"]
+        out["strat_conditions_buzzy"] = sum(r["buzzy"] for r in through) / max(1, sum(r["n"] for r in through))
+        out["strat_damped_buzzy"] = strat["hand_damped"]["rate"]
+    for case, r in result.get("hiss", {}).items():
+        out[f"hiss_{case}"] = f"{r['correct']}/{r['n']}"
+    return out
+
+
+def summary_lines(result: dict) -> list[str]:
+    """One line per case, for the console and the report."""
+    lines = []
+    for case, r in result.get("strat", {}).items():
+        lines.append(f"Strat clean {case}: heard buzzy {r['buzzy']}/{r['n']} ({100 * r['rate']:.1f} %)")
+    for case, r in result.get("hiss", {}).items():
+        lines.append(f"shared {case} after 0.5 s of hiss: {r['correct']}/{r['n']} judged right")
+    return lines

@@ -148,3 +148,50 @@ def test_degradations_are_fixed_finite_and_same_length(note, kind):
 def test_unknown_degradation_is_refused(note):
     with pytest.raises(ValueError, match="headset_16k"):
         A.degrade(note, "telephone")
+
+
+def test_noise_below_the_peak_is_a_floor_at_the_asked_level(note):
+    rng = np.random.default_rng(0)
+    for below in (30.0, 50.0):
+        out = A.add_noise_below_peak(note, SR, rng, below, "white")
+        silent = out[: int(0.25 * SR)]  # before the note: the noise alone
+        level = 20 * np.log10(np.sqrt(np.mean(silent.astype(np.float64) ** 2)) / np.abs(note).max())
+        assert abs(level + below) < 1.0
+
+
+def test_hand_damp_stops_the_note_with_a_small_rub(note):
+    onset = int(0.3 * SR)
+    out = A.hand_damp(note, onset, 0.2, np.random.default_rng(1))
+    at = onset + int(0.2 * SR)
+    assert np.array_equal(out[:at], note[:at])
+    late = slice(at + int(0.3 * SR), at + int(0.5 * SR))
+    assert np.abs(out[late]).max() < 1e-3 * np.abs(note).max()
+    stopping = out[at: at + int(0.05 * SR)]  # the dying note and the hand's rub, quieter than the note
+    assert 0 < np.abs(stopping).max() <= np.abs(note[onset:at]).max()
+
+
+def test_a_file_can_start_at_the_note(note):
+    onset = int(0.3 * SR)
+    out, new_onset = A.start_at_note(note, onset, np.random.default_rng(2))
+    assert abs(new_onset) <= 0.004 * SR and len(out) == len(note) - (onset - new_onset)
+    assert np.array_equal(out, note[onset - new_onset:])
+
+
+def test_quantise_rounds_to_the_asked_number_of_bits(note):
+    out = A.quantise(note, 8, peak=0.5)
+    levels = np.unique(np.round(out * (0.5 / np.abs(note).max()) * 128).astype(int))
+    assert len(levels) <= 2 ** 8 and np.abs(out - note).max() <= np.abs(note).max() / 0.5 * 2 ** -8 + 1e-7
+
+
+def test_a_note_goes_through_the_same_draws_whatever_its_class(note):
+    """``Augmenter.note`` is told nothing of the label: the same seed gives the same transforms to
+    a clean note and to its buzzy twin, so no transform can become a shortcut to a class."""
+    rng = np.random.default_rng(3)
+    twin = note + 0.01 * rng.standard_normal(len(note)).astype(np.float32)  # any other note
+    onset = int(0.3 * SR)
+    started = 0
+    for seed in range(40):
+        (a, oa), (b, ob) = A.Augmenter(seed).note(note, onset, SR), A.Augmenter(seed).note(twin, onset, SR)
+        assert oa == ob and len(a) == len(b)
+        started += oa < onset
+    assert 3 <= started <= 20  # a file starting at the note is common, not the rule

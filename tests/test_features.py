@@ -2,7 +2,17 @@ import numpy as np
 import pytest
 
 from buzzfinder_app import constants as C
-from buzzfinder_app.model.features import DEFAULT_PARAMS, extract, extract_batch, log_mel, mel_filterbank, mfcc_deltas
+from buzzfinder_app.model.features import (
+    DEFAULT_PARAMS,
+    FLOOR_PERCENTILE,
+    extract,
+    extract_batch,
+    log_mel,
+    log_mel_floor,
+    mel_filterbank,
+    mfcc_deltas,
+    pcen,
+)
 
 librosa = pytest.importorskip("librosa", reason="librosa is the reference the features are checked against")
 
@@ -31,25 +41,72 @@ def test_filterbank_equals_librosa():
 
 def test_log_mel_equals_librosa(window):
     ours = log_mel(window)
-    assert ours.shape == DEFAULT_PARAMS.shape == (C.N_FRAMES, C.N_MELS)
+    assert ours.shape == DEFAULT_PARAMS.with_kind("logmel").shape == (C.N_FRAMES, C.N_MELS)
     assert ours.dtype == np.float32 and ours.min() >= 0 and ours.max() == pytest.approx(1.0)
     np.testing.assert_allclose(ours, reference_log_mel(window), atol=1e-5)
+
+
+def reference_floor_planes(y):
+    """The shipped features from librosa's log-mel: the plane itself, and beside it each band's
+    level above its 10th percentile over the frames that hold sound."""
+    ref = reference_log_mel(y)
+    mel = librosa.feature.melspectrogram(y=y.astype(np.float64), sr=C.SAMPLE_RATE, n_fft=C.N_FFT, hop_length=C.HOP,
+                                         n_mels=C.N_MELS, fmin=C.FMIN, fmax=C.FMAX, center=True, pad_mode="constant")
+    heard = mel.sum(axis=0) > 0
+    floor = np.percentile(ref[heard], FLOOR_PERCENTILE, axis=0)
+    return np.concatenate([ref, np.maximum(ref - floor, 0.0)], axis=1)
+
+
+def test_shipped_features_are_log_mel_and_its_level_above_the_background(window):
+    assert DEFAULT_PARAMS.kind == "logmel_floor" and DEFAULT_PARAMS.shape == (C.N_FRAMES, 2 * C.N_MELS)
+    np.testing.assert_allclose(extract(window), reference_floor_planes(window), atol=1e-5)
 
 
 def test_short_window_is_zero_padded(window):
     short = window[: int(0.3 * C.SAMPLE_RATE)]
     padded = np.concatenate([short, np.zeros(C.WINDOW_SAMPLES - len(short), np.float32)])
     np.testing.assert_array_equal(extract(short), extract(padded))
-    np.testing.assert_allclose(extract(short), reference_log_mel(padded), atol=1e-5)
+    np.testing.assert_allclose(extract(short), reference_floor_planes(padded), atol=1e-5)
+
+
+def test_the_floor_ignores_the_silence_before_a_file_that_starts_at_the_note(window):
+    """A window whose pre-roll is digital silence (a file cut at the onset) has the same floor
+    plane as one whose pre-roll holds the note's own level: silence is not background."""
+    silent_start = window.copy()
+    silent_start[: C.PRE_ROLL] = 0.0
+    x = log_mel_floor(silent_start)
+    assert x[0, C.N_MELS:].max() == 0.0  # nothing above the floor where nothing is heard
+    heard = x[5:, C.N_MELS:]
+    assert 0.1 < heard.max() <= 1.0
+
+
+def test_hiss_sits_at_the_floor_and_a_burst_above_it():
+    rng = np.random.default_rng(1)
+    hiss = 1e-3 * rng.standard_normal(C.WINDOW_SAMPLES).astype(np.float32)
+    burst = hiss.copy()
+    burst[C.PRE_ROLL: C.PRE_ROLL + 2000] += 0.1 * rng.standard_normal(2000).astype(np.float32)
+    assert log_mel_floor(hiss)[:, C.N_MELS:].mean() < 0.05
+    frames = slice(2, 5)  # the frames of the burst
+    assert log_mel_floor(burst)[frames, C.N_MELS:].mean() > 0.4
+
+
+def test_pcen_equals_librosa(window):
+    from buzzfinder_app.model.features import PCEN_SCALE, mel_power
+
+    mel = mel_power(window)
+    ref = librosa.pcen((mel / mel.max() * PCEN_SCALE).T, sr=C.SAMPLE_RATE, hop_length=C.HOP).T / 10.0
+    np.testing.assert_allclose(pcen(window), ref, atol=1e-5)
 
 
 def test_features_do_not_depend_on_gain(window):
     np.testing.assert_allclose(log_mel(window), log_mel(window * 0.05), atol=1e-5)
+    np.testing.assert_allclose(log_mel_floor(window), log_mel_floor(window * 0.05), atol=1e-5)
 
 
 def test_mfcc_features_shape_and_batch(window):
     assert mfcc_deltas(window).shape == DEFAULT_PARAMS.with_kind("mfcc").shape
     assert extract_batch([window, window[:5000]]).shape == (2, *DEFAULT_PARAMS.shape)
+    assert pcen(window).shape == DEFAULT_PARAMS.with_kind("pcen").shape
     assert extract_batch([]).shape == (0, *DEFAULT_PARAMS.shape)
 
 

@@ -32,13 +32,23 @@ class RealNote:
     source: str = "real"
 
 
-def read_audio(path: Path, sample_rate: int = C.SAMPLE_RATE) -> np.ndarray:
+def read_native(path: Path) -> tuple[np.ndarray, int]:
+    """Mono float64 at the file's own rate, and that rate."""
+    y, sr = sf.read(str(path), dtype="float64", always_2d=True)
+    return y.mean(axis=1), sr
+
+
+def at_model_rate(y: np.ndarray, sr: int, sample_rate: int = C.SAMPLE_RATE) -> np.ndarray:
     """Mono float32 at ``sample_rate``, its DC offset removed as the app's engine removes it."""
-    y, sr = sf.read(str(path), dtype="float32", always_2d=True)
-    y = y.mean(axis=1)
+    y = np.asarray(y, np.float32)
     if sr != sample_rate:
         y = soxr.resample(y, sr, sample_rate)
     return remove_dc(y, sample_rate)
+
+
+def read_audio(path: Path, sample_rate: int = C.SAMPLE_RATE) -> np.ndarray:
+    """A file as the model hears it: mono float32 at ``sample_rate``, without its DC offset."""
+    return at_model_rate(*read_native(path), sample_rate)
 
 
 def load_labelled_folder(path: Path | str) -> list[RealNote]:

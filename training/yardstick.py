@@ -1,7 +1,7 @@
 """The visible yardstick of "clean stays clean, buzz is still heard" on a stranger's setup.
 
-* **Strat clean notes** of the strings never trained on (:data:`training.real_strings.TEST_STRINGS`):
-  as recorded, through each of the five conditions of :func:`training.augment.degrade` with the
+* **Strat clean notes** of the strings never trained on (:data:`training.real_strings.TEST_STRINGS`),
+  brought to a peak of -6 dBFS: as recorded, through each of the five conditions of :func:`training.augment.degrade` with the
   channel heard for 0.5 s before the note (as live) and with the file starting at the note (as
   ``classify`` is often given one), and stopped by the hand 0.1-0.4 s after the pluck.
   Counted: how often the most probable class is "buzzy".
@@ -18,29 +18,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import soundfile as sf
-import soxr
 
 from buzzfinder_app import constants as C
-from buzzfinder_app.audio.dc import remove_dc
 from buzzfinder_app.model.features import FeatureParams
 from training.augment import DEGRADATIONS, hand_damp
 from training.data import note_features
+from training.real import at_model_rate, read_audio, read_native
 from training.real_strings import STRAT_DIR, TEST_STRINGS, recordings
 
 PRE_S = 0.5
 HISS_DB = (50, 40, 30)
 BUZZY = C.LABELS.index("buzzy")
-
-
-def _read(path: Path) -> tuple[np.ndarray, int]:
-    y, sr = sf.read(str(path), dtype="float64", always_2d=True)
-    return y.mean(axis=1), sr
-
-
-def _to_model_rate(y: np.ndarray, sr: int) -> np.ndarray:
-    y = soxr.resample(y, sr, C.SAMPLE_RATE) if sr != C.SAMPLE_RATE else y
-    return remove_dc(np.asarray(y, np.float32))
 
 
 def under_hiss(y: np.ndarray, sr: int, below_db: float, rng: np.random.Generator, pre_s: float = PRE_S) -> np.ndarray:
@@ -50,12 +38,18 @@ def under_hiss(y: np.ndarray, sr: int, below_db: float, rng: np.random.Generator
     return np.clip(x + rng.standard_normal(len(x)) * 0.7 * 10 ** (-below_db / 20), -1, 1)
 
 
+#: The Strat notes (recorded direct, peaks near -28 dBFS) are brought to a microphone recording's
+#: level before the conditions, whose gains are relative to it.
+STRAT_PEAK = 0.5
+
+
 def strat_notes(folder: Path = STRAT_DIR, strings=TEST_STRINGS) -> list[np.ndarray]:
-    """The test strings' recordings at the model rate, each starting at its note."""
+    """The test strings' recordings at the model rate, each starting at its note, peak at :data:`STRAT_PEAK`."""
     out = []
     for path, _ in recordings(strings, folder):
-        y = _to_model_rate(*_read(path))
-        out.append(y[int(np.argmax(np.abs(y) > 1e-3 * np.max(np.abs(y)))):])
+        y = read_audio(path)
+        y = y[int(np.argmax(np.abs(y) > 1e-3 * np.max(np.abs(y)))):]
+        out.append((y * (STRAT_PEAK / np.max(np.abs(y)))).astype(np.float32))
     return out
 
 
@@ -97,8 +91,8 @@ def hiss_yardstick(predict, params: FeatureParams, real_dir: Path) -> dict:
         for db in HISS_DB:
             clips = []
             for f in files:
-                y, sr = _read(f)
-                clips.append(_to_model_rate(under_hiss(y, sr, db, rng), sr))
+                y, sr = read_native(f)
+                clips.append(at_model_rate(under_hiss(y, sr, db, rng), sr))
             probs = _probs(predict, params, clips) if clips else np.zeros((0, len(C.LABELS)))
             right = int(np.sum(probs.argmax(axis=1) == C.LABELS.index(label))) if len(probs) else 0
             out[f"{label}/{db}dB"] = {"n": len(clips), "correct": right}

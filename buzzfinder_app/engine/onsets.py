@@ -265,11 +265,47 @@ def detect_onsets(y, sample_rate: int = SAMPLE_RATE, **options) -> list[int]:
 #: A clip of one note holds the onset followed by the loudest attack: a finger touching the string
 #: before the pluck, or a squeak after it, is not the note.
 ATTACK_S = 0.1
+#: Level windows before and after a split in :func:`steepest_rise` (seconds), and the least rise (dB).
+RISE_CONTEXT_S = 0.04
+MIN_CLIP_RISE_DB = 6.0
+
+
+def steepest_rise(y, sample_rate: int = SAMPLE_RATE) -> int | None:
+    """The sample where a clip's level rises most, or None when nothing rises by ``MIN_CLIP_RISE_DB``:
+    the median level over the next 40 ms against the 40 ms before, in 2.9-ms steps, then the start
+    of the attack there (the steepest rise of the mean level over 12 ms either side).
+
+    A clip of one note whose onset the detector cannot confirm, under a noise gate that its level
+    does not pass or in noise that a laptop's automatic gain control pumps up to near the note, still
+    holds its note where the level jumps: that, not the clip's first sample, is the note to judge.
+
+    >>> import numpy as np
+    >>> y = np.full(22050, 1e-3, dtype=np.float32); y[9000:] = 0.01
+    >>> steepest_rise(y)
+    8960
+    """
+    y = np.asarray(y, dtype=np.float64)
+    sub = 64
+    n = len(y) // sub
+    context = max(1, int(round(RISE_CONTEXT_S * sample_rate / sub)))
+    if n < 2 * context + 1:
+        return None
+    env = _db(_row_means(y[: n * sub].reshape(n, sub) ** 2))
+    windows = np.median(np.lib.stride_tricks.sliding_window_view(env, context), axis=1)  # windows[i]: env[i:i+context]
+    rise = windows[context:] - windows[: len(windows) - context]  # after split i+context minus before it
+    best = int(np.argmax(rise))
+    if rise[best] < MIN_CLIP_RISE_DB:
+        return None
+    step = 4
+    splits = np.arange(max(step, best), min(n - step, best + 2 * context) + 1)
+    means = np.concatenate([[0.0], np.cumsum(env)])
+    sharp = (means[splits + step] - means[splits]) - (means[splits] - means[splits - step])
+    return int(splits[int(np.argmax(sharp))]) * sub
 
 
 def strongest_onset(y, onsets=None, sample_rate: int = SAMPLE_RATE) -> int | None:
     """The onset (of ``onsets``, by default those detected in ``y``) followed by the loudest
-    ``ATTACK_S``; None when there is none.
+    ``ATTACK_S``; with no onset, the :func:`steepest_rise`; None when there is neither.
 
     >>> import numpy as np
     >>> y = np.zeros(8000, dtype=np.float32); y[1000:1100] = 0.1; y[5000:5100] = 0.5
@@ -279,6 +315,6 @@ def strongest_onset(y, onsets=None, sample_rate: int = SAMPLE_RATE) -> int | Non
     y = np.asarray(y, dtype=np.float32)
     onsets = detect_onsets(y, sample_rate) if onsets is None else list(onsets)
     if not onsets:
-        return None
+        return steepest_rise(y, sample_rate)
     span = int(ATTACK_S * sample_rate)
     return max(onsets, key=lambda o: float(np.mean(np.square(y[o:o + span]))) if o < len(y) else 0.0)

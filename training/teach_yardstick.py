@@ -1,0 +1,88 @@
+"""Does teaching fix a player's setup? Five notes of each kind taught through one condition, then
+clean notes of that guitar through the same condition, judged with and without the personal profile.
+
+The "player" is the shared Stratocaster's A string (never trained on): 5 clean notes as recorded,
+5 buzzy (the recorded string striking a modelled fret) and 5 muted (damped from the pluck), all
+through one of the five conditions of :func:`training.augment.degrade` with the channel heard before
+the note. Judged: clean notes of its G and high E strings (never taught, never trained on) through
+the same condition, both as live and as files that start at the note; and the 15 shared clips of
+another guitar, which the profile must not spoil. The app's own code does the teaching
+(:class:`~buzzfinder_app.personal.head.PersonalHead` with its setup gate) on the shipped TFLite model.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from buzzfinder_app import constants as C
+from buzzfinder_app.personal.adapt import embed_features
+from buzzfinder_app.personal.head import PersonalHead
+from training.augment import DEGRADATIONS, degrade
+from training.data import note_features
+from training.real_strings import STRAT_DIR, make_notes
+from training.yardstick import PRE_S, strat_notes
+
+TEACH_STRING = ("A",)
+JUDGE_STRINGS = ("G", "E4")
+PER_CLASS = 5
+BUZZY = C.LABELS.index("buzzy")
+
+
+def taught_notes(folder: Path = STRAT_DIR, seed: int = 7) -> list:
+    """5 notes of each class of the teaching string, spread over its frets."""
+    notes = make_notes(TEACH_STRING, seed, folder)
+    out = []
+    for label in C.LABELS:
+        mine = [n for n in notes if n.label == label]
+        out += [mine[int(i)] for i in np.linspace(0, len(mine) - 1, PER_CLASS)]
+    return out
+
+
+def _features(model, clips) -> np.ndarray:
+    return np.stack([note_features(c, None, model.params)[0] for c in clips])
+
+
+def _buzzy(probs: np.ndarray) -> int:
+    return int(np.sum(probs.argmax(axis=1) == BUZZY))
+
+
+def run(model, folder: Path = STRAT_DIR, real_notes=None, every: int = 2) -> dict:
+    """Per condition: clean notes of the judged strings heard buzzy before and after teaching
+    (``every``: every n-th judged note), the head's blend weight, and the shared clips right before/after."""
+    from training.real import real_dataset
+
+    taught = taught_notes(folder)
+    labels = [n.label for n in taught]
+    judged = strat_notes(folder, JUDGE_STRINGS)[::every]
+    pad = np.zeros(int(PRE_S * C.SAMPLE_RATE), np.float32)
+    shared = real_dataset(real_notes, model.params) if real_notes else None
+    out = {}
+    for kind in DEGRADATIONS:
+        feats = _features(model, [degrade(n.audio, kind, seed=i) for i, n in enumerate(taught)])
+        probs, emb, setup = embed_features(model, feats)
+        head = PersonalHead.fit(emb, labels, probs, setup)
+        row = {"blend": head.w, "loo_before": head.loo_before, "loo_after": head.loo_after}
+        for way, clips in (("channel_before", [degrade(np.concatenate([pad, n]), kind, seed=100 + i)
+                                               for i, n in enumerate(judged)]),
+                           ("at_note", [degrade(n, kind, seed=100 + i) for i, n in enumerate(judged)])):
+            p, e, s = embed_features(model, _features(model, clips))
+            row[way] = {"n": len(clips), "before": _buzzy(p), "after": _buzzy(head.predict(p, e, s))}
+        if shared is not None:
+            p, e, s = embed_features(model, shared.x)
+            row["shared_clips"] = {"n": len(shared), "before": int(np.sum(p.argmax(1) == shared.y)),
+                                   "after": int(np.sum(head.predict(p, e, s).argmax(1) == shared.y))}
+        out[kind] = row
+    return out
+
+
+def summary_lines(result: dict) -> list[str]:
+    lines = []
+    for kind, r in result.items():
+        ways = "; ".join(f"{w}: heard buzzy {r[w]['before']}/{r[w]['n']} -> {r[w]['after']}/{r[w]['n']}"
+                         for w in ("channel_before", "at_note"))
+        shared = r.get("shared_clips")
+        lines.append(f"taught through {kind} (blend {r['blend']:.1f}): {ways}"
+                     + (f"; shared clips right {shared['before']} -> {shared['after']}/{shared['n']}" if shared else ""))
+    return lines

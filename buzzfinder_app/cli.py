@@ -109,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
         from buzzfinder_app.ui.app import run
 
         return run(args)
+    from buzzfinder_app.model.metadata import ModelError
+
     handlers = {"classify": cmd_classify, "analyze": cmd_analyze, "devices": cmd_devices,
                 "sessions": cmd_sessions, "teach": cmd_teach, "profiles": cmd_profiles}
     try:
@@ -118,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stdout = open(os.devnull, "w")
         return EXIT_OK
-    except SetupError as exc:
+    except (SetupError, ModelError) as exc:  # ModelError here: the model failed while judging (NaN)
         _error(str(exc))
         return EXIT_SETUP
 

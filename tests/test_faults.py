@@ -10,6 +10,8 @@ table and the tests in step.
 | damaged model without a SHA-256 that computes NaN | one line "… gave a non-finite output …", exit 2 (classify and analyze) | test_a_model_that_computes_nan_is_refused_at_run_time |
 | damaged model in the app | an error banner "The model could not be loaded: … is damaged …"; the status bar says "model: none" | test_the_app_shows_a_damaged_model_in_a_banner |
 | metadata "features": "x", a malformed "sha256", JSON nested 200,000 deep | one line naming the metadata problem, exit 2 | test_malformed_metadata_is_one_line_and_exit_2 |
+| `--input-file F --exit-when-done` with F text, empty, truncated, NaN, all zeros or 0.1 s long | the app exits 1 at once (after playing F, for zeros) with "buzzfinder: F: <problem>" on stderr | test_exit_when_done_never_hangs_on_a_bad_file |
+| `--input-file F --exit-when-done` with the model missing or invalid | exit 2, "buzzfinder: the model could not be loaded: …" on stderr | test_exit_when_done_never_hangs_on_a_bad_model |
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -159,3 +162,56 @@ def test_malformed_metadata_is_one_line_and_exit_2(tmp_path, home, clip, model, 
     done = cli("classify", clip, "--model", path)
     assert done.returncode == 2 and done.stdout == ""
     assert message in one_error_line(done)
+
+
+# -- 8. --exit-when-done -------------------------------------------------------------------------
+
+def app_run(*argv, timeout: float = 40) -> tuple[subprocess.CompletedProcess, float]:
+    """The app on a file as its microphone, offscreen; (the process, its wall time)."""
+    start = time.monotonic()
+    done = cli(*argv, "--exit-when-done", timeout=timeout, QT_QPA_PLATFORM="offscreen")
+    return done, time.monotonic() - start
+
+
+def bad_file(folder: Path, kind: str) -> Path:
+    """A file of ``kind``: text, empty, truncated (a header and 16 bytes), nan, zeros (2 s) or short (0.1 s)."""
+    path = folder / f"{kind}.wav"
+    tone = (0.3 * np.sin(np.arange(2 * SAMPLE_RATE) * 0.05)).astype(np.float32)
+    if kind == "text":
+        path.write_text("not audio at all\n" * 30)
+    elif kind == "empty":
+        path.write_bytes(b"")
+    elif kind == "truncated":
+        sf.write(path, tone, SAMPLE_RATE, subtype="PCM_16")
+        path.write_bytes(path.read_bytes()[:60])
+    elif kind == "nan":
+        tone[1000] = np.nan
+        sf.write(path, tone, SAMPLE_RATE, subtype="FLOAT")
+    elif kind == "zeros":
+        sf.write(path, np.zeros_like(tone), SAMPLE_RATE)
+    elif kind == "short":
+        sf.write(path, tone[: SAMPLE_RATE // 10], SAMPLE_RATE)
+    return path
+
+
+@pytest.mark.parametrize("kind, problem", [
+    ("text", "not an audio file that can be read"), ("empty", "file is empty (0 bytes)"),
+    ("truncated", "too short (0.00 s"), ("nan", "contains NaN or infinite samples"), ("zeros", "is silent"),
+    ("short", "too short (0.10 s"),
+])
+def test_exit_when_done_never_hangs_on_a_bad_file(tmp_path, home, model, kind, problem):
+    path = bad_file(tmp_path, kind)
+    done, seconds = app_run("--input-file", path, "--model", model)
+    assert done.returncode == 1 and f"buzzfinder: {path}: {problem}" in done.stderr.splitlines()[-1]
+    assert seconds < 25  # the zeros are played (2 s) before they are known to be silent
+
+
+def test_exit_when_done_never_hangs_on_a_bad_model(tmp_path, home, clip):
+    junk = tmp_path / "junk.tflite"
+    junk.write_bytes(b"junk")
+    junk.with_suffix(".json").write_text("{}")
+    for model, reason in ((tmp_path / "none.tflite", "not found"), (junk, "malformed")):
+        done, seconds = app_run("--input-file", clip, "--model", model)
+        assert done.returncode == 2 and seconds < 25
+        last = done.stderr.splitlines()[-1]
+        assert last.startswith("buzzfinder: the model could not be loaded: model ") and reason in last

@@ -69,6 +69,9 @@ class MainWindow(QMainWindow):
 
     #: Emitted once a ``--input-file`` run has ended and its last verdict is stored.
     file_done = Signal()
+    #: A ``--input-file`` run could not start or failed: the reason and an exit status (2: no model, 1:
+    #: the file or the analysis); ``--exit-when-done`` exits with them.
+    file_failed = Signal(str, int)
     #: The window was closed (the app quits).
     closed = Signal()
 
@@ -129,7 +132,7 @@ class MainWindow(QMainWindow):
             self.live.note_event.connect(self.on_note_event)
             self.live.stopped.connect(self._on_stopped)
             self.live.source_failed.connect(self._on_source_failed)
-            self.live.engine_failed.connect(lambda msg: self.banner.show_message("engine", msg, "error"))
+            self.live.engine_failed.connect(self._on_engine_failed)
             self.live.overflows_changed.connect(self._on_overflows)
         self._apply_calibration()
         self.profiles.use_device(self._profile_device())
@@ -389,7 +392,11 @@ class MainWindow(QMainWindow):
             self.start_listening()
 
     def start_listening(self) -> bool:
-        if self.live is None or self.live.running or self.live.stopping:
+        if self.live is None:
+            if self.options.input_file is not None:
+                self.file_failed.emit(f"the model could not be loaded: {self.services.model_error}", 2)
+            return False
+        if self.live.running or self.live.stopping:
             return False
         try:
             if self.options.input_file is not None:
@@ -407,6 +414,8 @@ class MainWindow(QMainWindow):
         except Exception as exc:
             self.banner.show_message("device", f"Could not start listening: {exc}", "error")
             self._update_listen_state()
+            if self.options.input_file is not None:
+                self.file_failed.emit(str(exc), 1)
             return False
         self.banner.clear("device")
         self._examples_upto = -1  # note indices start again with each run
@@ -509,11 +518,17 @@ class MainWindow(QMainWindow):
     def _on_source_failed(self, message: str) -> None:
         if self.options.input_file is not None:
             self.banner.show_message("device", f"The input file could not be played: {message}", "error")
+            self.file_failed.emit(message, 1)
             return
         self._device_lost = True  # the next start looks for devices again
         self.banner.show_message(
             "device", f"Microphone disconnected ({message}). Listening stopped and the session was saved. "
             "Reconnect it and press Space to go on.", "error")
+
+    def _on_engine_failed(self, message: str) -> None:
+        self.banner.show_message("engine", message, "error")
+        if self.options.input_file is not None:
+            self.file_failed.emit(message, 1)
 
     def _on_overflows(self, count: int) -> None:
         self.overflow_status.setText(f"dropped audio: {count}")

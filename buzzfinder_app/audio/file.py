@@ -12,6 +12,7 @@ so a long recording never sits in memory whole. :func:`read_audio` is the same s
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -48,11 +49,16 @@ class FileSource:
         self.sample_rate = int(sample_rate)
         self.block = int(block)
         self.frames_read = 0
-        if not self.path.exists():
-            raise AudioFileError(self.path, "file not found")
-        if not self.path.is_file():
-            raise AudioFileError(self.path, "not a file")
-        if self.path.stat().st_size == 0:
+        try:  # what the OS says (a name too long, a folder without permission) is the file's problem
+            if not stat.S_ISREG(self.path.stat().st_mode):
+                raise AudioFileError(self.path, "not a file")
+            with open(self.path, "rb") as f:
+                empty = not f.read(1)
+        except FileNotFoundError:
+            raise AudioFileError(self.path, "file not found") from None
+        except OSError as exc:
+            raise AudioFileError(self.path, f"cannot be read ({exc.strerror or exc})") from None
+        if empty:
             raise AudioFileError(self.path, "file is empty (0 bytes)")
         try:
             info = sf.info(str(self.path))

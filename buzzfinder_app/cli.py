@@ -146,13 +146,17 @@ def _classifier(args, model):
     """``model.predict``, or the personal profile's classifier when ``--profile`` is given."""
     if not getattr(args, "profile", None):
         return model.predict
-    from buzzfinder_app.personal.adapt import profile_classifier, profile_head
+    from buzzfinder_app.personal.adapt import head_info, profile_classifier, profile_head
     from buzzfinder_app.personal.profiles import ProfileError, ProfileStore
 
+    store = ProfileStore()
     try:
-        return profile_classifier(model, profile_head(ProfileStore(), args.profile, model))
+        head = profile_head(store, args.profile, model)
+        for problem in (head_info(store, args.profile) or {}).get("skipped") or []:
+            _error(f"warning: profile {args.profile!r}: {problem} (left out)")
     except ProfileError as exc:
         raise SetupError(str(exc)) from None
+    return profile_classifier(model, head)
 
 
 def _probs(verdict) -> dict:

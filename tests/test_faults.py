@@ -12,6 +12,12 @@ table and the tests in step.
 | metadata "features": "x", a malformed "sha256", JSON nested 200,000 deep | one line naming the metadata problem, exit 2 | test_malformed_metadata_is_one_line_and_exit_2 |
 | `--input-file F --exit-when-done` with F text, empty, truncated, NaN, all zeros or 0.1 s long | the app exits 1 at once (after playing F, for zeros) with "buzzfinder: F: <problem>" on stderr | test_exit_when_done_never_hangs_on_a_bad_file |
 | `--input-file F --exit-when-done` with the model missing or invalid | exit 2, "buzzfinder: the model could not be loaded: …" on stderr | test_exit_when_done_never_hangs_on_a_bad_model |
+| a 300-character file name among good files (classify, analyze, teach) | "buzzfinder: NAME: cannot be read (File name too long)", the good files judged, exit 1 | test_an_os_error_is_that_files_error_line |
+| a file in a folder without search permission | "buzzfinder: F: cannot be read (Permission denied)", the other files judged, exit 1 | test_a_folder_without_permission_is_that_files_error_line |
+| `teach --profile` with a 300-character name | one line "bad profile name …: at most 60 characters", exit 2 | test_a_too_long_profile_name_is_one_line |
+| profile names that share a slug ("a/b", "a-b"; "ünï★", "n") or are not Latin ("Гитара", "吉他") | each is its own profile in its own folder | test_profile_names_are_identities_in_any_script |
+| a 0-byte head.npz | classify --profile refits the head (exit 0); the app judges with it | test_an_empty_head_file_is_refitted, test_the_app_refits_an_empty_head_file |
+| a stored note WAV that cannot be read | left out of the fit: "warning: note ID (PATH) cannot be read: … (left out)" on stderr, exit 0 | test_an_unreadable_note_is_left_out_with_a_warning |
 """
 
 from __future__ import annotations
@@ -112,7 +118,8 @@ def home(tmp_path, monkeypatch) -> Path:
 
 
 def test_the_table_lists_every_test():
-    listed = re.findall(r"\| (test_\w+) \|", __doc__)
+    rows = [line for line in __doc__.splitlines() if line.startswith("| ")]
+    listed = [name for row in rows for name in re.findall(r"test_\w+", row.split("|")[-2])]
     defined = [name for name in globals() if name.startswith("test_") and name != "test_the_table_lists_every_test"]
     assert sorted(set(listed)) == sorted(defined)
 
@@ -215,3 +222,134 @@ def test_exit_when_done_never_hangs_on_a_bad_model(tmp_path, home, clip):
         assert done.returncode == 2 and seconds < 25
         last = done.stderr.splitlines()[-1]
         assert last.startswith("buzzfinder: the model could not be loaded: model ") and reason in last
+
+
+# -- 4. filesystem errors of one input -----------------------------------------------------------
+
+def test_an_os_error_is_that_files_error_line(tmp_path, home, clip, model):
+    long_name = tmp_path / ("x" * 300 + ".wav")
+    for command in ("classify", "analyze", "teach"):
+        extra = ["--profile", "p", "--label", "clean"] if command == "teach" else ["--json"]
+        done = cli(command, *extra, long_name, clip, "--model", model)
+        assert done.returncode == 1, done.stderr
+        assert done.stderr.splitlines() == [f"buzzfinder: {long_name}: cannot be read (File name too long)"]
+        if command == "teach":
+            assert f"{clip}: clean note at" in done.stdout
+        else:
+            assert [r.get("error") for r in json.loads(done.stdout)] == ["cannot be read (File name too long)", None]
+
+
+def test_a_folder_without_permission_is_that_files_error_line(tmp_path, home, clip, model, capsys, monkeypatch):
+    """A folder without search permission; as root (which may search any folder) the OS's refusal is
+    injected into ``Path.stat`` of the files in it, in process."""
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    shutil.copy(clip, locked / "note.wav")
+    if os.geteuid() != 0:
+        locked.chmod(0o600)
+        try:
+            done = cli("classify", "--json", locked / "note.wav", clip, "--model", model)
+        finally:
+            locked.chmod(0o700)
+        status, out, err = done.returncode, done.stdout, done.stderr
+    else:
+        real_stat = Path.stat
+
+        def stat(path, *args, **kwargs):
+            if path.parent == locked:
+                raise PermissionError(13, "Permission denied", str(path))
+            return real_stat(path, *args, **kwargs)
+
+        monkeypatch.setattr(Path, "stat", stat)
+        from buzzfinder_app import cli as buzzfinder_cli
+
+        status = buzzfinder_cli.main(["classify", "--json", str(locked / "note.wav"), str(clip), "--model", str(model)])
+        out, err = capsys.readouterr()
+    assert status == 1 and err.splitlines() == [f"buzzfinder: {locked / 'note.wav'}: cannot be read (Permission denied)"]
+    assert [r.get("error") for r in json.loads(out)] == ["cannot be read (Permission denied)", None]
+
+
+def test_a_too_long_profile_name_is_one_line(home, clip, model):
+    done = cli("teach", "--profile", "p" * 300, "--label", "clean", clip, "--model", model)
+    assert done.returncode == 2 and done.stdout == ""
+    assert one_error_line(done) == f"buzzfinder: bad profile name {'p' * 20!r}…: at most 60 characters"
+
+
+# -- 9. profiles ---------------------------------------------------------------------------------
+
+def teach(name: str, label: str, *files, model) -> subprocess.CompletedProcess:
+    done = cli("teach", "--profile", name, "--label", label, *files, "--model", model)
+    assert done.returncode == 0, done.stderr
+    return done
+
+
+def profiles_json(model) -> dict:
+    done = cli("profiles", "--json", "--model", model)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_profile_names_are_identities_in_any_script(home, clip, model):
+    names = ["a/b", "a-b", "ünï★", "n", "Гитара", "吉他"]
+    for name in names:
+        assert f"created profile {name!r}" in teach(name, "clean", clip, model=model).stdout
+    listed = profiles_json(model)["profiles"]
+    assert sorted(p["name"] for p in listed) == sorted(names)
+    assert len({p["path"] for p in listed}) == len(names)
+    assert all(p["notes"]["clean"] == 1 for p in listed)
+    again = teach("ГИТАРА", "muted", clip, model=model)  # the same name in other case: the same profile
+    assert "created" not in again.stdout and "profile 'Гитара': 0 buzzy, 1 clean, 1 muted" in again.stdout
+    judged = cli("classify", "--json", clip, "--profile", "吉他", "--model", model)
+    assert judged.returncode == 0, judged.stderr
+
+
+@pytest.fixture()
+def taught(home, clip, model) -> Path:
+    """Profile "Strat" with a clean and a muted note and a fitted head; returns its folder."""
+    teach("Strat", "clean", clip, model=model)
+    teach("Strat", "muted", clip, model=model)
+    [profile] = profiles_json(model)["profiles"]
+    assert profile["head"] == "current"
+    return Path(profile["path"])
+
+
+def test_an_empty_head_file_is_refitted(taught, clip, model):
+    (taught / "head.npz").write_bytes(b"")
+    done = cli("classify", "--json", clip, "--profile", "Strat", "--model", model)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert (taught / "head.npz").stat().st_size > 0
+
+
+def test_an_unreadable_note_is_left_out_with_a_warning(taught, clip, model):
+    teach("Strat", "clean", clip, model=model)
+    bad = next((taught / "notes" / "clean").glob("*.wav"))
+    bad.write_bytes(b"RIFF torn")
+    more = teach("Strat", "muted", clip, model=model)  # the refit leaves it out
+    assert f"warning: note {bad.stem} ({bad}) cannot be read" in more.stdout
+    done = cli("classify", "--json", clip, "--profile", "Strat", "--model", model)
+    assert done.returncode == 0 and json.loads(done.stdout)[0]["label"]
+    assert re.fullmatch(rf"buzzfinder: warning: profile 'Strat': note {bad.stem} \({re.escape(str(bad))}\) cannot be "
+                        r"read: .* \(left out\)", done.stderr.strip()), done.stderr
+
+
+def test_the_app_refits_an_empty_head_file(qtbot, ui_env, themed_app, one_device, clip):
+    from buzzfinder_app.audio.file import read_audio
+    from buzzfinder_app.model.runtime import Model
+    from buzzfinder_app.personal.adapt import fit_profile
+    from buzzfinder_app.personal.commands import strongest_note
+    from buzzfinder_app.personal.profiles import ProfileStore
+
+    store = ProfileStore()
+    profile = store.create("Strat", device="Test Interface")
+    window, _ = strongest_note(read_audio(clip))
+    for label in ("clean", "muted", "clean"):
+        store.add_note(profile, window, label, "teach")
+    fit_profile(store, profile, Model.load())
+    store.head_paths(profile)[0].write_bytes(b"")
+    w = make_window()
+    qtbot.addWidget(w)
+    w.profiles.select("Strat")
+    qtbot.waitUntil(lambda: not w.profiles.loading, timeout=20000)
+    assert w.profiles.head is not None and w.profiles.head_enabled
+    assert w.profiles.status_text() != "not taught yet: the base model judges (Teach… to adapt it)"
+    assert store.head_paths(profile)[0].stat().st_size > 0

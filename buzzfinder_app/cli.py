@@ -166,18 +166,19 @@ def _probs(verdict) -> dict:
 # -- classify ----------------------------------------------------------------------------------
 
 def cmd_classify(args) -> int:
-    from buzzfinder_app.audio.file import AudioFileError, read_audio
-    from buzzfinder_app.engine.engine import classify_clip
+    from buzzfinder_app.audio.file import AudioFileError, FileSource
+    from buzzfinder_app.engine.engine import NoNote, classify_clip
 
     model = _load_model(args)
     classify = _classifier(args, model)
     results, status = [], EXIT_OK
     for path in args.files:
         try:
-            onset_s, verdict = classify_clip(model, read_audio(path), classify)
-        except AudioFileError as exc:
-            _error(str(exc))
-            results.append({"path": str(path), "error": exc.problem})
+            onset_s, verdict = classify_clip(model, FileSource(path), classify)  # streamed: flat memory
+        except (AudioFileError, NoNote) as exc:
+            problem = exc.problem if isinstance(exc, AudioFileError) else str(exc)
+            _error(f"{path}: {problem}")
+            results.append({"path": str(path), "error": problem})
             status = EXIT_BAD_FILES
             continue
         results.append({"path": str(path), "label": verdict.label, "confidence": round(verdict.confidence, 6),

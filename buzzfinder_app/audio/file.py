@@ -25,6 +25,8 @@ from buzzfinder_app.constants import MIN_NOTE_S, SAMPLE_RATE
 MIN_RATE, MAX_RATE = 8_000, 192_000
 #: A file whose loudest sample stays below this is treated as silent (16-bit LSB is -90 dBFS).
 SILENT_DBFS = -90.0
+#: A float sample beyond this (120 dB over full scale) is not audio: refused before it overflows a sum.
+MAX_SAMPLE = 1e6
 
 
 class AudioFileError(Exception):
@@ -88,10 +90,12 @@ class FileSource:
                 for raw in f.blocks(blocksize=chunk, dtype="float32", always_2d=True):
                     self.frames_read += len(raw)
                     mono = raw.mean(axis=1, dtype=np.float32) if raw.shape[1] > 1 else raw[:, 0]
-                    bad = np.flatnonzero(~np.isfinite(mono))
+                    bad = np.flatnonzero(~(np.abs(mono) <= MAX_SAMPLE))  # NaN fails the test too
                     if len(bad):
                         at = (self.frames_read - len(mono) + bad[0]) / self.source_rate
-                        raise AudioFileError(self.path, f"contains NaN or infinite samples (first at {at:.3f} s)")
+                        what = ("NaN or infinite samples" if not np.isfinite(mono[bad[0]]) else
+                                f"samples far beyond full scale ({mono[bad[0]]:.3g})")
+                        raise AudioFileError(self.path, f"contains {what} (first at {at:.3f} s)")
                     if len(mono):
                         peak = max(peak, float(np.max(np.abs(mono))))
                     out = resampler.resample_chunk(mono) if resampler else mono

@@ -15,21 +15,17 @@ from pathlib import Path
 import numpy as np
 
 from buzzfinder_app import constants as C
-from buzzfinder_app.audio.dc import remove_dc
-from buzzfinder_app.audio.file import AudioFileError, read_audio
-from buzzfinder_app.engine.onsets import strongest_onset
-from buzzfinder_app.engine.windows import note_window
+from buzzfinder_app.audio.file import AudioFileError, FileSource
+from buzzfinder_app.engine.engine import clip_note
 from buzzfinder_app.personal.adapt import fit_profile, head_info, head_status
 from buzzfinder_app.personal.profiles import Profile, ProfileError, ProfileStore
 
-def strongest_note(y: np.ndarray) -> tuple[np.ndarray, int]:
-    """The window around the loudest attack of a signal (its DC offset removed, as the engine does),
-    and that onset; ``ValueError`` if none."""
-    y = remove_dc(y)
-    onset = strongest_onset(y)
+def strongest_note(y) -> tuple[np.ndarray, int]:
+    """The window around the loudest attack of a signal or a stream of blocks (a ``FileSource``: read
+    in flat memory), its DC offset removed as the engine does, and that onset; ``ValueError`` if none."""
+    onset, window, _ = clip_note([y] if isinstance(y, np.ndarray) else y)
     if onset is None:
         raise ValueError("no note found (is the file silent or only noise?)")
-    window = note_window(y, onset)
     if len(window) - C.PRE_ROLL < C.MIN_NOTE_S * C.SAMPLE_RATE:
         raise ValueError(f"the note is shorter than {C.MIN_NOTE_S} s")
     return window, onset
@@ -50,7 +46,7 @@ def cmd_teach(profile_name: str, label: str, files, model, store: ProfileStore |
     cut, errors = [], []
     for path in map(Path, files):
         try:
-            cut.append((path, *strongest_note(read_audio(path))))
+            cut.append((path, *strongest_note(FileSource(path))))
         except (AudioFileError, ValueError) as exc:
             errors.append(f"{path}: {exc.problem if isinstance(exc, AudioFileError) else exc}")
             cut.append((path, None, errors[-1]))

@@ -12,6 +12,9 @@ table and the tests in step.
 | metadata "features": "x", a malformed "sha256", JSON nested 200,000 deep | one line naming the metadata problem, exit 2 | test_malformed_metadata_is_one_line_and_exit_2 |
 | `--input-file F --exit-when-done` with F text, empty, truncated, NaN, all zeros or 0.1 s long | the app exits 1 at once (after playing F, for zeros) with "buzzfinder: F: <problem>" on stderr | test_exit_when_done_never_hangs_on_a_bad_file |
 | `--input-file F --exit-when-done` with the model missing or invalid | exit 2, "buzzfinder: the model could not be loaded: …" on stderr | test_exit_when_done_never_hangs_on_a_bad_model |
+| a 10-minute file through classify, teach and analyze | each is streamed: peak RSS under 150 MiB (`benchmarks/memory_bench.py`: an hour, under 200 MB) | test_a_long_file_is_read_in_flat_memory |
+| a file that is only a DC offset | classify: "buzzfinder: F: no note: silent once its DC offset is removed", exit 1; analyze: 0 notes | test_a_dc_only_file_is_no_note_everywhere |
+| float samples of 1e30 | "buzzfinder: F: contains samples far beyond full scale (1e+30) (first at … s)", exit 1, no RuntimeWarning | test_huge_float_samples_are_refused_quietly |
 | a 300-character file name among good files (classify, analyze, teach) | "buzzfinder: NAME: cannot be read (File name too long)", the good files judged, exit 1 | test_an_os_error_is_that_files_error_line |
 | a file in a folder without search permission | "buzzfinder: F: cannot be read (Permission denied)", the other files judged, exit 1 | test_a_folder_without_permission_is_that_files_error_line |
 | `teach --profile` with a 300-character name | one line "bad profile name …: at most 60 characters", exit 2 | test_a_too_long_profile_name_is_one_line |
@@ -353,3 +356,50 @@ def test_the_app_refits_an_empty_head_file(qtbot, ui_env, themed_app, one_device
     assert w.profiles.head is not None and w.profiles.head_enabled
     assert w.profiles.status_text() != "not taught yet: the base model judges (Teach… to adapt it)"
     assert store.head_paths(profile)[0].stat().st_size > 0
+
+
+# -- 3 and 10. long files, odd samples -----------------------------------------------------------
+
+def peak_rss_mib(*argv) -> tuple[subprocess.CompletedProcess, float]:
+    """The CLI in a child that prints its own peak RSS (MiB) as the last line of stderr."""
+    code = ("import resource, sys; from buzzfinder_app.cli import main; status = main(sys.argv[1:]); "
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, file=sys.stderr); sys.exit(status)")
+    done = subprocess.run([sys.executable, "-c", code, *map(str, argv)], capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT)
+    return done, float(done.stderr.splitlines()[-1])
+
+
+def test_a_long_file_is_read_in_flat_memory(tmp_path, home, clip, model):
+    note, _ = sf.read(clip, dtype="float32")
+    take = np.tile(np.concatenate([note, np.zeros(SAMPLE_RATE, np.float32)]), int(600 / (len(note) / SAMPLE_RATE + 1)))
+    path = tmp_path / "ten-minutes.wav"
+    sf.write(path, take, SAMPLE_RATE, subtype="PCM_16")
+    del take
+    for argv in (["classify", "--json", path], ["teach", "--profile", "long", "--label", "clean", path],
+                 ["analyze", "--json", path]):
+        done, mib = peak_rss_mib(*argv, "--model", model)
+        assert done.returncode == 0, done.stderr
+        assert mib < 150, (argv[0], mib)  # the whole file at 22050 Hz alone is 50 MiB as float32
+
+
+def test_a_dc_only_file_is_no_note_everywhere(tmp_path, home, model):
+    path = tmp_path / "dc.wav"
+    sf.write(path, np.full(2 * SAMPLE_RATE, 0.3, np.float32), SAMPLE_RATE, subtype="FLOAT")
+    done = cli("classify", "--json", path, "--model", model)
+    assert done.returncode == 1
+    assert one_error_line(done) == f"buzzfinder: {path}: no note: silent once its DC offset is removed"
+    assert json.loads(done.stdout) == [{"path": str(path), "error": "no note: silent once its DC offset is removed"}]
+    analyzed = cli("analyze", "--json", path, "--model", model)
+    assert analyzed.returncode == 0 and json.loads(analyzed.stdout)[0]["notes"] == []
+
+
+def test_huge_float_samples_are_refused_quietly(tmp_path, home, clip, model):
+    y, _ = sf.read(clip, dtype="float32")
+    y[500] = 1e30
+    path = tmp_path / "huge.wav"
+    sf.write(path, y, SAMPLE_RATE, subtype="FLOAT")
+    for command in ("classify", "analyze"):
+        done = cli(command, path, clip, "--model", model, PYTHONWARNINGS="error")
+        assert done.returncode == 1 and "clip.wav" in done.stdout
+        assert one_error_line(done) == (f"buzzfinder: {path}: contains samples far beyond full scale (1e+30) "
+                                        "(first at 0.023 s)")

@@ -82,7 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sessions = commands.add_parser(
         "sessions", help="export the practice history",
-        description="Print every stored session with its notes, oldest first.",
+        description="Print every stored session with its notes, oldest first. The history is only read "
+                    "(a read-only data folder works); a row whose text is damaged is left out and named on "
+                    "stderr, and the exit status is 1.",
         epilog='--json: an array of {"id", "started_at", "ended_at", "input", "mode", "notes": [{"onset_s", '
                '"label", "confidence", "probs", "pitch_hz", "note", "level_dbfs"}]}; --csv: one row per note.')
     fmt = sessions.add_mutually_exclusive_group()
@@ -329,7 +331,7 @@ def cmd_sessions(args) -> int:
     from buzzfinder_app.practice.sessions import SessionStore, StoreError
 
     try:
-        with SessionStore() as store:
+        with SessionStore(read_only=True) as store:
             if args.csv:
                 store.export_csv(sys.stdout)
             elif args.json:
@@ -338,7 +340,9 @@ def cmd_sessions(args) -> int:
                 print(format_sessions(store))
     except StoreError as exc:
         raise SetupError(str(exc)) from None
-    return EXIT_OK
+    for row in store.damaged:
+        _error(f"{row} of the practice history is damaged (text that is not UTF-8) and was left out")
+    return EXIT_BAD_FILES if store.damaged else EXIT_OK
 
 
 def format_sessions(store) -> str:

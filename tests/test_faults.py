@@ -15,6 +15,8 @@ table and the tests in step.
 | a 10-minute file through classify, teach and analyze | each is streamed: peak RSS under 150 MiB (`benchmarks/memory_bench.py`: an hour, under 200 MB) | test_a_long_file_is_read_in_flat_memory |
 | a file that is only a DC offset | classify: "buzzfinder: F: no note: silent once its DC offset is removed", exit 1; analyze: 0 notes | test_a_dc_only_file_is_no_note_everywhere |
 | float samples of 1e30 | "buzzfinder: F: contains samples far beyond full scale (1e+30) (first at … s)", exit 1, no RuntimeWarning | test_huge_float_samples_are_refused_quietly |
+| a note whose label is not valid UTF-8 (integrity_check still ok) | sessions, --json, --csv: everything else exported; "buzzfinder: note 2 (session 1) of the practice history is damaged … left out", exit 1 | test_a_damaged_row_does_not_stop_the_export |
+| a read-only data folder | sessions --json exports the history (SQLite mode=ro, immutable=1), exit 0 | test_a_read_only_data_folder_can_be_exported |
 | a 300-character file name among good files (classify, analyze, teach) | "buzzfinder: NAME: cannot be read (File name too long)", the good files judged, exit 1 | test_an_os_error_is_that_files_error_line |
 | a file in a folder without search permission | "buzzfinder: F: cannot be read (Permission denied)", the other files judged, exit 1 | test_a_folder_without_permission_is_that_files_error_line |
 | `teach --profile` with a 300-character name | one line "bad profile name …: at most 60 characters", exit 2 | test_a_too_long_profile_name_is_one_line |
@@ -403,3 +405,60 @@ def test_huge_float_samples_are_refused_quietly(tmp_path, home, clip, model):
         assert done.returncode == 1 and "clip.wav" in done.stdout
         assert one_error_line(done) == (f"buzzfinder: {path}: contains samples far beyond full scale (1e+30) "
                                         "(first at 0.023 s)")
+
+
+# -- 6 and 7. the practice history ---------------------------------------------------------------
+
+def two_sessions(home: Path) -> Path:
+    """Sessions 1 (clean, buzzy, muted) and 2 (clean) in the data folder; returns the database."""
+    from buzzfinder_app.practice.sessions import SessionStore
+
+    with SessionStore() as store:
+        for labels in (["clean", "buzzy", "muted"], ["clean"]):
+            sid = store.start_session("take.wav", "file")
+            for i, label in enumerate(labels):
+                store.add_note(sid, onset_s=float(i), label=label, confidence=0.9)
+            store.end_session(sid)
+        return store.path
+
+
+def test_a_damaged_row_does_not_stop_the_export(home):
+    import sqlite3
+
+    path = two_sessions(home)
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE notes SET label = CAST(X'62757aff7a79' AS TEXT) WHERE id = 2")
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    line = "buzzfinder: note 2 (session 1) of the practice history is damaged (text that is not UTF-8) and was left out"
+    for fmt in ("--json", "--csv", None):
+        done = cli("sessions", *([fmt] if fmt else []))
+        assert done.returncode == 1 and one_error_line(done) == line
+        if fmt == "--json":
+            assert [[n["label"] for n in s["notes"]] for s in json.loads(done.stdout)] == [["clean", "muted"], ["clean"]]
+        elif fmt == "--csv":
+            assert [row.split(",")[0] for row in done.stdout.splitlines()[1:]] == ["1", "1", "2"]
+        else:
+            assert "2 notes" in done.stdout and "1 notes" in done.stdout
+
+
+def test_a_read_only_data_folder_can_be_exported(home):
+    data = two_sessions(home).parent
+    argv = [sys.executable, "-m", "buzzfinder_app", "sessions", "--json"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    if os.geteuid() == 0:  # root writes anywhere: mount the folder read-only in a mount namespace of its own
+        if shutil.which("unshare") is None:
+            pytest.skip("unshare is needed to make a read-only folder as root")
+        argv = ["unshare", "-m", "sh", "-c", 'mount --bind -o ro "$0" "$0" && touch "$0/x" 2>/dev/null; exec "$@"',
+                str(data), *argv]
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=120, env=env, cwd=ROOT)
+        if "mount" in done.stderr:
+            pytest.skip(f"cannot mount read-only here: {done.stderr.strip()}")
+    else:
+        data.chmod(0o555)
+        try:
+            done = subprocess.run(argv, capture_output=True, text=True, timeout=120, env=env, cwd=ROOT)
+        finally:
+            data.chmod(0o755)
+    assert done.returncode == 0, done.stderr
+    assert [len(s["notes"]) for s in json.loads(done.stdout)] == [3, 1]
+    assert not (data / "x").exists()

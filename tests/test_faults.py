@@ -19,6 +19,7 @@ table and the tests in step.
 | a read-only data folder | sessions --json exports the history (SQLite mode=ro, immutable=1), exit 0 | test_a_read_only_data_folder_can_be_exported |
 | an exception in a slot of the window (a NaN confidence reaching the verdict card) | an error banner "Something went wrong: verdict_card.show_verdict (ValueError: …) … Details: DATA/buzzfinder.log"; the traceback in that log; listening stops, the session is ended and the status bar says "history: stopped saving (an error)" | test_an_exception_in_the_window_is_shown_logged_and_stops_saving |
 | a data folder that is a file | a banner "Practice history cannot be saved: … another folder. Listening still works …" (one full stop, never "..") | test_a_data_folder_that_is_a_file_reads_as_one_sentence |
+| two apps on one data folder | neither ends the other's live session: each is owned by its process; one left open by a process that died is ended at its last note when the next session starts | test_a_second_app_never_ends_the_first_ones_session |
 | a 300-character file name among good files (classify, analyze, teach) | "buzzfinder: NAME: cannot be read (File name too long)", the good files judged, exit 1 | test_an_os_error_is_that_files_error_line |
 | a file in a folder without search permission | "buzzfinder: F: cannot be read (Permission denied)", the other files judged, exit 1 | test_a_folder_without_permission_is_that_files_error_line |
 | `teach --profile` with a 300-character name | one line "bad profile name …: at most 60 characters", exit 2 | test_a_too_long_profile_name_is_one_line |
@@ -500,3 +501,37 @@ def test_a_data_folder_that_is_a_file_reads_as_one_sentence(qtbot, ui_env, theme
     text = w.banner.messages()["store"]
     assert text.startswith(f"Practice history cannot be saved: Your practice history cannot be opened at {blocker}")
     assert "another folder. Listening still works" in text and ".." not in text
+
+
+# -- 5. two apps on one history ------------------------------------------------------------------
+
+def test_a_second_app_never_ends_the_first_ones_session(home):
+    from buzzfinder_app.practice.sessions import SessionStore
+
+    first = subprocess.Popen(  # the first app: a session open, a note whenever asked, then it dies
+        [sys.executable, "-c", "import os, sys\n"
+         "from buzzfinder_app.practice.sessions import SessionStore\n"
+         "store = SessionStore(); sid = store.start_session('mic', 'free'); print(sid, flush=True)\n"
+         "for line in sys.stdin:\n"
+         "    store.add_note(sid, onset_s=float(line), label='clean', confidence=0.9); print('ok', flush=True)\n"
+         "os._exit(9)\n"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT)
+    try:
+        theirs = int(first.stdout.readline())
+        with SessionStore() as store:
+            ours = store.start_session("file.wav", "file")  # the second app starts a session
+            assert store.sessions()[0].ended_at is None
+            for at in ("1.0", "2.0"):
+                first.stdin.write(at + "\n")
+                first.stdin.flush()
+                assert first.stdout.readline().strip() == "ok"
+            store.end_session(ours)
+            [a, b] = store.sessions()
+            assert (a.id, a.ended_at, a.note_count) == (theirs, None, 2) and b.ended_at is not None
+    finally:
+        first.stdin.close()
+        first.wait(timeout=30)
+    with SessionStore() as store:  # the first app is gone: its session is ended at its last note
+        store.start_session("file.wav", "file")
+        a = store.sessions()[0]
+        assert a.ended_at == store.notes(a.id)[-1].created_at

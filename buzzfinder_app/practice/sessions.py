@@ -2,7 +2,8 @@
 
 Every note is committed on its own (WAL, synchronous=FULL), so a crash loses at most the note being
 written. A session a crash left open keeps `ended_at` null until the next session starts, which
-closes it at its last note. The schema version is `PRAGMA user_version`: the number of
+closes it at its last note; a session is owned by its process ("host:pid"), and one whose owner
+still runs (a second app on the same history) is never closed by another. The schema version is `PRAGMA user_version`: the number of
 `MIGRATIONS` applied, each in its own transaction.
 
 Text that is not valid UTF-8 (a damaged byte) never stops a read: the row is left out and named in
@@ -21,6 +22,7 @@ import csv
 import errno
 import json
 import os
+import socket
 import sqlite3
 import threading
 from collections import defaultdict
@@ -73,8 +75,15 @@ MIGRATIONS = (
     ALTER TABLE notes ADD COLUMN outcome TEXT;
     CREATE INDEX notes_by_session ON notes (session_id, id);
     """,
+    # v3: the process that owns an open session ("host:pid"), so that a second app on the same
+    # history never ends the first one's live session.
+    """
+    ALTER TABLE sessions ADD COLUMN owner TEXT;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+#: The oldest schema that read-only access reads as it is (it has every column the reads use).
+READABLE_FROM = 2
 
 NOTE_COLUMNS = ("id", "session_id", "created_at", "onset_s", "label", "confidence", "p_buzzy", "p_clean",
                 "p_muted", "pitch_hz", "note", "level_dbfs", "step", "repetition", "target", "outcome")
@@ -206,6 +215,37 @@ def _decode(raw: bytes) -> str:
         return _Undecodable(raw.decode("utf-8", "replace"))
 
 
+_OWNER = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _owner_alive(owner: str | None) -> bool:
+    """Whether the process that opened a session still runs (another host's: assumed so)."""
+    host, _, pid = (owner or "").rpartition(":")
+    if not owner or not pid.isdigit():
+        return False  # written before sessions had owners
+    if host != socket.gethostname():
+        return True
+    if int(pid) == os.getpid():
+        return False  # this process's own session left open: it is not running any more
+    if os.name == "nt":  # os.kill(pid, 0) would end the process there
+        import ctypes
+
+        handle = ctypes.windll.kernel32.OpenProcess(0x1000, False, int(pid))  # PROCESS_QUERY_LIMITED_INFORMATION
+        code = ctypes.c_ulong()
+        alive = bool(handle) and ctypes.windll.kernel32.GetExitCodeProcess(handle, ctypes.byref(code)) \
+            and code.value == 259  # STILL_ACTIVE
+        if handle:
+            ctypes.windll.kernel32.CloseHandle(handle)
+        return bool(alive)
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -260,7 +300,7 @@ class SessionStore:
         uri = f"{self.path.resolve().as_uri()}?mode=ro" + ("" if writable else "&immutable=1")
         self._conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False, timeout=5.0)
         version = self._conn.execute("PRAGMA user_version").fetchone()[0]
-        if version != SCHEMA_VERSION:
+        if not READABLE_FROM <= version <= SCHEMA_VERSION:
             raise StoreError(f"Your practice history at {self.path} has schema {version}, this buzzfinder reads "
                              f"{SCHEMA_VERSION}; open it once with the app of the same version to update it.")
 
@@ -310,16 +350,19 @@ class SessionStore:
             self._conn.execute("BEGIN IMMEDIATE")
             self._close_open_sessions()
             cursor = self._conn.execute(
-                "INSERT INTO sessions (started_at, input, mode, settings, device) VALUES (?, ?, ?, ?, ?)",
-                (self._now(), input, mode, None if settings is None else json.dumps(settings), device))
+                "INSERT INTO sessions (started_at, input, mode, settings, device, owner) VALUES (?, ?, ?, ?, ?, ?)",
+                (self._now(), input, mode, None if settings is None else json.dumps(settings), device, _OWNER))
             self._conn.execute("COMMIT")
             return cursor.lastrowid
 
     def _close_open_sessions(self) -> None:
-        self._conn.execute(
-            """UPDATE sessions SET ended_at = COALESCE(
-                   (SELECT MAX(created_at) FROM notes WHERE notes.session_id = sessions.id), started_at)
-               WHERE ended_at IS NULL""")
+        """End the sessions left open by processes that no longer run (a crash), at their last note."""
+        rows = self._conn.execute("SELECT id, owner FROM sessions WHERE ended_at IS NULL").fetchall()
+        for session_id in (sid for sid, owner in rows if not _owner_alive(owner)):
+            self._conn.execute(
+                """UPDATE sessions SET ended_at = COALESCE(
+                       (SELECT MAX(created_at) FROM notes WHERE notes.session_id = sessions.id), started_at)
+                   WHERE id = ?""", (session_id,))
 
     def end_session(self, session_id: int) -> None:
         with self._guard():

@@ -82,7 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sessions = commands.add_parser(
         "sessions", help="export the practice history",
-        description="Print every stored session with its notes, oldest first.",
+        description="Print every stored session with its notes, oldest first. The history is only read "
+                    "(a read-only data folder works); a row whose text is damaged is left out and named on "
+                    "stderr, and the exit status is 1.",
         epilog='--json: an array of {"id", "started_at", "ended_at", "input", "mode", "notes": [{"onset_s", '
                '"label", "confidence", "probs", "pitch_hz", "note", "level_dbfs"}]}; --csv: one row per note.')
     fmt = sessions.add_mutually_exclusive_group()
@@ -109,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
         from buzzfinder_app.ui.app import run
 
         return run(args)
+    from buzzfinder_app.model.metadata import ModelError
+
     handlers = {"classify": cmd_classify, "analyze": cmd_analyze, "devices": cmd_devices,
                 "sessions": cmd_sessions, "teach": cmd_teach, "profiles": cmd_profiles}
     try:
@@ -118,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stdout = open(os.devnull, "w")
         return EXIT_OK
-    except SetupError as exc:
+    except (SetupError, ModelError) as exc:  # ModelError here: the model failed while judging (NaN)
         _error(str(exc))
         return EXIT_SETUP
 
@@ -144,13 +148,17 @@ def _classifier(args, model):
     """``model.predict``, or the personal profile's classifier when ``--profile`` is given."""
     if not getattr(args, "profile", None):
         return model.predict
-    from buzzfinder_app.personal.adapt import profile_classifier, profile_head
+    from buzzfinder_app.personal.adapt import head_info, profile_classifier, profile_head
     from buzzfinder_app.personal.profiles import ProfileError, ProfileStore
 
+    store = ProfileStore()
     try:
-        return profile_classifier(model, profile_head(ProfileStore(), args.profile, model))
+        head = profile_head(store, args.profile, model)
+        for problem in (head_info(store, args.profile) or {}).get("skipped") or []:
+            _error(f"warning: profile {args.profile!r}: {problem} (left out)")
     except ProfileError as exc:
         raise SetupError(str(exc)) from None
+    return profile_classifier(model, head)
 
 
 def _probs(verdict) -> dict:
@@ -160,18 +168,19 @@ def _probs(verdict) -> dict:
 # -- classify ----------------------------------------------------------------------------------
 
 def cmd_classify(args) -> int:
-    from buzzfinder_app.audio.file import AudioFileError, read_audio
-    from buzzfinder_app.engine.engine import classify_clip
+    from buzzfinder_app.audio.file import AudioFileError, FileSource
+    from buzzfinder_app.engine.engine import NoNote, classify_clip
 
     model = _load_model(args)
     classify = _classifier(args, model)
     results, status = [], EXIT_OK
     for path in args.files:
         try:
-            onset_s, verdict = classify_clip(model, read_audio(path), classify)
-        except AudioFileError as exc:
-            _error(str(exc))
-            results.append({"path": str(path), "error": exc.problem})
+            onset_s, verdict = classify_clip(model, FileSource(path), classify)  # streamed: flat memory
+        except (AudioFileError, NoNote) as exc:
+            problem = exc.problem if isinstance(exc, AudioFileError) else str(exc)
+            _error(f"{path}: {problem}")
+            results.append({"path": str(path), "error": problem})
             status = EXIT_BAD_FILES
             continue
         results.append({"path": str(path), "label": verdict.label, "confidence": round(verdict.confidence, 6),
@@ -322,7 +331,7 @@ def cmd_sessions(args) -> int:
     from buzzfinder_app.practice.sessions import SessionStore, StoreError
 
     try:
-        with SessionStore() as store:
+        with SessionStore(read_only=True) as store:
             if args.csv:
                 store.export_csv(sys.stdout)
             elif args.json:
@@ -331,7 +340,9 @@ def cmd_sessions(args) -> int:
                 print(format_sessions(store))
     except StoreError as exc:
         raise SetupError(str(exc)) from None
-    return EXIT_OK
+    for row in store.damaged:
+        _error(f"{row} of the practice history is damaged (text that is not UTF-8) and was left out")
+    return EXIT_BAD_FILES if store.damaged else EXIT_OK
 
 
 def format_sessions(store) -> str:

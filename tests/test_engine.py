@@ -189,8 +189,10 @@ def test_classify_clip_takes_the_strongest_note(pluck, white_noise):
     place(y, pluck(330.0, 2.0, level_db=-6, seed=2), 1.0)
     onset_s, verdict = classify_clip(FakeModel(), y)
     assert onset_s == pytest.approx(1.0, abs=0.03) and verdict.label in ("buzzy", "clean", "muted", "unsure")
-    onset_s, _ = classify_clip(FakeModel(), np.zeros(SR, np.float32) + 0.1)  # no onset: its start
+    onset_s, _ = classify_clip(FakeModel(), white_noise(SR, -40))  # no onset: its start
     assert onset_s == 0.0
+    with pytest.raises(engine_module.NoNote, match="silent once its DC offset is removed"):
+        classify_clip(FakeModel(), np.zeros(SR, np.float32) + 0.1)  # analyze finds no note there either
 
 
 @pytest.mark.real
@@ -270,3 +272,32 @@ def test_a_failed_step_does_not_shift_the_notes_after_it(take):
     assert [round(e.onset_s * SR) for e in finals] == onsets  # only the first provisional verdict was lost
     for event, want in zip(finals, note_windows(y, onsets)):
         assert np.array_equal(event.window, want)
+
+
+def test_the_strongest_note_streamed_is_the_whole_clips(pluck, white_noise):
+    """classify and teach stream a clip: the same onset and window as on the whole clip, for any blocks."""
+    from buzzfinder_app.audio.dc import remove_dc
+    from buzzfinder_app.engine.engine import StrongestNote
+    from buzzfinder_app.engine.onsets import strongest_onset
+    from buzzfinder_app.engine.windows import note_window
+
+    sr = SAMPLE_RATE
+    quiet_then_loud = white_noise(8 * sr, -60) + 0.01  # a DC offset, a soft note, a loud one, a late soft one
+    for at, level, length in ((0.5, -30, 1.5), (3.0, -6, 2.5), (6.9, -20, 1.0)):
+        start = int(at * sr)
+        quiet_then_loud[start:start + int(length * sr)] += pluck(196.0, length, level_db=level)
+    cut_short = quiet_then_loud[: int(4.0 * sr)]  # the loud note ends with the clip, 1 s after its onset
+    no_onset = white_noise(3 * sr, -50)
+    at_once = white_noise(3 * sr, -60)
+    at_once[100:100 + sr] += pluck(330.0, 1.0, level_db=-6)  # its window starts before the clip
+    for y in (quiet_then_loud, cut_short, no_onset, at_once):
+        clean = remove_dc(y)
+        expected = strongest_onset(clean)
+        for blocks in ([y], np.array_split(y, 97), np.array_split(y, len(y) // 1000)):
+            finder = StrongestNote()
+            for block in blocks:
+                finder.feed(block)
+            onset, window = finder.result()
+            assert onset == expected
+            np.testing.assert_array_equal(window, note_window(clean, 0 if expected is None else expected))
+    assert strongest_onset(remove_dc(quiet_then_loud)) == pytest.approx(3.0 * sr, abs=0.01 * sr)

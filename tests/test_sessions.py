@@ -270,7 +270,7 @@ def test_migration_from_v1_keeps_the_data(tmp_path, clock):
         assert store.buzz_map()[0].string == 5
         assert store.export_json()[0]["notes"][0]["probs"] == {"buzzy": None, "clean": None, "muted": None}
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
     columns = {row[1] for row in conn.execute("PRAGMA table_info(notes)")}
     assert {"p_buzzy", "p_clean", "p_muted", "note", "level_dbfs", "step", "repetition", "target"} <= columns
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

@@ -12,6 +12,7 @@ so a long recording never sits in memory whole. :func:`read_audio` is the same s
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +25,8 @@ from buzzfinder_app.constants import MIN_NOTE_S, SAMPLE_RATE
 MIN_RATE, MAX_RATE = 8_000, 192_000
 #: A file whose loudest sample stays below this is treated as silent (16-bit LSB is -90 dBFS).
 SILENT_DBFS = -90.0
+#: A float sample beyond this (120 dB over full scale) is not audio: refused before it overflows a sum.
+MAX_SAMPLE = 1e6
 
 
 class AudioFileError(Exception):
@@ -48,11 +51,16 @@ class FileSource:
         self.sample_rate = int(sample_rate)
         self.block = int(block)
         self.frames_read = 0
-        if not self.path.exists():
-            raise AudioFileError(self.path, "file not found")
-        if not self.path.is_file():
-            raise AudioFileError(self.path, "not a file")
-        if self.path.stat().st_size == 0:
+        try:  # what the OS says (a name too long, a folder without permission) is the file's problem
+            if not stat.S_ISREG(self.path.stat().st_mode):
+                raise AudioFileError(self.path, "not a file")
+            with open(self.path, "rb") as f:
+                empty = not f.read(1)
+        except FileNotFoundError:
+            raise AudioFileError(self.path, "file not found") from None
+        except OSError as exc:
+            raise AudioFileError(self.path, f"cannot be read ({exc.strerror or exc})") from None
+        if empty:
             raise AudioFileError(self.path, "file is empty (0 bytes)")
         try:
             info = sf.info(str(self.path))
@@ -82,10 +90,12 @@ class FileSource:
                 for raw in f.blocks(blocksize=chunk, dtype="float32", always_2d=True):
                     self.frames_read += len(raw)
                     mono = raw.mean(axis=1, dtype=np.float32) if raw.shape[1] > 1 else raw[:, 0]
-                    bad = np.flatnonzero(~np.isfinite(mono))
+                    bad = np.flatnonzero(~(np.abs(mono) <= MAX_SAMPLE))  # NaN fails the test too
                     if len(bad):
                         at = (self.frames_read - len(mono) + bad[0]) / self.source_rate
-                        raise AudioFileError(self.path, f"contains NaN or infinite samples (first at {at:.3f} s)")
+                        what = ("NaN or infinite samples" if not np.isfinite(mono[bad[0]]) else
+                                f"samples far beyond full scale ({mono[bad[0]]:.3g})")
+                        raise AudioFileError(self.path, f"contains {what} (first at {at:.3f} s)")
                     if len(mono):
                         peak = max(peak, float(np.max(np.abs(mono))))
                     out = resampler.resample_chunk(mono) if resampler else mono

@@ -29,9 +29,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from buzzfinder_app.audio.dc import DcBlocker, remove_dc
+from buzzfinder_app.audio.dc import DcBlocker
+from buzzfinder_app.audio.file import SILENT_DBFS
 from buzzfinder_app.constants import POST_ROLL, PRE_ROLL, PROVISIONAL_S, SAMPLE_RATE
-from buzzfinder_app.engine.onsets import OnsetDetector, strongest_onset
+from buzzfinder_app.engine.onsets import ATTACK_S, OnsetDetector
 from buzzfinder_app.engine.pitch import estimate_pitch, note_name
 from buzzfinder_app.engine.verdicts import Verdict
 from buzzfinder_app.engine.windows import note_window
@@ -46,6 +47,8 @@ HISTORY = PRE_ROLL + POST_ROLL + SAMPLE_RATE
 #: The note's level is its peak over this long after the onset.
 LEVEL_S = 0.3
 PROVISIONAL = int(PROVISIONAL_S * SAMPLE_RATE)
+#: A clip whose peak without its DC offset stays below this holds no note.
+SILENT_PEAK = 10 ** (SILENT_DBFS / 20)
 
 Classifier = Callable[[np.ndarray], np.ndarray]
 
@@ -241,14 +244,112 @@ def analyze(model, y, **engine_options) -> list[Note]:
     return notes_from_events(engine.feed(y) + engine.flush())
 
 
-def classify_clip(model, y, classify: Classifier | None = None) -> tuple[float, Verdict]:
+class NoNote(ValueError):
+    """A clip with nothing to judge in it."""
+
+
+class _Window:
+    """``note_window(y, onset)`` of a stream, gathered as the stream goes by."""
+
+    def __init__(self, onset: int):
+        self.onset, self.stop = onset, onset + POST_ROLL
+        self.parts = [np.zeros(max(PRE_ROLL - onset, 0), np.float32)]
+        self.filled = max(onset - PRE_ROLL, 0)  # absolute sample gathered up to
+
+    def take(self, y: np.ndarray, at: int) -> None:
+        """Gather what ``y`` (absolute samples from ``at``) holds of the window."""
+        lo, hi = max(self.filled, at), min(self.stop, at + len(y))
+        if hi > lo:
+            self.parts.append(y[lo - at: hi - at].copy())
+            self.filled = hi
+
+    @property
+    def done(self) -> bool:
+        return self.filled >= self.stop
+
+    def samples(self) -> np.ndarray:
+        return np.concatenate(self.parts)
+
+
+class StrongestNote:
+    """The note of a one-note clip, streamed: :meth:`feed` its blocks, then :meth:`result`.
+
+    The same onset and window as ``strongest_onset`` and ``note_window`` on the whole clip without
+    its DC offset (the onset followed by the loudest ``ATTACK_S``, as ``training`` picks it), but
+    only the last few seconds are kept: a clip of any length is read in flat memory.
+    """
+
+    def __init__(self):
+        self._dc = DcBlocker(SAMPLE_RATE)
+        self._detector = OnsetDetector(SAMPLE_RATE)
+        self._recent = np.zeros(0, np.float32)  # the last HISTORY samples, from absolute _recent_start
+        self._recent_start = 0
+        self._open = [_Window(0)]  # the clip's start, judged when no onset is found
+        self._start: _Window | None = None
+        self._best: tuple[float, _Window] | None = None
+        self.peak = 0.0  # of the audio without its DC offset
+
+    def feed(self, block) -> None:
+        y = self._dc.process(block)
+        if len(y):
+            self.peak = max(self.peak, float(np.max(np.abs(y))))
+        at = self._recent_start + len(self._recent)
+        for window in self._open:
+            window.take(y, at)
+        self._recent = np.concatenate([self._recent, y])
+        self._open_windows(self._detector.process(y))
+        if len(self._recent) > HISTORY:
+            self._recent_start += len(self._recent) - HISTORY
+            self._recent = self._recent[-HISTORY:]
+        self._judge([w for w in self._open if w.done])
+
+    def result(self) -> tuple[int | None, np.ndarray]:
+        """(the strongest onset, its window), or (None, the window at the clip's start) when there is none."""
+        self._open_windows(self._detector.flush())
+        self._judge(self._open)
+        if self._best is None:
+            return None, self._start.samples()
+        return self._best[1].onset, self._best[1].samples()
+
+    def _open_windows(self, onsets: list[int]) -> None:
+        for onset in onsets:
+            if max(onset - PRE_ROLL, 0) < self._recent_start:  # never expected: the history covers a whole window
+                raise RuntimeError("note window is older than the clip's history")
+            window = _Window(onset)
+            window.take(self._recent, self._recent_start)
+            self._open.append(window)
+
+    def _judge(self, windows: list[_Window]) -> None:
+        """Windows complete (or ended by the clip) are compared in onset order; the first loudest wins."""
+        for window in list(windows):
+            self._open.remove(window)
+            if self._start is None:  # the first window opened is the clip's start
+                self._start = window
+                continue
+            attack = window.samples()[PRE_ROLL: PRE_ROLL + int(ATTACK_S * SAMPLE_RATE)]
+            energy = float(np.mean(np.square(attack))) if len(attack) else 0.0
+            if self._best is None or energy > self._best[0]:
+                self._best = (energy, window)
+
+
+def clip_note(blocks) -> tuple[int | None, np.ndarray, float]:
+    """:class:`StrongestNote` of a clip given as blocks (a :class:`FileSource`, or ``[y]``): (onset or None,
+    window, peak without the DC offset)."""
+    finder = StrongestNote()
+    for block in blocks:
+        finder.feed(block)
+    return (*finder.result(), finder.peak)
+
+
+def classify_clip(model, blocks, classify: Classifier | None = None) -> tuple[float, Verdict]:
     """One verdict for a clip holding one note: (onset_s, verdict) of its strongest onset, or of its start.
 
-    The strongest onset is the one followed by the loudest attack (as ``training`` picks it); the
-    clip's DC offset is removed first, as the engine does.
+    ``blocks``: a whole signal, or its blocks (a ``FileSource``: read in flat memory). The clip's
+    DC offset is removed first, as the engine does. :class:`NoNote` when nothing is left without the
+    offset: ``analyze`` finds no note there either.
     """
-    y = remove_dc(y)
-    onset = strongest_onset(y)
-    onset = 0 if onset is None else onset
-    probs = (classify or model.predict)(extract(note_window(y, onset), model.params)[None])[0]
-    return onset / SAMPLE_RATE, Verdict.from_probs(probs, model.labels, model.unsure_threshold)
+    onset, window, peak = clip_note([blocks] if isinstance(blocks, np.ndarray) else blocks)
+    if peak <= SILENT_PEAK:
+        raise NoNote("no note: silent once its DC offset is removed")
+    probs = (classify or model.predict)(extract(window, model.params)[None])[0]
+    return (onset or 0) / SAMPLE_RATE, Verdict.from_probs(probs, model.labels, model.unsure_threshold)

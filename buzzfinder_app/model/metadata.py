@@ -7,6 +7,7 @@ order, same sample rate, same feature parameters. Anything else is refused with 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +35,8 @@ class ModelMetadata:
     training: dict = field(default_factory=dict)
     metrics: dict = field(default_factory=dict)
     provenance: dict = field(default_factory=dict)
+    #: Hex SHA-256 of the model file's bytes: a damaged copy is refused (absent in older exports).
+    sha256: str | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -50,10 +53,16 @@ class ModelMetadata:
             "training": self.training,
             "metrics": self.metrics,
             "provenance": self.provenance,
+            **({"sha256": self.sha256} if self.sha256 else {}),
         }
 
     @classmethod
     def from_dict(cls, d: dict) -> "ModelMetadata":
+        if not isinstance(d.get("features"), dict):
+            raise ModelError(f"model metadata is malformed: \"features\" must be an object, not {d.get('features')!r:.40}")
+        sha256 = d.get("sha256")
+        if sha256 is not None and not (isinstance(sha256, str) and re.fullmatch(r"[0-9a-f]{64}", sha256)):
+            raise ModelError(f"model metadata is malformed: \"sha256\" must be 64 lower-case hex digits, not {sha256!r:.80}")
         try:
             return cls(
                 labels=tuple(d["labels"]),
@@ -68,6 +77,7 @@ class ModelMetadata:
                 training=dict(d.get("training", {})),
                 metrics=dict(d.get("metrics", {})),
                 provenance=dict(d.get("provenance", {})),
+                sha256=sha256,
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelError(f"model metadata is incomplete or malformed ({exc!r})") from None
@@ -84,6 +94,8 @@ class ModelMetadata:
             data = json.loads(path.read_text())
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise ModelError(f"model metadata {path} is not readable JSON ({exc})") from None
+        except RecursionError:
+            raise ModelError(f"model metadata {path} is not usable JSON (nested too deeply)") from None
         if not isinstance(data, dict):
             raise ModelError(f"model metadata {path} is not a JSON object")
         return cls.from_dict(data)

@@ -11,6 +11,7 @@ array([[0.02, 0.97, 0.01]], dtype=float32)
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import sys
 from pathlib import Path
@@ -82,17 +83,26 @@ class Model:
     def load(cls, path: Path | str | None = None) -> "Model":
         """Load and check a model; raise :class:`ModelError` with a readable reason if unusable."""
         path = Path(path) if path else default_model_path()
-        if not path.is_file():
-            raise ModelError(f"model file {path} not found")
-        metadata = ModelMetadata.load(metadata_path(path))
+        try:
+            content = path.read_bytes()
+        except FileNotFoundError:
+            raise ModelError(f"model file {path} not found") from None
+        except OSError as exc:
+            raise ModelError(f"model file {path} cannot be read ({exc.strerror or exc})") from None
+        try:
+            metadata = ModelMetadata.load(metadata_path(path))
+        except OSError as exc:  # a name too long for a ".json" beside it, a folder without permission
+            raise ModelError(f"model metadata {metadata_path(path)} cannot be read ({exc.strerror or exc})") from None
         metadata.check_compatible()
+        if metadata.sha256 and hashlib.sha256(content).hexdigest() != metadata.sha256:
+            raise ModelError(f"model file {path} is damaged: its SHA-256 differs from the one in its metadata")
         try:
             from ai_edge_litert.interpreter import Interpreter
         except ImportError:  # pragma: no cover - depends on the installation
             raise ModelError("the model runtime ai-edge-litert is not installed (pip install ai-edge-litert)") from None
         try:
-            with _quiet_stderr():
-                interpreter = Interpreter(model_path=str(path), num_threads=1)
+            with _quiet_stderr():  # the bytes checked above are the bytes run
+                interpreter = Interpreter(model_content=content, num_threads=1)
                 interpreter.allocate_tensors()
         except (ValueError, RuntimeError) as exc:
             raise ModelError(f"model file {path} is not a valid TFLite model ({str(exc).splitlines()[0]})") from None
@@ -115,10 +125,15 @@ class Model:
         self._interp.invoke()
         probs = self._interp.get_tensor(self._probs)[0].copy()
         emb = self._interp.get_tensor(self._embedding)[0].copy() if self._embedding is not None else None
+        if not np.all(np.isfinite(probs)) or (emb is not None and not np.all(np.isfinite(emb))):
+            raise ModelError(f"model {self.path} gave a non-finite output (NaN or infinity): the model file is "
+                             "damaged or does not suit this runtime")
         return probs, emb
 
     def predict(self, features: np.ndarray) -> np.ndarray:
-        """Probabilities, shape (n, n_labels), for features of shape (n, frames, n_features)."""
+        """Probabilities, shape (n, n_labels), for features of shape (n, frames, n_features).
+
+        :class:`ModelError` when the model gives NaN or infinity (a damaged file without a SHA-256)."""
         features = np.asarray(features, dtype=np.float32)
         if features.ndim == 2:
             features = features[None]

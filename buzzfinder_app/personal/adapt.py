@@ -35,6 +35,7 @@ class FitResult:
     embed_seconds: float  # time to read the notes and compute their features and embeddings
     blend: float  # weight of the head in the blend (0 = base model only)
     counts: dict  # notes per label
+    skipped: tuple[str, ...] = ()  # one "note ID (path) cannot be read: …" per note left out
 
 
 @lru_cache(maxsize=4)
@@ -75,28 +76,37 @@ def embed_features(model, features: np.ndarray) -> tuple[np.ndarray, np.ndarray,
 def fit_profile(store: ProfileStore, profile: Profile | str, model) -> FitResult:
     """Fit the profile's head on its notes, save it beside them and report leave-one-out accuracy.
 
-    Raises :class:`ProfileError` when the profile has too few notes or a file cannot be read or written.
+    A note whose WAV cannot be read is left out (listed in ``skipped`` and in ``head.json``).
+    Raises :class:`ProfileError` when the profile has too few readable notes or the head cannot be written.
     """
     profile = store.resolve(profile)
     notes = store.notes(profile)
-    labels = [n.label for n in notes]
+    start = time.perf_counter()
+    windows, used, skipped = [], [], []
+    for note in notes:
+        try:
+            windows.append(note.read())
+            used.append(note)
+        except ProfileError as exc:
+            skipped.append(str(exc))
+    labels = [n.label for n in used]
     counts = {label: labels.count(label) for label in C.LABELS}
     try:
         check_enough(labels)
     except HeadError as exc:
-        raise ProfileError(f"profile {profile.name!r}: {exc}") from None
-    start = time.perf_counter()
-    probs, emb, setup = embed_features(model, extract_batch([n.read() for n in notes], model.params))
+        raise ProfileError(f"profile {profile.name!r}: {exc}" + "".join(f"; {s}" for s in skipped)) from None
+    probs, emb, setup = embed_features(model, extract_batch(windows, model.params))
     embedded = time.perf_counter()
     head = PersonalHead.fit(emb, labels, probs, setup)
     seconds = time.perf_counter() - embedded
-    result = FitResult(head.loo_before, head.loo_after, head.loo_nested, len(notes), seconds, embedded - start,
-                       head.w, counts)
+    result = FitResult(head.loo_before, head.loo_after, head.loo_nested, len(used), seconds, embedded - start,
+                       head.w, counts, tuple(skipped))
     npz, info = store.head_paths(profile)
     try:
         head.save(npz)
         files.write_json(info, {
-            "base_model": model_fingerprint(model), "notes": notes_digest(notes), "n_notes": len(notes),
+            "base_model": model_fingerprint(model), "notes": notes_digest(notes), "n_notes": len(used),
+            "skipped": skipped,
             "counts": counts, "blend": head.w, "loo_before": head.loo_before, "loo_after": head.loo_after,
             "loo_nested": head.loo_nested,
             "fit_seconds": round(seconds, 4), "fitted_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),

@@ -1,10 +1,10 @@
 """What ``buzzfinder teach`` and ``buzzfinder profiles`` do; each returns the text to print.
 
 ``cmd_teach`` stores one note per file (the strongest onset, cut as the engine cuts it) and refits the
-profile's head. A file that cannot be used is reported on its own line starting ``error:`` and
-listed in the report's ``errors`` (``"path: problem"``, for stderr and exit status 1 like the rest of
-the CLI); :class:`ProfileError` is raised only when nothing could be taught at all (bad label, bad
-profile name, every file failed).
+profile's head. A file that cannot be used is listed in the report's ``errors`` (``"path: problem"``,
+for stderr and exit status 1 like the rest of the CLI), not in its text; a stored note that cannot be
+read is left out of the fit with a ``warning:`` line. :class:`ProfileError` is raised only when
+nothing could be taught at all (bad label, bad profile name, every file failed).
 """
 
 from __future__ import annotations
@@ -15,21 +15,17 @@ from pathlib import Path
 import numpy as np
 
 from buzzfinder_app import constants as C
-from buzzfinder_app.audio.dc import remove_dc
-from buzzfinder_app.audio.file import AudioFileError, read_audio
-from buzzfinder_app.engine.onsets import strongest_onset
-from buzzfinder_app.engine.windows import note_window
+from buzzfinder_app.audio.file import AudioFileError, FileSource
+from buzzfinder_app.engine.engine import clip_note
 from buzzfinder_app.personal.adapt import fit_profile, head_info, head_status
-from buzzfinder_app.personal.profiles import Profile, ProfileError, ProfileStore, slugify
+from buzzfinder_app.personal.profiles import Profile, ProfileError, ProfileStore
 
-def strongest_note(y: np.ndarray) -> tuple[np.ndarray, int]:
-    """The window around the loudest attack of a signal (its DC offset removed, as the engine does),
-    and that onset; ``ValueError`` if none."""
-    y = remove_dc(y)
-    onset = strongest_onset(y)
+def strongest_note(y) -> tuple[np.ndarray, int]:
+    """The window around the loudest attack of a signal or a stream of blocks (a ``FileSource``: read
+    in flat memory), its DC offset removed as the engine does, and that onset; ``ValueError`` if none."""
+    onset, window, _ = clip_note([y] if isinstance(y, np.ndarray) else y)
     if onset is None:
         raise ValueError("no note found (is the file silent or only noise?)")
-    window = note_window(y, onset)
     if len(window) - C.PRE_ROLL < C.MIN_NOTE_S * C.SAMPLE_RATE:
         raise ValueError(f"the note is shorter than {C.MIN_NOTE_S} s")
     return window, onset
@@ -50,21 +46,19 @@ def cmd_teach(profile_name: str, label: str, files, model, store: ProfileStore |
     cut, errors = [], []
     for path in map(Path, files):
         try:
-            cut.append((path, *strongest_note(read_audio(path))))
+            cut.append((path, *strongest_note(FileSource(path))))
         except (AudioFileError, ValueError) as exc:
             errors.append(f"{path}: {exc.problem if isinstance(exc, AudioFileError) else exc}")
             cut.append((path, None, errors[-1]))
     if len(errors) == len(cut):
         raise ProfileError("\n".join(errors + [f"nothing was taught to profile {profile_name!r}"]))
     lines = []
-    if (store.profiles_dir / slugify(profile_name)).is_dir():
-        profile = store.get(profile_name)  # a damaged profile raises here
-    else:
+    profile = store.find(profile_name)  # a damaged profile raises here
+    if profile is None:
         profile = store.create(profile_name, guitar=guitar, device=device)
         lines.append(f"created profile {profile.name!r} in {profile.path}")
     for path, window, onset_or_error in cut:
         if window is None:
-            lines.append(f"error: {onset_or_error}")
             continue
         note = store.add_note(profile, window, label, "teach", original=path.resolve())
         lines.append(f"{path}: {label} note at {onset_or_error / C.SAMPLE_RATE:.2f} s (id {note.id})")
@@ -74,6 +68,7 @@ def cmd_teach(profile_name: str, label: str, files, model, store: ProfileStore |
     except ProfileError as exc:
         lines.append(f"not adapted yet: {exc}")
     else:
+        lines += [f"warning: {problem} (left out)" for problem in r.skipped]
         if r.blend == 0.0:
             lines.append(f"kept the base model: on these notes the personal head does not beat it "
                          f"({r.loo_before:.0%} right by the base model; teach more notes)")

@@ -222,7 +222,7 @@ class PersonalHead:
                 return cls.from_arrays({k: a[k] for k in a.files})
         except FileNotFoundError:
             raise HeadError(f"personal head {path} is missing") from None
-        except (OSError, KeyError, ValueError, zipfile.BadZipFile, io.UnsupportedOperation) as exc:
+        except (OSError, EOFError, KeyError, ValueError, zipfile.BadZipFile, io.UnsupportedOperation) as exc:
             raise HeadError(f"personal head {path} is damaged ({exc})") from None
 
 

@@ -2,12 +2,15 @@
 
 Layout under the app's data folder (:func:`buzzfinder_app.practice.paths.data_dir`)::
 
-    profiles/<slug>/profile.json           name, guitar, device, created_at, default
-    profiles/<slug>/notes.json             index: id, label, source, created_at, original
-    profiles/<slug>/notes/<label>/<id>.wav the note window (float WAV at SAMPLE_RATE)
-    profiles/<slug>/head.npz, head.json    the fitted personal head and what it was fitted on
+    profiles/<folder>/profile.json           name, guitar, device, created_at, default
+    profiles/<folder>/notes.json             index: id, label, source, created_at, original
+    profiles/<folder>/notes/<label>/<id>.wav the note window (float WAV at SAMPLE_RATE)
+    profiles/<folder>/head.npz, head.json    the fitted personal head and what it was fitted on
 
-Every file is written atomically. A damaged ``notes.json`` is rebuilt from the WAV files; a damaged
+A profile is its name (any letters, in any script; the same name whatever its case or Unicode
+form), stored in ``profile.json``; the folder is only where it lives: the name's slug, with a
+number added when another profile holds that folder, so two names never share one. Every file is
+written atomically. A damaged ``notes.json`` is rebuilt from the WAV files; a damaged
 ``profile.json`` makes that profile unusable (listed by :meth:`ProfileStore.damaged`) without
 hiding the others.
 """
@@ -18,6 +21,7 @@ import os
 import re
 import shutil
 import threading
+import unicodedata
 import uuid
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
@@ -42,8 +46,26 @@ class ProfileError(Exception):
 
 
 def slugify(name: str) -> str:
-    """The folder name of a profile: lower case letters, digits and dashes."""
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    """A folder name for a profile: its letters and digits (any script) in lower case, dashes between,
+    at most 40 characters."""
+    return re.sub(r"[\W_]+", "-", name_key(name)).strip("-")[:40].strip("-")
+
+
+def name_key(name: str) -> str:
+    """What makes two profile names the same name: case and Unicode form do not count."""
+    return unicodedata.normalize("NFC", (name or "").strip()).casefold()
+
+
+def check_name(name: str) -> str:
+    """The name, stripped, or :class:`ProfileError` saying why it cannot name a profile."""
+    name = unicodedata.normalize("NFC", (name or "").strip())
+    if not any(ch.isalnum() for ch in name):
+        raise ProfileError(f"bad profile name {name[:20]!r}: use at least one letter or digit")
+    if len(name) > MAX_NAME:
+        raise ProfileError(f"bad profile name {name[:20]!r}…: at most {MAX_NAME} characters")
+    if any(unicodedata.category(ch).startswith("C") for ch in name):
+        raise ProfileError(f"bad profile name {name[:20]!r}: no control characters")
+    return name
 
 
 def _now() -> str:
@@ -123,34 +145,53 @@ class ProfileStore:
         return out
 
     def create(self, name: str, guitar: str = "", device: str = "", default: bool = False) -> Profile:
-        """Create a profile; :class:`ProfileError` for a bad or taken name."""
-        name = (name or "").strip()
-        slug = slugify(name)
-        if not slug:
-            raise ProfileError(f"bad profile name {name!r}: use at least one letter or digit")
-        if len(name) > MAX_NAME:
-            raise ProfileError(f"bad profile name {name[:20]!r}…: at most {MAX_NAME} characters")
-        folder = self.profiles_dir / slug
-        if folder.exists():
-            raise ProfileError(f"a profile named {name!r} already exists (folder {folder})")
+        """Create a profile in a folder of its own; :class:`ProfileError` for a bad or taken name."""
+        name = check_name(name)
+        existing = self.find(name)
+        if existing is not None:
+            raise ProfileError(f"a profile named {existing.name!r} already exists (folder {existing.path})")
+        folder = self._claim_folder(slugify(name) or "profile")
         profile = Profile(name, guitar.strip(), device.strip(), _now(), default, folder)
-        self._write_profile(profile)
-        self._write_index(profile, [])
+        try:
+            self._write_profile(profile)
+            self._write_index(profile, [])
+        except ProfileError:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
         return profile
 
+    def find(self, name: str) -> Profile | None:
+        """The profile with this name, None if there is none; :class:`ProfileError` when the folder such
+        a name would have holds a damaged profile."""
+        damaged = None
+        for folder in self._folders():
+            try:
+                profile = self._read_profile(folder)
+            except ProfileError as exc:
+                damaged = exc if folder.name == slugify(name) else damaged
+                continue
+            if name_key(profile.name) == name_key(name):
+                return profile
+        if damaged is not None:
+            raise damaged
+        return None
+
     def get(self, name: str) -> Profile:
-        """The profile with this name (or slug); :class:`ProfileError` if there is none."""
-        folder = self.profiles_dir / slugify(name or "")
-        if not slugify(name or "") or not folder.is_dir():
+        """The profile with this name; :class:`ProfileError` if there is none."""
+        profile = self.find(name)
+        if profile is None:
             known = ", ".join(p.name for p in self.list()) or "none yet"
-            raise ProfileError(f"unknown profile {name!r} (profiles: {known})")
-        return self._read_profile(folder)
+            raise ProfileError(f"unknown profile {name[:80]!r} (profiles: {known})")
+        return profile
 
     def delete(self, profile: Profile | str) -> None:
-        """Delete a profile and its notes (a damaged one too, by its name or folder)."""
-        folder = profile.path if isinstance(profile, Profile) else self.profiles_dir / slugify(profile or "")
-        if isinstance(profile, str) and (not slugify(profile or "") or not folder.is_dir()):
-            self.get(profile)  # raises the unknown-profile error
+        """Delete a profile and its notes (a damaged one too, by its folder's name)."""
+        if isinstance(profile, Profile):
+            folder = profile.path
+        elif profile and profile in {name for name, _ in self.damaged()}:
+            folder = self.profiles_dir / profile
+        else:
+            folder = self.get(profile).path
         try:
             shutil.rmtree(folder)
         except OSError as exc:
@@ -162,8 +203,8 @@ class ProfileStore:
             if p.default and p.device == device:
                 return p
         base = f"{device or 'Default input'}"[:MAX_NAME - 4]
-        taken = {p.slug for p in self.list()} | {f for f, _ in self.damaged()}
-        name = next(n for n in [base, *(f"{base} {i}" for i in range(2, 1000))] if slugify(n) not in taken)
+        taken = {name_key(p.name) for p in self.list()}
+        name = next(n for n in [base, *(f"{base} {i}" for i in range(2, 1000))] if name_key(n) not in taken)
         return self.create(name, guitar=guitar, device=device, default=True)
 
     def update(self, profile: Profile | str, *, guitar: str | None = None, device: str | None = None) -> Profile:
@@ -247,6 +288,22 @@ class ProfileStore:
         return folder / "head.npz", folder / "head.json"
 
     # -- internals ------------------------------------------------------------------------------
+    def _claim_folder(self, slug: str) -> Path:
+        """A new, empty folder for a profile: ``slug``, else ``slug-2``, ``slug-3``… (made at once, so
+        two processes never get the same one)."""
+        try:
+            self.profiles_dir.mkdir(parents=True, exist_ok=True)
+            for n in range(1, 10_000):
+                folder = self.profiles_dir / (slug if n == 1 else f"{slug}-{n}")
+                try:
+                    folder.mkdir()
+                    return folder
+                except FileExistsError:
+                    continue
+        except OSError as exc:
+            raise ProfileError(files.describe(exc, self.profiles_dir, "write")) from None
+        raise ProfileError(f"too many profile folders named {slug!r}…")
+
     def _folders(self) -> list[Path]:
         if not self.profiles_dir.is_dir():
             return []

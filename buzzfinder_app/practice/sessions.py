@@ -2,8 +2,14 @@
 
 Every note is committed on its own (WAL, synchronous=FULL), so a crash loses at most the note being
 written. A session a crash left open keeps `ended_at` null until the next session starts, which
-closes it at its last note. The schema version is `PRAGMA user_version`: the number of
+closes it at its last note; a session is owned by its process ("host:pid"), and one whose owner
+still runs (a second app on the same history) is never closed by another. The schema version is `PRAGMA user_version`: the number of
 `MIGRATIONS` applied, each in its own transaction.
+
+Text that is not valid UTF-8 (a damaged byte) never stops a read: the row is left out and named in
+`damaged` ("note 17", "session 3"), so the rest of the history can still be exported. With
+`read_only=True` (the `sessions` command) the database is opened with SQLite's `mode=ro`, and
+`immutable=1` where its folder cannot be written: a read-only data folder can still be exported.
 
 Shares of buzzy and muted notes are of the judged notes (clean + buzzy + muted; unsure left out).
 An exercise repetition counts once it has a note; it succeeded when one of its notes has the
@@ -16,6 +22,7 @@ import csv
 import errno
 import json
 import os
+import socket
 import sqlite3
 import threading
 from collections import defaultdict
@@ -68,8 +75,15 @@ MIGRATIONS = (
     ALTER TABLE notes ADD COLUMN outcome TEXT;
     CREATE INDEX notes_by_session ON notes (session_id, id);
     """,
+    # v3: the process that owns an open session ("host:pid"), so that a second app on the same
+    # history never ends the first one's live session.
+    """
+    ALTER TABLE sessions ADD COLUMN owner TEXT;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+#: The oldest schema that read-only access reads as it is (it has every column the reads use).
+READABLE_FROM = 2
 
 NOTE_COLUMNS = ("id", "session_id", "created_at", "onset_s", "label", "confidence", "p_buzzy", "p_clean",
                 "p_muted", "pitch_hz", "note", "level_dbfs", "step", "repetition", "target", "outcome")
@@ -190,8 +204,57 @@ def _user_message(exc: Exception, path: Path) -> str:
     return f"Your practice history at {path} could not be used: {exc}."
 
 
+class _Undecodable(str):
+    """Text read from the database that is not valid UTF-8 (shown with replacement characters)."""
+
+
+def _decode(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return _Undecodable(raw.decode("utf-8", "replace"))
+
+
+_OWNER = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _owner_alive(owner: str | None) -> bool:
+    """Whether the process that opened a session still runs (another host's: assumed so)."""
+    host, _, pid = (owner or "").rpartition(":")
+    if not owner or not pid.isdigit():
+        return False  # written before sessions had owners
+    if host != socket.gethostname():
+        return True
+    if int(pid) == os.getpid():
+        return False  # this process's own session left open: it is not running any more
+    if os.name == "nt":  # os.kill(pid, 0) would end the process there
+        import ctypes
+
+        handle = ctypes.windll.kernel32.OpenProcess(0x1000, False, int(pid))  # PROCESS_QUERY_LIMITED_INFORMATION
+        code = ctypes.c_ulong()
+        alive = bool(handle) and ctypes.windll.kernel32.GetExitCodeProcess(handle, ctypes.byref(code)) \
+            and code.value == 259  # STILL_ACTIVE
+        if handle:
+            ctypes.windll.kernel32.CloseHandle(handle)
+        return bool(alive)
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _utc_now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def _settings(text: str | None) -> dict | None:
+    try:
+        return None if text is None else json.loads(text)
+    except ValueError:
+        return None
 
 
 class SessionStore:
@@ -200,22 +263,46 @@ class SessionStore:
     Safe to share between threads; every method raises `StoreError` when the database fails.
     """
 
-    def __init__(self, path: str | os.PathLike | None = None, clock: Callable[[], datetime] = _utc_now) -> None:
+    def __init__(self, path: str | os.PathLike | None = None, clock: Callable[[], datetime] = _utc_now,
+                 read_only: bool = False) -> None:
         self.path = Path(path) if path is not None else data_dir() / FILE_NAME
         self._clock = clock
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = None
+        #: Rows left out of reads because their text is not valid UTF-8 ("note 17", "session 3").
+        self.damaged: list[str] = []
         try:
             with self._guard():
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=5.0)
-                self._conn.execute("PRAGMA journal_mode = WAL")
-                self._conn.execute("PRAGMA synchronous = FULL")
-                self._conn.execute("PRAGMA foreign_keys = ON")
-                self._migrate()
+                if read_only:
+                    self._open_read_only()
+                else:
+                    self.path.parent.mkdir(parents=True, exist_ok=True)
+                    self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
+                                                 timeout=5.0)
+                    self._conn.execute("PRAGMA journal_mode = WAL")
+                    self._conn.execute("PRAGMA synchronous = FULL")
+                    self._conn.execute("PRAGMA foreign_keys = ON")
+                    self._migrate()
+                self._conn.text_factory = _decode
         except StoreError:
             self.close()
             raise
+
+    def _open_read_only(self) -> None:
+        """Open for reading only; no history yet reads as an empty one (nothing is created)."""
+        try:
+            self.path.stat()  # a folder in the path that is a file, say, is an error (OSError)
+        except FileNotFoundError:
+            self._conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+            self._conn.executescript("".join(MIGRATIONS))
+            return
+        writable = os.access(self.path.parent, os.W_OK)
+        uri = f"{self.path.resolve().as_uri()}?mode=ro" + ("" if writable else "&immutable=1")
+        self._conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False, timeout=5.0)
+        version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+        if not READABLE_FROM <= version <= SCHEMA_VERSION:
+            raise StoreError(f"Your practice history at {self.path} has schema {version}, this buzzfinder reads "
+                             f"{SCHEMA_VERSION}; open it once with the app of the same version to update it.")
 
     def close(self) -> None:
         if self._conn is not None:
@@ -263,16 +350,19 @@ class SessionStore:
             self._conn.execute("BEGIN IMMEDIATE")
             self._close_open_sessions()
             cursor = self._conn.execute(
-                "INSERT INTO sessions (started_at, input, mode, settings, device) VALUES (?, ?, ?, ?, ?)",
-                (self._now(), input, mode, None if settings is None else json.dumps(settings), device))
+                "INSERT INTO sessions (started_at, input, mode, settings, device, owner) VALUES (?, ?, ?, ?, ?, ?)",
+                (self._now(), input, mode, None if settings is None else json.dumps(settings), device, _OWNER))
             self._conn.execute("COMMIT")
             return cursor.lastrowid
 
     def _close_open_sessions(self) -> None:
-        self._conn.execute(
-            """UPDATE sessions SET ended_at = COALESCE(
-                   (SELECT MAX(created_at) FROM notes WHERE notes.session_id = sessions.id), started_at)
-               WHERE ended_at IS NULL""")
+        """End the sessions left open by processes that no longer run (a crash), at their last note."""
+        rows = self._conn.execute("SELECT id, owner FROM sessions WHERE ended_at IS NULL").fetchall()
+        for session_id in (sid for sid, owner in rows if not _owner_alive(owner)):
+            self._conn.execute(
+                """UPDATE sessions SET ended_at = COALESCE(
+                       (SELECT MAX(created_at) FROM notes WHERE notes.session_id = sessions.id), started_at)
+                   WHERE id = ?""", (session_id,))
 
     def end_session(self, session_id: int) -> None:
         with self._guard():
@@ -309,40 +399,52 @@ class SessionStore:
             step=None if feedback is None else feedback.step, repetition=None if feedback is None else feedback.rep,
             target=target, outcome=None if feedback is None else feedback.outcome)
 
+    def _readable(self, rows, what: Callable[[tuple], str]) -> list[tuple]:
+        """The rows whose text is valid UTF-8; the others are named in :attr:`damaged`."""
+        good = []
+        for row in rows:
+            if any(isinstance(value, _Undecodable) for value in row):
+                if what(row) not in self.damaged:
+                    self.damaged.append(what(row))
+            else:
+                good.append(row)
+        return good
+
     def sessions(self) -> list[SessionInfo]:
-        """All sessions, oldest first."""
+        """All sessions, oldest first (damaged ones left out: see :attr:`damaged`)."""
         with self._guard():
             rows = self._conn.execute(
                 """SELECT s.id, s.started_at, s.ended_at, s.input, s.mode, s.settings, s.device,
                           (SELECT COUNT(*) FROM notes n WHERE n.session_id = s.id)
                    FROM sessions s ORDER BY s.started_at, s.id""").fetchall()
-        return [SessionInfo(r[0], r[1], r[2], r[3], r[4], None if r[5] is None else json.loads(r[5]), r[6], r[7])
-                for r in rows]
+        return [SessionInfo(r[0], r[1], r[2], r[3], r[4], _settings(r[5]), r[6], r[7])
+                for r in self._readable(rows, lambda r: f"session {r[0]}")]
 
     def notes(self, session_id: int | None = None) -> list[NoteRow]:
-        """The notes of one session (all sessions when None), in the order they were played."""
+        """The notes of one session (all sessions when None), in the order they were played (damaged ones
+        left out: see :attr:`damaged`)."""
         query = f"SELECT {', '.join(NOTE_COLUMNS)} FROM notes"
         with self._guard():
             if session_id is None:
                 rows = self._conn.execute(f"{query} ORDER BY session_id, id").fetchall()
             else:
                 rows = self._conn.execute(f"{query} WHERE session_id = ? ORDER BY id", (session_id,)).fetchall()
-        return [NoteRow(*row) for row in rows]
+        return [NoteRow(*row) for row in self._readable(rows, lambda r: f"note {r[0]} (session {r[1]})")]
 
     def summary(self, session_id: int) -> LabelStats:
         with self._guard():
             rows = self._conn.execute(
-                "SELECT label, session_id, repetition, outcome FROM notes WHERE session_id = ?",
+                "SELECT id, label, session_id, repetition, outcome FROM notes WHERE session_id = ?",
                 (session_id,)).fetchall()
-        return _label_stats(rows)
+        return _label_stats(r[1:] for r in self._readable(rows, lambda r: f"note {r[0]} (session {r[2]})"))
 
     def daily_stats(self, tz: tzinfo | None = None) -> list[DayStats]:
         """Stats per day (in `tz`, local time by default) on which notes were played, oldest first."""
         with self._guard():
             rows = self._conn.execute(
-                "SELECT created_at, label, session_id, repetition, outcome FROM notes").fetchall()
+                "SELECT id, created_at, label, session_id, repetition, outcome FROM notes").fetchall()
         by_day = defaultdict(list)
-        for created_at, *rest in rows:
+        for _, created_at, *rest in self._readable(rows, lambda r: f"note {r[0]} (session {r[3]})"):
             by_day[datetime.fromisoformat(created_at).astimezone(tz).date()].append(rest)
         return [DayStats(day, _label_stats(by_day[day])) for day in sorted(by_day)]
 
@@ -360,7 +462,7 @@ class SessionStore:
         return sorted(cells, key=lambda cell: (cell.string, cell.fret))
 
     def export_json(self) -> list[dict]:
-        """Every session with its notes, oldest first, in the documented export format."""
+        """Every readable session with its readable notes, oldest first, in the documented export format."""
         notes_by_session = defaultdict(list)
         for note in self.notes():
             notes_by_session[note.session_id].append({
@@ -388,6 +490,8 @@ class SessionStore:
         writer = csv.writer(file)
         writer.writerow(["session_id", "session_started_at", "input", "mode", *NOTE_COLUMNS[2:]])
         for note in self.notes():
-            session = sessions[note.session_id]
+            session = sessions.get(note.session_id)
+            if session is None:  # a damaged session: named in `damaged`
+                continue
             writer.writerow([session.id, session.started_at, session.input, session.mode,
                              *(getattr(note, column) for column in NOTE_COLUMNS[2:])])

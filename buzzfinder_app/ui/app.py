@@ -68,7 +68,13 @@ def run(args=None) -> int:
     def window_closed() -> None:
         app.exit(0)
 
+    def file_failed(reason: str, code: int) -> None:
+        if options.exit_when_done:
+            print(f"buzzfinder: {reason}", file=sys.stderr, flush=True)
+            app.exit(code)
+
     window.closed.connect(window_closed)
+    window.file_failed.connect(file_failed)
     window.show()
     QTimer.singleShot(0, window.start_listening if options.input_file is not None else window.start_on_launch)
     # SIGTERM (logout, kill) and Ctrl+C close the window as the close button does: the session is
@@ -85,6 +91,7 @@ def run(args=None) -> int:
             signal.signal(sig, handler)
         # exit() outside a running loop would make the next event loop return at once
         window.closed.disconnect(window_closed)
+        window.file_failed.disconnect(file_failed)
         window.close()
         app.setQuitOnLastWindowClosed(quit_on_last)
     return int(code)

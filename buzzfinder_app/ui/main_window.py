@@ -15,7 +15,9 @@ from PySide6.QtWidgets import (
 
 from buzzfinder_app.ui import palette as P
 from buzzfinder_app.ui.widgets.labels import caption
+from buzzfinder_app.practice.paths import data_dir
 from buzzfinder_app.ui.event_log import EventLog
+from buzzfinder_app.ui.fault_log import FaultLog
 from buzzfinder_app.ui.exercise_panel import ExercisePanel
 from buzzfinder_app.ui.live import LiveController
 from buzzfinder_app.ui.profile_bar import ProfileBar
@@ -24,7 +26,7 @@ from buzzfinder_app.ui.services import Services
 from buzzfinder_app.ui.session_recorder import SessionRecorder
 from buzzfinder_app.ui.settings import SettingsDialog
 from buzzfinder_app.ui.sources import FilePlaybackSource, MicInput
-from buzzfinder_app.ui.widgets.banner import BannerArea
+from buzzfinder_app.ui.widgets.banner import BannerArea, sentence
 from buzzfinder_app.ui.widgets.chips import ChipStrip
 from buzzfinder_app.ui.widgets.counters import SessionCounters
 from buzzfinder_app.ui.widgets.level_meter import LevelMeter
@@ -69,6 +71,9 @@ class MainWindow(QMainWindow):
 
     #: Emitted once a ``--input-file`` run has ended and its last verdict is stored.
     file_done = Signal()
+    #: A ``--input-file`` run could not start or failed: the reason and an exit status (2: no model, 1:
+    #: the file or the analysis); ``--exit-when-done`` exits with them.
+    file_failed = Signal(str, int)
     #: The window was closed (the app quits).
     closed = Signal()
 
@@ -84,13 +89,16 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
 
         self.banner = BannerArea()
+        self.fault_log = FaultLog(data_dir(), self)
+        self.fault_log.raised.connect(self._on_crash)
+        self.fault_log.install()
         self.live = LiveController(self.services.model, self,
                                    gate_db=None, unsure_threshold=self.settings.unsure_threshold) \
             if self.services.model is not None else None
         self.profiles = ProfileControl(self.services, self.live, self)
         self.profiles.failed.connect(self._on_profile_failed)
         self.recorder = SessionRecorder(self.services.store)
-        self.recorder.failed.connect(lambda msg: self.banner.show_message("store", msg, "warning"))
+        self.recorder.failed.connect(self._on_store_failed)
         self.recorder.ended.connect(self._on_session_saved)
         self._stop_reason: str | None = None
         self._device_lost = False  # the device vanished: look for devices again before listening
@@ -129,7 +137,7 @@ class MainWindow(QMainWindow):
             self.live.note_event.connect(self.on_note_event)
             self.live.stopped.connect(self._on_stopped)
             self.live.source_failed.connect(self._on_source_failed)
-            self.live.engine_failed.connect(lambda msg: self.banner.show_message("engine", msg, "error"))
+            self.live.engine_failed.connect(self._on_engine_failed)
             self.live.overflows_changed.connect(self._on_overflows)
         self._apply_calibration()
         self.profiles.use_device(self._profile_device())
@@ -315,14 +323,14 @@ class MainWindow(QMainWindow):
     def _show_service_faults(self) -> None:
         s = self.services
         if s.model_error:
-            self.banner.show_message("model", f"The model could not be loaded: {s.model_error}. Live verdicts "
+            self.banner.show_message("model", f"The model could not be loaded: {sentence(s.model_error)} Live verdicts "
                                      "and recording analysis are off; history still works.", "error")
             self.model_status.setText("model: none")
         else:
             meta = s.model.metadata
             self.model_status.setText(f"model: {meta.name} {meta.version}")
         if s.store_error:
-            self.banner.show_message("store", f"Practice history cannot be saved: {s.store_error}. "
+            self.banner.show_message("store", f"Practice history cannot be saved: {sentence(s.store_error)} "
                                      "Listening still works, but sessions are not stored.", "warning")
             self.store_status.setText("history: not saving")
         else:
@@ -389,7 +397,11 @@ class MainWindow(QMainWindow):
             self.start_listening()
 
     def start_listening(self) -> bool:
-        if self.live is None or self.live.running or self.live.stopping:
+        if self.live is None:
+            if self.options.input_file is not None:
+                self.file_failed.emit(f"the model could not be loaded: {self.services.model_error}", 2)
+            return False
+        if self.live.running or self.live.stopping:
             return False
         try:
             if self.options.input_file is not None:
@@ -407,6 +419,8 @@ class MainWindow(QMainWindow):
         except Exception as exc:
             self.banner.show_message("device", f"Could not start listening: {exc}", "error")
             self._update_listen_state()
+            if self.options.input_file is not None:
+                self.file_failed.emit(str(exc), 1)
             return False
         self.banner.clear("device")
         self._examples_upto = -1  # note indices start again with each run
@@ -420,6 +434,8 @@ class MainWindow(QMainWindow):
         self.recorder.begin(str(Path(self.options.input_file).resolve()) if is_file else device,
                             mode=self.exercise_panel.mode, settings=self.exercise_panel.session_settings,
                             device=device)
+        if self.services.store is not None:
+            self.store_status.setText("history: saving")
         if device:
             self.settings.last_device_seen = device
         if self.event_log is not None:
@@ -509,11 +525,38 @@ class MainWindow(QMainWindow):
     def _on_source_failed(self, message: str) -> None:
         if self.options.input_file is not None:
             self.banner.show_message("device", f"The input file could not be played: {message}", "error")
+            self.file_failed.emit(message, 1)
             return
         self._device_lost = True  # the next start looks for devices again
         self.banner.show_message(
             "device", f"Microphone disconnected ({message}). Listening stopped and the session was saved. "
             "Reconnect it and press Space to go on.", "error")
+
+    def _on_store_failed(self, message: str) -> None:
+        self.banner.show_message("store", message, "warning")
+        self.store_status.setText("history: not saving")
+
+    def _on_engine_failed(self, message: str) -> None:
+        self.banner.show_message("engine", message, "error")
+        self._stop_saving()
+        if self.options.input_file is not None:
+            self.file_failed.emit(message, 1)
+
+    def _on_crash(self, what: str, log_path: str) -> None:
+        """Something raised where nothing caught it: say what, where the details are, and stop."""
+        self.banner.show_message("crash", f"Something went wrong: {sentence(what)} Listening stopped; the notes "
+                                 f"saved before are kept. Details: {log_path}", "error")
+        self._stop_saving()
+        if self.options.input_file is not None:
+            self.file_failed.emit(f"{what} (details: {log_path})", 1)
+
+    def _stop_saving(self) -> None:
+        """After a failure the run cannot be trusted: stop it, so its session ends with what it saved."""
+        if self.live is not None and self.live.running:
+            self.live.stop("error")
+            self._update_listen_state()
+        if self.services.store is not None:
+            self.store_status.setText("history: stopped saving (an error)")
 
     def _on_overflows(self, count: int) -> None:
         self.overflow_status.setText(f"dropped audio: {count}")
@@ -643,6 +686,7 @@ class MainWindow(QMainWindow):
         if getattr(self, "_shut", False):
             return
         self._shut = True
+        self.fault_log.uninstall()
         if self.live is not None:
             self.live.shutdown()
         if self.event_log is not None:

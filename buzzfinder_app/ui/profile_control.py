@@ -34,12 +34,21 @@ class ProfileWorker(QObject):
 
     @Slot(str)
     def load(self, name: str) -> None:
-        """The profile's head (refitted when its notes changed)."""
+        """The profile's head (refitted when its notes changed or its file is damaged)."""
         try:
             self.head_ready.emit(name, profile_head(self.store, name, self.model.get()))
         except Exception as exc:  # ProfileError, or a damaged file the store did not wrap
             self.failed.emit(name, _message(exc))
             self.head_ready.emit(name, None)
+            return
+        self._warn_skipped(name)
+
+    def _warn_skipped(self, name: str) -> None:
+        """Say which notes the head had to leave out (their WAV files cannot be read)."""
+        skipped = (head_info(self.store, name) or {}).get("skipped") or []
+        if skipped:
+            self.failed.emit(name, f"{len(skipped)} note{'s' if len(skipped) > 1 else ''} left out of the personal "
+                                   f"head: {skipped[0]}")
 
     @Slot(str)
     def fit(self, name: str) -> None:
@@ -53,6 +62,7 @@ class ProfileWorker(QObject):
             return
         self.fitted.emit(name, result)
         self.head_ready.emit(name, head)
+        self._warn_skipped(name)
 
 
 def _message(exc: Exception) -> str:

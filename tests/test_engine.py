@@ -189,7 +189,7 @@ def test_classify_clip_takes_the_strongest_note(pluck, white_noise):
     place(y, pluck(330.0, 2.0, level_db=-6, seed=2), 1.0)
     onset_s, verdict = classify_clip(FakeModel(), y)
     assert onset_s == pytest.approx(1.0, abs=0.03) and verdict.label in ("buzzy", "clean", "muted", "unsure")
-    onset_s, _ = classify_clip(FakeModel(), white_noise(SR, -40))  # no onset: its start
+    onset_s, _ = classify_clip(FakeModel(), white_noise(SR, -40))  # no onset, no rise: its start
     assert onset_s == 0.0
     with pytest.raises(engine_module.NoNote, match="silent once its DC offset is removed"):
         classify_clip(FakeModel(), np.zeros(SR, np.float32) + 0.1)  # analyze finds no note there either
@@ -290,7 +290,9 @@ def test_the_strongest_note_streamed_is_the_whole_clips(pluck, white_noise):
     no_onset = white_noise(3 * sr, -50)
     at_once = white_noise(3 * sr, -60)
     at_once[100:100 + sr] += pluck(330.0, 1.0, level_db=-6)  # its window starts before the clip
-    for y in (quiet_then_loud, cut_short, no_onset, at_once):
+    under_the_gate = white_noise(3 * sr, -95)  # a note the detector's -60 dBFS gate does not let through
+    under_the_gate[int(1.7 * sr):int(2.7 * sr)] += pluck(262.0, 1.0, level_db=-62)
+    for y in (quiet_then_loud, cut_short, no_onset, at_once, under_the_gate):
         clean = remove_dc(y)
         expected = strongest_onset(clean)
         for blocks in ([y], np.array_split(y, 97), np.array_split(y, len(y) // 1000)):
@@ -301,3 +303,4 @@ def test_the_strongest_note_streamed_is_the_whole_clips(pluck, white_noise):
             assert onset == expected
             np.testing.assert_array_equal(window, note_window(clean, 0 if expected is None else expected))
     assert strongest_onset(remove_dc(quiet_then_loud)) == pytest.approx(3.0 * sr, abs=0.01 * sr)
+    assert strongest_onset(remove_dc(under_the_gate)) == pytest.approx(1.7 * sr, abs=0.01 * sr)  # its steepest rise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import tempfile
 from pathlib import Path
 
@@ -27,11 +28,14 @@ def to_tflite(keras_model) -> bytes:
 def export_model(keras_model, out_path: Path, params: FeatureParams, *, unsure_threshold: float = 0.5,
                  version: str = "dev", training: dict | None = None, metrics: dict | None = None,
                  provenance: dict | None = None) -> ModelMetadata:
-    """Write ``out_path`` (.tflite) and its metadata JSON beside it; return the metadata."""
+    """Write ``out_path`` (.tflite) and its metadata JSON beside it (with the file's SHA-256, which
+    the app checks before it runs the model); return the metadata."""
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    out_path.write_bytes(to_tflite(keras_model))
+    flatbuffer = to_tflite(keras_model)
+    out_path.write_bytes(flatbuffer)
     meta = ModelMetadata(
+        sha256=hashlib.sha256(flatbuffer).hexdigest(),
         labels=C.LABELS,
         sample_rate=params.sample_rate,
         window_s=C.WINDOW_S,

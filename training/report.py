@@ -271,7 +271,7 @@ def write(results: dict, out_dir: Path, metadata: dict) -> Path:
         f = results["features"]
         md += ["## Features: log-mel + floor, log-mel, PCEN, MFCC+Δ+ΔΔ", "",
                f"Same small recipe ({results['budget'].get('feature_n', '?')} modelled and sampled notes per class, "
-               f"and the Strat strings), same seed, at most {results['budget'].get('small_epochs', '?')} epochs; "
+               f"no Strat strings), same seed, at most {results['budget'].get('small_epochs', '?')} epochs; "
                "trained without modelled steel notes; the yardstick on every fourth Strat test note. "
                "`logmel_floor` (shipped) is log-mel with, beside it, each band's level above the window's own "
                "background (its 10th percentile over the frames that hold sound); `pcen` is per-channel energy "

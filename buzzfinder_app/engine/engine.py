@@ -32,7 +32,7 @@ import numpy as np
 from buzzfinder_app.audio.dc import DcBlocker
 from buzzfinder_app.audio.file import SILENT_DBFS
 from buzzfinder_app.constants import POST_ROLL, PRE_ROLL, PROVISIONAL_S, SAMPLE_RATE
-from buzzfinder_app.engine.onsets import ATTACK_S, OnsetDetector
+from buzzfinder_app.engine.onsets import ATTACK_S, OnsetDetector, RiseFinder
 from buzzfinder_app.engine.pitch import estimate_pitch, note_name
 from buzzfinder_app.engine.verdicts import Verdict
 from buzzfinder_app.engine.windows import note_window
@@ -275,8 +275,9 @@ class StrongestNote:
     """The note of a one-note clip, streamed: :meth:`feed` its blocks, then :meth:`result`.
 
     The same onset and window as ``strongest_onset`` and ``note_window`` on the whole clip without
-    its DC offset (the onset followed by the loudest ``ATTACK_S``, as ``training`` picks it), but
-    only the last few seconds are kept: a clip of any length is read in flat memory.
+    its DC offset (the onset followed by the loudest ``ATTACK_S``, as ``training`` picks it; with no
+    onset, the clip's steepest rise), but only the last few seconds are kept: a clip of any length
+    is read in flat memory.
     """
 
     def __init__(self):
@@ -287,6 +288,8 @@ class StrongestNote:
         self._open = [_Window(0)]  # the clip's start, judged when no onset is found
         self._start: _Window | None = None
         self._best: tuple[float, _Window] | None = None
+        self._rise = RiseFinder(SAMPLE_RATE)
+        self._rise_window: _Window | None = None  # at the steepest rise so far
         self.peak = 0.0  # of the audio without its DC offset
 
     def feed(self, block) -> None:
@@ -294,9 +297,11 @@ class StrongestNote:
         if len(y):
             self.peak = max(self.peak, float(np.max(np.abs(y))))
         at = self._recent_start + len(self._recent)
-        for window in self._open:
+        for window in self._open + ([self._rise_window] if self._rise_window else []):
             window.take(y, at)
         self._recent = np.concatenate([self._recent, y])
+        if self._rise.add(y):
+            self._rise_window = self._window_at(self._rise.split * RiseFinder.SUB)
         self._open_windows(self._detector.process(y))
         if len(self._recent) > HISTORY:
             self._recent_start += len(self._recent) - HISTORY
@@ -304,20 +309,28 @@ class StrongestNote:
         self._judge([w for w in self._open if w.done])
 
     def result(self) -> tuple[int | None, np.ndarray]:
-        """(the strongest onset, its window), or (None, the window at the clip's start) when there is none."""
+        """(the strongest onset, its window); with no onset (the steepest rise, its window); or (None,
+        the window at the clip's start) when the level never rises either."""
         self._open_windows(self._detector.flush())
         self._judge(self._open)
-        if self._best is None:
-            return None, self._start.samples()
-        return self._best[1].onset, self._best[1].samples()
+        if self._rise.finish():
+            self._rise_window = self._window_at(self._rise.split * RiseFinder.SUB)
+        if self._best is not None:
+            return self._best[1].onset, self._best[1].samples()
+        if self._rise.onset is not None:
+            return self._rise.onset, self._rise_window.samples()
+        return None, self._start.samples()
+
+    def _window_at(self, onset: int) -> _Window:
+        """A window at ``onset``, filled with what the recent history holds of it."""
+        if max(onset - PRE_ROLL, 0) < self._recent_start:  # never expected: the history covers a whole window
+            raise RuntimeError("note window is older than the clip's history")
+        window = _Window(onset)
+        window.take(self._recent, self._recent_start)
+        return window
 
     def _open_windows(self, onsets: list[int]) -> None:
-        for onset in onsets:
-            if max(onset - PRE_ROLL, 0) < self._recent_start:  # never expected: the history covers a whole window
-                raise RuntimeError("note window is older than the clip's history")
-            window = _Window(onset)
-            window.take(self._recent, self._recent_start)
-            self._open.append(window)
+        self._open += [self._window_at(onset) for onset in onsets]
 
     def _judge(self, windows: list[_Window]) -> None:
         """Windows complete (or ended by the clip) are compared in onset order; the first loudest wins."""

@@ -270,37 +270,89 @@ RISE_CONTEXT_S = 0.04
 MIN_CLIP_RISE_DB = 6.0
 
 
-def steepest_rise(y, sample_rate: int = SAMPLE_RATE) -> int | None:
-    """The sample where a clip's level rises most, or None when nothing rises by ``MIN_CLIP_RISE_DB``:
-    the median level over the next 40 ms against the 40 ms before, in 2.9-ms steps, then the start
-    of the attack there (the steepest rise of the mean level over 12 ms either side).
+class RiseFinder:
+    """Where a clip's level rises most, found while it streams by: :meth:`add` blocks, then
+    :meth:`finish`; :attr:`onset` is that sample, or None when nothing rises by ``MIN_CLIP_RISE_DB``.
 
-    A clip of one note whose onset the detector cannot confirm, under a noise gate that its level
-    does not pass or in noise that a laptop's automatic gain control pumps up to near the note, still
-    holds its note where the level jumps: that, not the clip's first sample, is the note to judge.
+    The level is taken in 64-sample (2.9 ms) steps. The rise at each step is the median level over
+    the next 40 ms against the 40 ms before; at the largest, the start of the attack is the steepest
+    rise of the mean level over 12 ms either side, searched up to 80 ms later. A clip of one note
+    whose onset the detector cannot confirm (under a noise gate its level does not pass, or in noise
+    that a laptop's automatic gain control pumps up to near the note) still holds its note where its
+    level jumps: that, not the clip's first sample, is the note to judge. Only the last 0.2 s of
+    levels are kept, and the result does not depend on how the clip is split into blocks.
+    """
+
+    SUB = 64
+    STEP = 4
+
+    def __init__(self, sample_rate: int = SAMPLE_RATE):
+        self.context = max(1, int(round(RISE_CONTEXT_S * sample_rate / self.SUB)))
+        self._partial = np.zeros(0)
+        self._env = np.zeros(0)  # level (dB) per step, from absolute step _env_start
+        self._env_start = 0
+        self._next = self.context  # the next split (absolute step) to weigh
+        self.rise = -np.inf
+        self.split: int | None = None  # absolute step of the attack at the largest rise so far
+
+    @property
+    def onset(self) -> int | None:
+        return self.split * self.SUB if self.split is not None and self.rise >= MIN_CLIP_RISE_DB else None
+
+    def add(self, block) -> bool:
+        """Take a block of samples; True when the largest rise so far has moved."""
+        data = np.concatenate([self._partial, np.asarray(block, dtype=np.float64).reshape(-1)])
+        n = len(data) // self.SUB
+        self._partial = data[n * self.SUB:]
+        self._env = np.concatenate([self._env, _db(_row_means(data[: n * self.SUB].reshape(n, self.SUB) ** 2))])
+        return self._weigh(final=False)
+
+    def finish(self) -> bool:
+        """The clip has ended: weigh the splits near its end. True when the largest rise moved."""
+        return self._weigh(final=True)
+
+    def _weigh(self, final: bool) -> bool:
+        ctx, step = self.context, self.STEP
+        end = self._env_start + len(self._env)  # absolute steps known
+        last = end - ctx if final else end - 2 * ctx - step  # room to refine unless the clip has ended
+        moved = False
+        if last >= self._next:
+            env = self._env[self._next - ctx - self._env_start: last + ctx - self._env_start]
+            medians = np.median(np.lib.stride_tricks.sliding_window_view(env, ctx), axis=1)
+            rise = medians[ctx:] - medians[: len(medians) - ctx]  # split j: after it minus before it
+            k = int(np.argmax(rise))
+            if rise[k] > self.rise:
+                self.rise, self.split, moved = float(rise[k]), self._attack(self._next + k, end), True
+            self._next = last + 1
+        keep = self._next - ctx - step
+        if keep > self._env_start:
+            self._env = self._env[keep - self._env_start:]
+            self._env_start = keep
+        return moved
+
+    def _attack(self, split: int, end: int) -> int:
+        step, base = self.STEP, self._env_start
+        splits = np.arange(max(step, split), min(end - step, split + 2 * self.context) + 1)
+        if not len(splits):
+            return split
+        sums = np.concatenate([[0.0], np.cumsum(self._env[splits[0] - step - base: splits[-1] + step - base])])
+        at = splits - splits[0] + step
+        sharp = (sums[at + step] - sums[at]) - (sums[at] - sums[at - step])
+        return int(splits[int(np.argmax(sharp))])
+
+
+def steepest_rise(y, sample_rate: int = SAMPLE_RATE) -> int | None:
+    """:class:`RiseFinder` of a whole clip.
 
     >>> import numpy as np
     >>> y = np.full(22050, 1e-3, dtype=np.float32); y[9000:] = 0.01
     >>> steepest_rise(y)
     8960
     """
-    y = np.asarray(y, dtype=np.float64)
-    sub = 64
-    n = len(y) // sub
-    context = max(1, int(round(RISE_CONTEXT_S * sample_rate / sub)))
-    if n < 2 * context + 1:
-        return None
-    env = _db(_row_means(y[: n * sub].reshape(n, sub) ** 2))
-    windows = np.median(np.lib.stride_tricks.sliding_window_view(env, context), axis=1)  # windows[i]: env[i:i+context]
-    rise = windows[context:] - windows[: len(windows) - context]  # after split i+context minus before it
-    best = int(np.argmax(rise))
-    if rise[best] < MIN_CLIP_RISE_DB:
-        return None
-    step = 4
-    splits = np.arange(max(step, best), min(n - step, best + 2 * context) + 1)
-    means = np.concatenate([[0.0], np.cumsum(env)])
-    sharp = (means[splits + step] - means[splits]) - (means[splits] - means[splits - step])
-    return int(splits[int(np.argmax(sharp))]) * sub
+    finder = RiseFinder(sample_rate)
+    finder.add(y)
+    finder.finish()
+    return finder.onset
 
 
 def strongest_onset(y, onsets=None, sample_rate: int = SAMPLE_RATE) -> int | None:

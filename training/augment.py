@@ -252,6 +252,19 @@ def start_at_note(y, onset, rng, sample_rate=C.SAMPLE_RATE):
     return _f32(y)[start:], onset - start
 
 
+def agc(y, sample_rate, target_db=-12.0, max_gain_db=24.0, attack_s=0.01, release_s=0.5):
+    """A laptop's automatic gain control: the gain brings the level (a peak follower that rises in
+    ``attack_s`` and falls in ``release_s``) to ``target_db`` dBFS, at most ``max_gain_db``. In the
+    quiet before a note the gain climbs and lifts the noise; the pluck arrives into that high gain
+    and its attack is soft-clipped (tanh at full scale) until the follower catches up."""
+    y = _f32(y)
+    a = np.exp(-1.0 / (attack_s * sample_rate))
+    r = np.exp(-1.0 / (release_s * sample_rate))
+    env = _envelope(np.abs(y.astype(np.float64)), a, r)
+    gain = np.minimum(10.0 ** (target_db / 20.0) / np.maximum(env, 1e-9), 10.0 ** (max_gain_db / 20.0))
+    return _f32(np.tanh(gain * y))
+
+
 def cut_short(y, onset, length_s, sample_rate=C.SAMPLE_RATE):
     """Zero everything later than ``length_s`` after ``onset`` (a note cut by the next onset)."""
     y = _f32(y).copy()
@@ -306,10 +319,13 @@ class Augmenter:
                 y = add_noise_below_peak(y, sample_rate, rng, rng.uniform(24.0, 60.0), str(kind))
         if self._p(0.2):
             y = low_rate(y, sample_rate, int(rng.uniform(8000.0, 16000.0)))
-        if self._p(0.35):  # automatic gain control: pumps the noise up between notes
+        if self._p(0.25):  # a compressor flattens the decay and lifts the noise
             y = compress(y, sample_rate, rng.uniform(-40.0, -15.0), rng.uniform(3.0, 10.0),
                          rng.uniform(0.002, 0.02), rng.uniform(0.1, 0.6))
-        if self._p(0.25):
+        if self._p(0.2):  # a laptop's AGC: the noise lifted before the note, the attack clipped
+            y = agc(gain(y, rng.uniform(-40.0, -10.0)), sample_rate, rng.uniform(-20.0, -6.0), rng.uniform(12.0, 30.0),
+                    rng.uniform(0.003, 0.03), rng.uniform(0.2, 1.5))
+        if self._p(0.15):
             y = soft_clip(y, rng.uniform(3.0, 15.0))
         if self._p(0.1):
             y = quantise(y, int(rng.integers(7, 12)), rng.uniform(0.1, 0.9))
@@ -353,8 +369,7 @@ def degrade(audio, kind: str, sample_rate: int = C.SAMPLE_RATE, seed: int = 0) -
         y = low_pass(y, sample_rate, 6000.0)
         y = peaking(y, sample_rate, 3000.0, 6.0, 2.0)
         y = add_noise_below_peak(y, sample_rate, rng, 30.0, "pink")
-        y = compress(y, sample_rate, threshold_db=-35.0, ratio=8.0, attack_s=0.005, release_s=0.4)
-        return soft_clip(y, 6.0)
+        return agc(gain(y, -20.0 - 20.0 * np.log10(float(np.max(np.abs(y))) or 1.0)), sample_rate)
     if kind == "reverberant_room":  # RT60 0.5 s
         return reverb(y, sample_rate, rng, 0.5, direct_to_reverb_db=-3.0)
     if kind == "hum_noise":  # mains hum and its harmonics, pink background, 25 dB SNR

@@ -30,7 +30,13 @@ def test_missing_metadata(tmp_path, placeholder_model_path):
 
 def test_corrupt_model_file(tmp_path, placeholder_model_path):
     path = copy_model(placeholder_model_path, tmp_path)
+    assert json.loads(metadata_path(path).read_text())["sha256"]  # the export wrote the file's checksum
     path.write_bytes(b"this is not a flatbuffer" * 10)
+    with pytest.raises(ModelError, match="is damaged: its SHA-256 differs"):
+        Model.load(path)
+    meta = json.loads(metadata_path(path).read_text())
+    del meta["sha256"]  # a model whose metadata has no checksum is still read, and refused as not TFLite
+    metadata_path(path).write_text(json.dumps(meta))
     with pytest.raises(ModelError, match="not a valid TFLite model"):
         Model.load(path)
 

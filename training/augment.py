@@ -227,21 +227,18 @@ def compress(y, sample_rate, threshold_db=-30.0, ratio=6.0, attack_s=0.005, rele
 
 def hand_damp(y, onset, after_s, rng, sample_rate=C.SAMPLE_RATE):
     """The hand stops the string ``after_s`` after the onset: the sound dies within tens of
-    milliseconds, and the string, still swinging, slaps the hand and the frets as it lands: a short
-    rattle (a burst of noise above a few hundred hertz, 5-40 ms) from 30 to 6 dB below the note's
-    level at that moment. A note of any class can be stopped so; stopping early is not a class."""
+    milliseconds, with the small noise of the hand landing on the strings (a soft, dull rub).
+    A note of any class can be stopped so; stopping early is not a class."""
     y = _f32(y).copy()
     at = int(onset + after_s * sample_rate)
     if at >= len(y):
         return y
-    level = float(np.sqrt(np.mean(y[max(onset, at - sample_rate // 50):at].astype(np.float64) ** 2))) if at > onset else 0.0
     t = np.arange(len(y) - at) / sample_rate
     y[at:] *= np.exp(-t / rng.uniform(0.008, 0.04)).astype(np.float32)
-    n = min(len(y) - at, int(0.15 * sample_rate))
-    slap = np.diff(rng.standard_normal(n + 1)) * np.exp(-np.arange(n) / (rng.uniform(0.005, 0.04) * sample_rate))
-    slap = high_pass(slap, sample_rate, rng.uniform(200.0, 1500.0), rolloff=6)
-    slap *= level * 10 ** (rng.uniform(-30.0, -6.0) / 20) / (np.sqrt(np.mean(slap[: n // 10 or 1] ** 2)) + 1e-12)
-    y[at:at + n] += slap.astype(np.float32)
+    n = min(len(y) - at, int(rng.uniform(0.01, 0.05) * sample_rate))
+    rub = np.convolve(rng.standard_normal(n), np.ones(8) / 8, mode="same") * np.hanning(n)
+    level = float(np.max(np.abs(y[onset:at]))) if at > onset else 0.0
+    y[at:at + n] += (rub / (np.max(np.abs(rub)) + 1e-12) * level * 10 ** (rng.uniform(-40.0, -20.0) / 20)).astype(np.float32)
     return y
 
 
@@ -319,12 +316,9 @@ class Augmenter:
                 y = add_noise_below_peak(y, sample_rate, rng, rng.uniform(24.0, 60.0), str(kind))
         if self._p(0.2):
             y = low_rate(y, sample_rate, int(rng.uniform(8000.0, 16000.0)))
-        if self._p(0.25):  # a compressor flattens the decay and lifts the noise
+        if self._p(0.25):
             y = compress(y, sample_rate, rng.uniform(-40.0, -15.0), rng.uniform(3.0, 10.0),
                          rng.uniform(0.002, 0.02), rng.uniform(0.1, 0.6))
-        if self._p(0.2):  # a laptop's AGC: the noise lifted before the note, the attack clipped
-            y = agc(gain(y, rng.uniform(-40.0, -10.0)), sample_rate, rng.uniform(-20.0, -6.0), rng.uniform(12.0, 30.0),
-                    rng.uniform(0.003, 0.03), rng.uniform(0.2, 1.5))
         if self._p(0.15):
             y = soft_clip(y, rng.uniform(3.0, 15.0))
         if self._p(0.1):

@@ -131,7 +131,38 @@ def _targets(results: dict) -> list[str]:
     for k, v in results.get("loso", {}).items():
         lines.append(f"| leave-one-source-out: {k} ({', '.join(v['classes'])}) | >= 88 % | {_frac(v)} | "
                      f"{_check(v['accuracy'] >= 0.88)} |")
+    for kind, r in results.get("teaching", {}).items():
+        heard = sum(r[w]["after"] for w in TAUGHT_WAYS)
+        n = sum(r[w]["n"] for w in TAUGHT_WAYS)
+        lines.append(f"| taught 5 notes of each kind through {kind}: other clean notes of that guitar heard buzzy | "
+                     f"<= 5 % | {heard}/{n} ({100 * heard / max(1, n):.1f} %) | {_check(heard <= 0.05 * n)} |")
+        if "shared_clips" in r:
+            c = r["shared_clips"]
+            lines.append(f"| ... and the 15 shared clips after that teaching | lose nothing ({c['before']}) | "
+                         f"{c['after']}/{c['n']} | {_check(c['after'] >= c['before'])} |")
     return lines
+
+
+TAUGHT_WAYS = ("channel_before", "at_note")
+
+
+def _teaching(results: dict) -> list[str]:
+    t = results.get("teaching")
+    if not t:
+        return []
+    lines = ["## Teaching a setup", "",
+             "A player's profile taught through each condition with 5 clean, 5 buzzy and 5 muted notes of the "
+             "Strat's A string (the app's own personal head and setup gate on the exported model); then clean "
+             "notes of its G and high E strings (every second one) through the same condition, judged with and "
+             "without the profile, and the 15 shared clips of another guitar judged with it.", "",
+             "| taught through | head's weight | heard buzzy, channel before: base -> taught | heard buzzy, file at "
+             "the note: base -> taught | shared clips right: base -> taught |", "|---|---|---|---|---|"]
+    for kind, r in t.items():
+        c = r.get("shared_clips", {})
+        lines.append(f"| {kind} | {r['blend']:.1f} | " + " | ".join(
+            f"{r[w]['before']} -> {r[w]['after']} of {r[w]['n']}" for w in TAUGHT_WAYS)
+            + (f" | {c['before']} -> {c['after']} of {c['n']} |" if c else " | n/a |"))
+    return lines + [""]
 
 
 def _yardstick(results: dict) -> list[str]:
@@ -211,6 +242,7 @@ def write(results: dict, out_dir: Path, metadata: dict) -> Path:
         *_targets(results),
         "",
         *_yardstick(results),
+        *_teaching(results),
         "## Training data",
         "",
         f"{results['data']['examples']} examples (each note untouched plus {results['budget']['copies']} augmented "

@@ -1,9 +1,10 @@
 """The visible yardstick of "clean stays clean, buzz is still heard" on a stranger's setup.
 
 * **Strat clean notes** of the strings never trained on (:data:`training.real_strings.TEST_STRINGS`),
-  brought to a peak of -6 dBFS: as recorded, through each of the five conditions of :func:`training.augment.degrade` with the
-  channel heard for 0.5 s before the note (as live) and with the file starting at the note (as
-  ``classify`` is often given one), and stopped by the hand 0.1-0.4 s after the pluck.
+  brought to a peak of -6 dBFS: as recorded, through each of the five conditions of
+  :func:`training.augment.degrade` with the channel heard for 0.5 s before the note (as live) and
+  with the file starting at the note (as ``classify`` is often given one), and stopped by the hand
+  0.1-0.4 s after the pluck with the slap of the string on the hand (:func:`stopped_by_hand`).
   Counted: how often the most probable class is "buzzy".
 * **The shared clips under hiss**: the 5 buzzy and 5 clean clips after 0.5 s of white noise 50, 40
   and 30 dB below the clip's peak (as ``../shared/tools/hiss_yardstick.py`` makes them). Counted:
@@ -21,7 +22,7 @@ import numpy as np
 
 from buzzfinder_app import constants as C
 from buzzfinder_app.model.features import FeatureParams
-from training.augment import DEGRADATIONS, hand_damp
+from training.augment import DEGRADATIONS, high_pass
 from training.data import note_features
 from training.real import at_model_rate, read_audio, read_native
 from training.real_strings import STRAT_DIR, TEST_STRINGS, recordings
@@ -41,6 +42,26 @@ def under_hiss(y: np.ndarray, sr: int, below_db: float, rng: np.random.Generator
 #: The Strat notes (recorded direct, peaks near -28 dBFS) are brought to a microphone recording's
 #: level before the conditions, whose gains are relative to it.
 STRAT_PEAK = 0.5
+
+
+def stopped_by_hand(y, onset, after_s, rng, sample_rate=C.SAMPLE_RATE):
+    """A clean note stopped by the hand ``after_s`` after the onset, harder than the training's
+    :func:`~training.augment.hand_damp`: the sound dies within tens of milliseconds and the string,
+    still swinging, slaps the hand and the frets as it lands: a short rattle (noise above a few
+    hundred hertz, 5-40 ms) from 30 to 6 dB below the note's level at that moment."""
+    y = np.asarray(y, np.float32).copy()
+    at = int(onset + after_s * sample_rate)
+    if at >= len(y):
+        return y
+    level = float(np.sqrt(np.mean(y[max(onset, at - sample_rate // 50):at].astype(np.float64) ** 2))) if at > onset else 0.0
+    t = np.arange(len(y) - at) / sample_rate
+    y[at:] *= np.exp(-t / rng.uniform(0.008, 0.04)).astype(np.float32)
+    n = min(len(y) - at, int(0.15 * sample_rate))
+    slap = np.diff(rng.standard_normal(n + 1)) * np.exp(-np.arange(n) / (rng.uniform(0.005, 0.04) * sample_rate))
+    slap = high_pass(slap, sample_rate, rng.uniform(200.0, 1500.0), rolloff=6)
+    slap *= level * 10 ** (rng.uniform(-30.0, -6.0) / 20) / (np.sqrt(np.mean(slap[: n // 10 or 1] ** 2)) + 1e-12)
+    y[at:at + n] += slap.astype(np.float32)
+    return y
 
 
 def strat_notes(folder: Path = STRAT_DIR, strings=TEST_STRINGS) -> list[np.ndarray]:
@@ -77,7 +98,7 @@ def strat_yardstick(predict, params: FeatureParams, notes: list[np.ndarray]) -> 
         at_note = [degrade(n, kind, seed=i) for i, n in enumerate(notes)]
         out[f"{kind}/channel_before"] = _buzzy_share(_probs(predict, params, before))
         out[f"{kind}/at_note"] = _buzzy_share(_probs(predict, params, at_note))
-    damped = [hand_damp(np.concatenate([pad, n]), len(pad), rng.uniform(0.1, 0.4), rng) for n in notes]
+    damped = [stopped_by_hand(np.concatenate([pad, n]), len(pad), rng.uniform(0.1, 0.4), rng) for n in notes]
     out["hand_damped"] = _buzzy_share(_probs(predict, params, damped))
     return out
 

@@ -235,7 +235,8 @@ def write(results: dict, out_dir: Path, metadata: dict) -> Path:
         "",
         "Every figure below is from a model that never saw the notes it is judged on. The 15 real clips "
         "(one nylon guitar, one microphone) are a sanity check of transfer, not a tuning set: the shipped "
-        "model was trained on modelled and sampled notes only.",
+        "model was trained on modelled and sampled notes and on the shared Stratocaster's low E, D and B "
+        "strings; its A, G and high E strings are the yardstick's.",
         "",
         "## Targets",
         "",
@@ -320,6 +321,39 @@ def write(results: dict, out_dir: Path, metadata: dict) -> Path:
                  f"{v['train_seconds']:.0f} |"
                  for k, v in f.items()], ""]
     md += ["## How the recipe was chosen", "",
+           "- A stranger's setup (issue 14). The previous model, on the yardstick above: Strat clean notes cut at "
+           "the note heard buzzy 52.5 % through the far microphone, 80.8 % through the laptop's AGC, 9.1 % "
+           "through the headset (7.6 % live), 14.1 % when stopped by the hand; the shared buzzy clips under hiss "
+           "50/40/30 dB heard buzzy 4/2/0 of 5. Its training noise was drawn 15-50 dB below the note's *mean* "
+           "power, which for a decaying pluck is 35-75 dB below its peak: it had never heard hiss 30-40 dB below "
+           "the peak, and never a file that starts at the note, so noise that starts with the note was buzz. "
+           "What changed: noise as a floor 24-60 dB below the peak; a quarter of the copies of every class "
+           "starting at the note; a hand stopping the string on 15 %; 7-11-bit converters; the Strat strings as "
+           "a source of all three classes; the floor plane beside the log-mel; temperature scaling. Now: every "
+           "condition either way <= 2.5 %, hand-stopped 1.5 %, hiss 4/4/3; the 15 shared clips 15 -> 14 (buzzy14, "
+           "the faintest, heard clean), through the conditions 57 -> 66/75.",
+           "- `classify` judged a clip's first two seconds when the onset detector confirmed no note in it: a "
+           "note under the detector's -60 dBFS gate, or in noise that an automatic gain control had lifted to "
+           "near the note. With a compressor that squashed the note to its noise floor, 177 of 198 Strat notes "
+           "heard live were called buzzy by either model; a clip is now judged where its level jumps "
+           "(`RiseFinder`), and the laptop condition became a laptop's AGC (gain that climbs in the quiet, "
+           "an attack that it soft-clips) rather than that compressor.",
+           "- Feature comparison on the first run of this recipe (its small models also trained on the Strat "
+           "strings): Strat notes heard buzzy through the conditions log-mel + floor 9.0 %, log-mel 22.2 %, "
+           "PCEN 7.2 %, MFCC 27.4 %; shared buzzy clips under hiss 50/40/30 dB heard buzzy 3/3/2, 5/4/3, 3/3/2, "
+           "4/2/0; held-out 89.8, 88.2, 91.1, 80.3 %. The floor plane was kept (PCEN is as good on the "
+           "yardstick; log-mel hears buzz under hiss better but calls noisy clean notes buzzy). The comparison "
+           "that `all` reruns (above) leaves the Strat strings out to keep the reproduction within 30 minutes; "
+           "at that size (held-out 72-76 %) it says little.",
+           "- Tried and not kept: an AGC that soft-clips the attack (20 % of the copies) and a loud slap of the "
+           "string on the hand (6-30 dB below the note) in training, for every class: the yardstick was no "
+           "better (every condition <= 2.5 % either way, hand-stopped 0 %) but faint buzz suffered (shared clips "
+           "14 -> 13/15, hiss 30 dB 3 -> 2/5). The slap stays in the yardstick as its harder hand-stopped test.",
+           "- Teaching: the setup gate closes for strings that were not taught (its descriptor, the floor of each "
+           "band, follows the pitch): with the previous model and its laptop condition the head, taught on the A "
+           "string, left 56 of 66 other clean notes buzzy with the gate and 2 without it; a per-setup class bias "
+           "(three numbers fitted to the taught notes) moved 0-2 notes and cost a shared clip. With this model "
+           "the taught notes are already judged right, so leave-one-out gives the head weight 0.",
            "- Features: 64-band log-mel, peak-normalised per window (an earlier trial: it transferred best "
            "from modelled to real notes; mean normalisation hurt). The MFCC+Δ+ΔΔ comparison above is rerun by "
            "every `all`.",

@@ -20,14 +20,12 @@ from buzzfinder_app import constants as C
 from buzzfinder_app.personal.adapt import embed_features
 from buzzfinder_app.personal.head import PersonalHead
 from training.augment import DEGRADATIONS, degrade
-from training.data import note_features
 from training.real_strings import STRAT_DIR, make_notes
-from training.yardstick import PRE_S, strat_notes
+from training.yardstick import BUZZY, PRE_S, clip_features, strat_notes
 
 TEACH_STRING = ("A",)
 JUDGE_STRINGS = ("G", "E4")
 PER_CLASS = 5
-BUZZY = C.LABELS.index("buzzy")
 
 
 def taught_notes(folder: Path = STRAT_DIR, seed: int = 7) -> list:
@@ -38,10 +36,6 @@ def taught_notes(folder: Path = STRAT_DIR, seed: int = 7) -> list:
         mine = [n for n in notes if n.label == label]
         out += [mine[int(i)] for i in np.linspace(0, len(mine) - 1, PER_CLASS)]
     return out
-
-
-def _features(model, clips) -> np.ndarray:
-    return np.stack([note_features(c, None, model.params)[0] for c in clips])
 
 
 def _buzzy(probs: np.ndarray) -> int:
@@ -60,14 +54,14 @@ def run(model, folder: Path = STRAT_DIR, real_notes=None, every: int = 2) -> dic
     shared = real_dataset(real_notes, model.params) if real_notes else None
     out = {}
     for kind in DEGRADATIONS:
-        feats = _features(model, [degrade(n.audio, kind, seed=i) for i, n in enumerate(taught)])
+        feats = clip_features([degrade(n.audio, kind, seed=i) for i, n in enumerate(taught)], model.params)
         probs, emb, setup = embed_features(model, feats)
         head = PersonalHead.fit(emb, labels, probs, setup)
         row = {"blend": head.w, "loo_before": head.loo_before, "loo_after": head.loo_after}
         for way, clips in (("channel_before", [degrade(np.concatenate([pad, n]), kind, seed=100 + i)
                                                for i, n in enumerate(judged)]),
                            ("at_note", [degrade(n, kind, seed=100 + i) for i, n in enumerate(judged)])):
-            p, e, s = embed_features(model, _features(model, clips))
+            p, e, s = embed_features(model, clip_features(clips, model.params))
             row[way] = {"n": len(clips), "before": _buzzy(p), "after": _buzzy(head.predict(p, e, s))}
         if shared is not None:
             p, e, s = embed_features(model, shared.x)

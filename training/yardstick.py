@@ -74,9 +74,13 @@ def strat_notes(folder: Path = STRAT_DIR, strings=TEST_STRINGS) -> list[np.ndarr
     return out
 
 
+def clip_features(clips, params: FeatureParams) -> np.ndarray:
+    """Features of one-note clips as ``classify`` computes them (the note where ``classify`` finds it)."""
+    return np.stack([note_features(c, None, params)[0] for c in clips])
+
+
 def _probs(predict, params: FeatureParams, clips) -> np.ndarray:
-    x = np.stack([note_features(c, None, params)[0] for c in clips])
-    return np.asarray(predict(x))
+    return np.asarray(predict(clip_features(clips, params)))
 
 
 def _buzzy_share(probs: np.ndarray) -> dict:

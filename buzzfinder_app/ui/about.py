@@ -22,6 +22,8 @@ _METRICS = {
     "heldout_generated_accuracy": ("Held-out generated notes", "percent"),
     "heldout_generated_untouched_accuracy": ("… of them without augmentation", "percent"),
     "ece": ("Calibration error (ECE)", "plain"),
+    "ece_before_temperature": ("… before temperature scaling", "plain"),
+    "yardstick": ("Another guitar's clean notes heard buzzy; buzz under hiss", "percent"),
     "unsure_threshold": None,  # shown above
     "real_clips": ("Real notes, one nylon guitar", "plain"),
     "real_degraded": ("The same notes, degraded", "plain"),

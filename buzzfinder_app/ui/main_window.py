@@ -15,9 +15,7 @@ from PySide6.QtWidgets import (
 
 from buzzfinder_app.ui import palette as P
 from buzzfinder_app.ui.widgets.labels import caption
-from buzzfinder_app.practice.paths import data_dir
 from buzzfinder_app.ui.event_log import EventLog
-from buzzfinder_app.ui.fault_log import FaultLog
 from buzzfinder_app.ui.exercise_panel import ExercisePanel
 from buzzfinder_app.ui.live import LiveController
 from buzzfinder_app.ui.profile_bar import ProfileBar
@@ -26,7 +24,7 @@ from buzzfinder_app.ui.services import Services
 from buzzfinder_app.ui.session_recorder import SessionRecorder
 from buzzfinder_app.ui.settings import SettingsDialog
 from buzzfinder_app.ui.sources import FilePlaybackSource, MicInput
-from buzzfinder_app.ui.widgets.banner import BannerArea, sentence
+from buzzfinder_app.ui.widgets.banner import BannerArea
 from buzzfinder_app.ui.widgets.chips import ChipStrip
 from buzzfinder_app.ui.widgets.counters import SessionCounters
 from buzzfinder_app.ui.widgets.level_meter import LevelMeter
@@ -89,16 +87,13 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
 
         self.banner = BannerArea()
-        self.fault_log = FaultLog(data_dir(), self)
-        self.fault_log.raised.connect(self._on_crash)
-        self.fault_log.install()
         self.live = LiveController(self.services.model, self,
                                    gate_db=None, unsure_threshold=self.settings.unsure_threshold) \
             if self.services.model is not None else None
         self.profiles = ProfileControl(self.services, self.live, self)
         self.profiles.failed.connect(self._on_profile_failed)
         self.recorder = SessionRecorder(self.services.store)
-        self.recorder.failed.connect(self._on_store_failed)
+        self.recorder.failed.connect(lambda msg: self.banner.show_message("store", msg, "warning"))
         self.recorder.ended.connect(self._on_session_saved)
         self._stop_reason: str | None = None
         self._device_lost = False  # the device vanished: look for devices again before listening
@@ -323,14 +318,14 @@ class MainWindow(QMainWindow):
     def _show_service_faults(self) -> None:
         s = self.services
         if s.model_error:
-            self.banner.show_message("model", f"The model could not be loaded: {sentence(s.model_error)} Live verdicts "
+            self.banner.show_message("model", f"The model could not be loaded: {s.model_error}. Live verdicts "
                                      "and recording analysis are off; history still works.", "error")
             self.model_status.setText("model: none")
         else:
             meta = s.model.metadata
             self.model_status.setText(f"model: {meta.name} {meta.version}")
         if s.store_error:
-            self.banner.show_message("store", f"Practice history cannot be saved: {sentence(s.store_error)} "
+            self.banner.show_message("store", f"Practice history cannot be saved: {s.store_error}. "
                                      "Listening still works, but sessions are not stored.", "warning")
             self.store_status.setText("history: not saving")
         else:
@@ -434,8 +429,6 @@ class MainWindow(QMainWindow):
         self.recorder.begin(str(Path(self.options.input_file).resolve()) if is_file else device,
                             mode=self.exercise_panel.mode, settings=self.exercise_panel.session_settings,
                             device=device)
-        if self.services.store is not None:
-            self.store_status.setText("history: saving")
         if device:
             self.settings.last_device_seen = device
         if self.event_log is not None:
@@ -532,31 +525,10 @@ class MainWindow(QMainWindow):
             "device", f"Microphone disconnected ({message}). Listening stopped and the session was saved. "
             "Reconnect it and press Space to go on.", "error")
 
-    def _on_store_failed(self, message: str) -> None:
-        self.banner.show_message("store", message, "warning")
-        self.store_status.setText("history: not saving")
-
     def _on_engine_failed(self, message: str) -> None:
         self.banner.show_message("engine", message, "error")
-        self._stop_saving()
         if self.options.input_file is not None:
             self.file_failed.emit(message, 1)
-
-    def _on_crash(self, what: str, log_path: str) -> None:
-        """Something raised where nothing caught it: say what, where the details are, and stop."""
-        self.banner.show_message("crash", f"Something went wrong: {sentence(what)} Listening stopped; the notes "
-                                 f"saved before are kept. Details: {log_path}", "error")
-        self._stop_saving()
-        if self.options.input_file is not None:
-            self.file_failed.emit(f"{what} (details: {log_path})", 1)
-
-    def _stop_saving(self) -> None:
-        """After a failure the run cannot be trusted: stop it, so its session ends with what it saved."""
-        if self.live is not None and self.live.running:
-            self.live.stop("error")
-            self._update_listen_state()
-        if self.services.store is not None:
-            self.store_status.setText("history: stopped saving (an error)")
 
     def _on_overflows(self, count: int) -> None:
         self.overflow_status.setText(f"dropped audio: {count}")
@@ -686,7 +658,6 @@ class MainWindow(QMainWindow):
         if getattr(self, "_shut", False):
             return
         self._shut = True
-        self.fault_log.uninstall()
         if self.live is not None:
             self.live.shutdown()
         if self.event_log is not None:

@@ -14,17 +14,6 @@ LEVELS = {
 }
 
 
-def sentence(text: str) -> str:
-    """``text`` ending in exactly one full stop, to be followed by more words.
-
-    >>> sentence("set BUZZFINDER_DATA_DIR to a writable folder.")
-    'set BUZZFINDER_DATA_DIR to a writable folder.'
-    >>> sentence("model file x.tflite not found")
-    'model file x.tflite not found.'
-    """
-    return text.rstrip().rstrip(".") + "."
-
-
 class _Banner(QFrame):
     closed = Signal(str)
 

@@ -165,9 +165,12 @@ def band_floor(db: np.ndarray, heard: np.ndarray) -> np.ndarray:
     """Per band, the :data:`FLOOR_PERCENTILE` of ``db`` (frames, bands) over the ``heard`` frames: the
     hiss, hum and room tone under the note (between and after its partials), or its own decayed
     tail where the channel is quiet."""
-    if not heard.any():
-        return db.min(axis=0)
-    return np.percentile(db[heard], FLOOR_PERCENTILE, axis=0)
+    x = db[heard] if heard.any() else db
+    at = FLOOR_PERCENTILE / 100.0 * (len(x) - 1)  # np.percentile's "linear" rule, by partition (faster)
+    lo = int(np.floor(at))
+    hi = min(lo + 1, len(x) - 1)
+    part = np.partition(x, (lo, hi), axis=0)
+    return part[lo] + (at - lo) * (part[hi] - part[lo])
 
 
 def log_mel_floor(y: np.ndarray, params: FeatureParams = DEFAULT_PARAMS) -> np.ndarray:

@@ -28,11 +28,11 @@ def strat_test_notes():
     if not STRAT.is_dir():
         pytest.skip(f"{STRAT} not found: the shared Strat recordings live beside the repository")
     from training.real import read_audio
+    from training.real_strings import from_first_sound
 
     out = {}
     for name in ("A_A3_mp_1", "G_Bb4_mp_2", "E4_E5_mp_3"):
-        y = read_audio(STRAT / f"{name}.flac")
-        out[name] = y[int(np.argmax(np.abs(y) > 1e-3 * np.abs(y).max())):]
+        out[name] = from_first_sound(read_audio(STRAT / f"{name}.flac"))
     return out
 
 

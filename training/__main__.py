@@ -170,7 +170,7 @@ def cmd_all(args) -> None:
                                         for m in [groups == g]}
         results["reliability"] = reliability(val_probs, va.y)
         results["threshold"] = choose_threshold(val_probs, va.y)
-        notes = _real_notes(args.real)
+        notes = _real_notes(args)
         if notes:
             results.update(evaluate_real(model, notes, ds.params))
     with stages("yardstick"):
@@ -224,10 +224,10 @@ def _real_dir(args) -> Path:
     return Path(args.real) if args.real else REAL_DIR
 
 
-def _real_notes(folder):
+def _real_notes(args):
     from training.real import load_labelled_folder
 
-    folder = Path(folder) if folder else REAL_DIR
+    folder = _real_dir(args)
     if not folder.is_dir():
         print(f"(no real clips at {folder}: their sections are skipped)")
         return []
@@ -350,7 +350,7 @@ def cmd_yardstick(args) -> None:
     from training import yardstick
 
     path = Path(args.model) if args.model else REPO / "assets" / "buzzfinder.tflite"
-    model, notes = Model.load(path), _real_notes(args.real)
+    model, notes = Model.load(path), _real_notes(args)
     result = {"model": str(path), "yardstick": yardstick.run(model.predict, model.params, _real_dir(args) if notes else None)}
     print("\n".join(yardstick.summary_lines(result["yardstick"])), flush=True)
     if STRAT_DIR.is_dir():
@@ -457,7 +457,7 @@ def cmd_experiments(args) -> None:
     from training.train import predict, train
 
     budget = QUICK if args.quick else replace(FULL, synth_n=60, sf_n=30)
-    notes = _real_notes(args.real)
+    notes = _real_notes(args)
     real_sets = {"real": [real_dataset(notes)], "degraded": [real_dataset(notes, degrade_kind=k) for k in DEGRADATIONS],
                  "cut_0.5": [real_dataset(notes, cut=Cut(length_s=0.5))]} if notes else {}
     runs = {}

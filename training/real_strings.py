@@ -53,6 +53,11 @@ def recordings(strings, folder: Path = STRAT_DIR) -> list[tuple[Path, float]]:
     return out
 
 
+def from_first_sound(y: np.ndarray) -> np.ndarray:
+    """A recording from its first sample above -60 dB of its peak (the recordings start at the pluck)."""
+    return y[int(np.argmax(np.abs(y) > 1e-3 * np.max(np.abs(y)))):]
+
+
 def damp_from_pluck(note: np.ndarray, rng: np.random.Generator, sample_rate: int = C.SAMPLE_RATE) -> np.ndarray:
     """A muted version of a ringing note: gone (-30 dB) within 50-300 ms, dull from the start."""
     t = np.arange(len(note)) / sample_rate
@@ -73,8 +78,7 @@ def make_notes(strings, seed: int, folder: Path = STRAT_DIR, sample_rate: int = 
         return []
     notes = []
     for k, (path, f0) in enumerate(recordings(strings, folder)):
-        ring = read_audio(path, sample_rate).astype(np.float64)
-        ring = ring[int(np.argmax(np.abs(ring) > 1e-3 * np.max(np.abs(ring)))):]
+        ring = from_first_sound(read_audio(path, sample_rate).astype(np.float64))
         for label in C.LABELS:
             rng = np.random.default_rng([seed, k, C.LABELS.index(label)])
             lead = int(rng.uniform(0.1, 0.5) * sample_rate)

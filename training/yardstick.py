@@ -25,7 +25,7 @@ from buzzfinder_app.model.features import FeatureParams
 from training.augment import DEGRADATIONS, high_pass
 from training.data import note_features
 from training.real import at_model_rate, read_audio, read_native
-from training.real_strings import STRAT_DIR, TEST_STRINGS, recordings
+from training.real_strings import STRAT_DIR, TEST_STRINGS, from_first_sound, recordings
 
 PRE_S = 0.5
 HISS_DB = (50, 40, 30)
@@ -68,8 +68,7 @@ def strat_notes(folder: Path = STRAT_DIR, strings=TEST_STRINGS) -> list[np.ndarr
     """The test strings' recordings at the model rate, each starting at its note, peak at :data:`STRAT_PEAK`."""
     out = []
     for path, _ in recordings(strings, folder):
-        y = read_audio(path)
-        y = y[int(np.argmax(np.abs(y) > 1e-3 * np.max(np.abs(y)))):]
+        y = from_first_sound(read_audio(path))
         out.append((y * (STRAT_PEAK / np.max(np.abs(y)))).astype(np.float32))
     return out
 

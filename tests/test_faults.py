@@ -1,7 +1,7 @@
 """Every fault buzzfinder survives, and what the user sees: one test per row.
 
 The command line is tested as the user meets it: ``python -m buzzfinder_app`` in a subprocess (exit
-status, stdout, stderr); the window with pytest-qt. ``test_the_table_lists_every_test`` keeps the
+status, stdout, stderr); the window with pytest-qt (``test_the_app_*``, in ``tests/ui/test_ui_faults.py``). ``test_the_table_lists_every_test`` keeps the
 table and the tests in step.
 
 | fault | what the user sees | test |
@@ -28,7 +28,6 @@ table and the tests in step.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -42,14 +41,13 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from tests.conftest import synth_pluck
-from tests.ui_conftest import *  # noqa: F401,F403  (fixtures: ui_env, themed_app, no_devices, ...)
-from tests.ui_conftest import make_window
+from tests.support.models import copy_model, flip_bytes, overwrite_middle
+from tests.support.signals import synth_pluck
+from tests.ui import test_ui_faults as window_faults
 
 from buzzfinder_app.constants import SAMPLE_RATE
 
 ROOT = Path(__file__).resolve().parents[1]
-SHIPPED = ROOT / "assets" / "buzzfinder.tflite"
 
 
 # -- helpers -------------------------------------------------------------------------------------
@@ -67,36 +65,6 @@ def one_error_line(done: subprocess.CompletedProcess) -> str:
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("buzzfinder: "), done.stderr
     return lines[0]
-
-
-def copy_model(folder: Path, *, sha256: bool = True, damage=None) -> Path:
-    """A copy of the shipped model in ``folder``, its metadata carrying the SHA-256 of the good bytes;
-    ``damage(bytearray)`` then changes the copy's bytes."""
-    if not SHIPPED.is_file():
-        pytest.skip("assets/buzzfinder.tflite is not there yet")
-    folder.mkdir(parents=True, exist_ok=True)
-    content = bytearray(SHIPPED.read_bytes())
-    meta = json.loads(SHIPPED.with_suffix(".json").read_text())
-    meta.pop("sha256", None)
-    if sha256:
-        meta["sha256"] = hashlib.sha256(content).hexdigest()
-    if damage is not None:
-        damage(content)
-    path = folder / "model.tflite"
-    path.write_bytes(bytes(content))
-    path.with_suffix(".json").write_text(json.dumps(meta))
-    return path
-
-
-def overwrite_middle(content: bytearray, n: int = 4000) -> None:
-    """``n`` bytes in the middle of the file set to 0xff (a NaN in every float they cover)."""
-    mid = len(content) // 2
-    content[mid - n // 2: mid + n // 2] = b"\xff" * n
-
-
-def flip_bytes(content: bytearray, n: int = 200) -> None:
-    for i in np.random.default_rng(0).choice(np.arange(len(content) // 4, len(content)), n, replace=False):
-        content[i] ^= 0xFF
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +95,8 @@ def test_the_table_lists_every_test():
     rows = [line for line in __doc__.splitlines() if line.startswith("| ")]
     listed = [name for row in rows for name in re.findall(r"test_\w+", row.split("|")[-2])]
     defined = [name for name in globals() if name.startswith("test_") and name != "test_the_table_lists_every_test"]
-    assert sorted(set(listed)) == sorted(defined)
+    in_the_window = [name for name in vars(window_faults) if name.startswith("test_the_app_")]
+    assert sorted(set(listed)) == sorted(defined + in_the_window)
 
 
 # -- 1. the model --------------------------------------------------------------------------------
@@ -150,16 +119,6 @@ def test_a_model_that_computes_nan_is_refused_at_run_time(tmp_path, home, clip, 
         done = cli(command, "--json", clip, "--model", bad)
         assert done.returncode == 2 and done.stdout == ""
         assert "gave a non-finite output (NaN or infinity)" in one_error_line(done)
-
-
-def test_the_app_shows_a_damaged_model_in_a_banner(qtbot, ui_env, themed_app, no_devices, monkeypatch):
-    bad = copy_model(ui_env / "bad", damage=flip_bytes)
-    monkeypatch.setenv("BUZZFINDER_MODEL", str(bad))
-    w = make_window()
-    qtbot.addWidget(w)
-    text = w.banner.messages()["model"]
-    assert text.startswith("The model could not be loaded: model file") and "is damaged" in text
-    assert w.live is None and w.model_status.text() == "model: none"
 
 
 @pytest.mark.parametrize("change, message", [
@@ -336,29 +295,6 @@ def test_an_unreadable_note_is_left_out_with_a_warning(taught, clip, model):
     assert done.returncode == 0 and json.loads(done.stdout)[0]["label"]
     assert re.fullmatch(rf"buzzfinder: warning: profile 'Strat': note {bad.stem} \({re.escape(str(bad))}\) cannot be "
                         r"read: .* \(left out\)", done.stderr.strip()), done.stderr
-
-
-def test_the_app_refits_an_empty_head_file(qtbot, ui_env, themed_app, one_device, clip):
-    from buzzfinder_app.audio.file import read_audio
-    from buzzfinder_app.model.runtime import Model
-    from buzzfinder_app.personal.adapt import fit_profile
-    from buzzfinder_app.personal.commands import strongest_note
-    from buzzfinder_app.personal.profiles import ProfileStore
-
-    store = ProfileStore()
-    profile = store.create("Strat", device="Test Interface")
-    window, _ = strongest_note(read_audio(clip))
-    for label in ("clean", "muted", "clean"):
-        store.add_note(profile, window, label, "teach")
-    fit_profile(store, profile, Model.load())
-    store.head_paths(profile)[0].write_bytes(b"")
-    w = make_window()
-    qtbot.addWidget(w)
-    w.profiles.select("Strat")
-    qtbot.waitUntil(lambda: not w.profiles.loading, timeout=20000)
-    assert w.profiles.head is not None and w.profiles.head_enabled
-    assert w.profiles.status_text() != "not taught yet: the base model judges (Teach… to adapt it)"
-    assert store.head_paths(profile)[0].stat().st_size > 0
 
 
 # -- 3 and 10. long files, odd samples -----------------------------------------------------------

@@ -10,9 +10,9 @@ import pytest
 
 from buzzfinder_app.constants import POST_ROLL, PRE_ROLL, SAMPLE_RATE
 
-from tests.conftest import synth_pluck
-from tests.ui_conftest import *  # noqa: F401,F403
-from tests.ui_conftest import ArraySource, FakeEvent, make_window, pluck, verdict
+from tests.support.signals import synth_pluck
+from tests.support.signals import synth_pluck as pluck
+from tests.support.ui import ArraySource, FakeEvent, make_window, verdict
 
 
 def note(label: str, seed: int, hum: bool = False) -> np.ndarray:
@@ -328,7 +328,7 @@ def test_engine_judges_with_the_profile_head_only_when_it_is_on(qtbot, ui_env, t
 
 
 def test_screenshots_of_the_teach_dialog_and_the_manager(qtbot, window):
-    from tests import test_ui_screenshots as shots
+    from tests.ui import test_ui_screenshots as shots
     from buzzfinder_app.ui.teach_dialog import TeachDialog
 
     w = window

@@ -5,8 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from buzzfinder_app.practice.exercise import ExerciseSettings
-from tests.ui_conftest import *  # noqa: F401,F403
-from tests.ui_conftest import FakeEvent, make_window, verdict
+from tests.support.ui import FakeEvent, make_window, verdict
 
 C4 = 261.63
 

@@ -9,8 +9,7 @@ from PySide6.QtCore import Qt, QTimer
 
 from buzzfinder_app.constants import PROVISIONAL_S
 
-from tests.ui_conftest import *  # noqa: F401,F403
-from tests.ui_conftest import make_window
+from tests.support.ui import make_window
 
 
 class StallWatchdog:
@@ -142,7 +141,7 @@ def test_playback_source_paces_by_the_clock_and_loops(take):
 def test_the_meter_shows_levels_without_the_dc_offset_and_clipping_as_it_is(qtbot, ui_env, themed_app):
     from buzzfinder_app.model.runtime import Model
     from buzzfinder_app.ui.live import LiveController
-    from tests.ui_conftest import ArraySource
+    from tests.support.ui import ArraySource
 
     rng = np.random.default_rng(0)
     hiss = (rng.standard_normal(22050) * 1e-4).astype(np.float32)  # -80 dBFS

@@ -1,39 +1,15 @@
-"""Helpers for the UI tests: offscreen Qt, isolated data and config folders, synthetic takes,
-fake engine events. Import with ``from tests.ui_conftest import *`` (fixtures included)."""
+"""Helpers for the UI tests: synthetic takes, fake engine events, an array source, a window, a filled store."""
 
 from __future__ import annotations
 
-import os
+from dataclasses import dataclass, field
+from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+import numpy as np
+import pytest
 
-from dataclasses import dataclass, field  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from buzzfinder_app.constants import SAMPLE_RATE  # noqa: E402
-
-PLACEHOLDER_MODEL = Path("/tmp/placeholder/buzzfinder.tflite")
-
-
-def pluck(f0: float, duration: float = 1.2, sr: int = SAMPLE_RATE, level_db: float = -12.0, seed: int = 0,
-          buzz: bool = False) -> np.ndarray:
-    """A plucked note: decaying harmonics, an attack noise burst, optionally a rattle (buzz)."""
-    rng = np.random.default_rng(seed)
-    t = np.arange(int(duration * sr)) / sr
-    y = np.zeros_like(t)
-    for k in range(1, 16):
-        fk = k * f0
-        if fk >= sr / 2:
-            break
-        y += np.sin(np.pi * k * 0.13) / k * np.exp(-t * k ** 0.5 / 0.7) * np.sin(2 * np.pi * fk * t + rng.uniform(0, 6))
-    y += rng.standard_normal(len(t)) * np.exp(-t / 0.004) * 0.3
-    if buzz:
-        y += 0.2 * np.sign(np.sin(2 * np.pi * f0 * t)) * rng.standard_normal(len(t)) * np.exp(-t / 0.3)
-    y *= np.minimum(1.0, t / 0.002)
-    return (y * 10 ** (level_db / 20) / np.max(np.abs(y))).astype(np.float32)
+from buzzfinder_app.constants import SAMPLE_RATE
+from tests.support.signals import synth_pluck
 
 
 def make_take(path: Path, notes=((196.0, False), (247.0, True), (330.0, False)), gap_s: float = 0.6,
@@ -44,7 +20,7 @@ def make_take(path: Path, notes=((196.0, False), (247.0, True), (330.0, False)),
     rng = np.random.default_rng(7)
     parts = [np.zeros(int(lead_s * sr), np.float32)]
     for i, (f0, buzz) in enumerate(notes):
-        parts.append(pluck(f0, note_s, sr, seed=i, buzz=buzz))
+        parts.append(synth_pluck(f0, note_s, sr=sr, seed=i, buzz=buzz, n_harmonics=15, decay_s=0.7, inharmonicity=0.0))
         parts.append(np.zeros(int(gap_s * sr), np.float32))
     y = np.concatenate(parts)
     y += (rng.standard_normal(len(y)) * 1e-4).astype(np.float32)
@@ -79,59 +55,13 @@ def verdict(label: str, confidence: float = 0.9) -> FakeVerdict:
 
 
 def model_path() -> Path:
-    """The shipped model if present, else the development placeholder; skip when neither exists."""
+    """The shipped model; skip when it is not there."""
     from buzzfinder_app.model.runtime import assets_dir
 
     shipped = assets_dir() / "buzzfinder.tflite"
     if shipped.is_file() and shipped.with_suffix(".json").is_file():
         return shipped
-    if PLACEHOLDER_MODEL.is_file():
-        return PLACEHOLDER_MODEL
-    pytest.skip("no model: neither assets/buzzfinder.tflite nor the placeholder exists")
-
-
-@pytest.fixture
-def ui_env(tmp_path, monkeypatch):
-    """Isolated data and config folders and a model; returns the tmp folder."""
-    monkeypatch.setenv("BUZZFINDER_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("BUZZFINDER_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.setenv("BUZZFINDER_MODEL", str(model_path()))
-    return tmp_path
-
-
-@pytest.fixture
-def no_devices(monkeypatch):
-    """``list_input_devices`` returns nothing."""
-    import buzzfinder_app.audio.mic as mic
-
-    monkeypatch.setattr(mic, "list_input_devices", lambda *a, **k: [])
-
-
-@pytest.fixture
-def themed_app(qapp):
-    """The themed QApplication. Closing a test's last window must not post a Quit event (Qt 6 then
-    closes every window, including the next test's)."""
-    from buzzfinder_app.ui.app import make_application
-
-    app = make_application()
-    app.setQuitOnLastWindowClosed(False)
-    return app
-
-
-@pytest.fixture
-def take(tmp_path) -> Path:
-    return make_take(tmp_path / "take.wav")
-
-
-@pytest.fixture
-def one_device(monkeypatch):
-    """``list_input_devices`` returns one fake default device."""
-    import buzzfinder_app.audio.mic as mic
-
-    dev = {"index": 3, "name": "Test Interface", "default": True, "max_input_channels": 2,
-           "default_samplerate": 48000.0}
-    monkeypatch.setattr(mic, "list_input_devices", lambda *a, **k: [dev])
-    return dev
+    pytest.skip("no model: assets/buzzfinder.tflite is not there")
 
 
 class ArraySource:
@@ -207,3 +137,4 @@ def fill_store(days: int = 6, seed: int = 3):
         now[0] += timedelta(seconds=20)
         store.end_session(sid)
     return store
+

@@ -9,8 +9,7 @@ from PySide6.QtCore import QEvent, QObject
 from buzzfinder_app.constants import LABELS
 from buzzfinder_app.engine.verdicts import Verdict
 
-from tests.ui_conftest import *  # noqa: F401,F403
-from tests.ui_conftest import make_window
+from tests.support.ui import make_window
 
 
 class PaintCounter(QObject):

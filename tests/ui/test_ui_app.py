@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from argparse import Namespace
 
-from tests.ui_conftest import *  # noqa: F401,F403
-from tests.ui_conftest import make_take
+from tests.support.ui import make_take
 
 
 def _args(**kw):
@@ -132,7 +131,7 @@ def test_the_guitar_on_input_2_is_heard_and_kept_apart_from_input_1(qtbot, ui_en
     from buzzfinder_app.audio.file import read_audio
     from buzzfinder_app.practice.calibration import Calibration
     from buzzfinder_app.practice.sessions import SessionStore
-    from tests.ui_conftest import ArraySource, make_window
+    from tests.support.ui import ArraySource, make_window
 
     opened = []
 
@@ -161,7 +160,7 @@ def test_the_guitar_on_input_2_is_heard_and_kept_apart_from_input_1(qtbot, ui_en
 def test_the_window_fits_a_laptop_screen_and_squeezes_only_the_waveform(qtbot, ui_env, themed_app, no_devices):
     """1366 x 768 less a panel and a title bar: the verdict card, the chips and the counters keep
     their height (text never overlaps); the waveform gives way."""
-    from tests.ui_conftest import make_window
+    from tests.support.ui import make_window
 
     w = make_window()
     qtbot.addWidget(w)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pyqtgraph as pg
 
-from tests.ui_conftest import *  # noqa: F401,F403
-from tests.ui_conftest import fill_store
+from tests.support.ui import fill_store
 
 
 def test_history_shows_sessions_summary_charts_and_buzz_map(qtbot, ui_env, themed_app):

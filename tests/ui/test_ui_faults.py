@@ -2,8 +2,23 @@
 
 from __future__ import annotations
 
-from tests.ui_conftest import *  # noqa: F401,F403
-from tests.ui_conftest import ArraySource, make_window
+import numpy as np
+import pytest
+import soundfile as sf
+
+from buzzfinder_app.constants import SAMPLE_RATE
+from tests.support.models import copy_model, flip_bytes
+from tests.support.signals import synth_pluck
+from tests.support.ui import ArraySource, make_window
+
+
+@pytest.fixture
+def clip(tmp_path):
+    """A one-note clip: a G3 pluck after 0.3 s of faint noise."""
+    y = np.concatenate([np.zeros(int(0.3 * SAMPLE_RATE), np.float32), synth_pluck(196.0, 1.5)])
+    y += np.random.default_rng(1).standard_normal(len(y)).astype(np.float32) * 1e-4
+    sf.write(tmp_path / "clip.wav", y, SAMPLE_RATE)
+    return tmp_path / "clip.wav"
 
 
 def test_no_input_device_still_opens_with_recordings_and_history(qtbot, ui_env, themed_app, no_devices):
@@ -136,3 +151,36 @@ def test_store_failing_mid_session_shows_a_banner_once(qtbot, ui_env, themed_app
     assert "disk holding your practice history is full" in w.banner.messages()["store"]
     assert "Listening continues" in w.banner.messages()["store"]
     assert len(calls) == 1 and w.counters.total_notes == 3
+
+
+def test_the_app_shows_a_damaged_model_in_a_banner(qtbot, ui_env, themed_app, no_devices, monkeypatch):
+    bad = copy_model(ui_env / "bad", damage=flip_bytes)
+    monkeypatch.setenv("BUZZFINDER_MODEL", str(bad))
+    w = make_window()
+    qtbot.addWidget(w)
+    text = w.banner.messages()["model"]
+    assert text.startswith("The model could not be loaded: model file") and "is damaged" in text
+    assert w.live is None and w.model_status.text() == "model: none"
+
+
+def test_the_app_refits_an_empty_head_file(qtbot, ui_env, themed_app, one_device, clip):
+    from buzzfinder_app.audio.file import read_audio
+    from buzzfinder_app.model.runtime import Model
+    from buzzfinder_app.personal.adapt import fit_profile
+    from buzzfinder_app.personal.commands import strongest_note
+    from buzzfinder_app.personal.profiles import ProfileStore
+
+    store = ProfileStore()
+    profile = store.create("Strat", device="Test Interface")
+    window, _ = strongest_note(read_audio(clip))
+    for label in ("clean", "muted", "clean"):
+        store.add_note(profile, window, label, "teach")
+    fit_profile(store, profile, Model.load())
+    store.head_paths(profile)[0].write_bytes(b"")
+    w = make_window()
+    qtbot.addWidget(w)
+    w.profiles.select("Strat")
+    qtbot.waitUntil(lambda: not w.profiles.loading, timeout=20000)
+    assert w.profiles.head is not None and w.profiles.head_enabled
+    assert w.profiles.status_text() != "not taught yet: the base model judges (Teach… to adapt it)"
+    assert store.head_paths(profile)[0].stat().st_size > 0

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from buzzfinder_app.constants import SAMPLE_RATE
-from tests.ui_conftest import *  # noqa: F401,F403
-from tests.ui_conftest import ArraySource, make_window, pluck
+from tests.support.signals import synth_pluck as pluck
+from tests.support.ui import ArraySource, make_window
 
 
 def calibration_input(level_db: float = -26.0) -> np.ndarray:

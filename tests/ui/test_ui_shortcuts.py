@@ -6,8 +6,7 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QFileDialog
 
-from tests.ui_conftest import *  # noqa: F401,F403
-from tests.ui_conftest import ArraySource, make_window
+from tests.support.ui import ArraySource, make_window
 
 
 def _active(qtbot, w):

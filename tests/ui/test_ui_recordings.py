@@ -6,8 +6,7 @@ import csv
 
 import numpy as np
 
-from tests.ui_conftest import *  # noqa: F401,F403
-from tests.ui_conftest import make_take, make_window, model_path
+from tests.support.ui import make_take, make_window, model_path
 
 
 def _view(qtbot):

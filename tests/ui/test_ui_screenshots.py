@@ -1,21 +1,20 @@
 """Screenshots of the app for a look by eye: the live view during the demo take, the recordings
 view and the history view. Saved as PNGs in ``$BUZZFINDER_SCREENSHOT_DIR`` or ``tests/screenshots/``
 (git-ignored); the path is printed. Runs offscreen by default; on an X display with
-``xvfb-run -a env QT_QPA_PLATFORM=xcb python -m pytest tests/test_ui_screenshots.py -s``."""
+``xvfb-run -a env QT_QPA_PLATFORM=xcb python -m pytest tests/ui/test_ui_screenshots.py -s``."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from tests.ui_conftest import *  # noqa: F401,F403
-from tests.ui_conftest import fill_store, make_window
+from tests.support.ui import fill_store, make_window
 
 SIZE = (1360, 860)
 
 
 def shot_dir() -> Path:
-    path = Path(os.environ.get("BUZZFINDER_SCREENSHOT_DIR") or Path(__file__).parent / "screenshots")
+    path = Path(os.environ.get("BUZZFINDER_SCREENSHOT_DIR") or Path(__file__).parents[1] / "screenshots")
     path.mkdir(parents=True, exist_ok=True)
     return path
 

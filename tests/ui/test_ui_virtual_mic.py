@@ -17,8 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.ui_conftest import *  # noqa: F401,F403
-from tests.ui_conftest import make_take, model_path
+from tests.support.ui import make_take, model_path
 
 DRIVER = r"""
 import json, os, sys
@@ -57,7 +56,7 @@ def test_virtual_microphone_session_and_unplug(ui_env, tmp_path):
     try:
         env = mic.env()
         env.update(BUZZFINDER_DATA_DIR=str(ui_env / "data"), BUZZFINDER_CONFIG_DIR=str(ui_env / "config"),
-                   BUZZFINDER_MODEL=str(model_path()), PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+                   BUZZFINDER_MODEL=str(model_path()), PYTHONPATH=str(Path(__file__).resolve().parents[2]))
         proc = subprocess.Popen([sys.executable, "-c", DRIVER, "30"], env=env, stdout=subprocess.PIPE,
                                 stderr=subprocess.DEVNULL, text=True)
         guard = threading.Timer(60, proc.kill)  # never hang the suite

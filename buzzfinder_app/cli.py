@@ -220,21 +220,16 @@ def cmd_analyze(args) -> int:
 def analyze_file(model, path, classify=None) -> dict:
     """One file's analysis as the ``analyze --json`` object (streamed: memory stays flat)."""
     from buzzfinder_app.audio.file import FileSource
-    from buzzfinder_app.engine.engine import NoteEngine, notes_from_events
+    from buzzfinder_app.engine.engine import NoteEngine, analyze_stream
 
     source = FileSource(path)
-    engine = NoteEngine(model, classify=classify)
-    progress = Progress(Path(path).name, source.frames) if source.duration_s > 20 and sys.stderr.isatty() else None
-    events = []
+    progress = Progress(Path(path).name) if source.duration_s > 20 and sys.stderr.isatty() else None
     try:
-        for block in source:
-            events += engine.feed(block)
-            if progress:
-                progress.show(source.frames_read)
+        notes = analyze_stream(NoteEngine(model, classify=classify), source,
+                               progress=progress.show if progress else None)
     finally:
         if progress:
             progress.done()
-    events += engine.flush()
     return {
         "path": str(path),
         "sample_rate": source.source_rate,
@@ -250,7 +245,7 @@ def analyze_file(model, path, classify=None) -> dict:
                 "note": n.note,
                 "level_dbfs": round(n.level_dbfs, 1),
             }
-            for n in notes_from_events(events)
+            for n in notes
         ],
     }
 
@@ -295,11 +290,11 @@ def problem_lines(notes) -> list[str]:
 class Progress:
     """A one-line progress bar on stderr."""
 
-    def __init__(self, name: str, total: int, width: int = 30):
-        self.name, self.total, self.width, self._last = name, max(total, 1), width, -1
+    def __init__(self, name: str, width: int = 30):
+        self.name, self.width, self._last = name, width, -1
 
-    def show(self, done: int) -> None:
-        percent = min(100, int(100 * done / self.total))
+    def show(self, fraction: float) -> None:
+        percent = min(100, int(100 * fraction))
         if percent != self._last:
             filled = self.width * percent // 100
             sys.stderr.write(f"\r{self.name}  [{'#' * filled}{'.' * (self.width - filled)}] {percent:3d}%")

@@ -99,11 +99,9 @@ def analyse_take(model, audio: Path):
         detector = OnsetDetector()
         onsets = [o for block in source for o in detector.process(block)] + detector.flush()
         return [(o / source.sample_rate, None) for o in onsets]
-    from buzzfinder_app.engine.engine import NoteEngine, notes_from_events
+    from buzzfinder_app.engine.engine import NoteEngine, analyze_stream
 
-    engine = NoteEngine(model)
-    events = [e for block in source for e in engine.feed(block)] + engine.flush()
-    return [(n.onset_s, n.verdict.label) for n in notes_from_events(events)]
+    return [(n.onset_s, n.verdict.label) for n in analyze_stream(NoteEngine(model), source)]
 
 
 def match_onsets(expected: list[tuple[float, str]], found: list[tuple[float, str | None]]):

@@ -141,9 +141,9 @@ def test_the_cli_imports_neither_tensorflow_nor_librosa(files, placeholder_model
 
 
 def test_progress_bar(capsys):
-    bar = cli.Progress("long.flac", 1000, width=10)
-    bar.show(500)
-    bar.show(501)  # same percentage: not redrawn
+    bar = cli.Progress("long.flac", width=10)
+    bar.show(0.5)
+    bar.show(0.501)  # same percentage: not redrawn
     bar.done()
     err = capsys.readouterr().err
     assert err.count("long.flac  [#####.....]  50%") == 1 and err.endswith("\r")

@@ -304,3 +304,33 @@ def test_the_strongest_note_streamed_is_the_whole_clips(pluck, white_noise):
             np.testing.assert_array_equal(window, note_window(clean, 0 if expected is None else expected))
     assert strongest_onset(remove_dc(quiet_then_loud)) == pytest.approx(3.0 * sr, abs=0.01 * sr)
     assert strongest_onset(remove_dc(under_the_gate)) == pytest.approx(1.7 * sr, abs=0.01 * sr)  # its steepest rise
+
+
+def test_analyze_stream_is_analyze_with_progress_and_cancel(shipped_model, pluck, white_noise):
+    from buzzfinder_app.engine.engine import Cancelled, NoteEngine, analyze, analyze_stream
+
+    y = white_noise(3 * SAMPLE_RATE, -70)
+    for start in (0.3, 1.6):
+        i = int(start * SAMPLE_RATE)
+        y[i:i + SAMPLE_RATE] += pluck(196.0, 1.0)
+
+    class Blocks(list):  # a source that knows how far it has been read, as FileSource does
+        frames_read = 0
+        frames = len(y)
+
+        def __iter__(self):
+            for block in list.__iter__(self):
+                self.frames_read += len(block)
+                yield block
+
+    source = Blocks(np.array_split(y, 40))
+    seen = []
+    notes = analyze_stream(NoteEngine(shipped_model), source, progress=seen.append)
+    assert [(n.onset_s, n.verdict.label) for n in notes] == [(n.onset_s, n.verdict.label)
+                                                            for n in analyze(shipped_model, y)]
+    assert len(notes) == 2 and seen == sorted(seen) and seen[-1] == 1.0
+    asked = []
+    with pytest.raises(Cancelled):
+        analyze_stream(NoteEngine(shipped_model), Blocks(np.array_split(y, 40)),
+                       cancel=lambda: asked.append(1) or len(asked) > 3)
+    assert len(asked) == 4

@@ -244,6 +244,39 @@ def analyze(model, y, **engine_options) -> list[Note]:
     return notes_from_events(engine.feed(y) + engine.flush())
 
 
+class Cancelled(Exception):
+    """:func:`analyze_stream` was asked to stop."""
+
+
+def analyze_stream(engine: NoteEngine, source, progress: Callable[[float], None] | None = None,
+                   cancel: Callable[[], bool] | None = None, on_block: Callable[[np.ndarray], None] | None = None,
+                   ) -> list[Note]:
+    """Every note of a recording streamed from ``source`` (blocks at ``SAMPLE_RATE``) through ``engine``.
+
+    The one file-to-notes path of ``analyze``, the recordings tab and the self-test. ``progress(f)`` gets
+    the fraction read (when the source knows ``frames_read`` and ``frames``), ``cancel()`` is asked before
+    each block (:class:`Cancelled` when it says yes) and ``on_block`` sees every block (to keep the audio).
+
+    >>> class Silent:
+    ...     def flush(self): return []
+    ...     def feed(self, block): return []
+    >>> analyze_stream(Silent(), [np.zeros(512, np.float32)] * 3)
+    []
+    """
+    total = getattr(source, "frames", None)
+    events = []
+    for block in source:
+        if cancel is not None and cancel():
+            raise Cancelled()
+        block = np.asarray(block, np.float32).ravel()
+        if on_block is not None:
+            on_block(block)
+        events += engine.feed(block)
+        if progress is not None and total:
+            progress(min(1.0, source.frames_read / total))
+    return notes_from_events(events + engine.flush())
+
+
 class NoNote(ValueError):
     """A clip with nothing to judge in it."""
 

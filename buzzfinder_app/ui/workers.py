@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from buzzfinder_app import constants as C
 from buzzfinder_app.audio.file import FileSource
-from buzzfinder_app.engine.engine import NoteEngine
+from buzzfinder_app.engine.engine import Cancelled, NoteEngine, analyze_stream
 from buzzfinder_app.engine.onsets import OnsetDetector
 
 
@@ -136,29 +136,25 @@ class AnalysisWorker(QObject):
     @Slot(str)
     def analyse(self, path: str) -> None:
         self._cancel.clear()
+        chunks = []
         try:
             source = FileSource(Path(path), sample_rate=C.SAMPLE_RATE, block=8192)
             engine = make_engine(self.model.get(), unsure_threshold=self.unsure_threshold)
-            finals, chunks = [], []
-            for block in source:
-                if self._cancel.is_set():
-                    self.cancelled.emit()
-                    return
-                block = np.asarray(block, np.float32).ravel()
-                chunks.append(block)
-                finals += [e for e in engine.feed(block) if e.kind == "final"]
-                self.progress.emit(min(0.99, source.frames_read / max(1, source.frames)))
-            finals += [e for e in engine.flush() if e.kind == "final"]
-            y = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
+            notes = analyze_stream(engine, source, progress=lambda f: self.progress.emit(min(0.99, f)),
+                                   cancel=self._cancel.is_set, on_block=chunks.append)
+        except Cancelled:
+            self.cancelled.emit()
+            return
         except Exception as exc:
             self.failed.emit(str(exc) or exc.__class__.__name__)
             return
+        y = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
         self.progress.emit(1.0)
-        self.finished.emit(RecordingResult(Path(path), y, C.SAMPLE_RATE, finals))
+        self.finished.emit(RecordingResult(Path(path), y, C.SAMPLE_RATE, notes))
 
 
 class RecordingResult:
-    """The analysed recording: the audio at the model rate and its final note events."""
+    """The analysed recording: the audio at the model rate and its notes (:class:`~buzzfinder_app.engine.engine.Note`)."""
 
     def __init__(self, path: Path, audio: np.ndarray, sample_rate: int, notes: list):
         self.path = path

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Callable, Iterator, TextIO
 
 from buzzfinder_app.practice.paths import data_dir
+from buzzfinder_app.practice.exercise import Feedback
 
 FILE_NAME = "sessions.sqlite3"
 MODES = ("free", "exercise", "file")
@@ -390,14 +391,22 @@ class SessionStore:
                 raise ValueError(f"there is no session {session_id}") from None
             return cursor.lastrowid
 
-    def add_event(self, session_id: int, event, feedback=None, target: str | None = None) -> int:
-        """Store an engine `NoteEvent` (a final one), with the exercise's `Feedback` when there is one."""
+    def add_event(self, session_id: int, event, feedback=None, target: str | None = None,
+                  onset_s: float | None = None) -> int:
+        """Store an engine ``NoteEvent`` (a final one): the one event-to-row mapping of the app.
+
+        An exercise's :class:`~buzzfinder_app.practice.exercise.Feedback` gives the step, repetition and
+        outcome (free play's feedback has none); ``onset_s`` replaces the event's (a looped file's notes
+        are stored at their time in the file).
+        """
         verdict = event.verdict
+        exercise = feedback if isinstance(feedback, Feedback) else None
         return self.add_note(
-            session_id, onset_s=event.onset_s, label=verdict.label, confidence=verdict.confidence,
-            probs=verdict.probs, pitch_hz=event.pitch_hz, note=event.note, level_dbfs=event.level_dbfs,
-            step=None if feedback is None else feedback.step, repetition=None if feedback is None else feedback.rep,
-            target=target, outcome=None if feedback is None else feedback.outcome)
+            session_id, onset_s=float(event.onset_s if onset_s is None else onset_s), label=verdict.label,
+            confidence=float(verdict.confidence), probs=dict(verdict.probs or {}), pitch_hz=event.pitch_hz,
+            note=event.note, level_dbfs=event.level_dbfs, step=None if exercise is None else int(exercise.step),
+            repetition=None if exercise is None else exercise.rep, target=target,
+            outcome=None if exercise is None else exercise.outcome)
 
     def _readable(self, rows, what: Callable[[tuple], str]) -> list[tuple]:
         """The rows whose text is valid UTF-8; the others are named in :attr:`damaged`."""

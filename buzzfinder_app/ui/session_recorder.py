@@ -11,11 +11,6 @@ from PySide6.QtCore import QObject, Signal, Slot
 from buzzfinder_app.ui.workers import start_in_thread, stop_thread
 
 
-def note_outcome(kind: str) -> str:
-    """The stored outcome of an exercise note: "success" when it completed its repetition."""
-    return "success" if kind in ("rep_done", "exercise_done") else kind
-
-
 class RecorderWorker(QObject):
     """Lives in the store thread; the slots are called through queued signals."""
 
@@ -51,16 +46,8 @@ class RecorderWorker(QObject):
     def add_note(self, event, onset_s: float, feedback, target) -> None:
         if self.session_id is None:
             return
-        step = rep = outcome = None
-        if feedback is not None and hasattr(feedback, "step"):
-            step, rep = int(feedback.step), feedback.rep
-            outcome = getattr(feedback, "outcome", None) or note_outcome(feedback.kind)
-        v = event.verdict
         try:
-            self.store.add_note(self.session_id, onset_s=float(onset_s), label=v.label,
-                                confidence=float(v.confidence), probs=dict(v.probs or {}),
-                                pitch_hz=event.pitch_hz, note=event.note, level_dbfs=event.level_dbfs,
-                                step=step, repetition=rep, target=target, outcome=outcome)
+            self.store.add_event(self.session_id, event, feedback, target, onset_s=onset_s)
             self.notes_saved += 1
         except Exception as exc:
             self._fail(exc)

@@ -1,18 +1,52 @@
-"""Input sources the live view drains on a timer: the microphone, or a file played in real time.
+"""Live inputs: the microphone, or a file played in real time as if it were one.
 
-Both offer ``start()``, ``read() -> float32 array`` (whatever arrived since the last read),
-``stop()``, ``overflows``, ``name`` and ``done`` (a finished file).
+Both are an :class:`InputSource`, which the live view drains on a timer: ``start()``, ``read()``
+(whatever arrived since the last read), ``stop()``, what they dropped (``overflows``), whether a file
+has ended (``done``) and its length (``duration_s``).
 """
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
 from buzzfinder_app import constants as C
 from buzzfinder_app.audio.file import FileSource
+
+
+@runtime_checkable
+class InputSource(Protocol):
+    """What the live pipeline needs of an input; ``read()`` gives float32 mono at ``sample_rate``."""
+
+    #: shown to the player
+    name: str
+    sample_rate: int
+    #: a recording played as the input (its notes are stored at their time in the file)
+    is_file: bool
+    #: the recording's path (None for a microphone)
+    path: Path | None
+
+    @property
+    def overflows(self) -> int:
+        """Blocks of audio lost so far because the reader fell behind."""
+
+    @property
+    def done(self) -> bool:
+        """The input has ended (a file that does not loop); a microphone never is."""
+
+    @property
+    def duration_s(self) -> float | None:
+        """A file's length, once known; None for a microphone."""
+
+    def start(self) -> None: ...
+
+    def read(self) -> np.ndarray: ...
+
+    def stop(self) -> None: ...
+
 
 BLOCK = 1024
 
@@ -103,7 +137,9 @@ class MicInput:
     """:class:`buzzfinder_app.audio.mic.MicSource` with the same surface as the file source."""
 
     is_file = False
+    path = None
     done = False
+    duration_s = None
 
     #: ``read()`` delivers audio at the model's rate whatever the device runs at.
     sample_rate = C.SAMPLE_RATE

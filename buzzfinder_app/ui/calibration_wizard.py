@@ -17,7 +17,7 @@ from buzzfinder_app.ui import palette as P
 from buzzfinder_app.practice.levels import as_mono
 from buzzfinder_app.ui.live import meter_reading
 from buzzfinder_app.ui.devices import device_index, device_label, device_rates, input_name
-from buzzfinder_app.ui.sources import MicInput
+from buzzfinder_app.audio.sources import MicInput
 from buzzfinder_app.ui.widgets.input_box import InputBox
 from buzzfinder_app.ui.widgets.level_meter import LevelMeter
 

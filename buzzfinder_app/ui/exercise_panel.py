@@ -1,21 +1,21 @@
 """The practice panel: the light-pressure ladder exercise, or free play.
 
-All judging is done by :mod:`buzzfinder_app.practice.exercise`; this panel only shows its state.
+The drill lives in the live session (:class:`~buzzfinder_app.ui.live_session.LiveSession`); this panel
+draws its :class:`~buzzfinder_app.practice.session.DrillState` and sends the player's intents.
 """
 
 from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QButtonGroup, QComboBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton,
     QSizePolicy, QSpinBox, QStackedWidget, QVBoxLayout, QWidget,
 )
 
-from buzzfinder_app.practice.exercise import (
-    FINGER_NAMES, Exercise, ExerciseSettings, FreePlay, Step,
-)
+from buzzfinder_app.practice.exercise import FINGER_NAMES, ExerciseSettings, Step
+from buzzfinder_app.practice.session import DrillState
 from buzzfinder_app.practice.tuning import MAX_FRET, STRINGS
 from buzzfinder_app.ui import palette as P
 from buzzfinder_app.ui.widgets.labels import caption
@@ -73,19 +73,12 @@ class LadderView(QWidget):
 class ExercisePanel(QFrame):
     """Mode switch, exercise settings, instruction, expected class, feedback, progress and summary."""
 
-    #: (kind, message) after each judged note, e.g. for the status bar.
-    feedback = Signal(str, str)
-    #: The exercise or free-play mode was (re)started; the main window records it in the session.
-    mode_changed = Signal(str)
+    PAUSED_TEXT = "Paused while you teach your guitar: these notes are examples, not exercise steps."
 
-    def __init__(self, defaults: ExerciseSettings | None = None, parent=None):
+    def __init__(self, session, defaults: ExerciseSettings | None = None, parent=None):
         super().__init__(parent)
         self.setObjectName("panel")
-        self.exercise: Exercise | None = None
-        self.free_play = FreePlay()
-        self.mode = "exercise"
-        self.paused = False  # while the player teaches a profile: notes are examples, not practice
-        self.last_feedback: tuple[str, str] | None = None
+        self.session = session
         defaults = defaults or ExerciseSettings()
 
         title = QLabel("Practice")
@@ -105,7 +98,7 @@ class ExercisePanel(QFrame):
             self.mode_buttons.addButton(btn, i)
             mode_row.addWidget(btn)
         self.btn_exercise.setChecked(True)
-        self.mode_buttons.idClicked.connect(lambda i: self.set_mode("exercise" if i == 0 else "free"))
+        self.mode_buttons.idClicked.connect(lambda i: session.set_mode("exercise" if i == 0 else "free"))
 
         self.stack = QStackedWidget()
         self.stack.addWidget(self._build_exercise_page(defaults))
@@ -120,7 +113,9 @@ class ExercisePanel(QFrame):
         lay.addLayout(head)
         lay.addLayout(mode_row)
         lay.addWidget(self.stack, 1)
-        self.start_exercise()
+        self.start_button.setText("Restart exercise")
+        session.drill_changed.connect(self.show_drill)
+        self.show_drill(session.practice.drill())
 
     # ----------------------------------------------------------------------------- building
     def _build_exercise_page(self, defaults: ExerciseSettings) -> QWidget:
@@ -145,7 +140,7 @@ class ExercisePanel(QFrame):
         self.apply_settings(defaults)
         self.string_box.currentIndexChanged.connect(lambda _: self.fret_box.setEnabled(self.string_box.currentData() is not None))
         self.start_button = QPushButton("Start exercise")
-        self.start_button.clicked.connect(self.start_exercise)
+        self.start_button.clicked.connect(lambda: self.session.start_exercise(self.settings()))
 
         grid = QGridLayout()
         grid.setHorizontalSpacing(8)
@@ -200,7 +195,7 @@ class ExercisePanel(QFrame):
 
         self.next_button = QPushButton("Next repetition  (N)")
         self.next_button.setToolTip("Skip to the next repetition (counts as not succeeded)")
-        self.next_button.clicked.connect(self.next_repetition)
+        self.next_button.clicked.connect(lambda: self.session.next_repetition())
         lay.addWidget(self.next_button)
 
         self.summary_card = QFrame()
@@ -256,7 +251,7 @@ class ExercisePanel(QFrame):
         self.free_summary.setObjectName("dim")
         lay.addWidget(self.free_summary)
         reset = QPushButton("Reset counts")
-        reset.clicked.connect(self.reset_free_play)
+        reset.clicked.connect(lambda: self.session.reset_free_play())
         lay.addWidget(reset, 0, Qt.AlignLeft)
         lay.addStretch(1)
         return page
@@ -275,102 +270,34 @@ class ExercisePanel(QFrame):
         return ExerciseSettings(string=string, fret=self.fret_box.value() if string is not None else None,
                                 finger=self.finger_box.currentData(), repetitions=self.reps_box.value())
 
-    @property
-    def target_key(self) -> str | None:
-        """The "string:fret" target stored with notes (None in free play or for any note)."""
-        if self.mode != "exercise" or self.exercise is None:
-            return None
-        return self.exercise.settings.target_key
+    def show_drill(self, state: DrillState) -> None:
+        """Draw the drill's state: the page of its mode, its instruction, feedback and progress."""
+        (self.btn_exercise if state.mode == "exercise" else self.btn_free).setChecked(True)
+        self.stack.setCurrentIndex(0 if state.mode == "exercise" else 1)
+        self._show_feedback(state)
+        if state.exercise is not None:
+            self._show_exercise(state)
+        self.free_summary.setText(state.free_summary)
 
-    @property
-    def session_settings(self) -> dict | None:
-        """The exercise settings to store with a session (None in free play)."""
-        if self.mode != "exercise" or self.exercise is None:
-            return None
-        return self.exercise.settings.to_dict()
-
-    @property
-    def expected_label(self) -> str | None:
-        if self.paused or self.mode != "exercise" or self.exercise is None or self.exercise.finished:
-            return None
-        return self.exercise.state.expected_label
-
-    def set_mode(self, mode: str) -> None:
-        self.mode = mode
-        (self.btn_exercise if mode == "exercise" else self.btn_free).setChecked(True)
-        self.stack.setCurrentIndex(0 if mode == "exercise" else 1)
-        self.mode_changed.emit(mode)
-
-    def start_exercise(self) -> None:
-        self.exercise = Exercise(self.settings())
-        self.summary_card.hide()
-        self.message.setText(" ")
-        self.last_feedback = None
-        self.start_button.setText("Restart exercise")
-        self._refresh()
-        if self.mode == "exercise":
-            self.mode_changed.emit("exercise")
-
-    def reset_free_play(self) -> None:
-        self.free_play.reset()
-        self.free_message.setText("Waiting for a note…")
-        self._refresh_free()
-
-    def next_repetition(self) -> None:
-        if self.mode != "exercise" or self.exercise is None:
+    def _show_feedback(self, state: DrillState) -> None:
+        dim = f"<span style='color:{P.TEXT_DIM}'>{self.PAUSED_TEXT}</span>"
+        if state.paused:
+            self.message.setText(dim)
+            self.free_message.setText(dim)
             return
-        fb = self.exercise.skip_repetition()
-        self._show_feedback(fb.kind, fb.message)
-
-    def on_event(self, event):
-        """Judge an engine event (only final verdicts count); returns the practice feedback."""
-        if event.kind != "final":
-            return None
-        return self.on_note(event.verdict.label, float(event.verdict.confidence), event.pitch_hz)
-
-    def set_paused(self, paused: bool) -> None:
-        """Stop (or go on) judging notes, e.g. while the teach dialog takes them as examples."""
-        self.paused = paused
-        if paused:
-            text = "Paused while you teach your guitar: these notes are examples, not exercise steps."
-            self.message.setText(f"<span style='color:{P.TEXT_DIM}'>{text}</span>")
-            self.free_message.setText(f"<span style='color:{P.TEXT_DIM}'>{text}</span>")
+        kind, text = state.feedback or (None, None)
+        if state.mode == "exercise":
+            colour = FEEDBACK_COLOURS.get(kind, P.TEXT)
+            self.message.setText(f"<span style='color:{colour}'>{html.escape(text)}</span>" if text else " ")
+        elif text:
+            style = P.style_for(kind)
+            self.free_message.setText(
+                f"<span style='color:{style.text_color}'>{style.symbol}&nbsp; {html.escape(text)}</span>")
         else:
-            self.message.setText(" ")
             self.free_message.setText("Waiting for a note…")
 
-    def on_note(self, label: str, confidence: float = 1.0, pitch_hz: float | None = None):
-        """Judge one verdict; returns the exercise's ``Feedback`` or free play's feedback (None while
-        paused)."""
-        if self.paused:
-            return None
-        if self.mode == "exercise":
-            if self.exercise is None:
-                return None
-            fb = self.exercise.on_note(label, confidence, pitch_hz)
-            self._show_feedback(fb.kind, fb.message)
-        else:
-            fb = self.free_play.on_note(label, confidence, pitch_hz)
-            colour = P.style_for(label).text_color
-            self.free_message.setText(
-                f"<span style='color:{colour}'>{P.style_for(label).symbol}&nbsp; {html.escape(fb.message)}</span>")
-            self.last_feedback = (label, fb.message)
-            self._refresh_free()
-            self.feedback.emit(label, fb.message)
-        return fb
-
-    def _show_feedback(self, kind: str, message: str) -> None:
-        self.last_feedback = (kind, message)
-        colour = FEEDBACK_COLOURS.get(kind, P.TEXT)
-        self.message.setText(f"<span style='color:{colour}'>{html.escape(message)}</span>")
-        self._refresh()
-        self.feedback.emit(kind, message)
-
-    def _refresh(self) -> None:
-        ex = self.exercise
-        if ex is None:
-            return
-        st = ex.state
+    def _show_exercise(self, state: DrillState) -> None:
+        st = state.exercise
         self.instruction.setText(st.instruction)
         style = P.style_for(st.expected_label)
         if st.finished:
@@ -385,18 +312,14 @@ class ExercisePanel(QFrame):
                 f"QLabel {{ background: {P.rgba(style.color, 45)}; border: 1px solid {style.color};"
                 f" border-radius: 12px; padding: 4px 12px; font-weight: 600; }}")
         self.ladder.set_step(None if st.finished else st.step, done=st.finished)
-        done_reps = sum(rep.outcome is not None for rep in ex.repetitions)
         self.progress.setRange(0, st.repetitions)
-        self.progress.setValue(done_reps)
+        self.progress.setValue(state.reps_done)
         self.rep_label.setText(f"Repetition {min(st.rep, st.repetitions)} of {st.repetitions}  ·  "
                                f"{st.successes} found")
         self.streak_label.setText(f"streak {st.streak}  ·  best {st.best_streak}")
         self.next_button.setEnabled(not st.finished)
-        if st.finished:
-            summary = ex.summary()
-            self.summary_score.setText(f"{summary.successes} / {summary.completed}  ({summary.score:.0%})")
-            self.summary_text.setText(summary.text)
-            self.summary_card.show()
-
-    def _refresh_free(self) -> None:
-        self.free_summary.setText(self.free_play.summary().text)
+        self.summary_card.setVisible(state.summary is not None)
+        if state.summary is not None:
+            self.summary_score.setText(f"{state.summary.successes} / {state.summary.completed}  "
+                                       f"({state.summary.score:.0%})")
+            self.summary_text.setText(state.summary.text)

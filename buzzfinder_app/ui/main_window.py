@@ -1,5 +1,5 @@
-"""The main window: live view (verdict card, level, waveform, chips, counters, practice panel),
-recordings and history tabs, status bar and fault banners."""
+"""The main window: it assembles the pages (live view, recordings, history, profiles), the menus, the
+status bar and the fault banners. The live view's state lives in :class:`LiveSession`; its widgets draw it."""
 
 from __future__ import annotations
 
@@ -17,13 +17,12 @@ from buzzfinder_app.ui import palette as P
 from buzzfinder_app.ui.widgets.labels import caption
 from buzzfinder_app.ui.event_log import EventLog
 from buzzfinder_app.ui.exercise_panel import ExercisePanel
-from buzzfinder_app.ui.live import LiveController
+from buzzfinder_app.ui.live_session import LiveSession
 from buzzfinder_app.ui.profile_bar import ProfileBar
 from buzzfinder_app.ui.profile_control import ProfileControl
 from buzzfinder_app.ui.services import Services
-from buzzfinder_app.ui.session_recorder import SessionRecorder
 from buzzfinder_app.ui.settings import SettingsDialog
-from buzzfinder_app.ui.sources import FilePlaybackSource, MicInput
+from buzzfinder_app.audio.sources import FilePlaybackSource, MicInput
 from buzzfinder_app.ui.widgets.banner import BannerArea
 from buzzfinder_app.ui.widgets.chips import ChipStrip
 from buzzfinder_app.ui.widgets.counters import SessionCounters
@@ -87,17 +86,13 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
 
         self.banner = BannerArea()
-        self.live = LiveController(self.services.model, self,
-                                   gate_db=None, unsure_threshold=self.settings.unsure_threshold) \
-            if self.services.model is not None else None
+        self.session = LiveSession(self.services.model, self.services.store, self.settings.exercise_defaults,
+                                   self.settings.unsure_threshold, self.event_log, self)
+        self.live = self.session.live  # None without a model
         self.profiles = ProfileControl(self.services, self.live, self)
         self.profiles.failed.connect(self._on_profile_failed)
-        self.recorder = SessionRecorder(self.services.store)
-        self.recorder.failed.connect(lambda msg: self.banner.show_message("store", msg, "warning"))
-        self.recorder.ended.connect(self._on_session_saved)
-        self._stop_reason: str | None = None
+        self.session.store_failed.connect(lambda msg: self.banner.show_message("store", msg, "warning"))
         self._device_lost = False  # the device vanished: look for devices again before listening
-        self._examples_upto = -1  # notes up to this index of the run were played as teaching examples
 
         self.tabs = TabbedPages()
         self.tabs.addTab(self._build_live_tab(), "Live")
@@ -125,15 +120,20 @@ class MainWindow(QMainWindow):
         self.clock.timeout.connect(self._tick)
         self.clock.start()
 
+        for view in (self.card, self.chips, self.waveform):
+            self.session.note_changed.connect(view.show_note)
+        self.session.counts_changed.connect(self.counters.set_counts)
+        self.session.run_started.connect(self._on_run_started)
+        self.session.run_stopped.connect(self._on_stopped)
+        self.session.saved.connect(self._on_session_saved)
         if self.live is not None:
             self.live.level.connect(self.meter.set_level)
             self.live.samples.connect(self.waveform.append)
             self.meter.follow(self.waveform.timer)
-            self.live.note_event.connect(self.on_note_event)
-            self.live.stopped.connect(self._on_stopped)
             self.live.source_failed.connect(self._on_source_failed)
             self.live.engine_failed.connect(self._on_engine_failed)
-            self.live.overflows_changed.connect(self._on_overflows)
+            self.live.dropped.connect(self._on_dropped)
+            self.live.lag.connect(self._on_lag)
         self._apply_calibration()
         self.profiles.use_device(self._profile_device())
         self._show_service_faults()
@@ -175,7 +175,7 @@ class MainWindow(QMainWindow):
         self.waveform = ScrollingWaveform()
         self.chips = ChipStrip()
         self.counters = SessionCounters()
-        self.exercise_panel = ExercisePanel(self.settings.exercise_defaults)
+        self.exercise_panel = ExercisePanel(self.session, self.settings.exercise_defaults)
         practice = QScrollArea()  # the panel scrolls rather than squeezes in a small window
         practice.setWidget(self.exercise_panel)
         practice.setWidgetResizable(True)
@@ -263,10 +263,14 @@ class MainWindow(QMainWindow):
         self.device_status = QLabel()
         self.overflow_status = QLabel("dropped audio: 0")
         self.overflow_status.setToolTip("Blocks of audio lost because the computer was busy (never fatal)")
+        self.lag_status = QLabel()
+        self.lag_status.setToolTip("Audio heard but not judged yet; beyond 1 s it is dropped, so verdicts "
+                                   "never fall behind your playing")
         self.model_status = QLabel()
         self.store_status = QLabel()
         bar.addWidget(self.device_status)
         bar.addWidget(self.overflow_status)
+        bar.addWidget(self.lag_status)
         bar.addPermanentWidget(self.store_status)
         bar.addPermanentWidget(self.model_status)
 
@@ -291,7 +295,7 @@ class MainWindow(QMainWindow):
         practice.addAction(self.listen_action)
         self.next_action = QAction("&Next repetition", self)
         self.next_action.setShortcut(QKeySequence(Qt.Key_N))
-        self.next_action.triggered.connect(self.exercise_panel.next_repetition)
+        self.next_action.triggered.connect(self.session.next_repetition)
         practice.addAction(self.next_action)
         practice.addSeparator()
         calib = QAction("&Calibrate input…", self)
@@ -363,7 +367,7 @@ class MainWindow(QMainWindow):
         gate = float(cal.gate_dbfs) if cal else None
         if self.live is not None:
             self.live.gain = gain
-            self.live.set_gate(gate)
+            self.live.configure(gate_db=gate)
         self.meter.set_gate(gate if gate is not None else self.services.default_gate_dbfs)
         if self.options.input_file is not None:
             self.gate_label.setText("file input: played as recorded")
@@ -376,7 +380,7 @@ class MainWindow(QMainWindow):
             self.history_view.refresh()
 
     def _tick(self) -> None:
-        if self.live is not None and self.live.running:
+        if self.session.running:
             self.counters.set_elapsed(self.waveform.now_s)  # audio time heard in this session
 
     # ------------------------------------------------------------------------------ listening
@@ -396,8 +400,9 @@ class MainWindow(QMainWindow):
             if self.options.input_file is not None:
                 self.file_failed.emit(f"the model could not be loaded: {self.services.model_error}", 2)
             return False
-        if self.live.running or self.live.stopping:
+        if self.session.busy:
             return False
+        device = None
         try:
             if self.options.input_file is not None:
                 source = FilePlaybackSource(self.options.input_file, loop=self.options.loop,
@@ -406,36 +411,31 @@ class MainWindow(QMainWindow):
                 if not self.services.devices or self._device_lost:
                     if not self._look_for_devices():
                         return False
+                device = self.services.input_name(self.settings)
                 source = MicInput(self.services.device_id(self.settings.device), self.settings.sample_rate,
-                                  device_name=self.services.input_name(self.settings),
-                                  channel=self.services.channel(self.settings))
+                                  device_name=device, channel=self.services.channel(self.settings))
             self._apply_calibration()
-            self.live.start(source)
+            started = self.session.start(source, device)
         except Exception as exc:
             self.banner.show_message("device", f"Could not start listening: {exc}", "error")
             self._update_listen_state()
             if self.options.input_file is not None:
                 self.file_failed.emit(str(exc), 1)
             return False
-        self.banner.clear("device")
-        self._examples_upto = -1  # note indices start again with each run
-        self.card.clear()
-        self.chips.clear()
-        self.counters.reset()
-        self.waveform.reset()
-        self.meter.reset()
-        is_file = getattr(source, "is_file", False)
-        device = None if is_file else self.services.input_name(self.settings)
-        self.recorder.begin(str(Path(self.options.input_file).resolve()) if is_file else device,
-                            mode=self.exercise_panel.mode, settings=self.exercise_panel.session_settings,
-                            device=device)
-        if device:
-            self.settings.last_device_seen = device
-        if self.event_log is not None:
-            self.event_log.write("listening", input=str(self.options.input_file) if is_file else device)
+        if started:
+            self.banner.clear("device")
+            if device:
+                self.settings.last_device_seen = device
         self._update_device_label()
         self._update_listen_state()
-        return True
+        return started
+
+    def _on_run_started(self) -> None:
+        self.card.clear()
+        self.chips.clear()
+        self.waveform.reset()
+        self.meter.reset()
+        self._on_dropped(0, 0)
 
     def _look_for_devices(self) -> bool:
         """Ask PortAudio again for the input devices (one plugged in, or back in, since it looked);
@@ -462,55 +462,19 @@ class MainWindow(QMainWindow):
         if self.services.devices:
             self.start_listening()
 
-    def on_note_event(self, event) -> None:
-        """One engine event: update the card, chips, waveform marks, counters, exercise and store."""
-        if self.event_log is not None:
-            self.event_log.note_event(event)
-        latest = self.card.note_index is None or event.index >= self.card.note_index
-        if event.kind == "onset":
-            if self.exercise_panel.paused:  # played while teaching: an example, even if judged later
-                self._examples_upto = event.index
-            if latest:
-                self.card.show_onset(event.index, event.note)
-            self.chips.upsert(event.index, None, event.note, False, expected=self.exercise_panel.expected_label)
-            self.waveform.mark(event.index, event.onset_s, None)
-            return
-        final = event.kind == "final"
-        verdict = event.verdict
-        if latest:
-            self.card.show_verdict(event.index, verdict, event.kind, event.note, event.pitch_hz)
-        self.chips.upsert(event.index, verdict.label, event.note, final, float(verdict.confidence),
-                          expected=self.exercise_panel.expected_label if final else None)
-        self.waveform.mark(event.index, event.onset_s, verdict.label, final)
-        if final:
-            self.counters.add(verdict.label)
-            target = self.exercise_panel.target_key
-            feedback = None if event.index <= self._examples_upto else self.exercise_panel.on_event(event)
-            onset = event.onset_s
-            src = self.live.source if self.live is not None else None
-            if getattr(src, "is_file", False) and getattr(src, "duration_s", None):
-                onset = onset % src.duration_s
-            self.recorder.add_note(event, onset_s=onset, feedback=feedback, target=target)
-
     def _on_stopped(self, reason: str) -> None:
-        self._stop_reason = reason
-        if self.recorder.active:
-            self.recorder.end()  # _on_session_saved follows once the store has everything
-        else:
-            self._on_session_saved(0)
         self._update_listen_state()
         self.source_label.setText("file finished" if reason == "ended" else "")
 
-    def _on_session_saved(self, notes: int) -> None:
+    def _on_session_saved(self, notes: int, reason: str) -> None:
         if notes:
-            counts = ", ".join(f"{self.counters.counts[k]} {k}" for k in ("clean", "buzzy", "muted", "unsure")
-                               if self.counters.counts.get(k))
-            self.statusBar().showMessage(f"Session saved: {notes} note{'s' if notes != 1 else ''} ({counts}). "
+            counts = self.session.practice.counts
+            text = ", ".join(f"{counts[k]} {k}" for k in ("clean", "buzzy", "muted", "unsure") if counts.get(k))
+            self.statusBar().showMessage(f"Session saved: {notes} note{'s' if notes != 1 else ''} ({text}). "
                                          "The History tab has it.", 10000)
         if self.tabs.currentWidget() is self.history_view:
             self.history_view.refresh()
-        if self._stop_reason == "ended":
-            self._stop_reason = None
+        if reason == "ended":
             self.file_done.emit()
             if self.options.exit_when_done:
                 QTimer.singleShot(0, lambda: QApplication.instance().exit(0))
@@ -530,9 +494,16 @@ class MainWindow(QMainWindow):
         if self.options.input_file is not None:
             self.file_failed.emit(message, 1)
 
-    def _on_overflows(self, count: int) -> None:
-        self.overflow_status.setText(f"dropped audio: {count}")
-        self.overflow_status.setStyleSheet(f"color: {P.WARNING};" if count else "")
+    def _on_dropped(self, by_input: int, by_engine: int) -> None:
+        total = by_input + by_engine
+        self.overflow_status.setText(f"dropped audio: {total}" + (f" ({by_engine} while the judge caught up)"
+                                                                  if by_engine else ""))
+        self.overflow_status.setStyleSheet(f"color: {P.WARNING};" if total else "")
+
+    def _on_lag(self, seconds: float) -> None:
+        text = f"judge lag: {seconds:.1f} s" if seconds >= 0.25 else ""
+        if self.lag_status.text() != text:
+            self.lag_status.setText(text)
 
     # ------------------------------------------------------------------------------ dialogs
     def open_recording(self, path: str | None = None) -> None:
@@ -552,7 +523,7 @@ class MainWindow(QMainWindow):
     @property
     def listening(self) -> bool:
         """A run is on (or still giving its last verdicts): its input is in use."""
-        return self.live is not None and (self.live.running or self.live.stopping)
+        return self.session.busy
 
     def open_settings(self) -> None:
         if not self.listening:
@@ -566,7 +537,7 @@ class MainWindow(QMainWindow):
         if dlg.exec():
             self.exercise_panel.apply_settings(self.settings.exercise_defaults)
             if self.live is not None:
-                self.live.set_unsure_threshold(self.settings.unsure_threshold)
+                self.live.configure(unsure_threshold=self.settings.unsure_threshold)
             self.recordings_view.unsure_threshold = self.settings.unsure_threshold
             self._apply_calibration()
             self._update_device_label()
@@ -613,7 +584,7 @@ class MainWindow(QMainWindow):
 
     def keep_example(self, index: int, label: str) -> bool:
         """A chip the player confirmed becomes a labelled example of the current profile."""
-        window = self.live.window_for(index) if self.live is not None else None
+        window = self.session.window_for(index)
         if window is None:
             self.banner.show_message("profiles", "That note is too old to keep: confirm one of the last "
                                      "notes played.", "info")
@@ -637,10 +608,10 @@ class MainWindow(QMainWindow):
         if not self.profiles.available or self.profiles.profile is None:
             self.banner.show_message("profiles", self.profiles.error or "No profile is chosen.", "warning")
             return None
-        dlg = TeachDialog(self.profiles, self.live, listen=self.start_listening, parent=self)
-        self.exercise_panel.set_paused(True)
-        dlg.finished.connect(lambda _result: self.exercise_panel.set_paused(False))
-        if self.live is not None and not self.live.running and self.listen_button.isEnabled():
+        dlg = TeachDialog(self.profiles, self.session, listen=self.start_listening, parent=self)
+        self.session.set_paused(True)
+        dlg.finished.connect(lambda _result: self.session.set_paused(False))
+        if self.live is not None and not self.session.running and self.listen_button.isEnabled():
             self.start_listening()
         if modal:
             dlg.exec()
@@ -658,11 +629,9 @@ class MainWindow(QMainWindow):
         if getattr(self, "_shut", False):
             return
         self._shut = True
-        if self.live is not None:
-            self.live.shutdown()
+        self.session.shutdown()
         if self.event_log is not None:
             self.event_log.close()
-        self.recorder.shutdown()
         self.recordings_view.shutdown()
         self.profiles.shutdown()
         self.settings.sync()

@@ -272,7 +272,7 @@ class ProfileControl(QObject):
         if self.live is None:
             return
         use = self.head_enabled and self.head is not None and self.services.model is not None
-        self.live.set_classifier(profile_classifier(self.services.model, self.head) if use else None)
+        self.live.configure(classify=profile_classifier(self.services.model, self.head) if use else None)
 
     def _remembered(self) -> dict:
         try:

@@ -76,21 +76,21 @@ class StepPill(QPushButton):
 
 
 class TeachDialog(QDialog):
-    """Collects labelled notes from the live engine for the current profile and refits its head.
+    """Collects labelled notes from the live session for the current profile and refits its head.
 
-    Notes come in through :meth:`offer` (connected to the live controller's final verdicts); kept
+    Notes come in through :meth:`offer` (the live session's final notes, with the samples judged); kept
     notes are written to the profile only on :meth:`finish`, so Cancel leaves it untouched.
     """
 
     #: The refit is done: FitResult.
     adapted = Signal(object)
 
-    def __init__(self, control, live=None, listen=None, player=None, parent=None):
+    def __init__(self, control, session=None, listen=None, player=None, parent=None):
         super().__init__(parent)
         from buzzfinder_app.ui.recordings_view import play_audio
 
         self.control = control
-        self.live = live
+        self.session = session
         self.listen = listen
         self.player = player or play_audio
         self.step = 0
@@ -102,10 +102,10 @@ class TeachDialog(QDialog):
         self.setWindowTitle("Teach it your guitar")
         self.setMinimumSize(760, 600)
         self._build()
-        if live is not None:
-            live.note_event.connect(self._on_live_event)
-            live.started.connect(self._refresh)
-            live.stopped.connect(self._refresh)
+        if session is not None:
+            session.final_note.connect(self._on_final_note)
+            session.run_started.connect(self._refresh)
+            session.run_stopped.connect(self._refresh)
         control.fitted.connect(self._on_fitted)
         control.failed.connect(self._on_failed)
         self._refresh()
@@ -272,10 +272,7 @@ class TeachDialog(QDialog):
             self.step = short[0] if short else len(STEPS)
 
     # ------------------------------------------------------------------ notes
-    def _on_live_event(self, event) -> None:
-        if event.kind != "final" or self.live is None:
-            return
-        window = self.live.window_for(event.index)
+    def _on_final_note(self, event, window) -> None:
         if window is not None:
             self.offer(event, window)
 
@@ -381,11 +378,11 @@ class TeachDialog(QDialog):
         if getattr(self, "_closed", False):
             return super().done(result)
         self._closed = True
-        if self.live is not None:
-            self.live.note_event.disconnect(self._on_live_event)
-            self.live.started.disconnect(self._refresh)
-            self.live.stopped.disconnect(self._refresh)
-            self.live = None
+        if self.session is not None:
+            self.session.final_note.disconnect(self._on_final_note)
+            self.session.run_started.disconnect(self._refresh)
+            self.session.run_stopped.disconnect(self._refresh)
+            self.session = None
         self.control.fitted.disconnect(self._on_fitted)
         self.control.failed.disconnect(self._on_failed)
         super().done(result)
@@ -425,7 +422,7 @@ class TeachDialog(QDialog):
         self.note_card.setVisible(not self.complete)
         cand = self.current
         if cand is None:
-            running = self.live is not None and self.live.running
+            running = self.session is not None and self.session.running
             self.note_title.setText("Waiting for a note…" if running else "Not listening")
             self.note_detail.setText(
                 "<span style='color:%s'>Play it now; it appears here once it has been judged.</span>" % P.TEXT_DIM
@@ -452,7 +449,8 @@ class TeachDialog(QDialog):
         has = self.current is not None and not busy
         for b in (self.play_button, self.keep_button, self.discard_button):
             b.setEnabled(has)
-        can_listen = self.listen is not None and self.live is not None and not self.live.running
+        can_listen = self.listen is not None and self.session is not None and self.session.live is not None \
+            and not self.session.running
         self.listen_button.setVisible(can_listen and not busy)
         selected = 0 <= self.kept_list.currentRow() < len(self.kept)
         self.replay_kept.setEnabled(selected)

@@ -76,11 +76,16 @@ class EngineWorker(QObject):
         self.samples_fed = 0
 
     @Slot(object)
-    def set_classify(self, classify) -> None:
-        """Judge the next notes with ``classify`` (None: the base model); runs in the engine's thread."""
-        self.classify = classify
-        if self.engine is not None:
-            self.engine.classify = classify or self.model.predict
+    def configure(self, changes: dict) -> None:
+        """Set ``gate_db``, ``unsure_threshold`` (both used when the engine is next rebuilt) or ``classify``
+        (None: the base model; the running engine takes it at once); runs in the engine's thread."""
+        unknown = set(changes) - {"gate_db", "unsure_threshold", "classify"}
+        if unknown:
+            raise ValueError(f"unknown engine settings: {sorted(unknown)}")
+        for name, value in changes.items():
+            setattr(self, name, value)
+        if "classify" in changes and self.engine is not None:
+            self.engine.classify = changes["classify"] or self.model.predict
 
     def _emit(self, out: list) -> None:
         if out:
@@ -91,15 +96,14 @@ class EngineWorker(QObject):
 
     @Slot(object)
     def feed(self, block: np.ndarray) -> None:
-        if self.engine is None:
-            return
         try:
-            self.samples_fed += len(block)
-            out = self.engine.feed(block)
+            out = self.engine.feed(block) if self.engine is not None else []
         except Exception as exc:
             traceback.print_exc()
             self.failed.emit(f"analysis error: {exc}")
             return
+        finally:
+            self.samples_fed += len(block)  # analysed, or not analysable: no longer waiting
         self._emit(out)
 
     @Slot()

@@ -69,6 +69,8 @@ class ArraySource:
 
     is_file = False
     sample_rate = SAMPLE_RATE
+    duration_s = None
+    path = None
 
     def __init__(self, y: np.ndarray, chunk: int = 4096, fail_after: int | None = None, name: str = "array"):
         self.y = np.asarray(y, np.float32)

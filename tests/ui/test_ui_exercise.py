@@ -10,58 +10,76 @@ from tests.support.ui import FakeEvent, make_window, verdict
 C4 = 261.63
 
 
-def _panel(qtbot, **settings):
-    from buzzfinder_app.ui.exercise_panel import ExercisePanel
+class Played:
+    """A live session without a model and its panel; ``note()`` plays a final verdict into the session."""
 
-    panel = ExercisePanel(ExerciseSettings(**settings))
-    qtbot.addWidget(panel)
-    panel.show()
-    return panel
+    def __init__(self, qtbot, **settings):
+        from buzzfinder_app.ui.exercise_panel import ExercisePanel
+        from buzzfinder_app.ui.live_session import LiveSession
+
+        self.session = LiveSession(None, None, ExerciseSettings(**settings))
+        self.panel = ExercisePanel(self.session, ExerciseSettings(**settings))
+        qtbot.addWidget(self.panel)
+        self.panel.show()
+        self.index = 0
+        self.qtbot = qtbot
+
+    def note(self, label: str, confidence: float, pitch_hz: float | None):
+        """The drill's feedback to a final verdict of ``label``, as the session published it."""
+        event = FakeEvent("final", self.index, float(self.index), self.index + 2.0, verdict(label, confidence), pitch_hz)
+        self.index += 1
+        with self.qtbot.waitSignal(self.session.note_changed) as published:
+            self.session.on_event(event)
+        return published.args[0].feedback
 
 
 def test_ladder_climbs_and_ends_with_a_summary(qtbot, themed_app):
-    panel = _panel(qtbot, string=3, fret=5, finger=2, repetitions=2)
+    play = Played(qtbot, string=3, fret=5, finger=2, repetitions=2)
+    panel, session = play.panel, play.session
     assert "string 3 at fret 5" in panel.instruction.text()
     assert "Muted" in panel.expected.text()
-    with qtbot.waitSignal(panel.feedback) as sig:
-        panel.on_note("muted", 0.9, None)
-    assert sig.args[0] == "advance"
-    assert panel.expected_label == "buzzy" and "Buzzy" in panel.expected.text()
-    panel.on_note("buzzy", 0.8, C4)
-    assert panel.expected_label == "clean"
-    panel.on_note("clean", 0.9, C4)
-    assert panel.last_feedback[0] == "rep_done"
+    with qtbot.waitSignal(session.drill_changed) as sig:
+        play.note("muted", 0.9, None)
+    assert sig.args[0].feedback[0] == "advance"
+    assert session.practice.expected_label == "buzzy" and "Buzzy" in panel.expected.text()
+    play.note("buzzy", 0.8, C4)
+    assert session.practice.expected_label == "clean"
+    play.note("clean", 0.9, C4)
+    assert session.practice.drill().feedback[0] == "rep_done"
     assert "Repetition 2 of 2" in panel.rep_label.text() and panel.progress.value() == 1
     assert not panel.summary_card.isVisible()
     for label in ("muted", "buzzy", "clean"):
-        panel.on_note(label, 0.9, C4)
-    assert panel.last_feedback[0] == "exercise_done"
+        play.note(label, 0.9, C4)
+    assert session.practice.drill().feedback[0] == "exercise_done"
     assert panel.summary_card.isVisible()
     assert "2 / 2" in panel.summary_score.text()
     assert not panel.next_button.isEnabled()
-    assert panel.target_key == "3:5"
+    assert session.practice.target_key == "3:5"
 
 
 def test_pressing_too_hard_off_target_and_skipping(qtbot, themed_app):
-    panel = _panel(qtbot, string=3, fret=5, repetitions=3)
-    fb = panel.on_note("clean", 0.9, C4)
+    play = Played(qtbot, string=3, fret=5, repetitions=3)
+    panel = play.panel
+    fb = play.note("clean", 0.9, C4)
     assert fb.kind == "too_hard" and "too hard" in panel.message.text().lower()
-    fb = panel.on_note("buzzy", 0.9, 440.0)
+    fb = play.note("buzzy", 0.9, 440.0)
     assert fb.kind == "off_target"
-    panel.next_repetition()
-    assert panel.last_feedback[0] == "rep_done" or "skipped" in panel.last_feedback[1].lower()
+    panel.next_button.click()
+    kind, message = play.session.practice.drill().feedback
+    assert kind == "rep_done" or "skipped" in message.lower()
     assert "Repetition 2 of 3" in panel.rep_label.text()
-    panel.start_exercise()
+    panel.start_button.click()
     assert "Repetition 1 of 3" in panel.rep_label.text() and panel.message.text().strip() == ""
 
 
 def test_free_play_counts_every_note(qtbot, themed_app):
-    panel = _panel(qtbot)
-    panel.set_mode("free")
-    assert panel.stack.currentIndex() == 1 and panel.target_key is None and panel.expected_label is None
+    play = Played(qtbot)
+    panel, practice = play.panel, play.session.practice
+    panel.btn_free.click()
+    assert panel.stack.currentIndex() == 1 and practice.target_key is None and practice.expected_label is None
     for label in ("clean", "buzzy", "clean", "unsure"):
-        panel.on_note(label, 0.8, 200.0)
-    assert panel.free_play.counts["clean"] == 2
+        play.note(label, 0.8, 200.0)
+    assert practice.free_play.counts["clean"] == 2
     assert "4 notes" in panel.free_summary.text()
     assert "Not sure" in panel.free_message.text()
 
@@ -71,22 +89,22 @@ def test_window_routes_verdicts_to_card_chips_counters_and_panel(qtbot, ui_env, 
     qtbot.addWidget(w)
     w.show()
     w.exercise_panel.apply_settings(ExerciseSettings(string=3, fret=5, repetitions=4))
-    w.exercise_panel.start_exercise()
-    w.on_note_event(FakeEvent("onset", 0, 1.0, 1.05))
+    w.exercise_panel.start_button.click()
+    w.session.on_event(FakeEvent("onset", 0, 1.0, 1.05))
     assert w.card.stage == "onset" and w.chips.chips[-1].label is None
-    w.on_note_event(FakeEvent("provisional", 0, 1.0, 1.5, verdict("buzzy", 0.6), None, None))
+    w.session.on_event(FakeEvent("provisional", 0, 1.0, 1.5, verdict("buzzy", 0.6), None, None))
     assert (w.card.stage, w.card.label) == ("provisional", "buzzy")
     assert "provisional" in w.card.stage_label.text()
     assert w.counters.total_notes == 0  # provisional verdicts are not counted
-    w.on_note_event(FakeEvent("final", 0, 1.0, 3.0, verdict("muted", 0.8), None, None))
+    w.session.on_event(FakeEvent("final", 0, 1.0, 3.0, verdict("muted", 0.8), None, None))
     assert (w.card.stage, w.card.label) == ("final", "muted")
     assert w.card.bars["muted"].value == 0.8
     assert w.chips.chips[-1].final and w.chips.chips[-1].label == "muted"
     assert w.counters.counts["muted"] == 1
-    assert w.exercise_panel.expected_label == "buzzy"
+    assert w.session.practice.expected_label == "buzzy"
     # a late verdict of an older note does not take the card from a newer one
-    w.on_note_event(FakeEvent("onset", 1, 3.0, 3.05))
-    w.on_note_event(FakeEvent("final", 0, 1.0, 3.0, verdict("muted", 0.8)))
+    w.session.on_event(FakeEvent("onset", 1, 3.0, 3.05))
+    w.session.on_event(FakeEvent("final", 0, 1.0, 3.0, verdict("muted", 0.8)))
     assert w.card.note_index == 1
     # N skips to the next repetition
     w.activateWindow()
@@ -99,13 +117,13 @@ def test_a_note_played_while_teaching_stays_an_example_when_its_verdict_comes_la
                                                                                    no_devices):
     w = make_window()
     qtbot.addWidget(w)
-    panel = w.exercise_panel
-    panel.start_exercise()
-    panel.set_paused(True)  # the teach dialog is open
-    w.on_note_event(FakeEvent("onset", 0, 1.0, 1.1, note="C4"))
-    panel.set_paused(False)  # closed before the note's final verdict, 2 s after its onset
-    w.on_note_event(FakeEvent("final", 0, 1.0, 3.0, verdict("muted"), pitch_hz=C4, note="C4"))
-    assert not any(rep.notes for rep in panel.exercise.repetitions)
-    w.on_note_event(FakeEvent("onset", 1, 4.0, 4.1, note="C4"))
-    w.on_note_event(FakeEvent("final", 1, 4.0, 6.0, verdict("muted"), pitch_hz=C4, note="C4"))
-    assert [n.label for n in panel.exercise.repetitions[0].notes] == ["muted"]
+    session = w.session
+    session.start_exercise()
+    session.set_paused(True)  # the teach dialog is open
+    w.session.on_event(FakeEvent("onset", 0, 1.0, 1.1, note="C4"))
+    session.set_paused(False)  # closed before the note's final verdict, 2 s after its onset
+    w.session.on_event(FakeEvent("final", 0, 1.0, 3.0, verdict("muted"), pitch_hz=C4, note="C4"))
+    assert not any(rep.notes for rep in session.practice.exercise.repetitions)
+    w.session.on_event(FakeEvent("onset", 1, 4.0, 4.1, note="C4"))
+    w.session.on_event(FakeEvent("final", 1, 4.0, 6.0, verdict("muted"), pitch_hz=C4, note="C4"))
+    assert [n.label for n in session.practice.exercise.repetitions[0].notes] == ["muted"]

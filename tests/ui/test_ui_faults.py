@@ -105,7 +105,7 @@ def test_microphone_unplugged_mid_session_stops_and_saves(qtbot, ui_env, themed_
     w = make_window()
     qtbot.addWidget(w)
     w.show()
-    with qtbot.waitSignal(w.recorder.ended, timeout=15000):
+    with qtbot.waitSignal(w.session.saved, timeout=15000):
         assert w.start_listening()
     assert "Microphone disconnected" in w.banner.messages()["device"]
     assert not w.live.running and not w.listen_button.isChecked()

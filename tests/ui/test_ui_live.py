@@ -116,7 +116,7 @@ def test_file_plays_through_the_engine_into_a_stored_session(qtbot, ui_env, take
 
 
 def test_playback_source_paces_by_the_clock_and_loops(take):
-    from buzzfinder_app.ui.sources import FilePlaybackSource
+    from buzzfinder_app.audio.sources import FilePlaybackSource
 
     now = [0.0]
     src = FilePlaybackSource(take, loop=True, clock=lambda: now[0])
@@ -153,3 +153,54 @@ def test_the_meter_shows_levels_without_the_dc_offset_and_clipping_as_it_is(qtbo
     live.shutdown()
     assert max(rms for rms, _, _ in readings[2:10]) < -70
     assert not any(clipped for *_, clipped in readings[:10]) and readings[10][2]
+
+
+def test_an_engine_slower_than_the_input_drops_and_counts_instead_of_drifting(qtbot, ui_env, themed_app):
+    """A judge that takes 0.4 s per look (a computer too slow for the model): the queue for the engine
+    never holds much more than MAX_LAG_S of audio; what could not wait is dropped and counted."""
+    from buzzfinder_app.model.runtime import Model
+    from buzzfinder_app.ui.live import MAX_LAG_S, LiveController
+    from tests.support.signals import synth_pluck
+    from tests.support.ui import ArraySource
+
+    model = Model.load()
+
+    def slow(features):
+        time.sleep(0.4)
+        return model.predict(features)
+
+    y = np.concatenate([np.concatenate([synth_pluck(196.0, 0.6, seed=i), np.zeros(2000, np.float32)])
+                        for i in range(12)])
+    live = LiveController(model)
+    live.configure(classify=slow)
+    lags, drops, events = [], [], []
+    live.lag.connect(lags.append)
+    live.dropped.connect(lambda by_input, by_engine: drops.append(by_engine))
+    live.note_event.connect(events.append)
+    assert live.start(ArraySource(y, chunk=1024))
+    qtbot.waitUntil(lambda: live.source.pos >= len(y), timeout=20000)
+    live.stop()
+    qtbot.waitUntil(lambda: not live.running, timeout=20000)
+    block_s = 1024 / 22050
+    assert max(lags) <= MAX_LAG_S + block_s + 1e-6, max(lags)
+    assert live.engine_drops > 0 and drops[-1] == live.engine_drops
+    assert any(e.kind == "final" for e in events)
+    live.shutdown()
+
+
+def test_a_run_cannot_start_while_the_last_one_is_still_ending(qtbot, ui_env, themed_app, no_devices):
+    """Stop, then Start before the last verdicts are in: refused, and the stopped session is saved."""
+    from tests.support.signals import synth_pluck
+    from tests.support.ui import ArraySource
+
+    w = make_window()
+    qtbot.addWidget(w)
+    y = np.concatenate([np.zeros(3000, np.float32), synth_pluck(196.0, 1.0)])
+    assert w.session.start(ArraySource(y, chunk=4096), "Test Interface")
+    qtbot.waitUntil(lambda: w.live.source.pos >= len(y), timeout=10000)
+    with qtbot.waitSignal(w.session.saved, timeout=10000) as saved:
+        w.session.stop()
+        assert w.session.busy and not w.session.start(ArraySource(y), "Test Interface")
+    assert saved.args[0] == 1
+    assert w.services.store.sessions()[-1].ended_at is not None
+    assert w.session.start(ArraySource(y), "Test Interface")

@@ -158,13 +158,12 @@ def test_teach_dialog_takes_notes_and_windows_from_the_engine(qtbot, ui_env, the
     holder, finals = {}, []
 
     def before_dialog(e):  # connected first, so it runs before the dialog takes the note
-        if e.kind == "final":
-            finals.append(e)
-            if "dlg" in holder and e.index < len(labels):
-                holder["dlg"].go_to(steps[labels[e.index]])
+        finals.append(e)
+        if "dlg" in holder and e.index < len(labels):
+            holder["dlg"].go_to(steps[labels[e.index]])
 
-    w.live.note_event.connect(before_dialog)
-    w.exercise_panel.start_exercise()
+    w.session.final_note.connect(lambda e, _window: before_dialog(e))
+    w.exercise_panel.start_button.click()
     dlg = holder["dlg"] = w.open_teach(modal=False)
     qtbot.addWidget(dlg)
     assert w.live.running
@@ -172,8 +171,8 @@ def test_teach_dialog_takes_notes_and_windows_from_the_engine(qtbot, ui_env, the
         pass
     assert len(finals) == len(labels)
     # Teaching pauses the exercise: the examples played are not judged as practice.
-    assert w.exercise_panel.paused and "Paused" in w.exercise_panel.message.text()
-    assert not any(rep.notes for rep in w.exercise_panel.exercise.repetitions)
+    assert w.session.practice.paused and "Paused" in w.exercise_panel.message.text()
+    assert not any(rep.notes for rep in w.session.practice.exercise.repetitions)
     y = remove_dc(read_audio(take))  # the engine judges the take without its DC offset
     onsets = [round(e.onset_s * SAMPLE_RATE) for e in finals]
     for i, (e, cand) in enumerate(zip(finals, list(dlg.pending))):
@@ -188,9 +187,9 @@ def test_teach_dialog_takes_notes_and_windows_from_the_engine(qtbot, ui_env, the
         dlg.finish()
     assert sorted(n.label for n in w.profiles.notes()) == sorted(labels)
     dlg.close()
-    assert not w.exercise_panel.paused
-    w.exercise_panel.on_note("muted", 0.9, None)
-    assert len(w.exercise_panel.exercise.repetitions[0].notes) == 1
+    assert not w.session.practice.paused
+    w.session.practice.on_event(FakeEvent("final", 99, 50.0, 52.0, verdict("muted", 0.9)))
+    assert len(w.session.practice.exercise.repetitions[0].notes) == 1
 
 
 def test_manager_lists_relabels_deletes_and_refits(qtbot, ui_env, themed_app, no_devices):
@@ -269,10 +268,10 @@ def test_confirmed_chip_becomes_an_exercise_example(qtbot, window):
     from PySide6.QtCore import QPoint, Qt
 
     w = window
-    assert w.exercise_panel.expected_label == "muted"  # the ladder's first step
+    assert w.session.practice.expected_label == "muted"  # the ladder's first step
     w.live.windows[0] = note("muted", 0)
-    w.on_note_event(FakeEvent("onset", 0, 0.1, 0.2, note="G3"))
-    w.on_note_event(FakeEvent("final", 0, 0.1, 2.1, verdict("buzzy", 0.7), 196.0, "G3"))
+    w.session.on_event(FakeEvent("onset", 0, 0.1, 0.2, note="G3"))
+    w.session.on_event(FakeEvent("final", 0, 0.1, 2.1, verdict("buzzy", 0.7), 196.0, "G3"))
     chip = w.chips.chip(0)
     assert chip.final and chip.expected == "muted"
     badge = w.chips.badge_rect(0)
@@ -282,15 +281,15 @@ def test_confirmed_chip_becomes_an_exercise_example(qtbot, window):
     assert [(n.label, n.source) for n in notes] == [("muted", "exercise")]
     assert chip.kept == "muted" and not w.chips.confirm(0)  # kept once only
 
-    w.exercise_panel.set_mode("free")
+    w.exercise_panel.btn_free.click()
     w.live.windows[1] = note("buzzy", 1)
-    w.on_note_event(FakeEvent("final", 1, 2.1, 4.1, verdict("buzzy", 0.9), 196.0, "G3"))
+    w.session.on_event(FakeEvent("final", 1, 2.1, 4.1, verdict("buzzy", 0.9), 196.0, "G3"))
     assert w.chips.chip(1).expected is None
     menu = w.chips.menu_for(w.chips.chip(1))
     assert [a.data() for a in menu.actions()] == ["muted", "buzzy", "clean"]
     assert w.chips.confirm(1, "buzzy")
     assert [n.label for n in w.profiles.notes()] == ["muted", "buzzy"]
-    w.on_note_event(FakeEvent("final", 7, 9.0, 10.0, verdict("clean")))
+    w.session.on_event(FakeEvent("final", 7, 9.0, 10.0, verdict("clean")))
     assert not w.keep_example(7, "clean")  # no window kept for it
     assert "too old" in w.banner.messages()["profiles"]
 
@@ -373,8 +372,8 @@ def test_screenshots_of_the_teach_dialog_and_the_manager(qtbot, window):
     w.live.windows[0] = note("muted", 0)
     for i, (label, heard) in enumerate((("muted", "muted"), ("buzzy", "buzzy"), ("clean", "buzzy"))):
         w.live.windows[i] = note(label, i)
-        w.on_note_event(FakeEvent("onset", i, i * 2.0, i * 2.0 + 0.1, note="G3"))
-        w.on_note_event(FakeEvent("final", i, i * 2.0, i * 2.0 + 2.0, verdict(heard, 0.8), 196.0, "G3"))
+        w.session.on_event(FakeEvent("onset", i, i * 2.0, i * 2.0 + 0.1, note="G3"))
+        w.session.on_event(FakeEvent("final", i, i * 2.0, i * 2.0 + 2.0, verdict(heard, 0.8), 196.0, "G3"))
     w.keep_example(0, "muted")
     w.chips._hover = 2
     qtbot.wait(100)

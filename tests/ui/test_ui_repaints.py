@@ -56,7 +56,7 @@ def test_verdicts_and_clock_repaint_only_their_own_widgets(qtbot, ui_env, themed
         qtbot.wait(30)
     for seconds in (9, 10, 71):
         w.counters.set_elapsed(seconds)
-        w.counters.add("muted")
+        w.counters.set_counts({"muted": w.counters.counts["muted"] + 1})
         qtbot.wait(30)
 
     assert card.count >= 3, "the verdict card should have repainted for each change"

@@ -44,7 +44,7 @@ def test_screenshots(qtbot, ui_env, themed_app, take, no_devices):
     w.resize(*SIZE)
     w.show()
     w.exercise_panel.apply_settings(ExerciseSettings(string=3, fret=5, finger=1, repetitions=5))
-    w.exercise_panel.start_exercise()
+    w.exercise_panel.start_button.click()
     finals = []
     w.live.note_event.connect(lambda e: finals.append(e) if e.kind == "final" else None)
     assert w.start_listening()

@@ -31,7 +31,7 @@ w.show()
 finals = []
 w.live.note_event.connect(lambda e: finals.append(e.verdict.label) if e.kind == "final" else None)
 state = {}
-w.recorder.ended.connect(lambda n: (state.setdefault("saved", n), QTimer.singleShot(100, app.quit)))
+w.session.saved.connect(lambda n, _reason: (state.setdefault("saved", n), QTimer.singleShot(100, app.quit)))
 ok = w.start_listening()
 print("LISTENING", ok, w.device_status.text(), flush=True)
 QTimer.singleShot(int(float(sys.argv[1]) * 1000), app.quit)

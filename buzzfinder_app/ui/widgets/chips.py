@@ -53,6 +53,12 @@ class ChipStrip(QWidget):
         self.chips.clear()
         self.update()
 
+    def show_note(self, update) -> None:
+        """A live session's ``NoteUpdate``: the note's chip, added or updated."""
+        n = update.note
+        confidence = float(n.verdict.confidence) if n.verdict is not None else 0.0
+        self.upsert(n.index, n.label, n.note, n.final, confidence, expected=n.expected)
+
     def upsert(self, index: int, label: str | None, note: str | None, final: bool, confidence: float = 0.0,
                expected: str | None = None) -> None:
         """Add the note ``index`` or update its chip."""

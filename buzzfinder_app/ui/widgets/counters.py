@@ -47,18 +47,15 @@ class SessionCounters(QFrame):
         self.elapsed = _Stat("SESSION")
         self.elapsed.value.setText("–")
         lay.addLayout(self.elapsed)
-        self.reset()
+        self.set_counts({})
 
     @property
     def total_notes(self) -> int:
         return sum(self.counts.values())
 
-    def reset(self) -> None:
-        self.counts = dict.fromkeys(self.KEYS, 0)
-        self._refresh()
-
-    def add(self, label: str) -> None:
-        self.counts[label if label in self.counts else "unsure"] += 1
+    def set_counts(self, counts: dict[str, int]) -> None:
+        """Draw the run's counts (the live session keeps them)."""
+        self.counts = {key: int(counts.get(key, 0)) for key in self.KEYS}
         self._refresh()
 
     def set_elapsed(self, seconds: float | None) -> None:

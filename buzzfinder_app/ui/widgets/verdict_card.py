@@ -182,6 +182,16 @@ class VerdictCard(QFrame):
             bar.set_value(0)
         self._apply_border(None)
 
+    def show_note(self, update) -> None:
+        """A live session's ``NoteUpdate``: the card follows the run's newest note."""
+        if not update.latest:
+            return
+        n = update.note
+        if n.stage == "onset":
+            self.show_onset(n.index, n.note)
+        else:
+            self.show_verdict(n.index, n.verdict, n.stage, n.note, n.pitch_hz)
+
     def show_onset(self, index: int, note: str | None) -> None:
         """A note has started; its verdict follows within half a second."""
         self.note_index, self.label, self.stage = index, None, "onset"

@@ -84,6 +84,11 @@ class ScrollingWaveform(QWidget):
                 self._hi[-n:], self._lo[-n:] = hi, lo
         self._dirty = True
 
+    def show_note(self, update) -> None:
+        """A live session's ``NoteUpdate``: the note's onset marked in its class's colour."""
+        n = update.note
+        self.mark(n.index, n.onset_s, n.label, n.final)
+
     def mark(self, index: int, onset_s: float, label: str | None, final: bool = False) -> None:
         """Draw (or recolour) the vertical line of note ``index`` at stream time ``onset_s``."""
         self._marks[index] = (onset_s, label, final)

@@ -1,0 +1,212 @@
+"""The practice session: the drill, the notes of the listening run and their counts, in one place.
+
+:class:`PracticeSession` consumes the engine's note events and the player's intents (start an
+exercise, switch to free play, skip a repetition, pause while teaching) and answers with the state
+the window draws: :class:`NoteState` for each note, :class:`DrillState` for the practice panel and
+the counts of the run. It knows nothing of Qt, audio or the store, so every rule is tested with plain
+events (``tests/test_practice_session.py``); ``ui/live_session.py`` wires it to the live input.
+
+>>> from types import SimpleNamespace as E
+>>> session = PracticeSession(ExerciseSettings(string=3, fret=5, repetitions=2))
+>>> session.expected_label
+'muted'
+>>> update = session.on_event(E(kind="final", index=0, onset_s=1.0, note=None, pitch_hz=None,
+...                             verdict=E(label="muted", confidence=0.9)))
+>>> update.feedback.kind, session.expected_label, session.counts["muted"]
+('advance', 'buzzy', 1)
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from buzzfinder_app.engine.verdicts import UNSURE
+from buzzfinder_app.practice.exercise import (
+    Exercise, ExerciseSettings, ExerciseState, ExerciseSummary, Feedback, FreePlay, FreePlayFeedback,
+)
+
+#: The notes of a run kept for drawing (as many as the chip strip shows).
+KEEP_NOTES = 40
+COUNTED = ("clean", "buzzy", "muted", UNSURE)
+MODES = ("exercise", "free")
+
+
+@dataclass(frozen=True)
+class NoteState:
+    """One note of the run as the window draws it, after its latest event."""
+
+    index: int
+    onset_s: float
+    #: "onset" (no verdict yet), "provisional" or "final"
+    stage: str
+    #: the engine's ``Verdict`` (label, confidence, probabilities); None at the onset
+    verdict: object | None
+    note: str | None
+    pitch_hz: float | None
+    #: what the drill expected of this note (None when nothing was expected)
+    expected: str | None
+    #: played while the player was teaching: an example, not a practice note
+    example: bool
+
+    @property
+    def label(self) -> str | None:
+        return None if self.verdict is None else self.verdict.label
+
+    @property
+    def final(self) -> bool:
+        return self.stage == "final"
+
+
+@dataclass(frozen=True)
+class NoteUpdate:
+    """What one event changed: the note, whether it is the run's newest, and the drill's feedback."""
+
+    note: NoteState
+    #: the newest note of the run (a late verdict of an older note is not)
+    latest: bool
+    #: the drill's answer to a final verdict (None for other events, examples and while paused)
+    feedback: Feedback | FreePlayFeedback | None
+    #: the exercise target the note was played at ("string:fret"; None for any note or free play)
+    target: str | None
+
+
+@dataclass(frozen=True)
+class DrillState:
+    """The practice panel's whole state."""
+
+    mode: str
+    paused: bool
+    #: the ladder (None in free play)
+    exercise: ExerciseState | None
+    #: repetitions with an outcome
+    reps_done: int
+    summary: ExerciseSummary | None
+    #: (kind, message) of the last exercise note, or (label, message) of the last free-play note
+    feedback: tuple[str, str] | None
+    free_summary: str
+
+    @property
+    def expected_label(self) -> str | None:
+        if self.paused or self.exercise is None or self.exercise.finished:
+            return None
+        return self.exercise.expected_label
+
+
+class PracticeSession:
+    """The drill (pressure ladder or free play) and the notes of the current listening run."""
+
+    def __init__(self, settings: ExerciseSettings | None = None):
+        self.mode = "exercise"
+        self.exercise = Exercise(settings or ExerciseSettings())
+        self.free_play = FreePlay()
+        self.paused = False
+        #: the last (kind, message) of the ladder, and the last (label, message) of free play
+        self.feedback: dict[str, tuple[str, str] | None] = dict.fromkeys(MODES)
+        self.notes: OrderedDict[int, NoteState] = OrderedDict()
+        self.counts = dict.fromkeys(COUNTED, 0)
+        self._latest: int | None = None
+        self._examples_upto = -1  # notes up to this index of the run were played as examples
+
+    # ---------------------------------------------------------------------------- intents
+    def begin_run(self) -> None:
+        """A new listening run: its notes and counts start from nothing (the drill goes on)."""
+        self.notes.clear()
+        self.counts = dict.fromkeys(COUNTED, 0)
+        self._latest = None
+        self._examples_upto = -1
+
+    def start_exercise(self, settings: ExerciseSettings | None = None) -> None:
+        """(Re)start the ladder, with new ``settings`` or the current ones."""
+        self.exercise = Exercise(settings or self.exercise.settings)
+        self.feedback["exercise"] = None
+
+    def set_mode(self, mode: str) -> None:
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+        self.mode = mode
+
+    def next_repetition(self) -> Feedback | None:
+        """Skip to the next repetition of the ladder (counts as not succeeded)."""
+        if self.mode != "exercise":
+            return None
+        fb = self.exercise.skip_repetition()
+        self.feedback["exercise"] = (fb.kind, fb.message)
+        return fb
+
+    def reset_free_play(self) -> None:
+        self.free_play.reset()
+        self.feedback["free"] = None
+
+    def set_paused(self, paused: bool) -> None:
+        """Stop (or go on) judging notes: while the player teaches, notes are examples."""
+        self.paused = paused
+        self.feedback = dict.fromkeys(MODES)
+
+    # ---------------------------------------------------------------------------- events
+    def on_event(self, event) -> NoteUpdate:
+        """One engine ``NoteEvent``: the note's new state and, for a final verdict, the drill's feedback."""
+        latest = self._latest is None or event.index >= self._latest
+        if latest:
+            self._latest = event.index
+        target = self.target_key
+        if event.kind == "onset":
+            if self.paused:  # played while teaching: an example, even if judged after the dialog closed
+                self._examples_upto = event.index
+            return NoteUpdate(self._keep(event, None, self.expected_label), latest, None, target)
+        final = event.kind == "final"
+        expected = self.expected_label if final else None
+        note = self._keep(event, event.verdict, expected)
+        feedback = None
+        if final:
+            label = event.verdict.label
+            self.counts[label] += 1
+            if not note.example:
+                feedback = self._judge(label, float(event.verdict.confidence), event.pitch_hz)
+        return NoteUpdate(note, latest, feedback, target)
+
+    def _keep(self, event, verdict, expected: str | None) -> NoteState:
+        note = NoteState(event.index, float(event.onset_s), event.kind, verdict, event.note, event.pitch_hz,
+                         expected, event.index <= self._examples_upto)
+        self.notes[event.index] = note
+        while len(self.notes) > KEEP_NOTES:
+            self.notes.popitem(last=False)
+        return note
+
+    def _judge(self, label: str, confidence: float, pitch_hz: float | None):
+        if self.paused:
+            return None
+        if self.mode == "exercise":
+            fb = self.exercise.on_note(label, confidence, pitch_hz)
+            self.feedback["exercise"] = (fb.kind, fb.message)
+        else:
+            fb = self.free_play.on_note(label, confidence, pitch_hz)
+            self.feedback["free"] = (label, fb.message)
+        return fb
+
+    # ---------------------------------------------------------------------------- reading
+    @property
+    def expected_label(self) -> str | None:
+        """The class the ladder asks for next (None in free play, when finished or paused)."""
+        if self.paused or self.mode != "exercise" or self.exercise.finished:
+            return None
+        return self.exercise.state.expected_label
+
+    @property
+    def target_key(self) -> str | None:
+        """The "string:fret" target stored with notes (None in free play or for any note)."""
+        return self.exercise.settings.target_key if self.mode == "exercise" else None
+
+    @property
+    def session_settings(self) -> dict | None:
+        """The exercise settings to store with a session (None in free play)."""
+        return self.exercise.settings.to_dict() if self.mode == "exercise" else None
+
+    def drill(self) -> DrillState:
+        ex = self.exercise if self.mode == "exercise" else None
+        feedback = self.feedback[self.mode]
+        return DrillState(
+            mode=self.mode, paused=self.paused, exercise=None if ex is None else ex.state,
+            reps_done=0 if ex is None else sum(rep.outcome is not None for rep in ex.repetitions),
+            summary=ex.summary() if ex is not None and ex.finished else None, feedback=feedback,
+            free_summary=self.free_play.summary().text)

@@ -30,7 +30,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 
 from buzzfinder_app.model.features import DEFAULT_PARAMS, FeatureParams  # noqa: E402
-from training.real_strings import STRAT_DIR  # noqa: E402
+from training.sources.real_strings import STRAT_DIR  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 REAL_DIR = REPO.parent / "shared" / "data" / "real"
@@ -225,7 +225,7 @@ def _real_dir(args) -> Path:
 
 
 def _real_notes(args):
-    from training.real import load_labelled_folder
+    from training.sources.real import load_labelled_folder
 
     folder = _real_dir(args)
     if not folder.is_dir():
@@ -238,7 +238,7 @@ def evaluate_real(model, notes, params) -> dict:
     """The real clips as they are, through each fixed degradation, and cut short."""
     from training.augment import DEGRADATIONS, Cut
     from training.evaluate import summarise
-    from training.real import real_dataset
+    from training.sources.real import real_dataset
     from training.train import predict
 
     def judge(**kw):
@@ -281,7 +281,7 @@ def feature_comparison(budget: Budget, seed: int, cache, notes, dropped, real_di
     from training import yardstick
     from training.data import split_by_group
     from training.evaluate import source_group, summarise
-    from training.real import real_dataset
+    from training.sources.real import real_dataset
     from training.train import predict, train
 
     out, small = {}, replace(budget, synth_n=budget.feature_n, sf_n=budget.feature_n, strat=False)
@@ -407,7 +407,7 @@ def cmd_report(args) -> None:
 
 
 def cmd_prepare(args) -> None:
-    from training.real import prepare
+    from training.sources.real import prepare
 
     written = prepare(args.take, args.out)
     print(f"wrote {len(written)} notes to {args.out}; sort them into {args.out}/buzzy, clean and muted")
@@ -418,7 +418,7 @@ def cmd_finetune(args) -> None:
     import keras
 
     from training.export import export_model
-    from training.real import augmented_real, load_labelled_folder
+    from training.sources.real import augmented_real, load_labelled_folder
     from training.train import finetune
 
     budget = budget_of(args)
@@ -453,7 +453,7 @@ def cmd_experiments(args) -> None:
     from training.augment import DEGRADATIONS, Cut
     from training.data import split_by_group
     from training.evaluate import source_group
-    from training.real import real_dataset
+    from training.sources.real import real_dataset
     from training.train import predict, train
 
     budget = QUICK if args.quick else replace(FULL, synth_n=60, sf_n=30)

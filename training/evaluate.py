@@ -120,7 +120,7 @@ def kfold_finetune(base_model, real_notes, replay: Dataset, config: TrainConfig,
 
     Returns (probabilities, labels) in the order of ``real_notes``.
     """
-    from training.real import augmented_real, real_dataset
+    from training.sources.real import augmented_real, real_dataset
 
     labels = np.array([C.LABELS.index(n.label) for n in real_notes])
     fold = folds(labels, k)

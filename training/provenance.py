@@ -13,7 +13,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-#: The recipe's soundfonts (short name -> file, as training.soundfonts names them) and their packages.
+#: The recipe's soundfonts (short name -> file, as training.sources.soundfonts names them) and their packages.
 RECIPE_SOUNDFONTS = {
     "FluidR3": ("/usr/share/sounds/sf2/FluidR3_GM.sf2", "fluid-soundfont-gm"),
     "TimGM6mb": ("/usr/share/sounds/sf2/TimGM6mb.sf2", "timgm6mb-soundfont"),

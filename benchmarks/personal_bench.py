@@ -34,7 +34,7 @@ def notes(n: int) -> list[tuple[np.ndarray, str]]:
     from buzzfinder_app import constants as C
     from buzzfinder_app.engine.onsets import strongest_onset
     from buzzfinder_app.engine.windows import note_window
-    from training.synth import generate_note
+    from training.sources.synth import generate_note
 
     sos = scipy.signal.butter(4, 3500, "low", fs=C.SAMPLE_RATE, output="sos")
     out = []

@@ -17,7 +17,7 @@ def long_take(folder: Path, minutes: float = 5.0, seed: int = 7) -> tuple[Path, 
     """Write (once) ``take-<minutes>min.wav`` and its onsets; return the path and the onsets in s."""
     import soxr
 
-    from training.synth import generate_note
+    from training.sources.synth import generate_note
 
     path = Path(folder) / f"take-{minutes:g}min.wav"
     meta = path.with_suffix(".json")

@@ -535,7 +535,7 @@ def accuracy(probs, labels):
 def test_done_when_generated_setup(model):
     """15 taught notes of a new setup fix the base model on the setup's other notes (whole windows and
     windows cut short by a next note after 1 s); the base model's own notes lose at most 2 points."""
-    synth = pytest.importorskip("training.synth", reason="training/synth.py generates the notes")
+    synth = pytest.importorskip("training.sources.synth", reason="training/sources/synth.py generates the notes")
     from buzzfinder_app.engine.windows import note_window
 
     def notes(n_per_class, seed, character=None):

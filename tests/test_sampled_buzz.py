@@ -5,8 +5,8 @@ import pytest
 from scipy.signal import butter, sosfiltfilt
 
 from buzzfinder_app.constants import SAMPLE_RATE as SR
-from training.sampled_buzz import add_fret_buzz
-from training.synth import MIN_BUZZ_DB, MIN_RATTLE_DB, hf_fraction
+from training.sources.sampled_buzz import add_fret_buzz
+from training.sources.synth import MIN_BUZZ_DB, MIN_RATTLE_DB, hf_fraction
 
 
 def plucked(f0: float = 147.0, seconds: float = 2.0, decay: float = 2.5) -> np.ndarray:
@@ -58,7 +58,7 @@ def test_the_strikes_take_energy_from_the_note(seed):
 
 
 def test_a_strike_jolts_the_string_across_the_middle_partials_too():
-    from training.sampled_buzz import strike_response
+    from training.sources.sampled_buzz import strike_response
 
     modes = [(5000.0, 1.0, 1.0)]  # a fret ringing high: on its own little below 2 kHz
     click, jolted = (strike_response(modes, 0.3e-3, jolt, SR) for jolt in (0.0, 1.0))

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from buzzfinder_app.constants import SAMPLE_RATE
-from training import soundfonts
-from training.soundfonts import available_soundfonts, midi_file, render_set
-from training.synth import MAX_MUTED_DECAY_S, MIN_BUZZ_DB, MIN_RATTLE_DB, SynthNote, decay_time
+from training.sources import soundfonts
+from training.sources.soundfonts import available_soundfonts, midi_file, render_set
+from training.sources.synth import MAX_MUTED_DECAY_S, MIN_BUZZ_DB, MIN_RATTLE_DB, SynthNote, decay_time
 
 FLUID = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
 

@@ -27,8 +27,8 @@ def strat_test_notes():
     """One recording of each string the model never trained on, high on the neck and open."""
     if not STRAT.is_dir():
         pytest.skip(f"{STRAT} not found: the shared Strat recordings live beside the repository")
-    from training.real import read_audio
-    from training.real_strings import from_first_sound
+    from training.sources.real import read_audio
+    from training.sources.real_strings import from_first_sound
 
     out = {}
     for name in ("A_A3_mp_1", "G_Bb4_mp_2", "E4_E5_mp_3"):
@@ -42,7 +42,7 @@ def most_probable(model, y) -> str:
 
 
 def test_the_shipped_model_never_trained_on_these_strings():
-    from training.real_strings import TEST_STRINGS, TRAIN_STRINGS
+    from training.sources.real_strings import TEST_STRINGS, TRAIN_STRINGS
 
     assert not set(TEST_STRINGS) & set(TRAIN_STRINGS)
     sources = Model.load().metadata.training["sources"]
@@ -66,7 +66,7 @@ def test_hiss_does_not_drown_the_buzz_heard_in_the_quiet(model, real_dir):
     """Every shared buzzy clip the model hears as buzzy in the quiet is still buzzy after 0.5 s of
     white hiss 40 dB below its peak (the previous model kept 2 of them). The faintest clip, heard
     clean even in the quiet, is the report's open target, not this test's."""
-    from training.real import at_model_rate, read_native
+    from training.sources.real import at_model_rate, read_native
     from training.yardstick import under_hiss
 
     rng = np.random.default_rng(40)

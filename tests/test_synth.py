@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from buzzfinder_app.constants import LABELS, SAMPLE_RATE
-from training.synth import MIN_BUZZ_DB, MIN_BUZZY_DECAY_S, MIN_RATTLE_DB, SynthNote, draw_params, generate_note, generate_set, hf_fraction
-from training.synth_string import design_loop, loss_pole_for, pluck_shape, simulate
+from training.sources.synth import MIN_BUZZ_DB, MIN_BUZZY_DECAY_S, MIN_RATTLE_DB, SynthNote, draw_params, generate_note, generate_set, hf_fraction
+from training.sources.synth_string import design_loop, loss_pole_for, pluck_shape, simulate
 
 SR = SAMPLE_RATE
 

@@ -159,7 +159,7 @@ def test_threshold_calibration_and_confusion():
 
 
 def test_labelled_folder_is_resampled_and_prepare_cuts_a_take(tmp_path):
-    from training.real import load_labelled_folder, prepare
+    from training.sources.real import load_labelled_folder, prepare
 
     for k, lab in enumerate(C.LABELS):
         (tmp_path / "set" / lab).mkdir(parents=True)

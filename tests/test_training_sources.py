@@ -24,8 +24,8 @@ def strat_folder(tmp_path):
 
 
 def test_each_recording_becomes_a_clean_a_buzzy_and_a_muted_note(strat_folder):
-    from training.real_strings import SOURCE, make_notes, recordings
-    from training.synth import MIN_BUZZ_DB, decay_time
+    from training.sources.real_strings import SOURCE, make_notes, recordings
+    from training.sources.synth import MIN_BUZZ_DB, decay_time
 
     assert [p.name for p, _ in recordings(("E2",), strat_folder)] == ["E2_A2_mp_1.flac", "E2_C3_mp_2.flac"]
     assert recordings(("E2",), strat_folder)[0][1] == pytest.approx(110.0)

@@ -2,7 +2,7 @@
 
     .venv/bin/python tools/make_selftest_take.py [--model assets/buzzfinder.tflite] [--out assets/selftest]
 
-The notes come from our physical string model (:func:`training.synth.generate_note`), played one
+The notes come from our physical string model (:func:`training.sources.synth.generate_note`), played one
 after another ``--spacing`` seconds apart in the order of ``--order``. For each slot the seeds are
 tried in turn from ``--seed`` on, and a note is kept only when, in the finished take, the app's
 engine finds its onset within ``--onset-ms`` and nothing else nearby, and — when a model is given
@@ -24,7 +24,7 @@ import soundfile as sf
 from buzzfinder_app.constants import SAMPLE_RATE
 from buzzfinder_app.engine.engine import analyze
 from buzzfinder_app.model.runtime import Model, default_model_path
-from training.synth import generate_note
+from training.sources.synth import generate_note
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         "audio": "take.flac",
         "sample_rate": SAMPLE_RATE,
         "duration_s": round(len(y) / SAMPLE_RATE, 4),
-        "generator": "tools/make_selftest_take.py (training.synth.generate_note)",
+        "generator": "tools/make_selftest_take.py (training.sources.synth.generate_note)",
         "checked_with": f"{model.metadata.name} {model.metadata.version}" if model else None,
         "notes": [{"onset_s": round(t, 4), "label": label, "seed": seed}
                   for t, label, seed in zip(onsets, labels, seeds)],

@@ -167,11 +167,12 @@ class Recipe:
 
 
 def _code_hash(kind: str) -> str:
-    modules = {"synth": ["training/synth.py", "training/synth_string.py", "training/synth_noise.py"],
-               "soundfont": ["training/soundfonts.py", "training/sampled_buzz.py", "training/synth.py",
-                             "training/synth_string.py", "training/synth_noise.py"],
-               "strat": ["training/real_strings.py", "training/sampled_buzz.py", "training/synth.py",
-                         "training/synth_noise.py", "training/real.py"]}.get(kind, [])
+    src = "training/sources/"
+    modules = {"synth": [src + "synth.py", src + "synth_string.py", src + "synth_noise.py"],
+               "soundfont": [src + "soundfonts.py", src + "sampled_buzz.py", src + "synth.py", src + "synth_string.py",
+                             src + "synth_noise.py"],
+               "strat": [src + "real_strings.py", src + "sampled_buzz.py", src + "synth.py", src + "synth_noise.py",
+                         src + "real.py"]}.get(kind, [])
     modules += ["training/augment.py", "training/data.py", "buzzfinder_app/engine/onsets.py",
                 "buzzfinder_app/engine/windows.py", "buzzfinder_app/model/features.py"]
     root = Path(__file__).resolve().parents[1]
@@ -184,7 +185,7 @@ def _code_hash(kind: str) -> str:
 
 def _synth_notes(recipe: Recipe, part: int):
     """Part ``part`` of the recipe's modelled notes (each part renders its own seeds)."""
-    from training.synth import generate_set
+    from training.sources.synth import generate_set
 
     n = recipe.n_per_class // N_PARTS + (1 if part < recipe.n_per_class % N_PARTS else 0)
     k = part % len(recipe.characters)  # rotate, so small parts do not all start with the same one
@@ -244,14 +245,14 @@ def build(recipe: Recipe, cache_dir: Path | None = None, workers: int = 2, progr
         jobs = [(recipe, p) for p in range(N_PARTS)]
     elif recipe.kind == "soundfont":
         from training.provenance import RECIPE_SOUNDFONTS
-        from training.soundfonts import render_set
+        from training.sources.soundfonts import render_set
 
         notes = render_set(recipe.n_per_class, recipe.seed, sample_rate=C.SAMPLE_RATE,
                            cache_dir=cache_dir / "soundfonts", progress=progress,
                            soundfonts=[RECIPE_SOUNDFONTS[name][0] for name in recipe.soundfonts])
         jobs = [(recipe, p, notes[p::N_PARTS]) for p in range(N_PARTS)]
     elif recipe.kind == "strat":
-        from training.real_strings import TRAIN_STRINGS, make_notes
+        from training.sources.real_strings import TRAIN_STRINGS, make_notes
 
         notes = make_notes(TRAIN_STRINGS, recipe.seed)
         jobs = [(recipe, p, notes[p::N_PARTS]) for p in range(N_PARTS)]

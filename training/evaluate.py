@@ -1,13 +1,29 @@
 """Numbers that judge a model: accuracy, confusion, calibration, the unsure threshold, and the
-held-out schemes (leave one source out, k-fold over real clips) that train their own models."""
+held-out schemes (leave one source out, k-fold over real clips) that train their own models.
+
+Then the evaluation stages of ``python -m training all``, each returning its part of the results
+that the report renders: calibration and the held-out generated notes, the real clips (as they are,
+degraded, cut short, and k-fold fine-tuned), leave one source out, the feature comparison, the
+teaching yardstick, the metrics written into the model's metadata, and the recipe experiments
+(``python -m training experiments``).
+"""
 
 from __future__ import annotations
+
+import time
+from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 
 from buzzfinder_app import constants as C
+from buzzfinder_app.model.features import DEFAULT_PARAMS
 from training.data import Dataset, split_by_group
-from training.train import TrainConfig, finetune, predict, train
+from training.recipe import Budget, build_data, train_config
+from training.train import TrainConfig, finetune, predict, set_temperature, train
+
+#: Every feature kind of the comparison; the first is the shipped one.
+COMPARED_FEATURES = ("logmel_floor", "logmel", "pcen", "mfcc")
 
 
 def confusion(y_true, y_pred, n: int = len(C.LABELS)) -> np.ndarray:
@@ -120,7 +136,7 @@ def kfold_finetune(base_model, real_notes, replay: Dataset, config: TrainConfig,
 
     Returns (probabilities, labels) in the order of ``real_notes``.
     """
-    from training.real import augmented_real, real_dataset
+    from training.sources.real import augmented_real, real_dataset
 
     labels = np.array([C.LABELS.index(n.label) for n in real_notes])
     fold = folds(labels, k)
@@ -134,3 +150,160 @@ def kfold_finetune(base_model, real_notes, replay: Dataset, config: TrainConfig,
         if progress:
             progress(f, probs[fold == f], labels[fold == f])
     return probs, labels
+
+
+# ---------------------------------------------------------------- the stages of `python -m training all`
+
+
+def calibrate(model, va: Dataset) -> dict:
+    """Temperature scaling fitted on the held-out notes and written into ``model``: the temperature,
+    and the calibration error before it."""
+    raw = predict(model, va.x)
+    temperature = fit_temperature(raw, va.y)
+    set_temperature(model, temperature)
+    return {"t": temperature, "ece_before": reliability(raw, va.y)["ece"]}
+
+
+def heldout(model, va: Dataset) -> dict:
+    """The held-out generated notes (all copies, untouched ones, by source), calibration and the unsure threshold."""
+    val_probs = predict(model, va.x)
+    groups = np.array([source_group(x) for x in va.source])
+    return {"heldout": summarise(val_probs, va.y),
+            "heldout_untouched": summarise(val_probs[va.copy < 0], va.y[va.copy < 0]),
+            "heldout_by_source": {g: summarise(val_probs[m], va.y[m]) for g in sorted(set(groups))
+                                  for m in [groups == g]},
+            "reliability": reliability(val_probs, va.y),
+            "threshold": choose_threshold(val_probs, va.y)}
+
+
+def real_clips(model, notes, params) -> dict:
+    """The real clips as they are, through each fixed degradation, and cut short."""
+    from training.augment import DEGRADATIONS, Cut
+    from training.sources.real import real_dataset
+
+    def judge(**kw):
+        ds = real_dataset(notes, params, **kw)
+        probs = predict(model, ds.x)
+        return summarise(probs, ds.y) | {"probs": np.round(probs, 3).tolist(), "kept_s": ds.cut_s.tolist()}
+
+    out = {"real": judge() | {"files": [n.path.name for n in notes]}}
+    out["degradations"] = {k: judge(degrade_kind=k) for k in DEGRADATIONS}
+    out["cuts"] = {str(t): judge(cut=Cut(length_s=t)) for t in (0.25, 0.5, 1.0, 2.0)}
+    return out
+
+
+def real_kfold(model, notes, replay, budget: Budget, seed: int) -> dict:
+    """:func:`kfold_finetune` over the real clips with the budget's fine-tuning epochs."""
+    config = replace(train_config(budget, seed, budget.finetune_epochs, "plateau"), learning_rate=3e-4)
+    probs, labels = kfold_finetune(model, notes, replay, config, k=5,
+                                   progress=lambda f, p, y: print(f"  fold {f}: {int((p.argmax(1) == y).sum())}/{len(y)}"))
+    return summarise(probs, labels) | {"probs": np.round(probs, 3).tolist()}
+
+
+def loso(ds: Dataset, budget: Budget, seed: int, real: dict | None) -> dict:
+    """:func:`leave_one_source_out` with the budget's epochs, and the real clips' result when judged."""
+    config = train_config(budget, seed, budget.eval_epochs)
+    out = leave_one_source_out(ds, config,
+                               progress=lambda name, r: print(f"  without {name}: {r['correct']}/{r['n']}"))
+    if real:  # the shipped model never saw the real clips: it is their leave-out model
+        out["real"] = {k: real[k] for k in ("n", "correct", "accuracy", "confusion", "classes")}
+    return out
+
+
+def feature_comparison(budget: Budget, seed: int, cache, notes, dropped, real_dir) -> dict:
+    """Each of :data:`COMPARED_FEATURES` on the same small recipe (no Strat strings, to keep the
+    time): held-out generated notes,
+    leave-steel-out (train on the other sources, test on modelled steel), the real clips when
+    present, and the yardstick on every fourth Strat test note (heard buzzy, all conditions
+    together) and the shared clips under hiss."""
+    from training import yardstick
+    from training.sources.real import real_dataset
+
+    out, small = {}, replace(budget, synth_n=budget.feature_n, sf_n=budget.feature_n, strat=False)
+    for kind in COMPARED_FEATURES:
+        params = DEFAULT_PARAMS.with_kind(kind)
+        ds = build_data(small, seed, cache, params, dropped=dropped)
+        steel = np.array([source_group(s) == "model-steel" for s in ds.source])
+        tr, va = split_by_group(ds.subset(~steel), 0.15, seed)
+        t0 = time.time()
+        res = train(tr, va, train_config(budget, seed, budget.small_epochs, "plateau"))
+        row = {"heldout": summarise(predict(res.model, va.x), va.y)["accuracy"],
+               "steel_left_out": summarise(predict(res.model, ds.x[steel]), ds.y[steel])["accuracy"],
+               "train_seconds": round(time.time() - t0, 1)}
+        if notes:
+            r = real_dataset(notes, params)
+            row["real"] = summarise(predict(res.model, r.x), r.y)["accuracy"]
+        yard = yardstick.run(lambda x: predict(res.model, x), params, real_dir if notes else None, every=4)
+        row.update(yardstick.headline(yard))
+        out[kind] = row
+        print(f"  {kind}: {row}")
+    return out
+
+
+def teaching(model_path: Path, real_notes) -> dict:
+    """The teaching yardstick of an exported model (the app's own personal head on the TFLite model)."""
+    from buzzfinder_app.model.runtime import Model
+    from training import teach_yardstick
+
+    result = teach_yardstick.run(Model.load(model_path), real_notes=real_notes or None)
+    print("\n".join("  " + line for line in teach_yardstick.summary_lines(result)), flush=True)
+    return result
+
+
+def key_metrics(results: dict) -> dict:
+    """The ``metrics`` entry of the exported model's metadata: the headline figures of ``results``."""
+    m = {"heldout_generated_accuracy": results["heldout"]["accuracy"],
+         "heldout_generated_untouched_accuracy": results["heldout_untouched"]["accuracy"],
+         "ece": results["reliability"]["ece"], "ece_before_temperature": results["temperature"]["ece_before"],
+         "unsure_threshold": results["threshold"]["threshold"]}
+    if results.get("yardstick"):
+        from training.yardstick import headline
+
+        m["yardstick"] = headline(results["yardstick"])
+    if "real" in results:
+        m["real_clips"] = f"{results['real']['correct']}/{results['real']['n']}"
+        m["real_degraded"] = {k: f"{v['correct']}/{v['n']}" for k, v in results["degradations"].items()}
+        m["real_cut"] = {k: f"{v['correct']}/{v['n']}" for k, v in results["cuts"].items()}
+    if "kfold" in results:
+        m["real_kfold_finetuned"] = f"{results['kfold']['correct']}/{results['kfold']['n']}"
+    m["leave_one_source_out"] = {k: round(v["accuracy"], 4) for k, v in results.get("loso", {}).items()}
+    return m
+
+
+# ---------------------------------------------------------------- `python -m training experiments`
+
+
+EXPERIMENTS = {  # name: (soundfonts, augmentation strength)
+    "synth + soundfonts, strength 1 (shipped recipe)": (True, 1.0),
+    "synth only, strength 1": (False, 1.0),
+    "synth + soundfonts, no augmentation": (True, 0.0),
+    "synth + soundfonts, strength 0.5": (True, 0.5),
+    "synth + soundfonts, strength 1.5": (True, 1.5),
+}
+
+
+def recipe_experiments(budget: Budget, seed: int, cache, notes) -> dict:
+    """The recipe experiments (soundfonts on/off, augmentation strength), as the report's log of them."""
+    from training.augment import DEGRADATIONS, Cut
+    from training.sources.real import real_dataset
+
+    real_sets = {"real": [real_dataset(notes)], "degraded": [real_dataset(notes, degrade_kind=k) for k in DEGRADATIONS],
+                 "cut_0.5": [real_dataset(notes, cut=Cut(length_s=0.5))]} if notes else {}
+    runs = {}
+    for name, (soundfonts, strength) in EXPERIMENTS.items():
+        ds = build_data(budget, seed, cache, soundfonts=soundfonts, strength=strength)
+        steel = np.array([source_group(s) == "model-steel" for s in ds.source])
+        tr, va = split_by_group(ds.subset(~steel), 0.15, seed)
+        model = train(tr, va, train_config(budget, seed, budget.small_epochs, "plateau")).model
+        acc = lambda x, y: float(np.mean(predict(model, x).argmax(1) == y))  # noqa: E731
+        row = {"heldout": acc(va.x, va.y), "steel_left_out": acc(ds.x[steel], ds.y[steel])}
+        for key, sets in real_sets.items():
+            right = sum(int(np.sum(predict(model, r.x).argmax(1) == r.y)) for r in sets)
+            row[key] = f"{right}/{sum(len(r) for r in sets)}"
+        runs[name] = row
+        print(f"  {name}: {row}", flush=True)
+    return {"note": (f"Each run: {budget.synth_n} modelled notes per class (+ {budget.sf_n} sampled per class "
+                     f"when used), {budget.copies} augmented copies each, trained without modelled steel notes "
+                     f"for at most {budget.small_epochs} epochs, seed {seed}. Decisions were taken on the "
+                     "held-out and left-out generated columns; the real columns are a sanity check."),
+            "runs": runs}

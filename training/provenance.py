@@ -4,22 +4,27 @@ The shipped recipe uses three General-MIDI soundfonts and the shared Stratocaste
 reproduction that silently lacked one would train another model than the one shipped, so
 :func:`check_sources` stops ``python -m training all`` with one line naming what is missing,
 unless that source is dropped on purpose (``--drop-source NAME``, recorded in the metadata).
+:func:`run_provenance` records the run itself: seed, commit, command line and date.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import shlex
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
-#: The recipe's soundfonts (short name -> file, as training.soundfonts names them) and their packages.
+#: The recipe's soundfonts (short name -> file, as training.sources.soundfonts names them) and their packages.
 RECIPE_SOUNDFONTS = {
     "FluidR3": ("/usr/share/sounds/sf2/FluidR3_GM.sf2", "fluid-soundfont-gm"),
     "TimGM6mb": ("/usr/share/sounds/sf2/TimGM6mb.sf2", "timgm6mb-soundfont"),
     "MuseScore": ("/usr/share/sounds/sf3/MuseScore_General.sf3", "musescore-general-soundfont"),
 }
 STRAT = "strat"
+REPO = Path(__file__).resolve().parents[1]
 
 
 class MissingSource(SystemExit):
@@ -84,3 +89,19 @@ def describe_sources(strat_dir: Path, dropped=()) -> dict:
                       "sha256_of_files": folder_digest(files)}
     out["fluidsynth"] = {"package": "fluidsynth", "version": package_version("fluidsynth")}
     return out
+
+
+def git_commit() -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "training"], cwd=REPO, capture_output=True,
+                               text=True).stdout.strip()
+        return out.stdout.strip() + ("+dirty" if dirty else "")
+    except OSError:
+        return "unknown"
+
+
+def run_provenance(seed: int) -> dict:
+    """The ``provenance`` entry of the exported model's metadata: seed, commit, command line and date."""
+    return {"seed": seed, "git_commit": git_commit(), "command": "python -m training " + shlex.join(sys.argv[1:]),
+            "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}

@@ -105,7 +105,7 @@ def _check(ok: bool) -> str:
 
 
 def _targets(results: dict) -> list[str]:
-    lines = ["| target | goal | result | |", "|---|---|---|---|"]
+    lines = ["## Targets", "", "| target | goal | result | |", "|---|---|---|---|"]
     for case, r in results.get("yardstick", {}).get("hiss", {}).items():
         goal = HISS_GOALS.get(case)
         if goal is not None:
@@ -140,7 +140,7 @@ def _targets(results: dict) -> list[str]:
             c = r["shared_clips"]
             lines.append(f"| ... and the 15 shared clips after that teaching | lose nothing ({c['before']}) | "
                          f"{c['after']}/{c['n']} | {_check(c['after'] >= c['before'])} |")
-    return lines
+    return lines + [""]
 
 
 TAUGHT_WAYS = ("channel_before", "at_note")
@@ -204,10 +204,22 @@ def _per_clip(results: dict) -> list[str]:
 
 
 def write(results: dict, out_dir: Path, metadata: dict) -> Path:
-    """Render ``results`` (from ``python -m training all``) into ``out_dir``."""
+    """Render ``results`` (from ``python -m training all``) into ``out_dir``: ``results.json``, the
+    plots and ``REPORT.md``, one function per section (in the order they appear)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "results.json").write_text(json.dumps(results, indent=1) + "\n")
+    _plots(results, out_dir)
+    md = [*_header(results, metadata), *_targets(results), *_yardstick(results), *_teaching(results),
+          *_training_data(results), *_learning_curves(results), *_confusions(results), *_real_clips(results),
+          *_left_out(results), *_calibration(results), *_features(results), *_how_chosen(), *_experiments(out_dir),
+          *_timings(results)]
+    path = out_dir / "REPORT.md"
+    path.write_text("\n".join(md))
+    return path
+
+
+def _plots(results: dict, out_dir: Path) -> None:
     plot_learning_curves(results["history"], out_dir / "learning_curves.png")
     plot_reliability(results["reliability"], results["threshold"]["threshold"], out_dir / "reliability.png")
     conf = {"held-out generated (all)": results["heldout"]["confusion"],
@@ -223,9 +235,10 @@ def write(results: dict, out_dir: Path, metadata: dict) -> Path:
     if results.get("loso"):
         plot_confusions({f"without {k}": v["confusion"] for k, v in results["loso"].items()}, out_dir / "confusion_loso.png")
 
+
+def _header(results: dict, metadata: dict) -> list[str]:
     prov = metadata.get("provenance", {})
-    th = results["threshold"]
-    md = [
+    return [
         "# buzzfinder model report",
         "",
         f"Model `buzzfinder.tflite` version `{metadata.get('version')}`, made by `{prov.get('command')}` "
@@ -238,12 +251,11 @@ def write(results: dict, out_dir: Path, metadata: dict) -> Path:
         "model was trained on modelled and sampled notes and on the shared Stratocaster's low E, D and B "
         "strings; its A, G and high E strings are the yardstick's.",
         "",
-        "## Targets",
-        "",
-        *_targets(results),
-        "",
-        *_yardstick(results),
-        *_teaching(results),
+    ]
+
+
+def _training_data(results: dict) -> list[str]:
+    return [
         "## Training data",
         "",
         f"{results['data']['examples']} examples (each note untouched plus {results['budget']['copies']} augmented "
@@ -254,6 +266,11 @@ def write(results: dict, out_dir: Path, metadata: dict) -> Path:
         *[f"| {s} | {c.get('buzzy', 0)} | {c.get('clean', 0)} | {c.get('muted', 0)} |"
           for s, c in sorted(_merge(results["data"]["train"], results["data"]["validation"]).items())],
         "",
+    ]
+
+
+def _learning_curves(results: dict) -> list[str]:
+    return [
         "## Learning curves",
         "",
         f"Best epoch {results['best_epoch']} of {len(results['history']['loss'])} (the rate decays over the "
@@ -267,6 +284,11 @@ def write(results: dict, out_dir: Path, metadata: dict) -> Path:
         "|---|---|---|",
         *[f"| {k} | {', '.join(v['classes'])} | {_frac(v)} |" for k, v in results.get("heldout_by_source", {}).items()],
         "",
+    ]
+
+
+def _confusions(results: dict) -> list[str]:
+    return [
         "## Confusion matrices",
         "",
         "(a) held-out generated notes; (b) the real clips judged by the shipped model, and by 5-fold "
@@ -275,196 +297,212 @@ def write(results: dict, out_dir: Path, metadata: dict) -> Path:
         "![confusion](confusion_main.png)",
         "",
     ]
-    if "real" in results:
-        md += ["(c) the real clips through the five fixed degradations:", "", "![degraded](confusion_degraded.png)", "",
-               "(d) windows cut short after the onset:", "",
-               "| cut | " + " | ".join(results["cuts"]) + " |", "|---" * (len(results["cuts"]) + 1) + "|",
-               "| real clips | " + " | ".join(f"{v['correct']}/{v['n']}" for v in results["cuts"].values()) + " |",
-               "", "![cut](confusion_cut.png)", "", "Per clip (prediction and confidence):", "", *_per_clip(results), ""]
-    else:
-        md += ["(b)-(d) skipped: the real clips (../shared/data/real) are absent.", ""]
-    if results.get("loso"):
-        md += ["(e) leave one source out: for each source a model trained without it, tested on it "
-               f"({results['budget'].get('eval_epochs', '?')} epochs with a cosine-decaying rate, fewer than the "
-               "shipped model's to keep `all` within its time: an underestimate of a fully trained model; the real "
-               "clips' left-out model is the shipped one).", "",
-               "| left out | classes | result | train s |", "|---|---|---|---|",
-               *[f"| {k} | {', '.join(v['classes'])} | {_frac(v)} | {v.get('train_seconds', 0):.0f} |"
-                 for k, v in results["loso"].items()], "", "![loso](confusion_loso.png)", ""]
+
+
+def _real_clips(results: dict) -> list[str]:
+    if "real" not in results:
+        return ["(b)-(d) skipped: the real clips (../shared/data/real) are absent.", ""]
+    return ["(c) the real clips through the five fixed degradations:", "", "![degraded](confusion_degraded.png)", "",
+            "(d) windows cut short after the onset:", "",
+            "| cut | " + " | ".join(results["cuts"]) + " |", "|---" * (len(results["cuts"]) + 1) + "|",
+            "| real clips | " + " | ".join(f"{v['correct']}/{v['n']}" for v in results["cuts"].values()) + " |",
+            "", "![cut](confusion_cut.png)", "", "Per clip (prediction and confidence):", "", *_per_clip(results), ""]
+
+
+def _left_out(results: dict) -> list[str]:
+    if not results.get("loso"):
+        return []
+    return ["(e) leave one source out: for each source a model trained without it, tested on it "
+            f"({results['budget'].get('eval_epochs', '?')} epochs with a cosine-decaying rate, fewer than the "
+            "shipped model's to keep `all` within its time: an underestimate of a fully trained model; the real "
+            "clips' left-out model is the shipped one).", "",
+            "| left out | classes | result | train s |", "|---|---|---|---|",
+            *[f"| {k} | {', '.join(v['classes'])} | {_frac(v)} | {v.get('train_seconds', 0):.0f} |"
+              for k, v in results["loso"].items()], "", "![loso](confusion_loso.png)", ""]
+
+
+def _calibration(results: dict) -> list[str]:
     t = results.get("temperature")
-    md += ["## Calibration and the unsure threshold", "",
-           (f"Temperature scaling: the logits are divided by **{t['t']:.2f}** (fitted on the held-out generated "
-            f"notes and written into the exported model's last layer): expected calibration error "
-            f"{t['ece_before']:.3f} -> {results['reliability']['ece']:.3f}. " if t else "")
-           + f"Unsure threshold **{th['threshold']:.2f}**: {th['why']}. On held-out generated notes "
-           f"{100 * th['unsure_fraction']:.1f} % fall below it; accuracy above it "
-           f"{100 * th['accuracy_above']:.1f} %, below it {100 * th['accuracy_below']:.1f} %.", "",
-           "![reliability](reliability.png)", ""]
-    if results.get("features"):
-        f = results["features"]
-        md += ["## Features: log-mel + floor, log-mel, PCEN, MFCC+Δ+ΔΔ", "",
-               f"Same small recipe ({results['budget'].get('feature_n', '?')} modelled and sampled notes per class, "
-               f"no Strat strings), same seed, at most {results['budget'].get('small_epochs', '?')} epochs; "
-               "trained without modelled steel notes; the yardstick on every fourth Strat test note. "
-               "`logmel_floor` (shipped) is log-mel with, beside it, each band's level above the window's own "
-               "background (its 10th percentile over the frames that hold sound); `pcen` is per-channel energy "
-               "normalisation (librosa's constants). Small models: a noisy comparison, one seed.", "",
-               "| features | held-out generated | modelled steel left out | real clips | Strat heard buzzy: plain "
-               "/ 5 conditions / hand-damped | shared buzzy under hiss 50/40/30 dB | shared clean under hiss "
-               "50/40/30 dB | train s |",
-               "|---|---|---|---|---|---|---|---|",
-               *[f"| {k} | {100 * v['heldout']:.1f} % | {100 * v['steel_left_out']:.1f} % | "
-                 f"{_pct(v.get('real'))} | {_pct(v.get('strat_plain_buzzy'))} / "
-                 f"{_pct(v.get('strat_conditions_buzzy'))} / {_pct(v.get('strat_damped_buzzy'))} | "
-                 f"{' / '.join(str(v.get(f'hiss_buzzy/{d}dB', 'n/a')) for d in (50, 40, 30))} | "
-                 f"{' / '.join(str(v.get(f'hiss_clean/{d}dB', 'n/a')) for d in (50, 40, 30))} | "
-                 f"{v['train_seconds']:.0f} |"
-                 for k, v in f.items()], ""]
-    md += ["## How the recipe was chosen", "",
-           "- A stranger's setup (issue 14). The previous model, on the yardstick above: Strat clean notes cut at "
-           "the note heard buzzy 52.5 % through the far microphone, 80.8 % through the laptop's AGC, 9.1 % "
-           "through the headset (7.6 % live), 14.1 % when stopped by the hand; the shared buzzy clips under hiss "
-           "50/40/30 dB heard buzzy 4/2/0 of 5. Its training noise was drawn 15-50 dB below the note's *mean* "
-           "power, which for a decaying pluck is 35-75 dB below its peak: it had never heard hiss 30-40 dB below "
-           "the peak, and never a file that starts at the note, so noise that starts with the note was buzz. "
-           "What changed: noise as a floor 24-60 dB below the peak; a quarter of the copies of every class "
-           "starting at the note; a hand stopping the string on 15 %; 7-11-bit converters; the Strat strings as "
-           "a source of all three classes; the floor plane beside the log-mel; temperature scaling. Now: every "
-           "condition either way <= 2.5 %, hand-stopped 1.5 %, hiss 4/4/3; the 15 shared clips 15 -> 14 (buzzy14, "
-           "the faintest, heard clean), through the conditions 57 -> 66/75.",
-           "- `classify` judged a clip's first two seconds when the onset detector confirmed no note in it: a "
-           "note under the detector's -60 dBFS gate, or in noise that an automatic gain control had lifted to "
-           "near the note. With a compressor that squashed the note to its noise floor, 177 of 198 Strat notes "
-           "heard live were called buzzy by either model; a clip is now judged where its level jumps "
-           "(`RiseFinder`), and the laptop condition became a laptop's AGC (gain that climbs in the quiet, "
-           "an attack that it soft-clips) rather than that compressor.",
-           "- Feature comparison on the first run of this recipe (its small models also trained on the Strat "
-           "strings): Strat notes heard buzzy through the conditions log-mel + floor 9.0 %, log-mel 22.2 %, "
-           "PCEN 7.2 %, MFCC 27.4 %; shared buzzy clips under hiss 50/40/30 dB heard buzzy 3/3/2, 5/4/3, 3/3/2, "
-           "4/2/0; held-out 89.8, 88.2, 91.1, 80.3 %. The floor plane was kept (PCEN is as good on the "
-           "yardstick; log-mel hears buzz under hiss better but calls noisy clean notes buzzy). The comparison "
-           "that `all` reruns (above) leaves the Strat strings out to keep the reproduction within 30 minutes; "
-           "at that size (held-out 72-76 %) it says little.",
-           "- Tried and not kept: an AGC that soft-clips the attack (20 % of the copies) and a loud slap of the "
-           "string on the hand (6-30 dB below the note) in training, for every class: the yardstick was no "
-           "better (every condition <= 2.5 % either way, hand-stopped 0 %) but faint buzz suffered (shared clips "
-           "14 -> 13/15, hiss 30 dB 3 -> 2/5). The slap stays in the yardstick as its harder hand-stopped test.",
-           "- Teaching: the setup gate closes for strings that were not taught (its descriptor, the floor of each "
-           "band, follows the pitch): with the previous model and its laptop condition the head, taught on the A "
-           "string, left 56 of 66 other clean notes buzzy with the gate and 2 without it; a per-setup class bias "
-           "(three numbers fitted to the taught notes) moved 0-2 notes and cost a shared clip. With this model "
-           "the taught notes are already judged right, so leave-one-out gives the head weight 0.",
-           "- Features: 64-band log-mel, peak-normalised per window (an earlier trial: it transferred best "
-           "from modelled to real notes; mean normalisation hurt). The MFCC+Δ+ΔΔ comparison above is rerun by "
-           "every `all`.",
-           "- White-noise augmentation and ±50 ms onset jitter cured clean-heard-as-buzzy under hiss (earlier "
-           "trial); both are in the augmentation mix.",
-           "- Windows are cut exactly as the app cuts them: the app's onset detector on the augmented audio "
-           "(falling back to the known onset), the app's `note_window`, cut short at the next detected onset "
-           "or after 0.25-2 s in 30 % of the copies.",
-           "- Soundfont notes and augmentation strength: see the experiments below (decided on the generated "
-           "columns, not on the real clips).",
-           "- Buzzy notes must still ring (30-dB decay >= 0.3 s, as the real buzzy clips do): a quarter of the "
-           "modelled buzzy notes had died within 0.15 s, like muted ones. Full budget, seed 0: buzzy heard as "
-           "muted on held-out notes 21 -> 1 of 120, left-out modelled nylon 65 -> 78 %.",
-           "- Buzzy notes from sampled guitars (the sample's swing strikes a modelled fret), hard negatives on "
-           "sampled notes, and a floor on the rattle's share of the attack's energy above 3 kHz (-32 dB; "
-           "fainter rattle was label noise). Full budget, seed 0: held-out untouched 92.8 -> 94.3 %, real "
-           "clips 11 -> 14/15, under the degradations 48 -> 59/75; left-out modelled nylon fell 78 -> 70 % "
-           "(its clean notes heard as buzzy), an open problem.",
-           "- Twice the sampled notes (120 per class) with 2 augmented copies each instead of 3 (the same "
-           "number of examples, more instruments): held-out 89.8 -> 90.3 %, sampled guitars held out "
-           "80-81 -> 88-89 % (FluidR3, MuseScore), left-out modelled nylon 70.3 -> 73.2 %, left-out TimGM6mb "
-           "48.9 -> 55.8 %; real clips 14/15 both, under the degradations 59 -> 61/75.",
-           "- Twice the notes (400 modelled and 240 sampled per class, 2 augmented copies each: 5760 examples). "
-           "Full budget, seed 0, against 200/120 per class: held-out 90.3 -> 92.0 % (untouched 94.5 -> 96.2 %), "
-           "left-out modelled nylon (16 epochs each) 73.2 -> 86.9 %, left-out TimGM6mb 55.8 -> 67.0 %, real clips "
-           "14/15 both, degradations 61/75 both (laptop AGC 10 -> 13, reverberant room 14 -> 11), cut 0.5 s "
-           "13 -> 14/15. Within the 15-minute budget the shipped model trains at most 40 epochs (50 gave 92.0 % "
-           "held-out, 40 gives 90.8 %) and the left-out models a few epochs with a cosine-decaying rate (after "
-           "8 epochs: left-out nylon 71 % when the rate is halved on plateaus, 80 % with cosine decay).",
-           "- The CNN pools each filter's response over time only (max and mean), so each band keeps its "
-           "place; it used to pool over time and frequency, leaving the dense layers unable to tell where in "
-           "the spectrum a response was. Full budget, seed 0: held-out 90.8 -> 93.9 % (untouched 95.5 -> "
-           "97.6 %), real clips 14 -> 15/15, degradations 62 -> 64/75, cut 0.5 s 13 -> 15/15, left-out "
-           "TimGM6mb 53 -> 71 %, left-out modelled nylon 80 -> 79 % (7 cosine epochs each). 89 k parameters "
-           "instead of 32 k; the same time per epoch.",
-           "- A sampled \"muted\" note must die while its key is held: TimGM6mb's muted guitar is a ringing "
-           "sample, and a key released after 0.2-0.4 s let it pass as muted (the model rightly heard these "
-           "clean notes damped by the hand as clean).",
-           "- A random spectral tilt (±2 dB per octave about 1 kHz) on half the augmented copies, for "
-           "guitars and microphones of other brightness: held-out 93.5 -> 94.8 % (untouched 98.6 -> 99.0 %), "
-           "left-out TimGM6mb 71.0 -> 72.7 %, modelled nylon 79.3 -> 78.7 %, real clips 15/15 both, "
-           "degradations 64 -> 63/75, cut 0.5 s 15 -> 14/15: about neutral, kept for the strangers' guitars.",
-           "- The modelled characters overlap, as guitars do: nylon plucked with nails (sharp, bright attack), "
-           "dull old steel strings, fingertips on steel (decay at 4 kHz 0.03-0.4 s for nylon, 0.08-1.2 s for "
-           "steel; pluck width and attack ranges widened likewise). Full budget, seed 0: left-out modelled "
-           "nylon 78.7 -> 82.1 %, TimGM6mb 72.7 -> 73.1 %, degradations 63 -> 66/75, real clips 15/15 both, "
-           "held-out 94.8 -> 94.6 % (a different held-out set: the notes changed).",
-           "- A sampled buzzy note loses energy to its strikes (1-12 dB of sustain, each strike in proportion "
-           "to its speed), as the modelled collision does. Full budget, seed 0 (left-out models 7 cosine "
-           "epochs): left-out modelled nylon 82.1 -> 83.3 %, TimGM6mb 73.1 -> 74.5 %, degradations 66 -> 67/75, "
-           "real clips 15 -> 14/15; held-out 94.6 -> 92.9 % (that run stopped early, at epoch 23).",
-           "- Each strike also jolts the string: a half-sine force pulse as long as the contact (0.1-0.6 ms), "
-           "which feeds the middle partials as well as the fret's ring above 3 kHz. Sampled buzz had been "
-           "heard only above 5 kHz, so a dull microphone hid it: sampled buzzy notes judged right under a "
-           "4-6 kHz low-pass 75 -> 88 %, pink noise at 15-25 dB 60 -> 78 %, an 8-12 kHz sample rate 62 -> 68 % "
-           "(white noise at 15-25 dB: 55 -> 53 %); left-out TimGM6mb 80.3 -> 82.7 %, nylon 87.3 % both, "
-           "degradations 60 -> 59/75, real clips 15 -> 14/15, held-out 94.2 -> 93.5 %.",
-           "- 1.5 times the notes (600 modelled and 360 sampled per class, 2 augmented copies each: 8640 "
-           "examples), which the faster batches below pay for. Seed 0, 7-epoch left-out models: left-out "
-           "modelled nylon 83.3 -> 87.3 %, TimGM6mb 74.5 -> 80.3 %, held-out 93.9 -> 94.2 % (untouched 96.9 -> "
-           "98.1 %), real clips 14 -> 15/15, cut 0.5 s 14 -> 15/15, but degradations 64 -> 60/75 (buzzy clips "
-           "through the laptop and far microphones heard as clean or muted; 61/75 with seed 1, against 64-67 "
-           "for three runs on the smaller set). Kept: the left-out sources are thousands of notes of "
-           "instruments the model never heard, the degradations 25 judgements of five buzzy clips of one guitar.",
-           "- Batches gathered in the graph (tf.data) instead of a Python data source: 1.7 times faster per "
-           "epoch on 2 cores, the same balanced batches. The shipped model now decays its rate over 28 epochs "
-           "(cosine) instead of halving it on plateaus for up to 40 (time fixed within the budget; 30 cosine "
-           "epochs against early stopping at epoch 23: held-out 92.9 -> 93.9 %, degradations 67 -> 64/75), "
-           "and the left-out models 5 epochs on 1.5 times the data (about the steps of 7 on the old set; with 8 "
-           "epochs they reached 86.4 / 89.0 / 88.8 / 87.8 / 82.6 % on modelled nylon / steel / FluidR3 / "
-           "MuseScore / TimGM6mb, but the reproduction took 16 minutes).",
-           "- Twice the notes (1200 modelled and 720 sampled per class; `all --large`, about 30 minutes, so not "
-           "the shipped recipe), seed 0, against the 15-minute recipe: held-out 94.4 -> 96.6 % (untouched 98.6 -> 98.8 %), "
-           "left-out sources with 8 cosine epochs 84.5-92.4 % (modelled nylon 90.7, steel 92.4, FluidR3 90.9, "
-           "MuseScore 90.5, TimGM6mb 84.5 %), but real clips 15 -> 14/15, degradations 65 -> 61/75 and cut "
-           "0.5 s 15 -> 14/15: the faintest real buzzy clip is heard as clean under every condition.",
-           "- Tried and not kept: a microphone colouring drawn afresh for every batch (a smooth random EQ of up "
-           "to ±6 dB with a tilt, added to the log-mel of half the examples): held-out 94.4 -> 95.0 %, "
-           "degradations 65 -> 60/75, left-out modelled nylon 84.0 -> 82.9 %, TimGM6mb 78.4 -> 79.9 %; a wider "
-           "last conv block (96 filters instead of 64): held-out 94.4 % both, degradations 65 -> 63/75, "
-           "left-out 83.7 / 80.1 %, real clips 15 -> 14/15 (training accuracy is 96.9 %: capacity is not "
-           "the limit).",
-           "- Tried and not kept: noise kept below a faint rattle (a buzzy copy's noise no louder above 3 kHz "
-           "than its rattle, so that no buzzy label sits on a buzz buried in hiss): held-out 94.2 -> 93.7 %, "
-           "left-out nylon 87.3 -> 86.6 %, TimGM6mb 80.3 -> 80.6 %, degradations 60 -> 63/75, real clips 15 -> "
-           "14/15: no gain; the held-out errors are not buried rattles.",
-           "- Tried and not kept: SpecAugment-style masks (a random band and stretch of time set to the mean "
-           "in half the training examples, fresh every epoch): held-out 94.8 -> 93.4 %, left-out nylon 78.7 -> "
-           "77.2 %, TimGM6mb 72.7 -> 71.0 %; dropout 0.5 instead of 0.3 (the dense layer now has 1024 inputs): "
-           "held-out 94.8 -> 93.5 %, degradations 63 -> 62/75.",
-           "- Tried and not kept: 1.5 times as many notes with one augmented copy each (600/360 per class): "
-           "held-out 93.3 % but real clips 12/15, degradations 53/75, left-out nylon 85.2 % (86.9 % with two "
-           "copies); narrower conv layers (16, 24, 48 filters): held-out 89.6 %, degradations 56/75, only 16 % "
-           "faster; cosine decay over 30 epochs for the shipped model (on the recipe of the time): held-out "
-           "87.0 %; XLA compilation (slower "
-           "on this CPU).",
-           "- Tried and not kept: a modelled pick/nail burst on every sampled note (no change: held-out 89.3 %, "
-           "left-out nylon 66.5 %); a random treble shelf (±12 dB above 0.8-4 kHz) on half the copies, "
-           "which raised left-out modelled nylon 73.2 -> 83.6 % but lowered held-out 90.3 -> 88.5 % and the "
-           "real clips 14 -> 12/15 (degradations 61 -> 54/75); wider CNN, MFCC, other learning rates and "
-           "dropout (earlier trials).", ""]
-    exp = out_dir / "experiments.json"
-    if exp.is_file():
-        md += _experiments(json.loads(exp.read_text()))
-    md += ["## Wall time of each stage", "", "| stage | seconds |", "|---|---|",
-           *[f"| {k} | {v:.1f} |" for k, v in results["timings"].items()], ""]
+    th = results["threshold"]
+    return ["## Calibration and the unsure threshold", "",
+            (f"Temperature scaling: the logits are divided by **{t['t']:.2f}** (fitted on the held-out generated "
+             f"notes and written into the exported model's last layer): expected calibration error "
+             f"{t['ece_before']:.3f} -> {results['reliability']['ece']:.3f}. " if t else "")
+            + f"Unsure threshold **{th['threshold']:.2f}**: {th['why']}. On held-out generated notes "
+            f"{100 * th['unsure_fraction']:.1f} % fall below it; accuracy above it "
+            f"{100 * th['accuracy_above']:.1f} %, below it {100 * th['accuracy_below']:.1f} %.", "",
+            "![reliability](reliability.png)", ""]
+
+
+def _features(results: dict) -> list[str]:
+    if not results.get("features"):
+        return []
+    f = results["features"]
+    return ["## Features: log-mel + floor, log-mel, PCEN, MFCC+Δ+ΔΔ", "",
+            f"Same small recipe ({results['budget'].get('feature_n', '?')} modelled and sampled notes per class, "
+            f"no Strat strings), same seed, at most {results['budget'].get('small_epochs', '?')} epochs; "
+            "trained without modelled steel notes; the yardstick on every fourth Strat test note. "
+            "`logmel_floor` (shipped) is log-mel with, beside it, each band's level above the window's own "
+            "background (its 10th percentile over the frames that hold sound); `pcen` is per-channel energy "
+            "normalisation (librosa's constants). Small models: a noisy comparison, one seed.", "",
+            "| features | held-out generated | modelled steel left out | real clips | Strat heard buzzy: plain "
+            "/ 5 conditions / hand-damped | shared buzzy under hiss 50/40/30 dB | shared clean under hiss "
+            "50/40/30 dB | train s |",
+            "|---|---|---|---|---|---|---|---|",
+            *[f"| {k} | {100 * v['heldout']:.1f} % | {100 * v['steel_left_out']:.1f} % | "
+              f"{_pct(v.get('real'))} | {_pct(v.get('strat_plain_buzzy'))} / "
+              f"{_pct(v.get('strat_conditions_buzzy'))} / {_pct(v.get('strat_damped_buzzy'))} | "
+              f"{' / '.join(str(v.get(f'hiss_buzzy/{d}dB', 'n/a')) for d in (50, 40, 30))} | "
+              f"{' / '.join(str(v.get(f'hiss_clean/{d}dB', 'n/a')) for d in (50, 40, 30))} | "
+              f"{v['train_seconds']:.0f} |"
+              for k, v in f.items()], ""]
+
+
+def _how_chosen() -> list[str]:
+    """What was tried on the way to this recipe, and what it did (written by hand, not computed)."""
+    return ["## How the recipe was chosen", "",
+            "- A stranger's setup (issue 14). The previous model, on the yardstick above: Strat clean notes cut at "
+            "the note heard buzzy 52.5 % through the far microphone, 80.8 % through the laptop's AGC, 9.1 % "
+            "through the headset (7.6 % live), 14.1 % when stopped by the hand; the shared buzzy clips under hiss "
+            "50/40/30 dB heard buzzy 4/2/0 of 5. Its training noise was drawn 15-50 dB below the note's *mean* "
+            "power, which for a decaying pluck is 35-75 dB below its peak: it had never heard hiss 30-40 dB below "
+            "the peak, and never a file that starts at the note, so noise that starts with the note was buzz. "
+            "What changed: noise as a floor 24-60 dB below the peak; a quarter of the copies of every class "
+            "starting at the note; a hand stopping the string on 15 %; 7-11-bit converters; the Strat strings as "
+            "a source of all three classes; the floor plane beside the log-mel; temperature scaling. Now: every "
+            "condition either way <= 2.5 %, hand-stopped 1.5 %, hiss 4/4/3; the 15 shared clips 15 -> 14 (buzzy14, "
+            "the faintest, heard clean), through the conditions 57 -> 66/75.",
+            "- `classify` judged a clip's first two seconds when the onset detector confirmed no note in it: a "
+            "note under the detector's -60 dBFS gate, or in noise that an automatic gain control had lifted to "
+            "near the note. With a compressor that squashed the note to its noise floor, 177 of 198 Strat notes "
+            "heard live were called buzzy by either model; a clip is now judged where its level jumps "
+            "(`RiseFinder`), and the laptop condition became a laptop's AGC (gain that climbs in the quiet, "
+            "an attack that it soft-clips) rather than that compressor.",
+            "- Feature comparison on the first run of this recipe (its small models also trained on the Strat "
+            "strings): Strat notes heard buzzy through the conditions log-mel + floor 9.0 %, log-mel 22.2 %, "
+            "PCEN 7.2 %, MFCC 27.4 %; shared buzzy clips under hiss 50/40/30 dB heard buzzy 3/3/2, 5/4/3, 3/3/2, "
+            "4/2/0; held-out 89.8, 88.2, 91.1, 80.3 %. The floor plane was kept (PCEN is as good on the "
+            "yardstick; log-mel hears buzz under hiss better but calls noisy clean notes buzzy). The comparison "
+            "that `all` reruns (above) leaves the Strat strings out to keep the reproduction within 30 minutes; "
+            "at that size (held-out 72-76 %) it says little.",
+            "- Tried and not kept: an AGC that soft-clips the attack (20 % of the copies) and a loud slap of the "
+            "string on the hand (6-30 dB below the note) in training, for every class: the yardstick was no "
+            "better (every condition <= 2.5 % either way, hand-stopped 0 %) but faint buzz suffered (shared clips "
+            "14 -> 13/15, hiss 30 dB 3 -> 2/5). The slap stays in the yardstick as its harder hand-stopped test.",
+            "- Teaching: the setup gate closes for strings that were not taught (its descriptor, the floor of each "
+            "band, follows the pitch): with the previous model and its laptop condition the head, taught on the A "
+            "string, left 56 of 66 other clean notes buzzy with the gate and 2 without it; a per-setup class bias "
+            "(three numbers fitted to the taught notes) moved 0-2 notes and cost a shared clip. With this model "
+            "the taught notes are already judged right, so leave-one-out gives the head weight 0.",
+            "- Features: 64-band log-mel, peak-normalised per window (an earlier trial: it transferred best "
+            "from modelled to real notes; mean normalisation hurt). The MFCC+Δ+ΔΔ comparison above is rerun by "
+            "every `all`.",
+            "- White-noise augmentation and ±50 ms onset jitter cured clean-heard-as-buzzy under hiss (earlier "
+            "trial); both are in the augmentation mix.",
+            "- Windows are cut exactly as the app cuts them: the app's onset detector on the augmented audio "
+            "(falling back to the known onset), the app's `note_window`, cut short at the next detected onset "
+            "or after 0.25-2 s in 30 % of the copies.",
+            "- Soundfont notes and augmentation strength: see the experiments below (decided on the generated "
+            "columns, not on the real clips).",
+            "- Buzzy notes must still ring (30-dB decay >= 0.3 s, as the real buzzy clips do): a quarter of the "
+            "modelled buzzy notes had died within 0.15 s, like muted ones. Full budget, seed 0: buzzy heard as "
+            "muted on held-out notes 21 -> 1 of 120, left-out modelled nylon 65 -> 78 %.",
+            "- Buzzy notes from sampled guitars (the sample's swing strikes a modelled fret), hard negatives on "
+            "sampled notes, and a floor on the rattle's share of the attack's energy above 3 kHz (-32 dB; "
+            "fainter rattle was label noise). Full budget, seed 0: held-out untouched 92.8 -> 94.3 %, real "
+            "clips 11 -> 14/15, under the degradations 48 -> 59/75; left-out modelled nylon fell 78 -> 70 % "
+            "(its clean notes heard as buzzy), an open problem.",
+            "- Twice the sampled notes (120 per class) with 2 augmented copies each instead of 3 (the same "
+            "number of examples, more instruments): held-out 89.8 -> 90.3 %, sampled guitars held out "
+            "80-81 -> 88-89 % (FluidR3, MuseScore), left-out modelled nylon 70.3 -> 73.2 %, left-out TimGM6mb "
+            "48.9 -> 55.8 %; real clips 14/15 both, under the degradations 59 -> 61/75.",
+            "- Twice the notes (400 modelled and 240 sampled per class, 2 augmented copies each: 5760 examples). "
+            "Full budget, seed 0, against 200/120 per class: held-out 90.3 -> 92.0 % (untouched 94.5 -> 96.2 %), "
+            "left-out modelled nylon (16 epochs each) 73.2 -> 86.9 %, left-out TimGM6mb 55.8 -> 67.0 %, real clips "
+            "14/15 both, degradations 61/75 both (laptop AGC 10 -> 13, reverberant room 14 -> 11), cut 0.5 s "
+            "13 -> 14/15. Within the 15-minute budget the shipped model trains at most 40 epochs (50 gave 92.0 % "
+            "held-out, 40 gives 90.8 %) and the left-out models a few epochs with a cosine-decaying rate (after "
+            "8 epochs: left-out nylon 71 % when the rate is halved on plateaus, 80 % with cosine decay).",
+            "- The CNN pools each filter's response over time only (max and mean), so each band keeps its "
+            "place; it used to pool over time and frequency, leaving the dense layers unable to tell where in "
+            "the spectrum a response was. Full budget, seed 0: held-out 90.8 -> 93.9 % (untouched 95.5 -> "
+            "97.6 %), real clips 14 -> 15/15, degradations 62 -> 64/75, cut 0.5 s 13 -> 15/15, left-out "
+            "TimGM6mb 53 -> 71 %, left-out modelled nylon 80 -> 79 % (7 cosine epochs each). 89 k parameters "
+            "instead of 32 k; the same time per epoch.",
+            "- A sampled \"muted\" note must die while its key is held: TimGM6mb's muted guitar is a ringing "
+            "sample, and a key released after 0.2-0.4 s let it pass as muted (the model rightly heard these "
+            "clean notes damped by the hand as clean).",
+            "- A random spectral tilt (±2 dB per octave about 1 kHz) on half the augmented copies, for "
+            "guitars and microphones of other brightness: held-out 93.5 -> 94.8 % (untouched 98.6 -> 99.0 %), "
+            "left-out TimGM6mb 71.0 -> 72.7 %, modelled nylon 79.3 -> 78.7 %, real clips 15/15 both, "
+            "degradations 64 -> 63/75, cut 0.5 s 15 -> 14/15: about neutral, kept for the strangers' guitars.",
+            "- The modelled characters overlap, as guitars do: nylon plucked with nails (sharp, bright attack), "
+            "dull old steel strings, fingertips on steel (decay at 4 kHz 0.03-0.4 s for nylon, 0.08-1.2 s for "
+            "steel; pluck width and attack ranges widened likewise). Full budget, seed 0: left-out modelled "
+            "nylon 78.7 -> 82.1 %, TimGM6mb 72.7 -> 73.1 %, degradations 63 -> 66/75, real clips 15/15 both, "
+            "held-out 94.8 -> 94.6 % (a different held-out set: the notes changed).",
+            "- A sampled buzzy note loses energy to its strikes (1-12 dB of sustain, each strike in proportion "
+            "to its speed), as the modelled collision does. Full budget, seed 0 (left-out models 7 cosine "
+            "epochs): left-out modelled nylon 82.1 -> 83.3 %, TimGM6mb 73.1 -> 74.5 %, degradations 66 -> 67/75, "
+            "real clips 15 -> 14/15; held-out 94.6 -> 92.9 % (that run stopped early, at epoch 23).",
+            "- Each strike also jolts the string: a half-sine force pulse as long as the contact (0.1-0.6 ms), "
+            "which feeds the middle partials as well as the fret's ring above 3 kHz. Sampled buzz had been "
+            "heard only above 5 kHz, so a dull microphone hid it: sampled buzzy notes judged right under a "
+            "4-6 kHz low-pass 75 -> 88 %, pink noise at 15-25 dB 60 -> 78 %, an 8-12 kHz sample rate 62 -> 68 % "
+            "(white noise at 15-25 dB: 55 -> 53 %); left-out TimGM6mb 80.3 -> 82.7 %, nylon 87.3 % both, "
+            "degradations 60 -> 59/75, real clips 15 -> 14/15, held-out 94.2 -> 93.5 %.",
+            "- 1.5 times the notes (600 modelled and 360 sampled per class, 2 augmented copies each: 8640 "
+            "examples), which the faster batches below pay for. Seed 0, 7-epoch left-out models: left-out "
+            "modelled nylon 83.3 -> 87.3 %, TimGM6mb 74.5 -> 80.3 %, held-out 93.9 -> 94.2 % (untouched 96.9 -> "
+            "98.1 %), real clips 14 -> 15/15, cut 0.5 s 14 -> 15/15, but degradations 64 -> 60/75 (buzzy clips "
+            "through the laptop and far microphones heard as clean or muted; 61/75 with seed 1, against 64-67 "
+            "for three runs on the smaller set). Kept: the left-out sources are thousands of notes of "
+            "instruments the model never heard, the degradations 25 judgements of five buzzy clips of one guitar.",
+            "- Batches gathered in the graph (tf.data) instead of a Python data source: 1.7 times faster per "
+            "epoch on 2 cores, the same balanced batches. The shipped model now decays its rate over 28 epochs "
+            "(cosine) instead of halving it on plateaus for up to 40 (time fixed within the budget; 30 cosine "
+            "epochs against early stopping at epoch 23: held-out 92.9 -> 93.9 %, degradations 67 -> 64/75), "
+            "and the left-out models 5 epochs on 1.5 times the data (about the steps of 7 on the old set; with 8 "
+            "epochs they reached 86.4 / 89.0 / 88.8 / 87.8 / 82.6 % on modelled nylon / steel / FluidR3 / "
+            "MuseScore / TimGM6mb, but the reproduction took 16 minutes).",
+            "- Twice the notes (1200 modelled and 720 sampled per class; `all --large`, about 30 minutes, so not "
+            "the shipped recipe), seed 0, against the 15-minute recipe: held-out 94.4 -> 96.6 % (untouched 98.6 -> 98.8 %), "
+            "left-out sources with 8 cosine epochs 84.5-92.4 % (modelled nylon 90.7, steel 92.4, FluidR3 90.9, "
+            "MuseScore 90.5, TimGM6mb 84.5 %), but real clips 15 -> 14/15, degradations 65 -> 61/75 and cut "
+            "0.5 s 15 -> 14/15: the faintest real buzzy clip is heard as clean under every condition.",
+            "- Tried and not kept: a microphone colouring drawn afresh for every batch (a smooth random EQ of up "
+            "to ±6 dB with a tilt, added to the log-mel of half the examples): held-out 94.4 -> 95.0 %, "
+            "degradations 65 -> 60/75, left-out modelled nylon 84.0 -> 82.9 %, TimGM6mb 78.4 -> 79.9 %; a wider "
+            "last conv block (96 filters instead of 64): held-out 94.4 % both, degradations 65 -> 63/75, "
+            "left-out 83.7 / 80.1 %, real clips 15 -> 14/15 (training accuracy is 96.9 %: capacity is not "
+            "the limit).",
+            "- Tried and not kept: noise kept below a faint rattle (a buzzy copy's noise no louder above 3 kHz "
+            "than its rattle, so that no buzzy label sits on a buzz buried in hiss): held-out 94.2 -> 93.7 %, "
+            "left-out nylon 87.3 -> 86.6 %, TimGM6mb 80.3 -> 80.6 %, degradations 60 -> 63/75, real clips 15 -> "
+            "14/15: no gain; the held-out errors are not buried rattles.",
+            "- Tried and not kept: SpecAugment-style masks (a random band and stretch of time set to the mean "
+            "in half the training examples, fresh every epoch): held-out 94.8 -> 93.4 %, left-out nylon 78.7 -> "
+            "77.2 %, TimGM6mb 72.7 -> 71.0 %; dropout 0.5 instead of 0.3 (the dense layer now has 1024 inputs): "
+            "held-out 94.8 -> 93.5 %, degradations 63 -> 62/75.",
+            "- Tried and not kept: 1.5 times as many notes with one augmented copy each (600/360 per class): "
+            "held-out 93.3 % but real clips 12/15, degradations 53/75, left-out nylon 85.2 % (86.9 % with two "
+            "copies); narrower conv layers (16, 24, 48 filters): held-out 89.6 %, degradations 56/75, only 16 % "
+            "faster; cosine decay over 30 epochs for the shipped model (on the recipe of the time): held-out "
+            "87.0 %; XLA compilation (slower "
+            "on this CPU).",
+            "- Tried and not kept: a modelled pick/nail burst on every sampled note (no change: held-out 89.3 %, "
+            "left-out nylon 66.5 %); a random treble shelf (±12 dB above 0.8-4 kHz) on half the copies, "
+            "which raised left-out modelled nylon 73.2 -> 83.6 % but lowered held-out 90.3 -> 88.5 % and the "
+            "real clips 14 -> 12/15 (degradations 61 -> 54/75); wider CNN, MFCC, other learning rates and "
+            "dropout (earlier trials).", ""]
+
+
+def _timings(results: dict) -> list[str]:
+    lines = ["## Wall time of each stage", "", "| stage | seconds |", "|---|---|",
+             *[f"| {k} | {v:.1f} |" for k, v in results["timings"].items()], ""]
     if "export_max_abs_diff" in results:
-        md += [f"Exported TFLite against Keras: largest probability difference {results['export_max_abs_diff']:.2e}.", ""]
-    path = out_dir / "REPORT.md"
-    path.write_text("\n".join(md))
-    return path
+        lines += [f"Exported TFLite against Keras: largest probability difference {results['export_max_abs_diff']:.2e}.", ""]
+    return lines
 
 
 def _merge(a: dict, b: dict) -> dict:
@@ -475,7 +513,12 @@ def _merge(a: dict, b: dict) -> dict:
     return out
 
 
-def _experiments(log: dict) -> list[str]:
+def _experiments(out_dir: Path) -> list[str]:
+    """The log of ``python -m training experiments`` when it was written beside the report."""
+    exp = out_dir / "experiments.json"
+    if not exp.is_file():
+        return []
+    log = json.loads(exp.read_text())
     lines = ["## Recipe experiments", "", log.get("note", ""), "",
              "| experiment | held-out generated | leave-steel-out | real clips | real, 5 degradations | real cut 0.5 s |",
              "|---|---|---|---|---|---|"]

@@ -20,7 +20,7 @@ from buzzfinder_app import constants as C
 from buzzfinder_app.personal.adapt import embed_features
 from buzzfinder_app.personal.head import PersonalHead
 from training.augment import DEGRADATIONS, degrade
-from training.real_strings import STRAT_DIR, make_notes
+from training.sources.real_strings import STRAT_DIR, make_notes
 from training.yardstick import BUZZY, PRE_S, clip_features, strat_notes
 
 TEACH_STRING = ("A",)
@@ -45,7 +45,7 @@ def _buzzy(probs: np.ndarray) -> int:
 def run(model, folder: Path = STRAT_DIR, real_notes=None, every: int = 2) -> dict:
     """Per condition: clean notes of the judged strings heard buzzy before and after teaching
     (``every``: every n-th judged note), the head's blend weight, and the shared clips right before/after."""
-    from training.real import real_dataset
+    from training.sources.real import real_dataset
 
     taught = taught_notes(folder)
     labels = [n.label for n in taught]

@@ -1,6 +1,6 @@
 """The visible yardstick of "clean stays clean, buzz is still heard" on a stranger's setup.
 
-* **Strat clean notes** of the strings never trained on (:data:`training.real_strings.TEST_STRINGS`),
+* **Strat clean notes** of the strings never trained on (:data:`training.sources.real_strings.TEST_STRINGS`),
   brought to a peak of -6 dBFS: as recorded, through each of the five conditions of
   :func:`training.augment.degrade` with the channel heard for 0.5 s before the note (as live) and
   with the file starting at the note (as ``classify`` is often given one), and stopped by the hand
@@ -24,8 +24,8 @@ from buzzfinder_app import constants as C
 from buzzfinder_app.model.features import FeatureParams
 from training.augment import DEGRADATIONS, high_pass
 from training.data import note_features
-from training.real import at_model_rate, read_audio, read_native
-from training.real_strings import STRAT_DIR, TEST_STRINGS, from_first_sound, recordings
+from training.sources.real import at_model_rate, read_audio, read_native
+from training.sources.real_strings import STRAT_DIR, TEST_STRINGS, from_first_sound, recordings
 
 PRE_S = 0.5
 HISS_DB = (50, 40, 30)

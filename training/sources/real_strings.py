@@ -6,7 +6,7 @@ microphone, a room and noise like any other note. Each recording becomes three n
 the guitar's timbre is no shortcut to a class:
 
 * **clean** — as recorded;
-* **buzzy** — the recorded string strikes a modelled fret (:func:`training.sampled_buzz.add_fret_buzz`,
+* **buzzy** — the recorded string strikes a modelled fret (:func:`training.sources.sampled_buzz.add_fret_buzz`,
   as the soundfont notes get theirs);
 * **muted** — the string damped from the pluck on: a fast decay that takes the upper partials
   first, as a finger resting on the string does.
@@ -25,11 +25,11 @@ from pathlib import Path
 import numpy as np
 
 from buzzfinder_app import constants as C
-from training import synth_noise as noise
-from training.sampled_buzz import add_fret_buzz
-from training.synth import MAX_MUTED_DECAY_S, SynthNote, add_extras, decay_time, draw_extras, is_audible
+from training.sources import synth_noise as noise
+from training.sources.sampled_buzz import add_fret_buzz
+from training.sources.synth import MAX_MUTED_DECAY_S, SynthNote, add_extras, decay_time, draw_extras, is_audible
 
-STRAT_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "other_guitars" / "strat_di_clean"
+STRAT_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "other_guitars" / "strat_di_clean"
 #: Strings trained on, and strings kept for judging (file names start with the string's name).
 TRAIN_STRINGS = ("E2", "D", "B")
 TEST_STRINGS = ("A", "G", "E4")
@@ -72,7 +72,7 @@ def make_notes(strings, seed: int, folder: Path = STRAT_DIR, sample_rate: int = 
     """Three notes (buzzy, clean, muted) of every recording of ``strings``; [] when the folder is absent.
 
     A buzzy note whose rattle cannot be heard is left out (as for the soundfonts)."""
-    from training.real import read_audio
+    from training.sources.real import read_audio
 
     if not Path(folder).is_dir():
         return []

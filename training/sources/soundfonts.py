@@ -13,7 +13,7 @@ Classes:
   signature; labelling it muted would teach the model to judge by duration, and a short clean
   note would then be called muted.
 * **buzzy** — clean notes of programs 24-27 whose string strikes a modelled fret
-  (:mod:`training.sampled_buzz`): no soundfont holds fret buzz, and without buzzy notes of real
+  (:mod:`training.sources.sampled_buzz`): no soundfont holds fret buzz, and without buzzy notes of real
   instruments the model could learn that a sampled (real) timbre is never buzzy.
 """
 
@@ -33,9 +33,9 @@ import soundfile as sf
 
 from buzzfinder_app.constants import SAMPLE_RATE
 from buzzfinder_app.practice.tuning import midi_to_hz
-from training import synth_noise as noise
-from training.sampled_buzz import add_fret_buzz
-from training.synth import MAX_MUTED_DECAY_S, SynthNote, add_extras, decay_time, draw_extras, is_audible
+from training.sources import synth_noise as noise
+from training.sources.sampled_buzz import add_fret_buzz
+from training.sources.synth import MAX_MUTED_DECAY_S, SynthNote, add_extras, decay_time, draw_extras, is_audible
 
 #: Installed General-MIDI soundfonts that may be used (Debian packages fluid-soundfont-gm,
 #: timgm6mb-soundfont, musescore-general-soundfont).
@@ -186,7 +186,7 @@ def render_set(n_per_class: int, seed: int, *, sample_rate: int = SAMPLE_RATE, c
                progress: bool = False, soundfonts: list[Path] | None = None) -> list[SynthNote]:
     """``n_per_class`` clean, buzzy and (up to) ``n_per_class`` muted sampled notes, interleaved
     (buzzy, clean, muted, ...). A buzzy note whose rattle cannot be heard (the note decayed before
-    it reached the fret, see :func:`training.synth.is_audible`) is left out.
+    it reached the fret, see :func:`training.sources.synth.is_audible`) is left out.
 
     Deterministic for a seed and set of ``soundfonts`` (default: all of :func:`available_soundfonts`).
     Returns [] with a warning when fluidsynth or the soundfonts are absent.

@@ -1,7 +1,7 @@
 """Physically modelled guitar notes for the three classes: clean, buzzy and muted.
 
-Each note is a waveguide string (:mod:`training.synth_string`) in two vibration planes, heard
-through a random guitar body with a pluck knock and attack noise (:mod:`training.synth_noise`):
+Each note is a waveguide string (:mod:`training.sources.synth_string`) in two vibration planes, heard
+through a random guitar body with a pluck knock and attack noise (:mod:`training.sources.synth_noise`):
 
 * **clean** — the string rings freely; some notes are damped by the hand after 0.2 s or more;
 * **buzzy** — a fret under the string: the string collides with it while its swing is larger than
@@ -27,8 +27,8 @@ import numpy as np
 from scipy.signal import resample_poly
 
 from buzzfinder_app.constants import LABELS, SAMPLE_RATE
-from training import synth_noise as noise
-from training.synth_string import design_loop, loss_pole_for, pluck_shape, ring_impacts, simulate
+from training.sources import synth_noise as noise
+from training.sources.synth_string import design_loop, loss_pole_for, pluck_shape, ring_impacts, simulate
 
 #: Ranges (low, high) of the string parameters of each character. They overlap, as guitars do:
 #: nylon plucked with nails is bright and sharp, old steel strings are dull, fingers on steel soft.

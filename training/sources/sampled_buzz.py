@@ -15,9 +15,9 @@ string; while the swing reaches it the string strikes it once per period:
   hides the rattle itself),
 
 so the rattle is strongest in the loud attack and stops when the note has decayed below the gap,
-as in :mod:`training.synth` — the same collision reduced to one contact point, on the timbres of
+as in :mod:`training.sources.synth` — the same collision reduced to one contact point, on the timbres of
 real instruments. The gap may wander (an intermittent rattle) and the rattle's share of the
-attack's energy above 3 kHz is drawn from faint (:data:`~training.synth.MIN_RATTLE_DB`) to obvious.
+attack's energy above 3 kHz is drawn from faint (:data:`~training.sources.synth.MIN_RATTLE_DB`) to obvious.
 
 >>> import numpy as np
 >>> t = np.arange(22050) / 22050
@@ -32,8 +32,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.signal import butter, sosfiltfilt
 
-from training.synth import MIN_RATTLE_DB, fret_click, hf_fraction
-from training.synth_string import ring_impacts
+from training.sources.synth import MIN_RATTLE_DB, fret_click, hf_fraction
+from training.sources.synth_string import ring_impacts
 
 #: The rattle's share of the attack's energy above 3 kHz (dB), drawn from this range.
 RATTLE_DB_RANGE = (MIN_RATTLE_DB, -14.0)
@@ -59,7 +59,7 @@ def _gap_for(d: np.ndarray, buzz_s: float, f0: float, sample_rate: int) -> float
 
 def strike_response(modes, contact_s: float, jolt: float, sample_rate: int) -> np.ndarray:
     """What one strike sounds like: the fret's click (``modes``, see
-    :func:`training.synth.fret_click`) plus the jolt to the string, a half-sine force pulse
+    :func:`training.sources.synth.fret_click`) plus the jolt to the string, a half-sine force pulse
     ``contact_s`` long (broadband up to about 1.5 / ``contact_s``), ``jolt`` times the click's energy."""
     click = fret_click(modes, sample_rate)
     n = max(1, round(contact_s * sample_rate))

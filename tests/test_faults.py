@@ -8,6 +8,7 @@ table and the tests in step.
 |---|---|---|
 | model file damaged (bytes overwritten or flipped), SHA-256 in its metadata | one line "model file … is damaged: its SHA-256 differs …", exit 2, nothing on stdout | test_a_damaged_model_is_refused |
 | damaged model without a SHA-256 that computes NaN | one line "… gave a non-finite output …", exit 2 (classify and analyze) | test_a_model_that_computes_nan_is_refused_at_run_time |
+| an exception nothing caught inside the window (a slot that raised) | an error banner "Something went wrong inside buzzfinder: <function> (<error>) … Details: <log>"; the traceback in buzzfinder.log in the data folder; listening stops, the notes so far are saved | test_the_app_shows_an_uncaught_exception_and_logs_it |
 | damaged model in the app | an error banner "The model could not be loaded: … is damaged …"; the status bar says "model: none" | test_the_app_shows_a_damaged_model_in_a_banner |
 | metadata "features": "x", a malformed "sha256", JSON nested 200,000 deep | one line naming the metadata problem, exit 2 | test_malformed_metadata_is_one_line_and_exit_2 |
 | `--input-file F --exit-when-done` with F text, empty, truncated, NaN, all zeros or 0.1 s long | the app exits 1 at once (after playing F, for zeros) with "buzzfinder: F: <problem>" on stderr | test_exit_when_done_never_hangs_on_a_bad_file |

@@ -14,6 +14,8 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
+from buzzfinder_app.practice.paths import data_dir
+from buzzfinder_app.ui.fault_log import installed
 from buzzfinder_app.ui.palette import apply_theme
 
 
@@ -84,7 +86,8 @@ def run(args=None) -> int:
     heartbeat.start(200)
     previous = {sig: signal.signal(sig, lambda *_: window.close()) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        code = app.exec()
+        with installed(data_dir()):  # an exception in a slot: logged, and a banner in the window
+            code = app.exec()
     finally:
         heartbeat.stop()
         for sig, handler in previous.items():

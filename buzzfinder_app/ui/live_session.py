@@ -47,11 +47,11 @@ class LiveSession(QObject):
         super().__init__(parent)
         self.practice = PracticeSession(exercise)
         self.live = LiveController(model, self, unsure_threshold=unsure_threshold) if model is not None else None
-        self.recorder = SessionRecorder(store)
+        self.recorder = SessionRecorder(store, self)
         self.event_log = event_log
         self._stop_reason = "user"
         self.recorder.failed.connect(self.store_failed)
-        self.recorder.ended.connect(lambda notes: self.saved.emit(notes, self._stop_reason))
+        self.recorder.ended.connect(self._on_recorded)  # a method: disconnected when this object goes
         if self.live is not None:
             self.live.note_event.connect(self.on_event)
             self.live.stopped.connect(self._on_stopped)
@@ -94,6 +94,9 @@ class LiveSession(QObject):
             self.recorder.end()  # saved follows once the store has everything
         else:
             self.saved.emit(0, reason)
+
+    def _on_recorded(self, notes: int) -> None:
+        self.saved.emit(notes, self._stop_reason)
 
     def on_event(self, event) -> None:
         """One engine event: judged by the drill, stored when final, published to the widgets."""

@@ -17,6 +17,7 @@ from buzzfinder_app.ui import palette as P
 from buzzfinder_app.ui.widgets.labels import caption
 from buzzfinder_app.ui.event_log import EventLog
 from buzzfinder_app.ui.exercise_panel import ExercisePanel
+from buzzfinder_app.ui.fault_log import relay
 from buzzfinder_app.ui.live_session import LiveSession
 from buzzfinder_app.ui.profile_bar import ProfileBar
 from buzzfinder_app.ui.profile_control import ProfileControl
@@ -91,7 +92,8 @@ class MainWindow(QMainWindow):
         self.live = self.session.live  # None without a model
         self.profiles = ProfileControl(self.services, self.live, self)
         self.profiles.failed.connect(self._on_profile_failed)
-        self.session.store_failed.connect(lambda msg: self.banner.show_message("store", msg, "warning"))
+        self.session.store_failed.connect(self._on_store_failed)
+        relay().raised.connect(self._on_fault)
         self._device_lost = False  # the device vanished: look for devices again before listening
 
         self.tabs = TabbedPages()
@@ -431,6 +433,8 @@ class MainWindow(QMainWindow):
         return started
 
     def _on_run_started(self) -> None:
+        if self.services.store is not None:
+            self.store_status.setText("history: saving")
         self.card.clear()
         self.chips.clear()
         self.waveform.reset()
@@ -488,6 +492,21 @@ class MainWindow(QMainWindow):
         self.banner.show_message(
             "device", f"Microphone disconnected ({message}). Listening stopped and the session was saved. "
             "Reconnect it and press Space to go on.", "error")
+
+    def _on_store_failed(self, message: str) -> None:
+        self.banner.show_message("store", message, "warning")
+        self.store_status.setText("history: not saving")
+
+    def _on_fault(self, what: str, log_path: str) -> None:
+        """Something raised that nothing caught: say what, where the details are, and stop listening
+        (the session so far is saved) rather than go on showing verdicts that may be wrong."""
+        self.banner.show_message(
+            "fault", f"Something went wrong inside buzzfinder: {what}. Listening was stopped and the session "
+            f"so far was saved. Details: {log_path}", "error")
+        if self.event_log is not None:
+            self.event_log.write("fault", what=what, log=log_path)
+        self.session.stop("error")
+        self._update_listen_state()
 
     def _on_engine_failed(self, message: str) -> None:
         self.banner.show_message("engine", message, "error")
@@ -629,6 +648,7 @@ class MainWindow(QMainWindow):
         if getattr(self, "_shut", False):
             return
         self._shut = True
+        relay().raised.disconnect(self._on_fault)
         self.session.shutdown()
         if self.event_log is not None:
             self.event_log.close()

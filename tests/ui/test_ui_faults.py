@@ -184,3 +184,33 @@ def test_the_app_refits_an_empty_head_file(qtbot, ui_env, themed_app, one_device
     assert w.profiles.head is not None and w.profiles.head_enabled
     assert w.profiles.status_text() != "not taught yet: the base model judges (Teach… to adapt it)"
     assert store.head_paths(profile)[0].stat().st_size > 0
+
+
+@pytest.mark.qt_no_exception_capture
+def test_the_app_shows_an_uncaught_exception_and_logs_it(qtbot, ui_env, themed_app, take, no_devices):
+    """A slot that raises (here the verdict card, on the first verdict) while a file plays: a banner says
+    what failed and where the log is, the traceback is in the data folder's log, listening stops, and
+    the notes heard so far are saved."""
+    from buzzfinder_app.practice.paths import data_dir
+    from buzzfinder_app.practice.sessions import SessionStore
+    from buzzfinder_app.ui.fault_log import LOG_NAME, installed
+
+    w = make_window(input_file=take)
+    qtbot.addWidget(w)
+    original = w.card.show_verdict
+
+    def broken(index, verdict, stage, *args):
+        if stage == "final":
+            raise ValueError("cannot convert float NaN to integer")
+        return original(index, verdict, stage, *args)
+
+    w.card.show_verdict = broken
+    with installed(data_dir()), qtbot.waitSignal(w.session.saved, timeout=15000):
+        assert w.start_listening()
+    text = w.banner.messages()["fault"]
+    log = data_dir() / LOG_NAME
+    assert "verdict_card.show_note (ValueError: cannot convert float NaN to integer)" in text and str(log) in text
+    assert "Traceback" in log.read_text() and "cannot convert float NaN" in log.read_text()
+    assert not w.listen_button.isChecked()
+    session = SessionStore().sessions()[-1]
+    assert session.ended_at is not None and session.note_count >= 1

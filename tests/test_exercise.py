@@ -59,7 +59,7 @@ def test_same_pitch_is_within_a_semitone():
 def test_settings_validation_and_text():
     settings = ExerciseSettings(string=3, fret=5, finger="Ring", repetitions=4)
     assert settings.finger == 3 and settings.finger_name == "ring"
-    assert settings.target_text == "string 3, fret 5 (C4)"
+    assert settings.target_text == "G string, fret 5 (C4)"
     assert settings.target_key == "3:5"
     assert ExerciseSettings.from_dict(settings.to_dict()) == settings
     assert ExerciseSettings().any_note and ExerciseSettings().target_hz is None
@@ -76,7 +76,7 @@ def test_settings_validation_and_text():
 def test_full_successful_repetition_climbs_muted_buzzy_clean():
     ex = exercise(reps=2)
     assert ex.state.step is Step.MUTED and ex.state.expected_label == "muted"
-    assert "string 3 at fret 5" in ex.state.instruction and "index" in ex.state.instruction
+    assert "the G string, fret 5 (C4)" in ex.state.instruction and "index" in ex.state.instruction
     first, second, third = play(ex, "muted", "buzzy", "clean")
     assert (first.kind, first.step, first.rep) == ("advance", Step.MUTED, 1)
     assert (second.kind, second.step) == ("advance", Step.BUZZY)
@@ -188,7 +188,7 @@ def test_off_target_notes_ask_for_the_target():
     ex = exercise()
     ex.on_note("muted", 0.9, None)
     off = ex.on_note("buzzy", 0.9, D4)
-    assert off.kind == "off_target" and "D4" in off.message and "string 3, fret 5" in off.message
+    assert off.kind == "off_target" and "D4" in off.message and "play the G string, fret 5 (C4)" in off.message
     assert ex.state.step is Step.BUZZY
     # Within a semitone counts as the target (pitch estimates wobble, buzz bends the pitch).
     assert ex.on_note("buzzy", 0.9, C4 * 1.03).kind == "advance"
@@ -256,7 +256,7 @@ def test_summary_numbers():
     assert summary.score == pytest.approx(0.75)
     assert (summary.best_streak, summary.pressed_too_hard) == (1, 1)
     assert (summary.notes_played, summary.unsure, summary.off_target) == (13, 1, 1)
-    assert summary.finger == "middle" and summary.target == "string 3, fret 5 (C4)"
+    assert summary.finger == "middle" and summary.target == "G string, fret 5 (C4)"
     assert "3 of 4" in summary.text and "75%" in summary.text and "Pressed too hard: 1 time." in summary.text
 
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 
 from buzzfinder_app.constants import LABELS
-from buzzfinder_app.practice.tuning import MAX_FRET, STRINGS, expected_pitch_hz, note_name, same_pitch
+from buzzfinder_app.practice.tuning import MAX_FRET, STRINGS, expected_pitch_hz, note_name, same_pitch, spot_name
 
 UNSURE = "unsure"
 KNOWN_LABELS = (*LABELS, UNSURE)
@@ -111,7 +111,7 @@ class ExerciseSettings:
     def target_text(self) -> str:
         if self.any_note:
             return "any note"
-        return f"string {self.string}, fret {self.fret} ({note_name(self.target_hz)})"
+        return spot_name(self.string, self.fret)
 
     @property
     def finger_name(self) -> str:
@@ -252,8 +252,7 @@ class Exercise:
         """The large text for a step (the current one by default)."""
         step = self._step if step is None else step
         if step is Step.MUTED:
-            where = "a string" if self.settings.any_note else (
-                f"string {self.settings.string} at fret {self.settings.fret}")
+            where = "a string" if self.settings.any_note else f"the {self.settings.target_text}"
             return (f"Rest your {self.settings.finger_name} finger on {where} without pressing, "
                     "and pluck: it should sound muted.")
         if step is Step.BUZZY:
@@ -340,7 +339,7 @@ class Exercise:
     def _pitch_references(self) -> list[tuple[float, str]]:
         references = []
         if not self.settings.any_note:
-            references.append((self.settings.target_hz, self.settings.target_text))
+            references.append((self.settings.target_hz, f"the {self.settings.target_text}"))
         if self._step is Step.CLEAN and self._buzzy_hz is not None:
             references.append((self._buzzy_hz, f"the {note_name(self._buzzy_hz)} you just buzzed"))
         return references

@@ -10,6 +10,8 @@ import math
 #: MIDI note number of each open string in standard tuning (E2 A2 D3 G3 B3 E4).
 OPEN_STRING_MIDI = {6: 40, 5: 45, 4: 50, 3: 55, 2: 59, 1: 64}
 STRINGS = tuple(sorted(OPEN_STRING_MIDI))
+#: What players call each string.
+STRING_NAMES = {1: "high E", 2: "B", 3: "G", 4: "D", 5: "A", 6: "low E"}
 MAX_FRET = 24
 #: Two pitches closer than this (in semitones, inclusive) count as the same note.
 PITCH_TOLERANCE_SEMITONES = 1.0
@@ -34,6 +36,17 @@ def note_name(hz: float) -> str:
     """The nearest equal-tempered note, e.g. 220.0 -> "A3"."""
     midi = round(69 + 12 * math.log2(hz / 440.0))
     return f"{_NOTE_NAMES[midi % 12]}{midi // 12 - 1}"
+
+
+def spot_name(string: int, fret: int) -> str:
+    """A place on the neck as players say it.
+
+    >>> spot_name(3, 5)
+    'G string, fret 5 (C4)'
+    >>> spot_name(6, 1)
+    'low E string, fret 1 (F2)'
+    """
+    return f"{STRING_NAMES[string]} string, fret {fret} ({note_name(expected_pitch_hz(string, fret))})"
 
 
 def semitones_between(a_hz: float, b_hz: float) -> float:

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from buzzfinder_app.ui.widgets.tables import read_only_table
+from buzzfinder_app.practice.tuning import STRING_NAMES, spot_name
 from buzzfinder_app.ui import palette as P
 from buzzfinder_app.ui.widgets.labels import caption
 from buzzfinder_app.ui.widgets.fretboard import FretboardMap
@@ -223,8 +224,8 @@ class HistoryView(QWidget):
             lines.append(f"exercise: {st.successes} of {st.repetitions} repetitions succeeded "
                          f"({st.success_rate:.0%})")
         if s.settings:
-            target = "any note" if s.settings.get("string") is None else \
-                f"string {s.settings.get('string')}, fret {s.settings.get('fret')}"
+            string, fret = s.settings.get("string"), s.settings.get("fret")
+            target = spot_name(string, fret) if string in STRING_NAMES and fret else "any note"
             lines.append(f"<span style='color:{P.TEXT_DIM}'>target: {target}</span>")
         self.session_text.setText("<br>".join(lines))
 

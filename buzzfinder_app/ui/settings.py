@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from buzzfinder_app.practice.exercise import FINGER_NAMES, ExerciseSettings
-from buzzfinder_app.practice.tuning import MAX_FRET, STRINGS
+from buzzfinder_app.practice.tuning import MAX_FRET, STRING_NAMES, STRINGS
 from buzzfinder_app.ui.devices import device_label, find_device
 from buzzfinder_app.ui.widgets.input_box import InputBox
 
@@ -156,7 +156,7 @@ class SettingsDialog(QDialog):
         self.string_box = QComboBox()
         self.string_box.addItem("Any note", None)
         for s in STRINGS:
-            self.string_box.addItem(f"String {s}", s)
+            self.string_box.addItem(f"{STRING_NAMES[s]} string", s)
         self.string_box.setCurrentIndex(max(0, self.string_box.findData(ex.string)))
         self.fret_box = QSpinBox()
         self.fret_box.setRange(1, MAX_FRET)

@@ -24,7 +24,7 @@ def test_history_shows_sessions_summary_charts_and_buzz_map(qtbot, ui_env, theme
     view.table.selectRow(5)
     oldest = store.summary(sessions[0].id)
     assert f"{oldest.notes} notes" in view.session_text.text()
-    assert "exercise:" in view.session_text.text() and "target: string 3, fret 5" in view.session_text.text()
+    assert "exercise:" in view.session_text.text() and "target: G string, fret 5 (C4)" in view.session_text.text()
     bars = [i for i in view.notes_chart.getPlotItem().items if isinstance(i, pg.BarGraphItem)]
     assert len(bars) == 1
     assert len(view.share_chart.getPlotItem().listDataItems()) == 2

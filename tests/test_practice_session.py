@@ -12,9 +12,12 @@ from buzzfinder_app.practice.session import KEEP_NOTES, PracticeSession
 C4 = 261.63
 
 
-def event(kind: str, index: int, label: str | None = None, pitch_hz: float | None = C4):
+def event(kind: str, index: int, label: str | None = None, pitch_hz: float | None = C4, onset_s: float | None = None):
+    """A note event; notes start 2 s apart and are final 2 s after their onset."""
     verdict = None if label is None else SimpleNamespace(label=label, confidence=0.9, probs={label: 0.9})
-    return SimpleNamespace(kind=kind, index=index, onset_s=index * 2.0, note="C4", pitch_hz=pitch_hz,
+    onset = index * 2.0 if onset_s is None else onset_s
+    at = onset + {"onset": 0.0, "provisional": 0.4, "final": 2.0}[kind]
+    return SimpleNamespace(kind=kind, index=index, onset_s=onset, at_s=at, note="C4", pitch_hz=pitch_hz,
                            verdict=verdict)
 
 
@@ -77,7 +80,8 @@ def test_free_play_keeps_its_own_feedback_and_no_target(session):
         session.set_mode("neck")
 
 
-def test_the_ladder_finishes_with_a_summary_and_restarts(session):
+def test_the_ladder_finishes_with_a_summary_and_restarts():
+    session = PracticeSession(ExerciseSettings(string=2, fret=1, repetitions=2), auto_restart=False)
     for i, label in enumerate(("muted", "buzzy", "clean") * 2):
         play(session, i, label)
     drill = session.drill()
@@ -87,6 +91,38 @@ def test_the_ladder_finishes_with_a_summary_and_restarts(session):
     drill = session.drill()
     assert not drill.exercise.finished and drill.exercise.repetitions == 4 and drill.feedback is None
     assert session.target_key == "3:5"
+
+
+def test_hands_free_a_finished_round_starts_the_next_by_itself(session):
+    for i, label in enumerate(("muted", "buzzy", "clean") * 2):
+        update = play(session, i, label)
+    assert update.feedback.kind == "exercise_done"
+    drill = session.drill()
+    assert drill.round == 2 and not drill.exercise.finished and drill.exercise.rep == 1
+    assert drill.last_round.successes == 2 and "Round 2 starts with your next note" in drill.feedback[1]
+    assert session.expected_label == "muted"
+    assert play(session, 6, "muted").feedback.kind == "advance"
+    assert session.drill().last_round is None  # the new round's first note: the summary goes
+
+
+def test_a_note_started_right_after_a_repetition_is_not_judged(session):
+    for i, label in enumerate(("muted", "buzzy", "clean")):
+        play(session, i, label)  # the clean note that ends the repetition starts at 4 s
+    double = session.on_event(event("final", 3, "buzzy", onset_s=4.0 + session.rest_s - 0.1))
+    assert double.feedback is None and session.expected_label == "muted"
+    assert session.on_event(event("final", 4, "muted", onset_s=4.0 + session.rest_s + 0.1)).feedback.kind == "advance"
+
+
+def test_a_new_target_restarts_the_ladder_at_once_and_says_so(session):
+    play(session, 0, "muted")
+    session.retarget(ExerciseSettings(string=3, fret=5, repetitions=2))
+    drill = session.drill()
+    assert session.target_key == "3:5" and drill.exercise.rep == 1 and session.expected_label == "muted"
+    assert drill.feedback == ("retarget", "New target: G string, fret 5 (C4) — the ladder starts again.")
+    session.retarget(ExerciseSettings(string=3, fret=5, repetitions=2))  # the same: nothing restarts
+    play(session, 1, "muted")
+    session.retarget(ExerciseSettings(string=3, fret=5, repetitions=2))
+    assert session.expected_label == "buzzy"
 
 
 def test_skipping_a_repetition(session):

@@ -270,7 +270,8 @@ def test_migration_from_v1_keeps_the_data(tmp_path, clock):
         assert store.buzz_map()[0].string == 5
         assert store.export_json()[0]["notes"][0]["probs"] == {"buzzy": None, "clean": None, "muted": None}
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+    assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
     columns = {row[1] for row in conn.execute("PRAGMA table_info(notes)")}
     assert {"p_buzzy", "p_clean", "p_muted", "note", "level_dbfs", "step", "repetition", "target"} <= columns
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -335,3 +336,35 @@ def test_a_full_disk_raises_store_error_and_keeps_the_saved_notes(tmp_path, cloc
     store.close()
     with SessionStore(path) as reopened:
         assert [note.id for note in reopened.notes(session_id)] == saved
+
+
+def test_a_session_follows_its_drill(store):
+    sid = store.start_session("mic", "exercise", settings={"string": None, "fret": None, "finger": 1, "repetitions": 5})
+    store.update_session(sid, "exercise", {"string": 3, "fret": 5, "finger": 1, "repetitions": 5})
+    assert store.sessions()[-1].settings["fret"] == 5
+    store.update_session(sid, "free", None)
+    assert (store.sessions()[-1].mode, store.sessions()[-1].settings) == ("free", None)
+    with pytest.raises(ValueError):
+        store.update_session(sid, "jam", None)
+
+
+def test_migration_to_v4_keeps_every_note_and_stores_teach_sessions(tmp_path, clock):
+    """v4 rebuilds the sessions table (a new mode); foreign keys are off while it does, so no note is lost."""
+    path = tmp_path / "v3.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.executescript("".join(MIGRATIONS[:3]) + "PRAGMA user_version = 3;")
+    conn.execute("INSERT INTO sessions (started_at, input, mode, owner) VALUES ('2026-01-01T10:00:00+00:00', 'mic', 'free', 'x:1')")
+    conn.executemany("INSERT INTO notes (session_id, created_at, onset_s, label, confidence) VALUES (1, '2026-01-01T10:00:01+00:00', ?, 'clean', 0.9)",
+                     [(0.5,), (1.5,), (2.5,)])
+    conn.commit()
+    conn.close()
+    with SessionStore(path, clock=clock) as store:
+        assert [n.onset_s for n in store.notes(1)] == [0.5, 1.5, 2.5]
+        taught = store.start_session("mic", "teach", device="mic")
+        store.add_note(taught, onset_s=0.2, label="muted", confidence=0.8)
+        assert [s.mode for s in store.sessions()] == ["free", "teach"]
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("DELETE FROM sessions WHERE id = 1")  # the notes still belong to their session
+    assert conn.execute("SELECT COUNT(*) FROM notes WHERE session_id = 1").fetchone()[0] == 0
+    conn.close()

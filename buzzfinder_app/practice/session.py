@@ -28,6 +28,9 @@ from buzzfinder_app.practice.exercise import (
 
 #: The notes of a run kept for drawing (as many as the chip strip shows).
 KEEP_NOTES = 40
+#: A note that starts within this many seconds of the note that ended a repetition is not judged (a
+#: double pluck, the finger moving back): the next repetition starts by itself after this pause.
+REST_S = 1.0
 COUNTED = ("clean", "buzzy", "muted", UNSURE)
 MODES = ("exercise", "free")
 
@@ -85,6 +88,10 @@ class DrillState:
     #: (kind, message) of the last exercise note, or (label, message) of the last free-play note
     feedback: tuple[str, str] | None
     free_summary: str
+    #: the ladder's round: with ``auto_restart`` a finished exercise starts again by itself
+    round: int = 1
+    #: the summary of the round just finished, shown until the next round's first note
+    last_round: ExerciseSummary | None = None
 
     @property
     def expected_label(self) -> str | None:
@@ -96,9 +103,14 @@ class DrillState:
 class PracticeSession:
     """The drill (pressure ladder or free play) and the notes of the current listening run."""
 
-    def __init__(self, settings: ExerciseSettings | None = None):
+    def __init__(self, settings: ExerciseSettings | None = None, rest_s: float = REST_S, auto_restart: bool = True):
         self.mode = "exercise"
         self.exercise = Exercise(settings or ExerciseSettings())
+        self.rest_s = rest_s
+        self.auto_restart = auto_restart
+        self.round = 1
+        self.last_round: ExerciseSummary | None = None
+        self._resting_until: float | None = None  # stream time: notes starting before it are not judged
         self.free_play = FreePlay()
         self.paused = False
         #: the last (kind, message) of the ladder, and the last (label, message) of free play
@@ -115,11 +127,20 @@ class PracticeSession:
         self.counts = dict.fromkeys(COUNTED, 0)
         self._latest = None
         self._examples_upto = -1
+        self._resting_until = None
 
     def start_exercise(self, settings: ExerciseSettings | None = None) -> None:
         """(Re)start the ladder, with new ``settings`` or the current ones."""
         self.exercise = Exercise(settings or self.exercise.settings)
         self.feedback["exercise"] = None
+        self.round, self.last_round, self._resting_until = 1, None, None
+
+    def retarget(self, settings: ExerciseSettings) -> None:
+        """The player chose another target, finger or count: the ladder starts again on it at once."""
+        if settings == self.exercise.settings:
+            return
+        self.start_exercise(settings)
+        self.feedback["exercise"] = ("retarget", f"New target: {settings.target_text} — the ladder starts again.")
 
     def set_mode(self, mode: str) -> None:
         if mode not in MODES:
@@ -161,8 +182,9 @@ class PracticeSession:
         if final:
             label = event.verdict.label
             self.counts[label] += 1
-            if not note.example:
-                feedback = self._judge(label, float(event.verdict.confidence), event.pitch_hz)
+            resting = self._resting_until is not None and event.onset_s < self._resting_until
+            if not note.example and not resting:
+                feedback = self._judge(label, float(event.verdict.confidence), event.pitch_hz, event)
         return NoteUpdate(note, latest, feedback, target)
 
     def _keep(self, event, verdict, expected: str | None) -> NoteState:
@@ -173,12 +195,22 @@ class PracticeSession:
             self.notes.popitem(last=False)
         return note
 
-    def _judge(self, label: str, confidence: float, pitch_hz: float | None):
+    def _judge(self, label: str, confidence: float, pitch_hz: float | None, event):
         if self.paused:
             return None
         if self.mode == "exercise":
+            if self.exercise.state.rep == 1 and not self.exercise.repetitions[0].notes:
+                self.last_round = None  # the new round's first note: the last round's summary goes
             fb = self.exercise.on_note(label, confidence, pitch_hz)
-            self.feedback["exercise"] = (fb.kind, fb.message)
+            message = fb.message
+            if fb.kind in ("rep_done", "exercise_done"):
+                self._resting_until = event.onset_s + self.rest_s
+            if fb.kind == "exercise_done" and self.auto_restart:
+                self.last_round = self.exercise.summary()
+                self.exercise = Exercise(self.exercise.settings)
+                self.round += 1
+                message += f" Round {self.round} starts with your next note."
+            self.feedback["exercise"] = (fb.kind, message)
         else:
             fb = self.free_play.on_note(label, confidence, pitch_hz)
             self.feedback["free"] = (label, fb.message)
@@ -209,4 +241,4 @@ class PracticeSession:
             mode=self.mode, paused=self.paused, exercise=None if ex is None else ex.state,
             reps_done=0 if ex is None else sum(rep.outcome is not None for rep in ex.repetitions),
             summary=ex.summary() if ex is not None and ex.finished else None, feedback=feedback,
-            free_summary=self.free_play.summary().text)
+            free_summary=self.free_play.summary().text, round=self.round, last_round=self.last_round)

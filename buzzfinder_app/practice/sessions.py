@@ -36,7 +36,7 @@ from buzzfinder_app.practice.paths import data_dir
 from buzzfinder_app.practice.exercise import Feedback
 
 FILE_NAME = "sessions.sqlite3"
-MODES = ("free", "exercise", "file")
+MODES = ("free", "exercise", "file", "teach")
 JUDGED_LABELS = ("buzzy", "clean", "muted")
 
 #: The schema's history, oldest first; never edit an entry, append a new one.
@@ -80,6 +80,24 @@ MIGRATIONS = (
     # history never ends the first one's live session.
     """
     ALTER TABLE sessions ADD COLUMN owner TEXT;
+    """,
+    # v4: "teach" sessions (notes played as examples for a profile). SQLite cannot change a CHECK
+    # constraint, so the table is rebuilt (foreign keys are off while migrating: the notes stay).
+    """
+    CREATE TABLE sessions_v4 (
+        id INTEGER PRIMARY KEY,
+        started_at TEXT NOT NULL,
+        ended_at TEXT,
+        input TEXT NOT NULL,
+        mode TEXT NOT NULL CHECK (mode IN ('free', 'exercise', 'file', 'teach')),
+        settings TEXT,
+        device TEXT,
+        owner TEXT
+    );
+    INSERT INTO sessions_v4 (id, started_at, ended_at, input, mode, settings, device, owner)
+        SELECT id, started_at, ended_at, input, mode, settings, device, owner FROM sessions;
+    DROP TABLE sessions;
+    ALTER TABLE sessions_v4 RENAME TO sessions;
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -282,8 +300,8 @@ class SessionStore:
                                                  timeout=5.0)
                     self._conn.execute("PRAGMA journal_mode = WAL")
                     self._conn.execute("PRAGMA synchronous = FULL")
+                    self._migrate()  # before foreign keys are on: a rebuilt table must not cascade
                     self._conn.execute("PRAGMA foreign_keys = ON")
-                    self._migrate()
                 self._conn.text_factory = _decode
         except StoreError:
             self.close()
@@ -342,8 +360,8 @@ class SessionStore:
     def start_session(self, input: str, mode: str, settings: dict | None = None, device: str | None = None) -> int:
         """Open a new session (closing any a crash left open) and return its id.
 
-        input: the device name or file path; mode: "free" | "exercise" | "file"; settings: the
-        exercise settings (`ExerciseSettings.to_dict()`).
+        input: the device name or file path; mode: "free" | "exercise" | "file" | "teach" (notes played as
+        examples for a profile); settings: the exercise settings (`ExerciseSettings.to_dict()`).
         """
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
@@ -364,6 +382,14 @@ class SessionStore:
                 """UPDATE sessions SET ended_at = COALESCE(
                        (SELECT MAX(created_at) FROM notes WHERE notes.session_id = sessions.id), started_at)
                    WHERE id = ?""", (session_id,))
+
+    def update_session(self, session_id: int, mode: str, settings: dict | None) -> None:
+        """The drill changed during the session (another target, free play): the session says so."""
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+        with self._guard():
+            self._conn.execute("UPDATE sessions SET mode = ?, settings = ? WHERE id = ?",
+                               (mode, None if settings is None else json.dumps(settings), session_id))
 
     def end_session(self, session_id: int) -> None:
         with self._guard():

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup, QComboBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton,
     QSizePolicy, QSpinBox, QStackedWidget, QVBoxLayout, QWidget,
@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 
 from buzzfinder_app.practice.exercise import FINGER_NAMES, ExerciseSettings, Step
 from buzzfinder_app.practice.session import DrillState
-from buzzfinder_app.practice.tuning import MAX_FRET, STRINGS
+from buzzfinder_app.practice.tuning import MAX_FRET, STRING_NAMES, STRINGS
 from buzzfinder_app.ui import palette as P
 from buzzfinder_app.ui.widgets.labels import caption
 
@@ -28,6 +28,7 @@ FEEDBACK_COLOURS = {
     "too_hard": P.ERROR,
     "unsure": P.TEXT_DIM,
     "off_target": P.WARNING,
+    "retarget": P.TEXT,
 }
 
 
@@ -75,6 +76,9 @@ class ExercisePanel(QFrame):
 
     PAUSED_TEXT = "Paused while you teach your guitar: these notes are examples, not exercise steps."
 
+    #: the player chose another target, finger or count (the window remembers it for the next launch)
+    settings_chosen = Signal(object)
+
     def __init__(self, session, defaults: ExerciseSettings | None = None, parent=None):
         super().__init__(parent)
         self.setObjectName("panel")
@@ -113,7 +117,6 @@ class ExercisePanel(QFrame):
         lay.addLayout(head)
         lay.addLayout(mode_row)
         lay.addWidget(self.stack, 1)
-        self.start_button.setText("Restart exercise")
         session.drill_changed.connect(self.show_drill)
         self.show_drill(session.practice.drill())
 
@@ -127,7 +130,7 @@ class ExercisePanel(QFrame):
         self.string_box = QComboBox()
         self.string_box.addItem("Any note", None)
         for s in STRINGS:
-            self.string_box.addItem(f"String {s}", s)
+            self.string_box.addItem(f"{STRING_NAMES[s]} string", s)
         self.fret_box = QSpinBox()
         self.fret_box.setRange(1, MAX_FRET)
         self.fret_box.setPrefix("fret ")
@@ -139,7 +142,12 @@ class ExercisePanel(QFrame):
         self.reps_box.setSuffix(" reps")
         self.apply_settings(defaults)
         self.string_box.currentIndexChanged.connect(lambda _: self.fret_box.setEnabled(self.string_box.currentData() is not None))
-        self.start_button = QPushButton("Start exercise")
+        for box in (self.string_box, self.finger_box):
+            box.currentIndexChanged.connect(self._chosen)
+        for box in (self.fret_box, self.reps_box):
+            box.valueChanged.connect(self._chosen)
+        self.start_button = QPushButton("Restart exercise")
+        self.start_button.setToolTip("Start the ladder again from repetition 1 (a new target starts it again by itself)")
         self.start_button.clicked.connect(lambda: self.session.start_exercise(self.settings()))
 
         grid = QGridLayout()
@@ -258,12 +266,26 @@ class ExercisePanel(QFrame):
 
     # ----------------------------------------------------------------------------- state
     def apply_settings(self, settings: ExerciseSettings) -> None:
-        """Fill the controls from ``settings`` (does not restart)."""
-        self.string_box.setCurrentIndex(max(0, self.string_box.findData(settings.string)))
-        self.fret_box.setValue(settings.fret or 5)
-        self.fret_box.setEnabled(settings.string is not None)
-        self.finger_box.setCurrentIndex(max(0, self.finger_box.findData(settings.finger)))
-        self.reps_box.setValue(settings.repetitions)
+        """Fill the controls from ``settings`` (the ladder starts again on them if they differ)."""
+        self._filling = True
+        try:
+            self.string_box.setCurrentIndex(max(0, self.string_box.findData(settings.string)))
+            self.fret_box.setValue(settings.fret or 5)
+            self.fret_box.setEnabled(settings.string is not None)
+            self.finger_box.setCurrentIndex(max(0, self.finger_box.findData(settings.finger)))
+            self.reps_box.setValue(settings.repetitions)
+        finally:
+            self._filling = False
+        if hasattr(self, "session"):
+            self._chosen()
+
+    def _chosen(self, *_) -> None:
+        """A control changed: the drill takes the new target at once."""
+        if getattr(self, "_filling", False):
+            return
+        settings = self.settings()
+        self.session.retarget(settings)
+        self.settings_chosen.emit(settings)
 
     def settings(self) -> ExerciseSettings:
         string = self.string_box.currentData()
@@ -314,12 +336,13 @@ class ExercisePanel(QFrame):
         self.ladder.set_step(None if st.finished else st.step, done=st.finished)
         self.progress.setRange(0, st.repetitions)
         self.progress.setValue(state.reps_done)
-        self.rep_label.setText(f"Repetition {min(st.rep, st.repetitions)} of {st.repetitions}  ·  "
-                               f"{st.successes} found")
         self.streak_label.setText(f"streak {st.streak}  ·  best {st.best_streak}")
         self.next_button.setEnabled(not st.finished)
-        self.summary_card.setVisible(state.summary is not None)
-        if state.summary is not None:
-            self.summary_score.setText(f"{state.summary.successes} / {state.summary.completed}  "
-                                       f"({state.summary.score:.0%})")
-            self.summary_text.setText(state.summary.text)
+        summary = state.summary or state.last_round
+        self.summary_card.setVisible(summary is not None)
+        if summary is not None:
+            self.summary_title.setText("Exercise complete" if state.summary else f"Round {state.round - 1} complete")
+            self.summary_score.setText(f"{summary.successes} / {summary.completed}  ({summary.score:.0%})")
+            self.summary_text.setText(summary.text)
+        self.rep_label.setText(f"{'Round ' + str(state.round) + '  ·  ' if state.round > 1 else ''}"
+                               f"Repetition {min(st.rep, st.repetitions)} of {st.repetitions}  ·  {st.successes} found")

@@ -75,7 +75,7 @@ class LiveSession(QObject):
             return False
         self.practice.begin_run()
         recorded_as = str(Path(source.path).resolve()) if source.is_file else device
-        self.recorder.begin(recorded_as, mode=self.practice.mode, settings=self.practice.session_settings,
+        self.recorder.begin(recorded_as, mode=self._stored_mode(), settings=self.practice.session_settings,
                             device=device)
         if self.event_log is not None:
             self.event_log.write("listening", input=str(source.path) if source.is_file else device)
@@ -121,13 +121,26 @@ class LiveSession(QObject):
         return self.live.window_for(index) if self.live is not None else None
 
     # ---------------------------------------------------------------------------- the drill
+    def _stored_mode(self) -> str:
+        """The session's mode in the store: "teach" while the player teaches a profile."""
+        return "teach" if self.practice.paused else self.practice.mode
+
+    def _drill_changed(self) -> None:
+        self.recorder.update(self._stored_mode(), self.practice.session_settings)
+        self.drill_changed.emit(self.practice.drill())
+
     def start_exercise(self, settings: ExerciseSettings | None = None) -> None:
         self.practice.start_exercise(settings)
-        self.drill_changed.emit(self.practice.drill())
+        self._drill_changed()
+
+    def retarget(self, settings: ExerciseSettings) -> None:
+        """Another target, finger or count: the ladder starts again on it at once."""
+        self.practice.retarget(settings)
+        self._drill_changed()
 
     def set_mode(self, mode: str) -> None:
         self.practice.set_mode(mode)
-        self.drill_changed.emit(self.practice.drill())
+        self._drill_changed()
 
     def next_repetition(self) -> None:
         if self.practice.next_repetition() is not None:
@@ -140,7 +153,7 @@ class LiveSession(QObject):
     def set_paused(self, paused: bool) -> None:
         """While the player teaches a profile, notes are examples, not practice."""
         self.practice.set_paused(paused)
-        self.drill_changed.emit(self.practice.drill())
+        self.drill_changed.emit(self.practice.drill())  # the stored session keeps the mode it began with
 
     def shutdown(self) -> None:
         """Stop listening and the store thread (the open session is ended and saved)."""

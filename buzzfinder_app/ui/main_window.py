@@ -178,6 +178,7 @@ class MainWindow(QMainWindow):
         self.chips = ChipStrip()
         self.counters = SessionCounters()
         self.exercise_panel = ExercisePanel(self.session, self.settings.exercise_defaults)
+        self.exercise_panel.settings_chosen.connect(self._remember_exercise)
         practice = QScrollArea()  # the panel scrolls rather than squeezes in a small window
         practice.setWidget(self.exercise_panel)
         practice.setWidgetResizable(True)
@@ -431,6 +432,10 @@ class MainWindow(QMainWindow):
         self._update_device_label()
         self._update_listen_state()
         return started
+
+    def _remember_exercise(self, chosen) -> None:
+        """The target, finger and count chosen last are the next launch's."""
+        self.settings.exercise_defaults = chosen
 
     def _on_run_started(self) -> None:
         if self.services.store is not None:

@@ -52,6 +52,15 @@ class RecorderWorker(QObject):
         except Exception as exc:
             self._fail(exc)
 
+    @Slot(str, object)
+    def update(self, mode: str, settings) -> None:
+        if self.session_id is None:
+            return
+        try:
+            self.store.update_session(self.session_id, mode, settings)
+        except Exception as exc:
+            self._fail(exc)
+
     @Slot()
     def end(self) -> None:
         sid, self.session_id = self.session_id, None
@@ -71,6 +80,7 @@ class SessionRecorder(QObject):
 
     _begin = Signal(str, str, object, object)
     _note = Signal(object, float, object, object)
+    _update = Signal(str, object)
     _end = Signal()
 
     def __init__(self, store, parent=None):
@@ -81,6 +91,7 @@ class SessionRecorder(QObject):
         self.thread = start_in_thread(self.worker, "buzzfinder-store")
         self._begin.connect(self.worker.begin)
         self._note.connect(self.worker.add_note)
+        self._update.connect(self.worker.update)
         self._end.connect(self.worker.end)
         self.worker.failed.connect(self.failed)
         self.worker.ended.connect(self.ended)
@@ -96,6 +107,11 @@ class SessionRecorder(QObject):
         """Store a final verdict with the exercise's feedback (step, repetition, outcome) if any."""
         if self.active:
             self._note.emit(event, float(onset_s), feedback, target)
+
+    def update(self, mode: str, settings: dict | None) -> None:
+        """The drill changed: the open session's mode and settings follow."""
+        if self.active:
+            self._update.emit(mode, settings)
 
     def end(self) -> None:
         """Close the session; :attr:`ended` follows once everything before it is written."""

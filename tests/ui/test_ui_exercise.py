@@ -36,7 +36,7 @@ class Played:
 def test_ladder_climbs_and_ends_with_a_summary(qtbot, themed_app):
     play = Played(qtbot, string=3, fret=5, finger=2, repetitions=2)
     panel, session = play.panel, play.session
-    assert "string 3 at fret 5" in panel.instruction.text()
+    assert "G string, fret 5 (C4)" in panel.instruction.text()
     assert "Muted" in panel.expected.text()
     with qtbot.waitSignal(session.drill_changed) as sig:
         play.note("muted", 0.9, None)
@@ -51,10 +51,33 @@ def test_ladder_climbs_and_ends_with_a_summary(qtbot, themed_app):
     for label in ("muted", "buzzy", "clean"):
         play.note(label, 0.9, C4)
     assert session.practice.drill().feedback[0] == "exercise_done"
-    assert panel.summary_card.isVisible()
+    assert panel.summary_card.isVisible() and panel.summary_title.text() == "Round 1 complete"
     assert "2 / 2" in panel.summary_score.text()
-    assert not panel.next_button.isEnabled()
+    # hands-free: the next round is on without a key press
+    assert "Round 2" in panel.rep_label.text() and panel.next_button.isEnabled()
+    assert "Round 2 starts with your next note" in panel.message.text()
+    play.index += 1  # a moment later
+    play.note("muted", 0.9, None)
+    assert not panel.summary_card.isVisible() and session.practice.expected_label == "buzzy"
     assert session.practice.target_key == "3:5"
+
+
+def test_a_new_target_takes_effect_at_once_and_is_remembered(qtbot, ui_env, themed_app, no_devices):
+    from buzzfinder_app.ui.settings import AppSettings
+
+    w = make_window()
+    qtbot.addWidget(w)
+    panel = w.exercise_panel
+    panel.string_box.setCurrentIndex(panel.string_box.findData(3))
+    panel.fret_box.setValue(7)
+    assert w.session.practice.target_key == "3:7"
+    assert "G string, fret 7 (D4)" in panel.instruction.text()
+    assert "New target: G string, fret 7 (D4)" in panel.message.text()
+    assert AppSettings().exercise_defaults.target_key == "3:7"  # the next launch starts here
+    w.close()
+    w2 = make_window()
+    qtbot.addWidget(w2)
+    assert w2.session.practice.target_key == "3:7" and w2.exercise_panel.string_box.currentData() == 3
 
 
 def test_pressing_too_hard_off_target_and_skipping(qtbot, themed_app):
@@ -127,3 +150,21 @@ def test_a_note_played_while_teaching_stays_an_example_when_its_verdict_comes_la
     w.session.on_event(FakeEvent("onset", 1, 4.0, 4.1, note="C4"))
     w.session.on_event(FakeEvent("final", 1, 4.0, 6.0, verdict("muted"), pitch_hz=C4, note="C4"))
     assert [n.label for n in session.practice.exercise.repetitions[0].notes] == ["muted"]
+
+
+def test_the_stored_session_follows_a_target_changed_while_listening(qtbot, ui_env, themed_app, no_devices):
+    import numpy as np
+
+    from buzzfinder_app.practice.sessions import SessionStore
+    from tests.support.ui import ArraySource
+
+    w = make_window()
+    qtbot.addWidget(w)
+    assert w.session.start(ArraySource(np.zeros(22050, np.float32)), "Test Interface")
+    panel = w.exercise_panel
+    panel.string_box.setCurrentIndex(panel.string_box.findData(2))
+    panel.fret_box.setValue(3)
+    with qtbot.waitSignal(w.session.saved, timeout=10000):
+        w.session.stop()
+    stored = SessionStore().sessions()[-1]
+    assert stored.mode == "exercise" and (stored.settings["string"], stored.settings["fret"]) == (2, 3)

@@ -172,6 +172,9 @@ def test_teach_dialog_takes_notes_and_windows_from_the_engine(qtbot, ui_env, the
     assert len(finals) == len(labels)
     # Teaching pauses the exercise: the examples played are not judged as practice.
     assert w.session.practice.paused and "Paused" in w.exercise_panel.message.text()
+    from buzzfinder_app.practice.sessions import SessionStore
+    assert "store" not in w.banner.messages()
+    assert SessionStore().sessions()[-1].mode == "teach"  # examples for a profile, not an exercise
     assert not any(rep.notes for rep in w.session.practice.exercise.repetitions)
     y = remove_dc(read_audio(take))  # the engine judges the take without its DC offset
     onsets = [round(e.onset_s * SAMPLE_RATE) for e in finals]

@@ -77,7 +77,7 @@ def test_free_play_keeps_its_own_feedback_and_no_target(session):
     session.set_mode("exercise")
     assert session.drill().feedback[0] == "advance"
     with pytest.raises(ValueError):
-        session.set_mode("neck")
+        session.set_mode("jam")
 
 
 def test_the_ladder_finishes_with_a_summary_and_restarts():
@@ -144,3 +144,21 @@ def test_only_the_last_notes_are_kept(session):
     for i in range(KEEP_NOTES + 5):
         session.on_event(event("onset", i))
     assert len(session.notes) == KEEP_NOTES and min(session.notes) == 5
+
+
+def test_the_neck_drill_is_a_mode_of_the_session():
+    from buzzfinder_app.practice.neck_drill import NeckSettings
+
+    session = PracticeSession()
+    session.set_mode("neck")
+    session.start_neck(NeckSettings(strings=(3,), first_fret=5, last_fret=6))
+    assert session.target_key == "3:5" and session.expected_label == "muted"
+    assert session.session_settings == {"drill": "neck", "strings": [3], "first_fret": 5, "last_fret": 6, "finger": 1}
+    for i, label in enumerate(("muted", "buzzy", "clean")):
+        update = play(session, i, label)
+    assert update.feedback.kind == "spot_done" and update.target == "3:5" and session.target_key == "3:6"
+    drill = session.drill()
+    assert drill.neck.found == 1 and drill.neck.current == (3, 6) and drill.expected_label == "muted"
+    assert drill.feedback[0] == "spot_done" and drill.exercise is None
+    skipped = session.next_repetition()
+    assert skipped.kind == "drill_done" and session.drill().neck.finished and session.expected_label is None

@@ -25,6 +25,7 @@ from buzzfinder_app.engine.verdicts import UNSURE
 from buzzfinder_app.practice.exercise import (
     Exercise, ExerciseSettings, ExerciseState, ExerciseSummary, Feedback, FreePlay, FreePlayFeedback,
 )
+from buzzfinder_app.practice.neck_drill import NeckDrill, NeckSettings, NeckState
 
 #: The notes of a run kept for drawing (as many as the chip strip shows).
 KEEP_NOTES = 40
@@ -32,7 +33,7 @@ KEEP_NOTES = 40
 #: double pluck, the finger moving back): the next repetition starts by itself after this pause.
 REST_S = 1.0
 COUNTED = ("clean", "buzzy", "muted", UNSURE)
-MODES = ("exercise", "free")
+MODES = ("exercise", "free", "neck")
 
 
 @dataclass(frozen=True)
@@ -92,12 +93,15 @@ class DrillState:
     round: int = 1
     #: the summary of the round just finished, shown until the next round's first note
     last_round: ExerciseSummary | None = None
+    #: the neck drill (None in the other modes)
+    neck: NeckState | None = None
 
     @property
     def expected_label(self) -> str | None:
-        if self.paused or self.exercise is None or self.exercise.finished:
+        ladder = self.neck.ladder if self.neck is not None else self.exercise
+        if self.paused or ladder is None or ladder.finished:
             return None
-        return self.exercise.expected_label
+        return ladder.expected_label
 
 
 class PracticeSession:
@@ -112,6 +116,7 @@ class PracticeSession:
         self.last_round: ExerciseSummary | None = None
         self._resting_until: float | None = None  # stream time: notes starting before it are not judged
         self.free_play = FreePlay()
+        self.neck = NeckDrill()
         self.paused = False
         #: the last (kind, message) of the ladder, and the last (label, message) of free play
         self.feedback: dict[str, tuple[str, str] | None] = dict.fromkeys(MODES)
@@ -147,12 +152,19 @@ class PracticeSession:
             raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
         self.mode = mode
 
+    def start_neck(self, settings: NeckSettings | None = None) -> None:
+        """(Re)start the neck drill, on new ``settings`` or the current ones."""
+        self.neck = NeckDrill(settings or self.neck.settings)
+        self.feedback["neck"] = None
+        self._resting_until = None
+
     def next_repetition(self) -> Feedback | None:
-        """Skip to the next repetition of the ladder (counts as not succeeded)."""
-        if self.mode != "exercise":
+        """Skip to the next repetition of the ladder, or the next spot of the neck drill (counts as not
+        succeeded)."""
+        if self.mode == "free":
             return None
-        fb = self.exercise.skip_repetition()
-        self.feedback["exercise"] = (fb.kind, fb.message)
+        fb = self.exercise.skip_repetition() if self.mode == "exercise" else self.neck.skip_spot()
+        self.feedback[self.mode] = (fb.kind, fb.message)
         return fb
 
     def reset_free_play(self) -> None:
@@ -198,6 +210,12 @@ class PracticeSession:
     def _judge(self, label: str, confidence: float, pitch_hz: float | None, event):
         if self.paused:
             return None
+        if self.mode == "neck":
+            fb = self.neck.on_note(label, confidence, pitch_hz)
+            if fb.kind in ("spot_done", "drill_done"):
+                self._resting_until = event.onset_s + self.rest_s
+            self.feedback["neck"] = (fb.kind, fb.message)
+            return fb
         if self.mode == "exercise":
             if self.exercise.state.rep == 1 and not self.exercise.repetitions[0].notes:
                 self.last_round = None  # the new round's first note: the last round's summary goes
@@ -220,18 +238,24 @@ class PracticeSession:
     @property
     def expected_label(self) -> str | None:
         """The class the ladder asks for next (None in free play, when finished or paused)."""
-        if self.paused or self.mode != "exercise" or self.exercise.finished:
+        if self.paused or self.mode == "free":
             return None
-        return self.exercise.state.expected_label
+        if self.mode == "neck":
+            return self.neck.expected_label
+        return None if self.exercise.finished else self.exercise.state.expected_label
 
     @property
     def target_key(self) -> str | None:
         """The "string:fret" target stored with notes (None in free play or for any note)."""
+        if self.mode == "neck":
+            return self.neck.target_key
         return self.exercise.settings.target_key if self.mode == "exercise" else None
 
     @property
     def session_settings(self) -> dict | None:
-        """The exercise settings to store with a session (None in free play)."""
+        """The drill's settings to store with a session (None in free play)."""
+        if self.mode == "neck":
+            return self.neck.settings.to_dict()
         return self.exercise.settings.to_dict() if self.mode == "exercise" else None
 
     def drill(self) -> DrillState:
@@ -241,4 +265,5 @@ class PracticeSession:
             mode=self.mode, paused=self.paused, exercise=None if ex is None else ex.state,
             reps_done=0 if ex is None else sum(rep.outcome is not None for rep in ex.repetitions),
             summary=ex.summary() if ex is not None and ex.finished else None, feedback=feedback,
-            free_summary=self.free_play.summary().text, round=self.round, last_round=self.last_round)
+            free_summary=self.free_play.summary().text, round=self.round, last_round=self.last_round,
+            neck=self.neck.state if self.mode == "neck" else None)

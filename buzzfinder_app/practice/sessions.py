@@ -36,7 +36,7 @@ from buzzfinder_app.practice.paths import data_dir
 from buzzfinder_app.practice.exercise import Feedback
 
 FILE_NAME = "sessions.sqlite3"
-MODES = ("free", "exercise", "file", "teach")
+MODES = ("free", "exercise", "file", "teach", "neck")
 JUDGED_LABELS = ("buzzy", "clean", "muted")
 
 #: The schema's history, oldest first; never edit an entry, append a new one.
@@ -81,7 +81,8 @@ MIGRATIONS = (
     """
     ALTER TABLE sessions ADD COLUMN owner TEXT;
     """,
-    # v4: "teach" sessions (notes played as examples for a profile). SQLite cannot change a CHECK
+    # v4: "teach" sessions (notes played as examples for a profile) and "neck" drills (the ladder walked
+    # across the neck; the settings say which strings and frets). SQLite cannot change a CHECK
     # constraint, so the table is rebuilt (foreign keys are off while migrating: the notes stay).
     """
     CREATE TABLE sessions_v4 (
@@ -89,7 +90,7 @@ MIGRATIONS = (
         started_at TEXT NOT NULL,
         ended_at TEXT,
         input TEXT NOT NULL,
-        mode TEXT NOT NULL CHECK (mode IN ('free', 'exercise', 'file', 'teach')),
+        mode TEXT NOT NULL CHECK (mode IN ('free', 'exercise', 'file', 'teach', 'neck')),
         settings TEXT,
         device TEXT,
         owner TEXT
@@ -361,7 +362,8 @@ class SessionStore:
         """Open a new session (closing any a crash left open) and return its id.
 
         input: the device name or file path; mode: "free" | "exercise" | "file" | "teach" (notes played as
-        examples for a profile); settings: the exercise settings (`ExerciseSettings.to_dict()`).
+        examples for a profile) | "neck" (the neck drill); settings: the drill's settings
+        (`ExerciseSettings.to_dict()`, `NeckSettings.to_dict()`).
         """
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")

@@ -10,15 +10,20 @@ import html
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QButtonGroup, QComboBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton,
+    QButtonGroup, QCheckBox, QComboBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton,
     QSizePolicy, QSpinBox, QStackedWidget, QVBoxLayout, QWidget,
 )
 
 from buzzfinder_app.practice.exercise import FINGER_NAMES, ExerciseSettings, Step
+from buzzfinder_app.practice.neck_drill import ALL_STRINGS, NeckSettings
 from buzzfinder_app.practice.session import DrillState
-from buzzfinder_app.practice.tuning import MAX_FRET, STRING_NAMES, STRINGS
+from buzzfinder_app.practice.tuning import MAX_FRET, STRING_NAMES, STRINGS, spot_name
 from buzzfinder_app.ui import palette as P
 from buzzfinder_app.ui.widgets.labels import caption
+from buzzfinder_app.ui.widgets.neck_map import NeckMap
+
+#: The stacked page of each drill.
+PAGES = {"exercise": 0, "free": 1, "neck": 2}
 
 FEEDBACK_COLOURS = {
     "advance": P.CLASS_STYLES["clean"].color,
@@ -29,6 +34,9 @@ FEEDBACK_COLOURS = {
     "unsure": P.TEXT_DIM,
     "off_target": P.WARNING,
     "retarget": P.TEXT,
+    "spot_done": P.CLASS_STYLES["clean"].color,
+    "drill_done": P.CLASS_STYLES["clean"].color,
+    "skipped": P.TEXT_DIM,
 }
 
 
@@ -78,6 +86,8 @@ class ExercisePanel(QFrame):
 
     #: the player chose another target, finger or count (the window remembers it for the next launch)
     settings_chosen = Signal(object)
+    #: the neck drill's fretboard is drawn for a left-handed player (or not)
+    left_handed_changed = Signal(bool)
 
     def __init__(self, session, defaults: ExerciseSettings | None = None, parent=None):
         super().__init__(parent)
@@ -89,24 +99,28 @@ class ExercisePanel(QFrame):
         title.setObjectName("h2")
         self.mode_buttons = QButtonGroup(self)
         self.btn_exercise = QPushButton("Pressure ladder")
+        self.btn_neck = QPushButton("Neck drill")
         self.btn_free = QPushButton("Free play")
+        self.mode_button = {"exercise": self.btn_exercise, "neck": self.btn_neck, "free": self.btn_free}
         mode_row = QHBoxLayout()
         mode_row.setSpacing(0)
-        for i, btn in enumerate((self.btn_exercise, self.btn_free)):
+        for i, (mode, btn) in enumerate(self.mode_button.items()):
             btn.setCheckable(True)
             radius = "border-top-left-radius: 6px; border-bottom-left-radius: 6px;" if i == 0 else \
-                "border-top-right-radius: 6px; border-bottom-right-radius: 6px;"
+                "border-top-right-radius: 6px; border-bottom-right-radius: 6px;" if i == 2 else ""
             btn.setStyleSheet(
                 f"QPushButton {{ border-radius: 0; {radius} }}"
                 f"QPushButton:checked {{ background: #3F51B5; border-color: #5C6BC0; font-weight: 600; }}")
-            self.mode_buttons.addButton(btn, i)
+            self.mode_buttons.addButton(btn, PAGES[mode])
             mode_row.addWidget(btn)
         self.btn_exercise.setChecked(True)
-        self.mode_buttons.idClicked.connect(lambda i: session.set_mode("exercise" if i == 0 else "free"))
+        modes = {page: mode for mode, page in PAGES.items()}
+        self.mode_buttons.idClicked.connect(lambda i: session.set_mode(modes[i]))
 
         self.stack = QStackedWidget()
         self.stack.addWidget(self._build_exercise_page(defaults))
         self.stack.addWidget(self._build_free_page())
+        self.stack.addWidget(self._build_neck_page())
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(18, 14, 18, 16)
@@ -264,6 +278,99 @@ class ExercisePanel(QFrame):
         lay.addStretch(1)
         return page
 
+    def _build_neck_page(self) -> QWidget:
+        page = QWidget()
+        lay = QVBoxLayout(page)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(10)
+        self.neck_strings = QComboBox()
+        self.neck_strings.addItem("All six strings", ALL_STRINGS)
+        for s in ALL_STRINGS:
+            self.neck_strings.addItem(f"{STRING_NAMES[s]} string", (s,))
+        self.neck_first, self.neck_last = QSpinBox(), QSpinBox()
+        for box, value, prefix in ((self.neck_first, 1, "fret "), (self.neck_last, 12, "to ")):
+            box.setRange(1, MAX_FRET)
+            box.setValue(value)
+            box.setPrefix(prefix)
+        self.neck_finger = QComboBox()
+        for number, name in FINGER_NAMES.items():
+            self.neck_finger.addItem(f"{number} · {name}", number)
+        self.left_handed = QCheckBox("Left-handed")
+        self.left_handed.setToolTip("Draw the neck with the nut on the right")
+        self.left_handed.toggled.connect(self._left_handed)
+        self.neck_start = QPushButton("Restart the walk")
+        self.neck_start.clicked.connect(lambda: self.session.start_neck(self.neck_settings()))
+        for box in (self.neck_strings, self.neck_finger):
+            box.currentIndexChanged.connect(self._neck_chosen)
+        for box in (self.neck_first, self.neck_last):
+            box.valueChanged.connect(self._neck_chosen)
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(8)
+        grid.setVerticalSpacing(6)
+        grid.addWidget(caption("WALK"), 0, 0, 1, 3)
+        grid.addWidget(self.neck_strings, 1, 0)
+        grid.addWidget(self.neck_first, 1, 1)
+        grid.addWidget(self.neck_last, 1, 2)
+        grid.addWidget(self.neck_finger, 2, 0)
+        grid.addWidget(self.left_handed, 2, 1)
+        grid.addWidget(self.neck_start, 2, 2)
+        lay.addLayout(grid)
+        self.neck_map = NeckMap()
+        lay.addWidget(self.neck_map)
+        self.neck_ladder = LadderView()
+        lay.addWidget(self.neck_ladder)
+        self.neck_instruction = QLabel()
+        self.neck_instruction.setWordWrap(True)
+        self.neck_instruction.setMinimumHeight(54)
+        f = self.neck_instruction.font()
+        f.setPointSizeF(14)
+        f.setWeight(f.Weight.DemiBold)
+        self.neck_instruction.setFont(f)
+        lay.addWidget(self.neck_instruction)
+        self.neck_message = QLabel(" ")
+        self.neck_message.setTextFormat(Qt.RichText)
+        self.neck_message.setWordWrap(True)
+        self.neck_message.setMinimumHeight(36)
+        lay.addWidget(self.neck_message)
+        self.neck_progress = QLabel()
+        self.neck_progress.setObjectName("dim")
+        self.neck_progress.setWordWrap(True)
+        lay.addWidget(self.neck_progress)
+        self.neck_skip = QPushButton("Next spot  (N)")
+        self.neck_skip.setToolTip("Leave this spot without its clean note (counts as skipped)")
+        self.neck_skip.clicked.connect(lambda: self.session.next_repetition())
+        lay.addWidget(self.neck_skip)
+        lay.addStretch(1)
+        return page
+
+    def neck_settings(self) -> NeckSettings:
+        first, last = self.neck_first.value(), self.neck_last.value()
+        return NeckSettings(strings=self.neck_strings.currentData(), first_fret=min(first, last),
+                            last_fret=max(first, last), finger=self.neck_finger.currentData())
+
+    def _neck_chosen(self, *_) -> None:
+        """A walk control changed: the walk starts again on it at once."""
+        if self.session.practice.neck.settings != self.neck_settings():
+            self.session.start_neck(self.neck_settings())
+
+    def _left_handed(self, left: bool) -> None:
+        self.neck_map.set_left_handed(left)
+        self.left_handed_changed.emit(left)
+
+    def _show_neck(self, state: DrillState) -> None:
+        neck = state.neck
+        self.neck_map.set_state(neck)
+        self.neck_ladder.set_step(None if neck.finished else neck.ladder.step, done=neck.finished)
+        if neck.finished:
+            self.neck_instruction.setText("The walk is done.")
+        else:
+            instruction = neck.ladder.instruction  # the muted step names the spot; the others say the pressure
+            self.neck_instruction.setText(instruction if neck.ladder.step == 1 else
+                                          f"{spot_name(*neck.current)}: {instruction}")
+        self.neck_progress.setText(f"Spot {min(neck.found + neck.skipped + 1, len(neck.spots))} of "
+                                   f"{len(neck.spots)}  ·  {neck.text}")
+        self.neck_skip.setEnabled(not neck.finished)
+
     # ----------------------------------------------------------------------------- state
     def apply_settings(self, settings: ExerciseSettings) -> None:
         """Fill the controls from ``settings`` (the ladder starts again on them if they differ)."""
@@ -294,23 +401,26 @@ class ExercisePanel(QFrame):
 
     def show_drill(self, state: DrillState) -> None:
         """Draw the drill's state: the page of its mode, its instruction, feedback and progress."""
-        (self.btn_exercise if state.mode == "exercise" else self.btn_free).setChecked(True)
-        self.stack.setCurrentIndex(0 if state.mode == "exercise" else 1)
+        self.mode_button[state.mode].setChecked(True)
+        self.stack.setCurrentIndex(PAGES[state.mode])
         self._show_feedback(state)
         if state.exercise is not None:
             self._show_exercise(state)
+        if state.neck is not None:
+            self._show_neck(state)
         self.free_summary.setText(state.free_summary)
 
     def _show_feedback(self, state: DrillState) -> None:
         dim = f"<span style='color:{P.TEXT_DIM}'>{self.PAUSED_TEXT}</span>"
         if state.paused:
-            self.message.setText(dim)
-            self.free_message.setText(dim)
+            for label in (self.message, self.free_message, self.neck_message):
+                label.setText(dim)
             return
         kind, text = state.feedback or (None, None)
-        if state.mode == "exercise":
+        if state.mode in ("exercise", "neck"):
             colour = FEEDBACK_COLOURS.get(kind, P.TEXT)
-            self.message.setText(f"<span style='color:{colour}'>{html.escape(text)}</span>" if text else " ")
+            label = self.message if state.mode == "exercise" else self.neck_message
+            label.setText(f"<span style='color:{colour}'>{html.escape(text)}</span>" if text else " ")
         elif text:
             style = P.style_for(kind)
             self.free_message.setText(

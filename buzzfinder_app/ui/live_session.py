@@ -138,6 +138,11 @@ class LiveSession(QObject):
         self.practice.retarget(settings)
         self._drill_changed()
 
+    def start_neck(self, settings=None) -> None:
+        """(Re)start the neck drill on ``settings`` (``NeckSettings``) or the current ones."""
+        self.practice.start_neck(settings)
+        self._drill_changed()
+
     def set_mode(self, mode: str) -> None:
         self.practice.set_mode(mode)
         self._drill_changed()

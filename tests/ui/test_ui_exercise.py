@@ -168,3 +168,27 @@ def test_the_stored_session_follows_a_target_changed_while_listening(qtbot, ui_e
         w.session.stop()
     stored = SessionStore().sessions()[-1]
     assert stored.mode == "exercise" and (stored.settings["string"], stored.settings["fret"]) == (2, 3)
+
+
+def test_the_neck_drill_page_walks_and_fills_its_map(qtbot, themed_app):
+    from buzzfinder_app.practice.tuning import expected_pitch_hz
+
+    play = Played(qtbot)
+    panel, session = play.panel, play.session
+    panel.btn_neck.click()
+    assert panel.stack.currentIndex() == 2 and session.practice.mode == "neck"
+    panel.neck_strings.setCurrentIndex(panel.neck_strings.findText("G string"))
+    panel.neck_first.setValue(5)
+    panel.neck_last.setValue(6)
+    assert session.practice.target_key == "3:5" and "G string, fret 5 (C4)" in panel.neck_instruction.text()
+    for label in ("muted", "buzzy", "buzzy", "clean"):
+        play.note(label, 0.9, expected_pitch_hz(3, 5))
+    assert session.practice.target_key == "3:6" and "Spot 2 of 2" in panel.neck_progress.text()
+    spot = panel.neck_map.state.spots[(3, 5)]
+    assert (spot.outcome, spot.still_buzzy) == ("found", 1) and panel.neck_map.state.current == (3, 6)
+    assert "G string, fret 5: found" in panel.neck_message.text()
+    panel.left_handed.setChecked(True)
+    assert panel.neck_map.left_handed
+    panel.neck_skip.click()
+    assert "Neck drill done" in panel.neck_message.text() and not panel.neck_skip.isEnabled()
+    assert "found on 1 of 2 spots (1 skipped)" in panel.neck_progress.text()

@@ -49,6 +49,29 @@ class LaunchOptions:
 
 
 
+PREFERRED_SIZE = (1360, 860)
+#: Small enough for a 1366 x 768 laptop screen less its panel and the title bar.
+MINIMUM_SIZE = (1180, 680)
+#: Room left for the window's title bar and frame, which the window's own size does not include.
+FRAME_ALLOWANCE = (16, 48)
+
+
+def fit_window(preferred: tuple[int, int], minimum: tuple[int, int],
+               available: tuple[int, int] | None) -> tuple[tuple[int, int], tuple[int, int]]:
+    """(size, minimum size) of a window on a screen whose free area is ``available`` (None: unknown).
+
+    >>> fit_window((1360, 860), (1180, 680), (1366, 738))
+    ((1350, 690), (1180, 680))
+    >>> fit_window((1360, 860), (1180, 680), (1920, 1050))
+    ((1360, 860), (1180, 680))
+    """
+    if available is None:
+        return preferred, minimum
+    room = (available[0] - FRAME_ALLOWANCE[0], available[1] - FRAME_ALLOWANCE[1])
+    size = tuple(min(p, r) for p, r in zip(preferred, room))
+    return size, tuple(min(m, s) for m, s in zip(minimum, size))
+
+
 NO_DEVICE = ("No microphone or other input device was found. Connect one and press Start listening (Space); "
              "recordings and history still work.")
 
@@ -82,8 +105,7 @@ class MainWindow(QMainWindow):
         self.services = services or Services.open(self.options.model_path)
         self.settings = self.services.settings
         self.setWindowTitle("buzzfinder")
-        self.resize(1360, 860)
-        self.setMinimumSize(1180, 680)  # fits a 1366 x 768 laptop screen, less its panel and title bar
+        self._fit_to_screen()
         self.setAcceptDrops(True)
 
         self.banner = BannerArea()
@@ -141,6 +163,15 @@ class MainWindow(QMainWindow):
         self._show_service_faults()
         self._update_listen_state()
         QApplication.instance().aboutToQuit.connect(self._shutdown)
+
+    def _fit_to_screen(self) -> None:
+        """Open at the preferred size where the screen has room, never larger than its free area."""
+        screen = self.screen() or QApplication.primaryScreen()
+        available = screen.availableGeometry() if screen is not None else None
+        size, minimum = fit_window(PREFERRED_SIZE, MINIMUM_SIZE,
+                                   (available.width(), available.height()) if available is not None else None)
+        self.setMinimumSize(*minimum)
+        self.resize(*size)
 
     # ------------------------------------------------------------------------------ building
     def _build_header(self) -> QHBoxLayout:
@@ -301,9 +332,9 @@ class MainWindow(QMainWindow):
         self.next_action.triggered.connect(self.session.next_repetition)
         practice.addAction(self.next_action)
         practice.addSeparator()
-        calib = QAction("&Calibrate input…", self)
-        calib.triggered.connect(self.open_calibration)
-        practice.addAction(calib)
+        self.calibrate_action = QAction("&Calibrate input…", self)
+        self.calibrate_action.triggered.connect(self.open_calibration)
+        practice.addAction(self.calibrate_action)
         settings = QAction("&Settings…", self)
         settings.setShortcut(QKeySequence.Preferences)
         settings.triggered.connect(self.open_settings)
@@ -357,7 +388,12 @@ class MainWindow(QMainWindow):
         self.listen_button.setEnabled(can or running)
         self.listen_button.setChecked(running)
         self.listen_button.setText("■  Stop listening" if running else "●  Start listening")
-        self.calibrate_button.setEnabled(bool(self.services.devices) and not running)
+        can_calibrate = bool(self.services.devices) and not self.listening
+        why = "" if can_calibrate else ("Stop listening to calibrate" if self.listening else
+                                        "No input device to calibrate")
+        for control in (self.calibrate_button, self.calibrate_action):  # the button and the menu agree
+            control.setEnabled(can_calibrate)
+            control.setToolTip(why or "Measure the room's noise and your level (about 20 s)")
         if self.options.input_file is not None:
             self.source_label.setText(f"playing {Path(self.options.input_file).name}" if running else "")
         else:
@@ -571,7 +607,8 @@ class MainWindow(QMainWindow):
     def open_calibration(self) -> bool:
         from buzzfinder_app.ui.calibration_wizard import CalibrationWizard
 
-        if self.live is not None and self.live.running:
+        if self.listening or not self.services.devices:
+            self._update_listen_state()
             return False
         wizard = CalibrationWizard(self.services, self.settings, self)
         accepted = bool(wizard.exec())

@@ -160,13 +160,15 @@ def test_the_guitar_on_input_2_is_heard_and_kept_apart_from_input_1(qtbot, ui_en
 def test_the_window_fits_a_laptop_screen_and_squeezes_only_the_waveform(qtbot, ui_env, themed_app, no_devices):
     """1366 x 768 less a panel and a title bar: the verdict card, the chips and the counters keep
     their height (text never overlaps); the waveform gives way."""
+    from buzzfinder_app.ui.main_window import MINIMUM_SIZE
     from tests.support.ui import make_window
 
     w = make_window()
     qtbot.addWidget(w)
     w.show()
-    assert w.minimumWidth() <= 1366 and w.minimumHeight() <= 700
-    w.resize(w.minimumSize())
+    assert MINIMUM_SIZE[0] <= 1366 and MINIMUM_SIZE[1] <= 700
+    w.setMinimumSize(*MINIMUM_SIZE)  # the offscreen screen (800 x 800) is smaller than a laptop's
+    w.resize(*MINIMUM_SIZE)
     qtbot.wait(50)
     for part in (w.card, w.counters):
         assert part.height() >= part.sizeHint().height(), (part, part.height(), part.sizeHint())
@@ -188,3 +190,19 @@ def test_the_input_cannot_change_under_a_running_session(qtbot, ui_env, themed_a
     idle = SettingsDialog(AppSettings(), [one_device])
     qtbot.addWidget(idle)
     assert idle.device_box.isEnabled() and idle.channel_box.isEnabled()
+
+
+def test_the_window_fits_the_screen_it_opens_on(qtbot, ui_env, themed_app, no_devices):
+    """The offscreen screen is 800 x 800: the window (and its minimum) must fit its free area with the frame."""
+    from buzzfinder_app.ui.main_window import FRAME_ALLOWANCE, fit_window
+    from tests.support.ui import make_window
+
+    w = make_window()
+    qtbot.addWidget(w)
+    w.show()
+    free = w.screen().availableGeometry()
+    assert w.width() + FRAME_ALLOWANCE[0] <= free.width() and w.height() + FRAME_ALLOWANCE[1] <= free.height()
+    assert w.minimumWidth() <= w.width() and w.minimumHeight() <= w.height()
+    # a 1366 x 768 laptop with a 30-px panel: no longer 1360 x 860 (the counters and status bar fell off)
+    size, minimum = fit_window((1360, 860), (1180, 680), (1366, 738))
+    assert size[1] + FRAME_ALLOWANCE[1] <= 738 and minimum == (1180, 680)

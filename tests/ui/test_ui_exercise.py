@@ -192,3 +192,20 @@ def test_the_neck_drill_page_walks_and_fills_its_map(qtbot, themed_app):
     panel.neck_skip.click()
     assert "Neck drill done" in panel.neck_message.text() and not panel.neck_skip.isEnabled()
     assert "found on 1 of 2 spots (1 skipped)" in panel.neck_progress.text()
+
+
+def test_a_muted_note_shows_no_pitch_and_the_confidence_stays_on_one_line(qtbot, ui_env, themed_app, no_devices):
+    w = make_window()
+    qtbot.addWidget(w)
+    w.resize(1366, 768)
+    w.show()
+    w.session.on_event(FakeEvent("onset", 0, 1.0, 1.05, note="F2"))
+    assert w.chips.chips[-1].note == "F2"
+    w.session.on_event(FakeEvent("final", 0, 1.0, 3.0, verdict("muted", 0.92), 86.0, "F2"))
+    text = w.card.note_label.text()
+    assert "F2" not in text and "Hz" not in text and w.chips.chips[-1].note is None
+    w.session.on_event(FakeEvent("final", 1, 3.0, 5.0, verdict("clean", 0.92), 196.0, "G3"))
+    text = w.card.note_label.text()
+    assert "G3" in text and "196\u00a0Hz" in text and "92\u00a0%\u00a0confident" in text
+    fm = w.card.note_label.fontMetrics()
+    assert fm.horizontalAdvance(text) <= w.card.note_label.width(), "the note line must not wrap at 1366 x 768"

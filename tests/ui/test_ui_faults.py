@@ -214,3 +214,12 @@ def test_the_app_shows_an_uncaught_exception_and_logs_it(qtbot, ui_env, themed_a
     assert not w.listen_button.isChecked()
     session = SessionStore().sessions()[-1]
     assert session.ended_at is not None and session.note_count >= 1
+
+
+def test_the_calibrate_button_and_menu_agree(qtbot, ui_env, themed_app, no_devices):
+    """No device: both are off and say why (the menu used to open a wizard with an empty device list)."""
+    w = make_window()
+    qtbot.addWidget(w)
+    for control in (w.calibrate_button, w.calibrate_action):
+        assert not control.isEnabled() and control.toolTip() == "No input device to calibrate"
+    assert w.open_calibration() is False

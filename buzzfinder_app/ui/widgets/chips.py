@@ -58,6 +58,8 @@ class ChipStrip(QWidget):
         n = update.note
         confidence = float(n.verdict.confidence) if n.verdict is not None else 0.0
         self.upsert(n.index, n.label, n.note, n.final, confidence, expected=n.expected)
+        if n.label == "muted":  # a muted note rings no pitch: its chip names none
+            self.chip(n.index).note = None
 
     def upsert(self, index: int, label: str | None, note: str | None, final: bool, confidence: float = 0.0,
                expected: str | None = None) -> None:

@@ -212,18 +212,19 @@ class VerdictCard(QFrame):
         final = stage == "final"
         self.badge.set_label(verdict.label, final)
         self._set_title(style.title, style.text_color)
-        parts = [f"Note {index + 1}"]
-        if note:
-            parts.append(note)
-        if pitch_hz:
-            parts.append(f"{pitch_hz:.0f} Hz")
+        parts = [f"Note\u00a0{index + 1}"]
+        if verdict.label != "muted":  # a muted note rings no pitch: nothing to name
+            if note:
+                parts.append(note)
+            if pitch_hz:
+                parts.append(f"{pitch_hz:.0f}\u00a0Hz")
         probs = dict(getattr(verdict, "probs", {}) or {})
-        if verdict.label in P.DISPLAY_ORDER or not probs:
-            parts.append(f"{round(float(verdict.confidence) * 100)} % confident")
+        if verdict.label in P.DISPLAY_ORDER or not probs:  # non-breaking: "92 % confident" stays on one line
+            parts.append(f"{round(float(verdict.confidence) * 100)}\u00a0%\u00a0confident")
             self.hint.setText(style.hint.capitalize() + ".")
         else:  # unsure: say what it leaned towards
             guess = max(probs, key=probs.get)
-            parts.append(f"best guess {P.style_for(guess).title.lower()} {round(probs[guess] * 100)} %")
+            parts.append(f"best\u00a0guess {P.style_for(guess).title.lower()}\u00a0{round(probs[guess] * 100)}\u00a0%")
             self.hint.setText("Not confident enough to say — play it again.")
         self.note_label.setText("  ·  ".join(parts))
         self.stage_label.setText("✔ final" if final else "◔ provisional — settling…")

@@ -98,9 +98,12 @@ class ExercisePanel(QFrame):
         title = QLabel("Practice")
         title.setObjectName("h2")
         self.mode_buttons = QButtonGroup(self)
-        self.btn_exercise = QPushButton("Pressure ladder")
+        self.btn_exercise = QPushButton("Ladder")
+        self.btn_exercise.setToolTip("The pressure ladder on one spot: muted, buzzy, clean")
         self.btn_neck = QPushButton("Neck drill")
+        self.btn_neck.setToolTip("The ladder at every fret of a string, or of all six")
         self.btn_free = QPushButton("Free play")
+        self.btn_free.setToolTip("Every note judged on its own")
         self.mode_button = {"exercise": self.btn_exercise, "neck": self.btn_neck, "free": self.btn_free}
         mode_row = QHBoxLayout()
         mode_row.setSpacing(0)

@@ -144,3 +144,11 @@ def test_only_the_last_notes_are_kept(session):
     for i in range(KEEP_NOTES + 5):
         session.on_event(event("onset", i))
     assert len(session.notes) == KEEP_NOTES and min(session.notes) == 5
+
+
+def test_the_drill_names_its_target_for_whoever_draws_it(session):
+    assert session.drill().settings == ExerciseSettings(string=2, fret=1, repetitions=2)
+    session.retarget(ExerciseSettings(repetitions=3))
+    assert session.drill().settings.any_note
+    session.set_mode("free")
+    assert session.drill().settings is None

@@ -92,6 +92,8 @@ class DrillState:
     round: int = 1
     #: the summary of the round just finished, shown until the next round's first note
     last_round: ExerciseSummary | None = None
+    #: the ladder's target, finger and count (None in free play): the stage view's target spot
+    settings: ExerciseSettings | None = None
 
     @property
     def expected_label(self) -> str | None:
@@ -241,4 +243,5 @@ class PracticeSession:
             mode=self.mode, paused=self.paused, exercise=None if ex is None else ex.state,
             reps_done=0 if ex is None else sum(rep.outcome is not None for rep in ex.repetitions),
             summary=ex.summary() if ex is not None and ex.finished else None, feedback=feedback,
-            free_summary=self.free_play.summary().text, round=self.round, last_round=self.last_round)
+            free_summary=self.free_play.summary().text, round=self.round, last_round=self.last_round,
+            settings=None if ex is None else ex.settings)

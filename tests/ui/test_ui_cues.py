@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.ui import FakeEvent, verdict
+from tests.ui.test_ui_stage import _play, _window
 
 
 class FakeOutput:
@@ -63,3 +64,39 @@ def test_sound_cues_play_the_newest_notes_final_clean_or_buzzy_verdict(qtbot, ui
     cues.output.fail = False
     session.on_event(FakeEvent("final", 3, 9.0, 11.0, verdict("clean")))
     assert cues.output.played == [("clean", 0.4)]  # off for the rest of the run of the app
+
+
+def test_cues_are_off_by_default_and_play_for_clean_and_buzzy_finals(qtbot, ui_env, themed_app, no_devices):
+    w = _window(qtbot)
+    cues = w.stage.cues
+    cues.output = FakeOutput()
+    assert w.settings.cues_enabled is False
+    _play(w, 0, "clean")
+    assert cues.output.played == []  # off by default
+    w.settings.cues_enabled = True
+    w.settings.cues_volume = 0.25
+    _play(w, 1, "clean")
+    _play(w, 2, "buzzy")
+    _play(w, 3, "muted")
+    _play(w, 4, "unsure")
+    assert cues.output.played == [("clean", 0.25), ("buzzy", 0.25)]  # finals only, one each
+
+
+def test_without_an_audio_output_cues_go_quiet_with_one_status_note(qtbot, ui_env, themed_app, no_devices,
+                                                                     monkeypatch):
+    import sounddevice
+
+    def no_output(*_a, **_k):
+        raise sounddevice.PortAudioError("Error querying device -1")
+
+    played = []
+    monkeypatch.setattr(sounddevice, "query_devices", no_output)
+    monkeypatch.setattr(sounddevice, "play", lambda *a, **k: played.append(a))
+    w = _window(qtbot)
+    w.show()
+    w.settings.cues_enabled = True
+    _play(w, 0, "clean")
+    _play(w, 1, "buzzy")
+    assert played == [] and w.stage.cues.off_reason
+    notes = [lab for lab in w.statusBar().findChildren(type(w.stage.cue_note)) if "sound cues" in lab.text()]
+    assert len(notes) == 1 and "no audio output" in notes[0].text() and notes[0].isVisible()

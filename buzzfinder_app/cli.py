@@ -44,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "default: $BUZZFINDER_MODEL or the shipped model")
     parser.add_argument("--event-log", metavar="FILE", help="app: append each note event, with the wall-clock "
                         "time it was known, to FILE as a JSON line (diagnostics, latency)")
+    parser.add_argument("--stage", action="store_true", help="app: open in the full-screen stage view, readable "
+                        "from the music stand (F11 or Escape leaves it)")
     parser.add_argument("--self-test", action="store_true",
                         help="check the installation: model, built-in take, audio, Qt; one line each, "
                              "exit status 1 on a failure (see docs/BUNDLE.md)")

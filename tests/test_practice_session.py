@@ -162,3 +162,13 @@ def test_the_neck_drill_is_a_mode_of_the_session():
     assert drill.feedback[0] == "spot_done" and drill.exercise is None
     skipped = session.next_repetition()
     assert skipped.kind == "drill_done" and session.drill().neck.finished and session.expected_label is None
+
+
+def test_the_drill_names_its_target_for_whoever_draws_it(session):
+    assert session.drill().settings == ExerciseSettings(string=2, fret=1, repetitions=2)
+    session.retarget(ExerciseSettings(repetitions=3))
+    assert session.drill().settings.any_note
+    session.set_mode("free")
+    assert session.drill().settings is None
+    session.set_mode("neck")
+    assert session.drill().settings == ExerciseSettings(string=6, fret=1, repetitions=1)  # the walk's spot

@@ -95,6 +95,8 @@ class DrillState:
     last_round: ExerciseSummary | None = None
     #: the neck drill (None in the other modes)
     neck: NeckState | None = None
+    #: the ladder's target, finger and count (None in free play): the stage view's target spot
+    settings: ExerciseSettings | None = None
 
     @property
     def expected_label(self) -> str | None:
@@ -258,6 +260,15 @@ class PracticeSession:
             return self.neck.settings.to_dict()
         return self.exercise.settings.to_dict() if self.mode == "exercise" else None
 
+    def _drill_target(self) -> ExerciseSettings | None:
+        """The spot the drill asks for now (the ladder's, or the neck walk's; None in free play)."""
+        if self.mode == "exercise":
+            return self.exercise.settings
+        if self.mode == "neck" and not self.neck.finished:
+            string, fret = self.neck.current
+            return ExerciseSettings(string=string, fret=fret, finger=self.neck.settings.finger, repetitions=1)
+        return None
+
     def drill(self) -> DrillState:
         ex = self.exercise if self.mode == "exercise" else None
         feedback = self.feedback[self.mode]
@@ -266,4 +277,5 @@ class PracticeSession:
             reps_done=0 if ex is None else sum(rep.outcome is not None for rep in ex.repetitions),
             summary=ex.summary() if ex is not None and ex.finished else None, feedback=feedback,
             free_summary=self.free_play.summary().text, round=self.round, last_round=self.last_round,
-            neck=self.neck.state if self.mode == "neck" else None)
+            neck=self.neck.state if self.mode == "neck" else None,
+            settings=self._drill_target())

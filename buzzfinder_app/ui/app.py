@@ -56,6 +56,7 @@ def run(args=None) -> int:
         exit_when_done=bool(getattr(args, "exit_when_done", False)),
         model_path=Path(model) if model else None,
         event_log=Path(args.event_log) if getattr(args, "event_log", None) else None,
+        stage=bool(getattr(args, "stage", False)),
     )
     if options.input_file is not None and not options.input_file.is_file():
         print(f"buzzfinder: input file {options.input_file} not found", file=sys.stderr)

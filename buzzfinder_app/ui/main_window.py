@@ -23,6 +23,7 @@ from buzzfinder_app.ui.profile_bar import ProfileBar
 from buzzfinder_app.ui.profile_control import ProfileControl
 from buzzfinder_app.ui.services import Services
 from buzzfinder_app.ui.settings import SettingsDialog
+from buzzfinder_app.ui.stage_view import StageMode
 from buzzfinder_app.audio.sources import FilePlaybackSource, MicInput
 from buzzfinder_app.ui.widgets.banner import BannerArea
 from buzzfinder_app.ui.widgets.chips import ChipStrip
@@ -46,6 +47,8 @@ class LaunchOptions:
     speed: float = 1.0
     #: Append every note event to this file as a JSON line (``--event-log``).
     event_log: Path | None = None
+    #: Open in the full-screen stage view (``--stage``).
+    stage: bool = False
 
 
 
@@ -138,6 +141,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self._build_status_bar()
         self._build_actions()
+        self.stage = StageMode(self)  # the stage view (F11, the button, --stage) and the sound cues
 
         self.clock = QTimer(self)
         self.clock.setInterval(1000)
@@ -191,6 +195,7 @@ class MainWindow(QMainWindow):
         self.calibrate_button.clicked.connect(self.open_calibration)
         self.settings_button = QPushButton("Settings…")
         self.settings_button.clicked.connect(self.open_settings)
+        self.stage_button = QPushButton("Stage view")
         row = QHBoxLayout()
         row.setSpacing(12)
         row.addWidget(title)
@@ -199,6 +204,7 @@ class MainWindow(QMainWindow):
         row.addWidget(self.source_label)
         row.addWidget(self.calibrate_button)
         row.addWidget(self.settings_button)
+        row.addWidget(self.stage_button)
         row.addWidget(self.listen_button)
         return row
 

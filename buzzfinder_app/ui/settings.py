@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from buzzfinder_app.practice.exercise import FINGER_NAMES, ExerciseSettings
 from buzzfinder_app.practice.tuning import MAX_FRET, STRING_NAMES, STRINGS
+from buzzfinder_app.ui.cues import CueSettingsBox
 from buzzfinder_app.ui.devices import device_label, find_device
 from buzzfinder_app.ui.widgets.input_box import InputBox
 
@@ -111,12 +112,35 @@ class AppSettings:
     def last_device_seen(self, name: str | None) -> None:
         self.q.setValue("audio/last_device", name or "")
 
+    @property
+    def cues_enabled(self) -> bool:
+        """Sound cues on clean and buzzy final verdicts (off unless the player turns them on)."""
+        return str(self._get("cues/enabled", "false")).lower() in ("true", "1")
+
+    @cues_enabled.setter
+    def cues_enabled(self, on: bool) -> None:
+        self.q.setValue("cues/enabled", "true" if on else "false")
+
+    @property
+    def cues_volume(self) -> float:
+        """The cues' peak level, 0 to 1."""
+        from buzzfinder_app.audio.cues import DEFAULT_VOLUME
+
+        try:
+            return min(1.0, max(0.0, float(self._get("cues/volume", DEFAULT_VOLUME))))
+        except (TypeError, ValueError):
+            return DEFAULT_VOLUME
+
+    @cues_volume.setter
+    def cues_volume(self, value: float) -> None:
+        self.q.setValue("cues/volume", min(1.0, max(0.0, float(value))))
+
     def sync(self) -> None:
         self.q.sync()
 
 
 class SettingsDialog(QDialog):
-    """Device, unsure threshold override and exercise defaults."""
+    """Device, unsure threshold override, exercise defaults and sound cues."""
 
     def __init__(self, settings: AppSettings, devices: list, model_threshold: float | None = None, parent=None,
                  listening: bool = False):
@@ -191,6 +215,7 @@ class SettingsDialog(QDialog):
         fe.addRow("Fret", self.fret_box)
         fe.addRow("Finger", self.finger_box)
         fe.addRow("Repetitions", self.reps_box)
+        self.cues = CueSettingsBox(settings)
 
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         buttons.accepted.connect(self.accept)
@@ -200,6 +225,7 @@ class SettingsDialog(QDialog):
         lay.addWidget(audio)
         lay.addWidget(model)
         lay.addWidget(exercise)
+        lay.addWidget(self.cues)
         lay.addWidget(buttons)
 
     def _fill_channels(self, chosen: int) -> None:
@@ -214,5 +240,6 @@ class SettingsDialog(QDialog):
         self.settings.exercise_defaults = ExerciseSettings(
             string=string, fret=self.fret_box.value() if string is not None else None,
             finger=self.finger_box.currentData(), repetitions=self.reps_box.value())
+        self.cues.apply()
         self.settings.sync()
         super().accept()

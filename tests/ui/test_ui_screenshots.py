@@ -65,3 +65,36 @@ def test_screenshots(qtbot, ui_env, themed_app, take, no_devices):
     history = save(w, "history_view.png")
     for path in (live, recordings, history):
         assert path.stat().st_size > 20_000
+
+
+def test_stage_screenshots(qtbot, ui_env, themed_app, take, no_devices):
+    """The stage view during the demo take, at a laptop's 1366 x 768 and a desktop's 1920 x 1080: each
+    picture at the moment a note's final verdict arrives (its flash settled)."""
+    from buzzfinder_app.practice.exercise import ExerciseSettings
+
+    w = make_window(input_file=demo_take(take), speed=2.0)
+    qtbot.addWidget(w)
+    w.resize(*SIZE)
+    w.show()
+    w.session.retarget(ExerciseSettings(string=3, fret=5, finger=1, repetitions=5))
+    view = w.stage.view  # drawn off screen at each size; F11 shows it full screen (test_ui_stage)
+    sizes = [(1366, 768), (1920, 1080)]
+    shots, labels = [], []
+
+    def on_note(update) -> None:
+        note = update.note
+        if not (update.latest and note.final) or not sizes or note.label in labels:
+            return  # each picture a different verdict
+        view._flasher.stop()
+        view._flash = 0.0
+        view.resize(*sizes[0])
+        shots.append(save(view, f"stage_view_{sizes[0][0]}x{sizes[0][1]}.png"))
+        labels.append(note.label)
+        sizes.pop(0)
+
+    w.session.note_changed.connect(on_note)
+    assert w.start_listening()
+    qtbot.waitUntil(lambda: not sizes or not w.session.busy, timeout=30000)
+    assert not sizes, f"the take gave too few verdicts for the pictures: {labels}"
+    for path in shots:
+        assert path.stat().st_size > 20_000

@@ -95,3 +95,23 @@ def test_the_reading_lasts_a_moment_after_the_note_then_goes():
 def test_cents_between():
     assert cents_between(440.0, 220.0) == pytest.approx(1200)
     assert cents_between(offset(100.0, -7), 100.0) == pytest.approx(-7)
+
+
+def test_a_string_counts_as_tuned_once_it_reads_in_tune_for_half_a_second():
+    from buzzfinder_app.practice.tuner import TuningProgress
+
+    progress = TuningProgress()
+    in_tune, flat = reading_for(LOW_E), reading_for(offset(110.0, -20))
+    for _ in range(10):
+        progress.add(in_tune, 0.04)
+    progress.add(None, 0.04)  # a break: counted again from nothing
+    for _ in range(5):
+        progress.add(in_tune, 0.04)
+    progress.add(flat, 1.0)
+    assert progress.tuned == set()
+    for _ in range(13):
+        progress.add(in_tune, 0.04)
+    assert progress.tuned == {6} and not progress.all_tuned
+    for string in range(1, 6):
+        progress.add(reading_for(midi_to_hz(OPEN_STRING_MIDI[string])), 0.6)
+    assert progress.all_tuned

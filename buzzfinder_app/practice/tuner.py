@@ -147,3 +147,31 @@ class Tuner:
                 return
         if self._last_pitch_at is None or now - self._last_pitch_at > self._hold:
             self.reading = None
+
+
+#: A string counts as tuned once it has read in tune this long without a break.
+TUNED_AFTER_S = 0.5
+
+
+class TuningProgress:
+    """Which strings have been heard in tune (for ``TUNED_AFTER_S`` in a row), for a checklist."""
+
+    def __init__(self) -> None:
+        self.tuned: set[int] = set()
+        self._string: int | None = None
+        self._in_tune_s = 0.0
+
+    def add(self, reading: TunerReading | None, seconds: float) -> None:
+        """The reading after ``seconds`` more of input."""
+        if reading is None or not reading.in_tune:
+            self._string, self._in_tune_s = None, 0.0
+            return
+        if reading.string != self._string:
+            self._string, self._in_tune_s = reading.string, 0.0
+        self._in_tune_s += seconds
+        if self._in_tune_s >= TUNED_AFTER_S:
+            self.tuned.add(reading.string)
+
+    @property
+    def all_tuned(self) -> bool:
+        return len(self.tuned) == len(OPEN_STRING_MIDI)

@@ -304,6 +304,9 @@ class MainWindow(QMainWindow):
         calib = QAction("&Calibrate input…", self)
         calib.triggered.connect(self.open_calibration)
         practice.addAction(calib)
+        self.tuner_action = QAction("&Tuner…", self)
+        self.tuner_action.triggered.connect(self.open_tuner)
+        practice.addAction(self.tuner_action)
         settings = QAction("&Settings…", self)
         settings.setShortcut(QKeySequence.Preferences)
         settings.triggered.connect(self.open_settings)
@@ -642,6 +645,11 @@ class MainWindow(QMainWindow):
             return dlg
         dlg.show()
         return dlg
+
+    def open_tuner(self) -> None:
+        from buzzfinder_app.ui.tuner import open_tuner
+
+        open_tuner(self)
 
     def show_about(self) -> None:
         from buzzfinder_app.ui.about import show_about

@@ -196,7 +196,7 @@ class LadderPicture(QWidget):
         p.setPen(QPen(colour if on else QColor(P.BORDER), 2.5 if on else 1))
         p.setBrush(QColor(P.SURFACE))
         p.drawRoundedRect(r.adjusted(1, 1, -1, -1), 10, 10)
-        p.setOpacity(1.0 if on else 0.45)
+        p.setOpacity(1.0 if on else 0.6)
 
         head_h = 58.0
         foot_h = 50.0

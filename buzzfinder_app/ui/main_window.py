@@ -317,6 +317,9 @@ class MainWindow(QMainWindow):
         practice.addAction(self.teach_action)
 
         help_menu = menu.addMenu("&Help")
+        self.setup_action = QAction("&Set-up guide…", self)
+        self.setup_action.triggered.connect(self.open_setup_guide)
+        help_menu.addAction(self.setup_action)
         self.about_action = QAction("&About buzzfinder", self)
         self.about_action.setShortcut(QKeySequence(Qt.Key_F1))
         self.about_action.triggered.connect(self.show_about)
@@ -469,8 +472,12 @@ class MainWindow(QMainWindow):
             self._update_listen_state()
 
     def start_on_launch(self) -> None:
-        """Microphone mode: offer calibration if this device has none, then listen straight away."""
-        self.maybe_ask_calibration()
+        """Microphone mode: the set-up guide on the first launch, else offer calibration if this device
+        has none; then listen straight away."""
+        from buzzfinder_app.ui.setup_guide import show_on_first_launch
+
+        if not show_on_first_launch(self):
+            self.maybe_ask_calibration()
         if self.services.devices:
             self.start_listening()
 
@@ -645,6 +652,11 @@ class MainWindow(QMainWindow):
             return dlg
         dlg.show()
         return dlg
+
+    def open_setup_guide(self) -> None:
+        from buzzfinder_app.ui.setup_guide import open_setup_guide
+
+        open_setup_guide(self)
 
     def open_tuner(self) -> None:
         from buzzfinder_app.ui.tuner import open_tuner

@@ -111,6 +111,16 @@ class AppSettings:
     def last_device_seen(self, name: str | None) -> None:
         self.q.setValue("audio/last_device", name or "")
 
+    @property
+    def setup_guide(self) -> str | None:
+        """How the first-launch set-up guide ended: "done", "skipped", or None (never seen)."""
+        value = self._get("setup/guide")
+        return value if value in ("done", "skipped") else None
+
+    @setup_guide.setter
+    def setup_guide(self, outcome: str | None) -> None:
+        self.q.setValue("setup/guide", outcome or "")
+
     def sync(self) -> None:
         self.q.sync()
 

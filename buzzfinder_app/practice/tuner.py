@@ -1,9 +1,11 @@
 """A guitar tuner for standard tuning: blocks of input in, the pitch of the sustained note out.
 
 Every ``HOP_S`` of stream time the pitch of the last ``WINDOW_S`` is measured with the engine's YIN
-(:func:`buzzfinder_app.engine.pitch.estimate_pitch`, the same as a note's pitch); the reading is the
+(:func:`buzzfinder_app.engine.pitch.estimate_pitch`, the same as a note's pitch) after a low-pass
+that keeps the open strings' fundamentals; the reading is the
 mean, in cents, of the estimates of the last ``SMOOTH_S`` that lie within half a semitone of their
-median (a stray octave or the pluck's noise is left out). It names the note heard, the nearest string of
+median (a stray octave or the pluck's noise is left out), once they are steady (within
+``STEADY_CENTS``: while a new string takes over, the last steady reading stays). It names the note heard, the nearest string of
 standard tuning and how many cents the note is off that string: within ±5 cents it is in tune,
 flat means tune up, sharp means tune down. A reading lasts ``HOLD_S`` after the last pitch heard,
 so the needle does not drop out between two plucks. Estimates fall at fixed points of the stream,
@@ -25,19 +27,27 @@ from dataclasses import dataclass
 import numpy as np
 
 from buzzfinder_app.constants import SAMPLE_RATE
-from buzzfinder_app.engine.pitch import STABLE_PART_S, estimate_pitch
+from buzzfinder_app.engine.pitch import estimate_pitch
 from buzzfinder_app.practice.tuning import OPEN_STRING_MIDI, STRING_NAMES, midi_to_hz, note_name
 
-#: The stretch of input each estimate measures (``estimate_pitch`` reads 40-300 ms of its window).
-WINDOW_S = STABLE_PART_S[1]
+#: The stretch of input each estimate measures (``estimate_pitch`` skips its first 40 ms): long
+#: enough for twelve periods of the low E, short enough that a new string takes over quickly.
+WINDOW_S = 0.2
 #: An estimate every this often.
 HOP_S = 0.05
 #: The reading is the median of the estimates this recent...
 SMOOTH_S = 0.15
-#: ...that lie within this many cents of it.
+#: ...that lie within this many cents of it...
 AGREE_CENTS = 50.0
+#: ...and only while they spread over no more than this (a new string taking over from the last one
+#: gives estimates in between: the reading before them stays until the new one is steady).
+STEADY_CENTS = 10.0
 #: A reading is shown this long after the last pitch heard.
 HOLD_S = 1.0
+#: Each window is low-passed here first (a 4th-order response, zero phase): the open strings'
+#: fundamentals (82-330 Hz) pass, and the upper partials of a real string, a little sharp of the
+#: harmonics (inharmonicity), no longer pull the estimate sharp while they ring after the pluck.
+LOWPASS_HZ = 400.0
 #: Within this many cents of the string, it is in tune.
 IN_TUNE_CENTS = 5.0
 
@@ -129,10 +139,16 @@ class Tuner:
         return self.reading
 
     def _estimate(self, window: np.ndarray, at: int) -> None:
-        hz = estimate_pitch(window, self.sample_rate, onset=0)
+        hz = estimate_pitch(self._lowpass(window), self.sample_rate, onset=0)
         if hz is not None:
             self._estimates.append((at, hz))
             self._last_pitch_at = at
+
+    def _lowpass(self, window: np.ndarray) -> np.ndarray:
+        n = 2 * window.size  # padded: the filter's response does not wrap around
+        spectrum = np.fft.rfft(window, n)
+        response = 1.0 / (1.0 + (np.fft.rfftfreq(n, 1.0 / self.sample_rate) / LOWPASS_HZ) ** 4)
+        return np.fft.irfft(spectrum * response, n)[: window.size]
 
     def _update(self, now: int) -> None:
         while self._estimates and self._estimates[0][0] <= now - self._smooth:
@@ -142,9 +158,12 @@ class Tuner:
             middle = float(np.median(recent))
             agreeing = [hz for hz in recent if abs(cents_between(hz, middle)) <= AGREE_CENTS]
             if len(agreeing) >= 2:
-                # The geometric mean of the estimates that agree: steadier than their median alone.
-                self.reading = reading_for(float(np.exp(np.mean(np.log(agreeing)))))
-                return
+                if cents_between(max(agreeing), min(agreeing)) <= STEADY_CENTS:
+                    # The geometric mean of the estimates that agree: steadier than their median alone.
+                    self.reading = reading_for(float(np.exp(np.mean(np.log(agreeing)))))
+                    return
+                if self.reading is not None:
+                    return  # settling: the last steady reading stays
         if self._last_pitch_at is None or now - self._last_pitch_at > self._hold:
             self.reading = None
 

@@ -259,18 +259,24 @@ class LadderPicture(QWidget):
         end_x = g.width
         fade = QColor(colour)
         p.setBrush(Qt.NoBrush)
-        for k, alpha in ((1, 190), (-1, 130)):
+        for k, alpha in ((1, 230), (-1, 160)):
             fade.setAlpha(alpha)
-            p.setPen(QPen(fade, 1.8))
+            p.setPen(QPen(fade, 2.2))
             path = QPainterPath(start)
             steps = 40
-            amplitude = 7.0 * (0.75 + 0.25 * math.cos(since * 14))
+            amplitude = max(8.0, g.height * 0.05) * (0.75 + 0.25 * math.cos(since * 14))
             for i in range(1, steps + 1):
                 x = start.x() + (end_x - start.x()) * i / steps
                 y = g.string_y + (start.y() - g.string_y) * (1 - i / steps)  # along the string
                 y += k * amplitude * math.sin(math.pi * i / steps)
                 path.lineTo(QPointF(x, y))
             p.drawPath(path)
+        # Sound going out: three arcs over the ringing string.
+        centre = QPointF(g.width * 0.84, g.string_y - g.height * 0.2)
+        for i, radius in enumerate((8.0, 15.0, 22.0)):
+            fade.setAlpha(230 - 50 * i)
+            p.setPen(QPen(fade, 2.2, Qt.SolidLine, Qt.RoundCap))
+            p.drawArc(QRectF(centre.x() - radius, centre.y() - radius, 2 * radius, 2 * radius), -45 * 16, 90 * 16)
 
     def _paint_rattle(self, p: QPainter, g: Geometry, colour: QColor, since: float) -> None:
         """Zig-zags where the string slaps the fret."""
@@ -308,7 +314,7 @@ class LadderPicture(QWidget):
     def _paint_pressure(self, p: QPainter, g: Geometry, depth: float, colour: QColor) -> None:
         """An arrow over the finger, bigger with more pressure."""
         size = 0.35 + 0.65 * depth
-        x = g.finger_x - g.width * 0.27
+        x = g.finger_x - g.width * 0.34
         top = g.height * 0.08
         length = g.height * (0.12 + 0.18 * size)
         p.setPen(QPen(colour, 2 + 4 * size, Qt.SolidLine, Qt.RoundCap, Qt.RoundJoin))

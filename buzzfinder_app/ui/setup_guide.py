@@ -251,12 +251,13 @@ class LadderPage(_Page):
             "fret 5 is a good start) and play the same note three times, pressing a little more each time:"))
         self.picture = LadderPicture()
         self.picture.setMinimumHeight(260)
-        self.picture.setMaximumHeight(340)
-        self.lay.addWidget(self.picture, 1)
+        self.picture.setMaximumHeight(360)
+        self.lay.addWidget(self.picture, 4)  # it takes the room there is, up to its largest
         self.lay.addWidget(_text(
             "The third pressure is your <b>lightest clean pressure</b>: anything harder only tires your hand. "
             "On the Live page, the Practice panel runs this ladder on the string and fret you choose and "
             "judges every note."))
+        self.lay.addStretch(1)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)

@@ -13,12 +13,15 @@ from buzzfinder_app.practice.calibration import (
     CalibrationRun,
     CalibrationStore,
     CalibrationStoreError,
+    MIN_GATE_DBFS,
     CalibrationWarning,
     LevelMeter,
+    NoiseFloor,
     calibrate,
+    compute_calibration,
     measure_noise_floor,
 )
-from buzzfinder_app.practice.levels import amplitude_to_dbfs, detect_notes
+from buzzfinder_app.practice.levels import DetectedNote, amplitude_to_dbfs, detect_notes
 
 SR = 22050
 
@@ -244,3 +247,85 @@ def test_store_that_cannot_be_written_raises_a_clear_error(tmp_path):
     store = CalibrationStore(blocker / "calibrations.json")
     with pytest.raises(CalibrationStoreError, match="Could not save the calibration"):
         store.save(sample_calibration())
+
+
+# ---------------------------------------------------------------------------------------------------
+# A perfectly silent input while the room is measured: a gated microphone, the computer's noise
+# suppression, or a guitar with its volume down. The noise floor is then the converter's zero, and
+# neither the note detector nor the gate may be set just above it.
+
+def leaks(seconds, dbfs=-85.0, burst_s=0.08, every_s=0.3, seed=11):
+    """What a noise suppressor lets through of a quiet room: bursts of faint hiss over digital zero,
+    and the converter's last bit flickering in between."""
+    rng = np.random.default_rng(seed)
+    out = np.zeros(round(seconds * SR))
+    burst, step = round(burst_s * SR), round(every_s * SR)
+    for start in range(step // 2, out.size - burst, step):
+        out[start:start + burst] = rng.normal(0, 10 ** (dbfs / 20), burst)
+    flicker = rng.random(out.size) < 0.01
+    out[flicker] += rng.choice([-1, 1], flicker.sum()) / 32768
+    return out
+
+
+def plucks_over(floor, peaks, gap=0.4):
+    """Notes with `peaks` one after another, `floor` (an array as long as needed) between and under them."""
+    parts = [np.zeros(int(gap * SR))]
+    for peak in peaks:
+        parts += [pluck(peak), np.zeros(int(gap * SR))]
+    audio = np.concatenate(parts)
+    return audio + floor(audio.size / SR)
+
+
+def test_digital_silence_then_notes_counts_the_notes_and_keeps_a_sane_gate():
+    audio = plucks_over(leaks, [0.05, 0.06, 0.07, 0.06, 0.05])
+    cal = calibrate("Gated mic", SR, np.zeros(3 * SR), audio)
+    assert cal.notes_detected == 5
+    assert cal.gate_dbfs >= MIN_GATE_DBFS  # not 10 dB above the converter's zero (it was −112 dBFS)
+    assert cal.gain_db == pytest.approx(-12 - db(0.06), abs=0.5)
+    assert "silent_input" in [w.code for w in cal.warnings]
+    assert "noise suppression" in cal.warnings[[w.code for w in cal.warnings].index("silent_input")].message
+
+
+def test_digital_silence_then_nothing_hears_no_notes():
+    run = CalibrationRun("Gated mic", SR, silence_s=3.0, notes_asked=5, notes_timeout_s=2.0)
+    run.feed(np.zeros(3 * SR))
+    assert run.phase == "notes"
+    for start in range(0, 2 * SR, 1024):  # it used to say "5 notes heard" within these 2 s
+        run.feed(leaks(2.0)[start:start + 1024])
+        assert run.notes_heard == 0
+    assert run.phase == "done"
+    cal = run.result
+    assert cal.notes_detected == 0 and cal.gain_db == 0.0
+    assert cal.gate_dbfs == MIN_GATE_DBFS
+    assert {w.code for w in cal.warnings} == {"few_notes", "silent_input"}
+
+
+def test_a_loud_input_over_digital_silence_is_never_called_very_quiet():
+    audio = plucks_over(leaks, [0.9, 0.95, 0.9, 0.85, 0.9])
+    cal = calibrate("Gated mic", SR, np.zeros(3 * SR), audio)
+    assert cal.notes_detected == 5
+    assert cal.gain_db < 0
+    assert cal.gate_dbfs >= MIN_GATE_DBFS
+    assert not any("quiet" in w.message and "very" in w.message for w in cal.warnings)
+
+
+def test_the_advice_agrees_with_the_gain():
+    """Quiet notes and one very loud one: the loudest note holds the gain below 0 dB, so the advice is
+    about the uneven playing, never "very quiet" beside a negative gain."""
+    notes = [DetectedNote(i, i + 0.05, peak - 5, peak) for i, peak in enumerate([-46, -45, -44, -1, -0.5])]
+    cal = compute_calibration("Mic", SR, NoiseFloor(-80.0, -78.0), notes, 5, max_abs=0.95)
+    assert cal.gain_db < 0
+    codes = [w.code for w in cal.warnings]
+    assert "too_quiet" not in codes and "uneven" in codes
+    assert not any("very quiet" in w.message for w in cal.warnings)
+    quiet = [DetectedNote(i, i + 0.05, -55, -50) for i in range(5)]
+    lifted = compute_calibration("Mic", SR, NoiseFloor(-100.0, -98.0), quiet, 5, max_abs=0.003)
+    assert lifted.gain_db > 0 and [w.code for w in lifted.warnings] == ["too_quiet"]
+
+
+def test_the_gate_floor_is_the_detectors_default_gate():
+    import inspect
+
+    from buzzfinder_app.engine.onsets import OnsetDetector
+
+    assert MIN_GATE_DBFS == inspect.signature(OnsetDetector).parameters["gate_dbfs"].default

@@ -8,7 +8,14 @@ peaks. Then:
   clamped to −12..+30 dB. It is a digital gain applied before the engine.
 * gate (dBFS, 20 ms RMS frames of the gained signal): 10 dB above the gained noise percentile, as
   long as that is at least 15 dB below the quietest note; in a room too noisy for both, halfway
-  between the noise and the quietest note (and the noisy-room warning says so).
+  between the noise and the quietest note (and the noisy-room warning says so). Never below the
+  onset detector's own default gate (−60 dBFS): a perfectly silent input (a gated microphone, the
+  computer's noise suppression, a guitar with its volume down) measures the converter's zero, and a
+  gate 10 dB above that would let any flicker through.
+
+Notes are counted where the level rises 6 dB above the noise percentile, and never below −80 dBFS
+(the gate's floor less the largest gain, with 10 dB to spare): over digital silence, what a noise
+suppressor lets through of the room is not a note.
 
 Levels are RMS relative to full scale 1.0, measured without the input's DC offset (as the engine
 hears it), clipping on the input as it is; `noise_floor_dbfs` and `note_level_dbfs` are as measured
@@ -43,8 +50,14 @@ MIN_GAIN_DB, MAX_GAIN_DB = -12.0, 30.0
 NOISE_PERCENTILE = 95
 GATE_ABOVE_NOISE_DB = 10.0
 GATE_BELOW_NOTE_DB = 15.0
-#: Notes are looked for this far above the noise percentile during calibration.
+#: Notes are looked for this far above the noise percentile during calibration...
 DETECT_ABOVE_NOISE_DB = 6.0
+#: ...and never below this: 10 dB above what the gate's floor lets through at the largest gain.
+DETECT_FLOOR_DBFS = -80.0
+#: The lowest gate (after the gain): the onset detector's default, which works uncalibrated.
+MIN_GATE_DBFS = -60.0
+#: A noise percentile this low is no room, microphone or preamp: the input was digitally silent.
+SILENT_INPUT_DBFS = -110.0
 CLIP_AMPLITUDE = 0.99
 TOO_QUIET_DBFS = -40.0
 MIN_SNR_DB = 20.0
@@ -56,7 +69,8 @@ NOTES_TIMEOUT_S = 30.0
 
 @dataclass(frozen=True)
 class CalibrationWarning:
-    """code: "clipping" | "too_quiet" | "noisy" | "few_notes"; message: advice for the player."""
+    """code: "clipping" | "too_quiet" | "uneven" | "noisy" | "few_notes" | "silent_input";
+    message: advice for the player."""
 
     code: str
     message: str
@@ -143,15 +157,29 @@ def compute_gate_dbfs(noise: NoiseFloor, notes: list[DetectedNote], gain_db: flo
         quietest = min(note.level_dbfs for note in notes) + gain_db
         if gate > quietest - GATE_BELOW_NOTE_DB:
             gate = (noise_dbfs + quietest) / 2
-    return float(gate)
+    return float(max(gate, MIN_GATE_DBFS))
+
+
+def detection_threshold_dbfs(noise: NoiseFloor) -> float:
+    """The level a 20 ms frame must reach to start a note during calibration."""
+    return max(noise.percentile_dbfs + DETECT_ABOVE_NOISE_DB, DETECT_FLOOR_DBFS)
 
 
 def calibration_warnings(noise: NoiseFloor, notes: list[DetectedNote], notes_asked: int,
-                         max_abs: float) -> list[CalibrationWarning]:
+                         max_abs: float, gain_db: float | None = None) -> list[CalibrationWarning]:
+    """Advice for the player; ``gain_db`` is the gain set (computed from the notes when None), so that
+    the advice never contradicts it."""
+    gain = compute_gain_db(notes) if gain_db is None else gain_db
     warnings = []
     if max_abs >= CLIP_AMPLITUDE:
         warnings.append(CalibrationWarning(
             "clipping", "The input clipped: lower the interface gain or move back from the microphone."))
+    if noise.percentile_dbfs <= SILENT_INPUT_DBFS:
+        warnings.append(CalibrationWarning(
+            "silent_input", "The input was perfectly silent while the room was measured: a noise gate, the "
+                            "computer's noise suppression or the guitar's volume knob may be cutting it off. "
+                            "The note detector uses its default threshold; turn noise suppression off if quiet "
+                            "notes go unheard."))
     if not notes:
         warnings.append(CalibrationWarning(
             "few_notes", "No notes were heard: check the input, then play each note on its own and let it ring."))
@@ -161,10 +189,16 @@ def calibration_warnings(noise: NoiseFloor, notes: list[DetectedNote], notes_ask
             "few_notes", f"Only {len(notes)} of {notes_asked} notes were heard: play each note on its own "
                          "and let it ring before the next."))
     note_peak = statistics.median(note.peak_dbfs for note in notes)
-    if note_peak < TOO_QUIET_DBFS:
+    if note_peak < TOO_QUIET_DBFS and gain > 0:
         warnings.append(CalibrationWarning(
-            "too_quiet", f"Your notes peak at {note_peak:.0f} dBFS, which is very quiet: move closer to the "
-                         "microphone or raise the interface gain."))
+            "too_quiet", f"Your notes peak at {note_peak:.0f} dBFS, which is very quiet (a gain of {gain:+.0f} dB "
+                         "lifts them): move closer to the microphone or raise the interface gain."))
+    elif note_peak < TOO_QUIET_DBFS:
+        loudest = max(note.peak_dbfs for note in notes)
+        warnings.append(CalibrationWarning(
+            "uneven", f"Your notes ranged from {min(note.peak_dbfs for note in notes):.0f} to {loudest:.0f} dBFS: "
+                      f"the loudest keeps the gain at {gain:+.0f} dB, so the quiet ones stay quiet. Calibrate "
+                      "again playing every note at the same, normal strength."))
     snr = statistics.median(note.level_dbfs for note in notes) - noise.rms_dbfs
     if snr < MIN_SNR_DB:
         warnings.append(CalibrationWarning(
@@ -187,7 +221,7 @@ def compute_calibration(device: str, sample_rate: int, noise: NoiseFloor, notes:
         note_level_dbfs=float(statistics.median(n.peak_dbfs for n in notes)) if notes else None,
         notes_detected=len(notes),
         created_at=created_at or datetime.now(timezone.utc),
-        warnings=tuple(calibration_warnings(noise, notes, notes_asked, max_abs)),
+        warnings=tuple(calibration_warnings(noise, notes, notes_asked, max_abs, gain)),
     )
 
 
@@ -247,7 +281,7 @@ class CalibrationRun:
             block = block[needed:]
             if self._silence.samples >= self._silence_samples:
                 self._noise = measure_noise_floor(self._silence)
-                self._picker = NotePicker(self._noise.percentile_dbfs + DETECT_ABOVE_NOISE_DB, self._notes.frame_s)
+                self._picker = NotePicker(detection_threshold_dbfs(self._noise), self._notes.frame_s)
         if self.phase == "notes" and len(block):
             self._picker.feed(*self._notes.feed(block))
             if self.notes_heard >= self.notes_asked or self._notes.seconds >= self.notes_timeout_s:

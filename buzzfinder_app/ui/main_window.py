@@ -341,6 +341,9 @@ class MainWindow(QMainWindow):
         self.calibrate_action = QAction("&Calibrate input…", self)
         self.calibrate_action.triggered.connect(self.open_calibration)
         practice.addAction(self.calibrate_action)
+        self.tuner_action = QAction("&Tuner…", self)
+        self.tuner_action.triggered.connect(self.open_tuner)
+        practice.addAction(self.tuner_action)
         settings = QAction("&Settings…", self)
         settings.setShortcut(QKeySequence.Preferences)
         settings.triggered.connect(self.open_settings)
@@ -351,6 +354,9 @@ class MainWindow(QMainWindow):
         practice.addAction(self.teach_action)
 
         help_menu = menu.addMenu("&Help")
+        self.setup_action = QAction("&Set-up guide…", self)
+        self.setup_action.triggered.connect(self.open_setup_guide)
+        help_menu.addAction(self.setup_action)
         self.about_action = QAction("&About buzzfinder", self)
         self.about_action.setShortcut(QKeySequence(Qt.Key_F1))
         self.about_action.triggered.connect(self.show_about)
@@ -508,8 +514,12 @@ class MainWindow(QMainWindow):
             self._update_listen_state()
 
     def start_on_launch(self) -> None:
-        """Microphone mode: offer calibration if this device has none, then listen straight away."""
-        self.maybe_ask_calibration()
+        """Microphone mode: the set-up guide on the first launch, else offer calibration if this device
+        has none; then listen straight away."""
+        from buzzfinder_app.ui.setup_guide import show_on_first_launch
+
+        if not show_on_first_launch(self):
+            self.maybe_ask_calibration()
         if self.services.devices:
             self.start_listening()
 
@@ -685,6 +695,16 @@ class MainWindow(QMainWindow):
             return dlg
         dlg.show()
         return dlg
+
+    def open_setup_guide(self) -> None:
+        from buzzfinder_app.ui.setup_guide import open_setup_guide
+
+        open_setup_guide(self)
+
+    def open_tuner(self) -> None:
+        from buzzfinder_app.ui.tuner import open_tuner
+
+        open_tuner(self)
 
     def show_about(self) -> None:
         from buzzfinder_app.ui.about import show_about

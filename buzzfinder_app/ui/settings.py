@@ -135,6 +135,16 @@ class AppSettings:
     def cues_volume(self, value: float) -> None:
         self.q.setValue("cues/volume", min(1.0, max(0.0, float(value))))
 
+    @property
+    def setup_guide(self) -> str | None:
+        """How the first-launch set-up guide ended: "done", "skipped", or None (never seen)."""
+        value = self._get("setup/guide")
+        return value if value in ("done", "skipped") else None
+
+    @setup_guide.setter
+    def setup_guide(self, outcome: str | None) -> None:
+        self.q.setValue("setup/guide", outcome or "")
+
     def sync(self) -> None:
         self.q.sync()
 

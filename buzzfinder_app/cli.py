@@ -85,8 +85,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="Print every stored session with its notes, oldest first. The history is only read "
                     "(a read-only data folder works); a row whose text is damaged is left out and named on "
                     "stderr, and the exit status is 1.",
-        epilog='--json: an array of {"id", "started_at", "ended_at", "input", "mode", "notes": [{"onset_s", '
-               '"label", "confidence", "probs", "pitch_hz", "note", "level_dbfs"}]}; --csv: one row per note.')
+        epilog='--json: an array of {"id", "started_at", "ended_at", "input", "mode", "notes": [{"created_at", '
+               '"onset_s", "label", "confidence", "probs": {"buzzy", "clean", "muted"}, "pitch_hz", "note", '
+               '"level_dbfs", "step", "repetition", "target", "outcome"}]} (step, repetition, target '
+               '(string:fret, e.g. 3:5) and outcome are empty outside the exercise). '
+               '--csv: one row per note with the same fields: session_id, session_started_at, session_ended_at, '
+               'input, mode, created_at, onset_s, label, confidence, p_buzzy, p_clean, p_muted, pitch_hz, note, '
+               'level_dbfs, step, repetition, target, outcome.')
     fmt = sessions.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="print JSON")
     fmt.add_argument("--csv", action="store_true", help="print CSV, one row per note")

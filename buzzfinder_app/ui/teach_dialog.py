@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
 )
 
 from buzzfinder_app.constants import SAMPLE_RATE
+from buzzfinder_app.engine.verdicts import UNSURE
 from buzzfinder_app.ui import palette as P
 from buzzfinder_app.ui.widgets.labels import caption
 
@@ -257,6 +258,12 @@ class TeachDialog(QDialog):
     def current(self) -> Candidate | None:
         return self.pending[0] if self.pending else None
 
+    @property
+    def contradicted(self) -> bool:
+        """The judge heard the shown note, confidently, as another kind than the one asked for."""
+        verdict = self.current.event.verdict if self.current else None
+        return verdict is not None and verdict.label not in (self.current.label, UNSURE)
+
     def go_to(self, step: int) -> None:
         """Ask for the notes of ``step`` (the player may go back or skip ahead)."""
         if not self.complete and not self.fitting:
@@ -398,7 +405,8 @@ class TeachDialog(QDialog):
         style = P.style_for(cand.label)
         text = f"{style.symbol}  {style.title}  ·  note {e.index + 1}" + (f" {e.note}" if e.note else "")
         if e.verdict is not None:
-            text += f"  ·  the model heard {P.style_for(e.verdict.label).title} ({e.verdict.confidence:.0%})"
+            heard = P.style_for(e.verdict.label).title.lower()
+            text += f"  ·  the judge heard {heard} ({e.verdict.confidence * 100:.0f} %)"
         return text
 
     def _show_message(self, text: str, colour: str = P.TEXT_DIM) -> None:
@@ -433,16 +441,32 @@ class TeachDialog(QDialog):
             self.note_title.setText(f"Note {e.index + 1}" + (f" · {e.note}" if e.note else ""))
             want = P.style_for(cand.label)
             detail = f"Played for <b style='color:{want.text_color}'>{want.title.lower()}</b>"
+            detail += f" · {len(cand.window) / SAMPLE_RATE:.1f} s"
             if e.verdict is not None:
                 heard = P.style_for(e.verdict.label)
-                detail += (f" · the model heard <b style='color:{heard.text_color}'>{html.escape(heard.title)}</b>"
-                           f" ({e.verdict.confidence:.0%})")
-            self.note_detail.setText(detail + f" · {len(cand.window) / SAMPLE_RATE:.1f} s")
+                said = (f"<b style='color:{heard.text_color}'>{html.escape(heard.title.lower())}</b> "
+                        f"({e.verdict.confidence * 100:.0f} %)")
+                detail += (f"<br>The judge heard {said} — keep it as {want.title.lower()} anyway?"
+                           if self.contradicted else f" · the judge heard {said}")
+            self.note_detail.setText(detail)
         waiting = len(self.pending) - 1
         self.waiting_label.setText(f"{waiting} more waiting" if waiting > 0 else "")
         label = cand.label if cand else self.label
-        self.keep_button.setText(f"✓  Keep as {label}" if label else "✓  Keep")
+        self.keep_button.setText(f"✓  Keep as {label}" + (" anyway" if self.contradicted else "") if label
+                                 else "✓  Keep")
+        self._propose_keeping(not self.contradicted)
         self._refresh_buttons()
+
+    def _propose_keeping(self, propose: bool) -> None:
+        """Keeping is the highlighted action (and Enter's) unless the judge heard the note as another kind:
+        then nothing is proposed and the player decides."""
+        b = self.keep_button
+        b.setAutoDefault(propose)
+        b.setDefault(propose)
+        if (b.objectName() == "primary") != propose:
+            b.setObjectName("primary" if propose else "")
+            b.style().unpolish(b)
+            b.style().polish(b)
 
     def _refresh_buttons(self) -> None:
         busy = self.fitting or self.complete

@@ -79,7 +79,8 @@ def test_teach_flow_keeps_discards_and_shows_the_refit(qtbot, window):
             assert dlg.label == label
             dlg.offer(final(index, "buzzy"), note(label, i))
             index += 1
-            assert dlg.keep_button.text() == f"✓  Keep as {label}"
+            # heard buzzy: keeping as muted or clean is asked, not proposed (defect 10)
+            assert dlg.keep_button.text() == f"✓  Keep as {label}" + ("" if label == "buzzy" else " anyway")
             assert dlg.play() and player.played[-1][1] == SAMPLE_RATE
             if i == 2:  # one take the player did not like: discarded, played again
                 dlg.discard()
@@ -383,3 +384,32 @@ def test_screenshots_of_the_teach_dialog_and_the_manager(qtbot, window):
     live = shots.save(w, "main_window_profile_bar.png")
     for path in (teach, done, manager, live):
         assert path.stat().st_size > 10_000
+
+
+def test_teach_never_proposes_a_label_the_judge_confidently_contradicts(qtbot, window):
+    """Defect 10: asked for a muted note, the player's note was heard clean at 98 %; the dialog proposed
+    "Keep as muted" as its main action all the same. Now it asks, and Enter keeps nothing."""
+    from PySide6.QtCore import Qt
+
+    from buzzfinder_app.ui.teach_dialog import TeachDialog
+
+    dlg = TeachDialog(window.profiles, None, player=Player(), parent=window)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    dlg.offer(FakeEvent("final", 0, 0.0, 1.2, verdict("clean", 0.98), 196.0, "G3"), note("clean", 0))
+    assert dlg.current.label == "muted"
+    assert dlg.keep_button.objectName() != "primary" and not dlg.keep_button.isDefault()
+    assert dlg.keep_button.text() == "✓  Keep as muted anyway"
+    detail = dlg.note_detail.text()
+    assert "heard <b" in detail and "clean" in detail.lower() and "98 %" in detail
+    assert "keep it as muted anyway?" in detail
+    qtbot.keyClick(dlg, Qt.Key_Return)
+    assert dlg.isVisible() and dlg.count("muted") == 0 and dlg.current is not None  # nothing chosen for the player
+    dlg.keep()  # the player's own choice stands
+    assert dlg.count("muted") == 1
+
+    for heard in (verdict("muted", 0.9), verdict("unsure", 0.5)):  # agrees, or hesitates: keeping is proposed
+        dlg.offer(FakeEvent("final", 1, 2.0, 3.2, heard, 196.0, "G3"), note("muted", 1))
+        assert dlg.keep_button.objectName() == "primary" and dlg.keep_button.isDefault()
+        assert dlg.keep_button.text() == "✓  Keep as muted" and "anyway" not in dlg.note_detail.text()
+        dlg.discard()

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
 
 from buzzfinder_app.constants import SAMPLE_RATE
 from buzzfinder_app.personal.commands import profile_summary
+from buzzfinder_app.personal.head import MIN_CLASSES
 from buzzfinder_app.personal.profiles import ProfileError
 from buzzfinder_app.ui.widgets.tables import read_only_table
 from buzzfinder_app.ui import palette as P
@@ -70,6 +71,15 @@ def _item(text: str, data=None, colour: str | None = None, align=Qt.AlignLeft | 
     return item
 
 
+def _untuned(notes: dict) -> str:
+    """What a profile without a fitted classifier needs."""
+    if not any(notes.values()):
+        return "not taught"
+    if sum(1 for n in notes.values() if n) < MIN_CLASSES:
+        return "teach another kind of note"
+    return "not tuned yet — Refit"
+
+
 def _table(headers: list[str]) -> QTableWidget:
     t = read_only_table(headers)
     t.setShowGrid(False)
@@ -93,11 +103,18 @@ class ProfilesView(QWidget):
         self.player = player or play_audio
         self._profiles = []
         self._notes = []
+        self._live = None  # the live profile the selection last followed
+        self._asked: set[str] = set()  # profiles this tab asked to refit, until the answer comes
         self._build()
         control.changed.connect(self.refresh)
         control.fitted.connect(self._on_fitted)
-        control.failed.connect(lambda name, msg: self._show_message(msg, P.WARNING))
+        control.fit_failed.connect(self._on_fit_failed)  # other failures: the window's banner says them
         self.refresh()
+
+    def showEvent(self, event) -> None:
+        """Shown: read the profiles again, as ``buzzfinder teach`` may have changed them meanwhile."""
+        super().showEvent(event)
+        self.control.sync()
 
     # ------------------------------------------------------------------ building
     def _build(self) -> None:
@@ -200,11 +217,13 @@ class ProfilesView(QWidget):
         self.head_toggle.blockSignals(False)
         self.status.setText(self.control.status_text())
         selected = self.selected_profile()
-        keep = selected.slug if selected else (self.control.profile.slug if self.control.profile else None)
+        current = self.control.profile.slug if self.control.profile else None
+        # the selection follows the live profile when that changes (at launch, once it is chosen)
+        keep = selected.slug if selected is not None and current == self._live else current
+        self._live = current
         self._profiles = self.control.profiles()
         self.table.blockSignals(True)
         self.table.setRowCount(len(self._profiles))
-        current = self.control.profile.slug if self.control.profile else None
         select_row = 0
         for row, profile in enumerate(self._profiles):
             s = self._summary(profile)
@@ -216,7 +235,7 @@ class ProfilesView(QWidget):
                 cells.append(_item(str(n), colour=P.style_for(label).text_color if n else P.TEXT_DIM,
                                    align=Qt.AlignCenter))
             if s["loo_before"] is None:
-                cells.append(_item("not taught", colour=P.TEXT_DIM))
+                cells.append(_item(_untuned(s["notes"]), colour=P.TEXT_DIM))
             elif s.get("blend") == 0.0:
                 cells.append(_item(f"{s['loo_before']:.0%} (base kept)"))
             else:
@@ -297,11 +316,19 @@ class ProfilesView(QWidget):
         if profile is None:
             return False
         self._show_message(f"Fitting {profile.name}…")
+        self._asked.add(profile.name)
         return self.control.refit(profile)
 
     def _on_fitted(self, name: str, result) -> None:
-        self._show_message(f"{name}: {describe_fit(result)}", P.TEXT)
+        if name in self._asked:
+            self._asked.discard(name)
+            self._show_message(f"{name}: {describe_fit(result)}", P.TEXT)
         self.refresh()
+
+    def _on_fit_failed(self, name: str, message: str) -> None:
+        if name in self._asked:
+            self._asked.discard(name)
+            self._show_message(f"Could not tune {name} to your guitar: {message}", P.WARNING)
 
     def delete_selected(self, confirm: bool = True) -> bool:
         profile = self.selected_profile()

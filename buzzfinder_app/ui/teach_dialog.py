@@ -108,7 +108,7 @@ class TeachDialog(QDialog):
             session.run_started.connect(self._refresh)
             session.run_stopped.connect(self._refresh)
         control.fitted.connect(self._on_fitted)
-        control.failed.connect(self._on_failed)
+        control.fit_failed.connect(self._on_failed)
         self._refresh()
 
     # ------------------------------------------------------------------ building
@@ -391,7 +391,7 @@ class TeachDialog(QDialog):
             self.session.run_stopped.disconnect(self._refresh)
             self.session = None
         self.control.fitted.disconnect(self._on_fitted)
-        self.control.failed.disconnect(self._on_failed)
+        self.control.fit_failed.disconnect(self._on_failed)
         super().done(result)
 
     def _start_listening(self) -> None:

@@ -413,3 +413,65 @@ def test_teach_never_proposes_a_label_the_judge_confidently_contradicts(qtbot, w
         assert dlg.keep_button.objectName() == "primary" and dlg.keep_button.isDefault()
         assert dlg.keep_button.text() == "✓  Keep as muted" and "anyway" not in dlg.note_detail.text()
         dlg.discard()
+
+
+def test_a_failed_refit_is_said_once_and_goes_when_another_profile_refits(qtbot, window):
+    """Defect 8: Refit on an empty profile showed its error twice (the tab and a banner), the banner
+    as "Profile Empty: profile 'Empty': …", and the banner stayed after another profile refitted."""
+    w, view = window, window.profiles_view
+    store = w.profiles.store
+    store.create("Empty")
+    fill_profile(store, store.create("Nylon"), per_label=1)
+    w.profiles.changed.emit()
+    w.tabs.setCurrentWidget(view)
+    assert view.select_profile("Empty")
+    view.refit_selected()
+    qtbot.waitUntil(lambda: "too few notes" in view.message.text(), timeout=10000)
+    qtbot.wait(50)  # anything else the failure shows has arrived too
+    shown = [view.message.text(), *w.banner.messages().values()]
+    assert sum("too few notes" in text for text in shown) == 1, shown
+    assert view.message.text().count("Empty") == 1, view.message.text()
+
+    assert view.select_profile("Nylon")
+    view.refit_selected()
+    qtbot.waitUntil(lambda: "Nylon" in view.message.text() and "Fitting" not in view.message.text(), timeout=10000)
+    shown = [view.message.text(), *w.banner.messages().values()]
+    assert not any("too few notes" in text for text in shown), shown
+
+
+def test_the_tab_shows_what_the_command_line_taught_and_selects_the_live_profile(qtbot, ui_env, themed_app,
+                                                                                   no_devices):
+    """Defect 8: at launch the first row was selected, not the live profile; a profile taught with
+    ``buzzfinder teach`` while the app ran was missing, or said "not taught" beside its notes."""
+    from buzzfinder_app.model.runtime import Model
+    from buzzfinder_app.personal.adapt import fit_profile
+    from buzzfinder_app.personal.profiles import ProfileStore
+
+    store = ProfileStore()
+    store.create("Acoustic")  # sorts before the live profile
+    w = make_window()
+    qtbot.addWidget(w)
+    w.show()
+    view = w.profiles_view
+    qtbot.waitUntil(lambda: w.profiles.profile is not None and not w.profiles.loading, timeout=5000)
+    w.tabs.setCurrentWidget(view)
+    assert view.selected_profile().name == w.profiles.profile.name == "Default input"
+    w.tabs.setCurrentIndex(0)
+
+    cli_store = ProfileStore()  # `buzzfinder teach`, another process on the same data folder
+    nylon = cli_store.create("Nylon")
+    fill_profile(cli_store, nylon, per_label=2)
+    fitted = fit_profile(cli_store, nylon, Model.load())
+    cli_store.add_note("Acoustic", note("clean", 0), "clean", "teach")  # one kind: nothing to tune yet
+    fill_profile(cli_store, cli_store.get("Default input"), per_label=1)  # the live profile: not fitted
+    w.tabs.setCurrentWidget(view)
+    assert view.select_profile("Nylon")
+    row = view.table.currentRow()
+    assert view.notes_table.rowCount() == 6
+    assert view.table.item(row, 5).text().startswith(f"{fitted.loo_before:.0%}"), view.table.item(row, 5).text()
+    assert view.select_profile("Acoustic")
+    assert "another kind" in view.table.item(view.table.currentRow(), 5).text()
+    # the live profile's new notes are used: it is tuned to them at once
+    qtbot.waitUntil(lambda: w.profiles.head is not None and not w.profiles.loading, timeout=10000)
+    assert view.select_profile("Default input")
+    assert "not taught" not in view.table.item(view.table.currentRow(), 5).text()

@@ -53,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     model_option = argparse.ArgumentParser(add_help=False)
     model_option.add_argument("--model", metavar="PATH", default=argparse.SUPPRESS, help="model file")
     profile_option = argparse.ArgumentParser(add_help=False)
-    profile_option.add_argument("--profile", metavar="NAME", help="judge with this personal profile's head")
+    profile_option.add_argument("--profile", metavar="NAME", help="judge with what this personal profile was taught")
 
     classify = commands.add_parser(
         "classify", parents=[model_option, profile_option], help="one verdict per file",
@@ -98,10 +98,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     profiles = commands.add_parser(
         "profiles", parents=[model_option], help="list personal profiles",
-        description="List the personal profiles, their notes and how well their heads adapt.",
+        description="List the personal profiles, their notes and how well they are tuned to your guitar.",
         epilog='--json: {"root", "profiles": [{"name", "guitar", "device", "created_at", "default", "path", '
-               '"notes": {"buzzy", "clean", "muted"}, "loo_before", "loo_after", "loo_nested", "blend", '
-               '"fitted_at", "head"}], "damaged": [{"folder", "error"}]}; "head" is there when the model loads.')
+               '"notes": {"buzzy", "clean", "muted"}, "loo_before", "loo_after", "loo_nested", "fitted_notes", '
+               '"blend", "fitted_at", "head"}], "damaged": [{"folder", "error"}]}; "head" is there when the '
+               'model loads.')
     profiles.add_argument("--json", action="store_true", help="print JSON")
     return parser
 

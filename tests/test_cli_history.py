@@ -108,8 +108,9 @@ def test_sessions_json_and_csv_are_one_schema(data_dir, capsys):
                        "input": "input", "mode": "mode"}
     with SessionStore() as store:
         sid = store.start_session("Focusrite · input 2", "exercise")
-        store.add_note(sid, onset_s=1.5, label="buzzy", confidence=0.7, probs={"buzzy": 0.7, "clean": 0.2, "muted": 0.1},
-                       pitch_hz=261.6, note="C4", level_dbfs=-18.0, step=1, repetition=2, target="3:5",
+        store.add_note(sid, onset_s=1.5, label="buzzy", confidence=0.7,
+                       probs={"buzzy": 0.7, "clean": 0.2, "muted": 0.1}, pitch_hz=261.6, note="C4", level_dbfs=-18.0,
+                       step=1, repetition=2, target="3:5",
                        outcome="too_soft")
         store.add_note(sid, onset_s=3.0, label="clean", confidence=0.9, probs=None, step=2, repetition=2,
                        target="3:5", outcome="success")

@@ -13,6 +13,7 @@ import traceback
 from PySide6.QtCore import QObject, Signal, Slot
 
 from buzzfinder_app.personal.adapt import fit_profile, head_info, notes_digest, profile_classifier, profile_head
+from buzzfinder_app.personal.commands import right_count
 from buzzfinder_app.personal.profiles import Profile, ProfileError, ProfileStore
 from buzzfinder_app.ui.workers import ThreadModel, start_in_thread, stop_thread
 
@@ -48,8 +49,8 @@ class ProfileWorker(QObject):
         """Say which notes the head had to leave out (their WAV files cannot be read)."""
         skipped = (head_info(self.store, name) or {}).get("skipped") or []
         if skipped:
-            self.failed.emit(name, f"{len(skipped)} note{'s' if len(skipped) > 1 else ''} left out of the personal "
-                                   f"head: {skipped[0]}")
+            self.failed.emit(name, f"{len(skipped)} note{'s' if len(skipped) > 1 else ''} left out of the tuning: "
+                                   f"{skipped[0]}")
 
     @Slot(str)
     def fit(self, name: str) -> None:
@@ -141,16 +142,17 @@ class ProfileControl(QObject):
         if self.profile is None:
             return self.error or "no profile"
         if not self.head_enabled:
-            return "personal head off: the base model judges"
+            return "judged by the standard model (what you taught is switched off)"
         if self.loading:
-            return "loading the personal head…"
+            return "getting what you taught ready…"
         if self.head is None:
-            return "not taught yet: the base model judges (Teach… to adapt it)"
+            return "judged by the standard model: not tuned to your guitar yet (Teach… to tune it)"
         if self.head.w == 0.0:
-            return "taught; the base model alone did as well on its notes, so it judges"
+            return "judged by the standard model: it already gets your notes right as often as what you taught"
         info = self.head_info() or {}
-        return (f"personal head on · {info.get('n_notes', '?')} notes · "
-                f"{_pct(info.get('loo_before'))} → {_pct(info.get('loo_after'))} right on them")
+        n = info.get("n_notes")
+        return (f"judged with what you taught · tuned to your guitar: {right_count(info.get('loo_after'), n)} of "
+                f"your notes judged right, was {right_count(info.get('loo_before'), n, of=False)}")
 
     # ------------------------------------------------------------------ choosing
     def use_device(self, device: str) -> None:
@@ -314,7 +316,3 @@ class ProfileControl(QObject):
 
     def shutdown(self) -> None:
         stop_thread(self.thread)
-
-
-def _pct(value) -> str:
-    return f"{value:.0%}" if isinstance(value, (int, float)) else "?"

@@ -1,5 +1,6 @@
 """The guided "Teach it your guitar" flow: five muted, five buzzy and five clean notes, each heard
-back and kept or discarded, then the profile's head is refitted and its accuracy shown in words."""
+back and kept or discarded, then the profile's head is refitted ("tuned to your guitar") and its
+accuracy shown in words."""
 
 from __future__ import annotations
 
@@ -27,20 +28,27 @@ ASK = {
 
 
 def describe_fit(result) -> str:
-    """A FitResult in plain words."""
+    """A FitResult in plain words (no "head", "blend" or "leave-one-out": what they mean)."""
     n = result.n_notes
-    before = round(result.loo_before * n)
-    text = (f"Before teaching, the base model got {before} of these {n} notes right "
-            f"({result.loo_before:.0%}).")
+    before, after, strict = (round(share * n) for share in (result.loo_before, result.loo_after, result.loo_nested))
+    text = f"Before teaching, the standard model judged {before} of your {n} notes right."
     if result.blend == 0.0 and before == n:
         return text + " It already judges your guitar well, so it keeps judging on its own."
     if result.blend == 0.0:
-        return text + (" Your notes did not make it better, so the base model keeps judging on its own. "
-                       "Teach a few more notes, most of all the kind it gets wrong.")
-    after = round(result.loo_after * n)
-    return text + (f" Adapted to your guitar it gets {after} of {n} right ({result.loo_after:.0%}), each note "
-                   f"judged by a head taught without it. A stricter estimate, which also leaves the note out "
-                   f"when choosing how far to trust the head, is {result.loo_nested:.0%}.")
+        return text + (" What you taught did not judge them better, so the standard model keeps judging on its "
+                       "own. Teach a few more notes, most of all the kind it gets wrong.")
+    return text + (f" Tuned to your guitar, {after} of {n} are judged right, each note as if it had not been "
+                   f"taught. Counted more strictly (also deciding without the note how far to trust what you "
+                   f"taught): {strict} of {n}.")
+
+
+def fit_score(result) -> str:
+    """A FitResult in a few words: how many notes are judged right, before and after teaching."""
+    n = result.n_notes
+    before, after = round(result.loo_before * n), round(result.loo_after * n)
+    if result.blend == 0.0:
+        return f"{before} of {n} judged right  ·  standard model kept"
+    return f"{before}  →  {after} of {n} judged right"
 
 
 @dataclass
@@ -119,7 +127,7 @@ class TeachDialog(QDialog):
         self.profile_label = QLabel(f"profile: {profile.name}" if profile else "no profile")
         self.profile_label.setObjectName("dim")
         intro = QLabel("Play the notes asked for, one at a time. Listen to each one and keep it if it "
-                       "really is what was asked for. Fifteen notes are enough to adapt the judge to your "
+                       "really is what was asked for. Fifteen notes are enough to tune the judge to your "
                        "guitar, your hands and your microphone.")
         intro.setObjectName("dim")
         intro.setWordWrap(True)
@@ -205,7 +213,7 @@ class TeachDialog(QDialog):
         self.result_score.setObjectName("stat")
         self.result_text = QLabel()
         self.result_text.setWordWrap(True)
-        rl.addWidget(caption("ADAPTED"))
+        rl.addWidget(caption("TUNED TO YOUR GUITAR"))
         rl.addWidget(self.result_score)
         rl.addWidget(self.result_text)
         self.result_card.hide()
@@ -216,7 +224,7 @@ class TeachDialog(QDialog):
 
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(self.reject)
-        self.finish_button = QPushButton("Finish and adapt")
+        self.finish_button = QPushButton("Finish and tune")
         self.finish_button.setObjectName("primary")
         self.finish_button.clicked.connect(self.finish)
         self.finish_button.setMinimumWidth(170)
@@ -353,7 +361,7 @@ class TeachDialog(QDialog):
         self.kept_added = added
         self.fitting = self.control.refit()
         if not self.fitting:
-            self._show_message("The notes were kept, but the model is not loaded, so nothing was adapted.",
+            self._show_message("The notes were kept, but the model is not loaded, so nothing was tuned.",
                                P.WARNING)
         self._refresh()
         return self.fitting
@@ -363,10 +371,7 @@ class TeachDialog(QDialog):
             return
         self.fitting = False
         self.fit_result, self.complete = result, True
-        if result.blend == 0.0:
-            self.result_score.setText(f"{result.loo_before:.0%}  ·  base model kept")
-        else:
-            self.result_score.setText(f"{result.loo_before:.0%}  →  {result.loo_after:.0%}")
+        self.result_score.setText(fit_score(result))
         self.result_text.setText(describe_fit(result))
         self.result_card.show()
         self._show_message("")
@@ -376,7 +381,7 @@ class TeachDialog(QDialog):
     def _on_failed(self, name: str, message: str) -> None:
         if self.fitting and self.control.profile is not None and name == self.control.profile.name:
             self.fitting = False
-            self._show_message(f"The notes were kept, but adapting failed: {message}", P.ERROR)
+            self._show_message(f"The notes were kept, but tuning to your guitar failed: {message}", P.ERROR)
             self.complete = True
             self._refresh()
 
@@ -422,9 +427,9 @@ class TeachDialog(QDialog):
             self.instruction.setText("Done: the live verdicts now use what you taught." if adapted else
                                      "Done: your notes are kept in the profile.")
         elif self.fitting:
-            self.instruction.setText("Adapting to your guitar…")
+            self.instruction.setText("Tuning to your guitar…")
         elif self.label is None:
-            self.instruction.setText("All notes are in. Finish to adapt the judge to your guitar.")
+            self.instruction.setText("All notes are in. Finish to tune the judge to your guitar.")
         else:
             self.instruction.setText(ASK[self.label])
         self.note_card.setVisible(not self.complete)
@@ -479,6 +484,6 @@ class TeachDialog(QDialog):
         selected = 0 <= self.kept_list.currentRow() < len(self.kept)
         self.replay_kept.setEnabled(selected)
         self.remove_kept.setEnabled(selected and not busy)
-        self.finish_button.setText("Done" if self.complete else "Finish and adapt")
+        self.finish_button.setText("Done" if self.complete else "Finish and tune")
         self.finish_button.setEnabled(self.complete or (bool(self.kept) and not self.fitting))
         self.cancel_button.setVisible(not self.complete)

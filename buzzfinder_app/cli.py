@@ -55,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     model_option = argparse.ArgumentParser(add_help=False)
     model_option.add_argument("--model", metavar="PATH", default=argparse.SUPPRESS, help="model file")
     profile_option = argparse.ArgumentParser(add_help=False)
-    profile_option.add_argument("--profile", metavar="NAME", help="judge with this personal profile's head")
+    profile_option.add_argument("--profile", metavar="NAME", help="judge with what this personal profile was taught")
 
     classify = commands.add_parser(
         "classify", parents=[model_option, profile_option], help="one verdict per file",
@@ -87,18 +87,24 @@ def build_parser() -> argparse.ArgumentParser:
         description="Print every stored session with its notes, oldest first. The history is only read "
                     "(a read-only data folder works); a row whose text is damaged is left out and named on "
                     "stderr, and the exit status is 1.",
-        epilog='--json: an array of {"id", "started_at", "ended_at", "input", "mode", "notes": [{"onset_s", '
-               '"label", "confidence", "probs", "pitch_hz", "note", "level_dbfs"}]}; --csv: one row per note.')
+        epilog='--json: an array of {"id", "started_at", "ended_at", "input", "mode", "notes": [{"created_at", '
+               '"onset_s", "label", "confidence", "probs": {"buzzy", "clean", "muted"}, "pitch_hz", "note", '
+               '"level_dbfs", "step", "repetition", "target", "outcome"}]} (step, repetition, target '
+               '(string:fret, e.g. 3:5) and outcome are empty outside the exercise). '
+               '--csv: one row per note with the same fields: session_id, session_started_at, session_ended_at, '
+               'input, mode, created_at, onset_s, label, confidence, p_buzzy, p_clean, p_muted, pitch_hz, note, '
+               'level_dbfs, step, repetition, target, outcome.')
     fmt = sessions.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="print JSON")
     fmt.add_argument("--csv", action="store_true", help="print CSV, one row per note")
 
     profiles = commands.add_parser(
         "profiles", parents=[model_option], help="list personal profiles",
-        description="List the personal profiles, their notes and how well their heads adapt.",
+        description="List the personal profiles, their notes and how well they are tuned to your guitar.",
         epilog='--json: {"root", "profiles": [{"name", "guitar", "device", "created_at", "default", "path", '
-               '"notes": {"buzzy", "clean", "muted"}, "loo_before", "loo_after", "loo_nested", "blend", '
-               '"fitted_at", "head"}], "damaged": [{"folder", "error"}]}; "head" is there when the model loads.')
+               '"notes": {"buzzy", "clean", "muted"}, "loo_before", "loo_after", "loo_nested", "fitted_notes", '
+               '"blend", "fitted_at", "head"}], "damaged": [{"folder", "error"}]}; "head" is there when the '
+               'model loads.')
     profiles.add_argument("--json", action="store_true", help="print JSON")
     return parser
 

@@ -96,3 +96,45 @@ def test_teach_takes_profile_and_label_options(data_dir, placeholder_model_path,
                        "--model", str(placeholder_model_path)])
     err = capsys.readouterr().err.strip().splitlines()
     assert status == cli.EXIT_BAD_FILES and len(err) == 1 and "missing.wav" in err[0]
+
+
+def test_sessions_json_and_csv_are_one_schema(data_dir, capsys):
+    """Defect 11: ``--json`` lacked the step, repetition, target and outcome that ``--csv`` has. Each CSV
+    row is its note's JSON fields and its session's (``id``, ``started_at`` and ``ended_at`` as
+    ``session_…``, ``probs`` as ``p_…``), with the same values, and ``sessions --help`` names them all."""
+    import re
+
+    session_columns = {"id": "session_id", "started_at": "session_started_at", "ended_at": "session_ended_at",
+                       "input": "input", "mode": "mode"}
+    with SessionStore() as store:
+        sid = store.start_session("Focusrite · input 2", "exercise")
+        store.add_note(sid, onset_s=1.5, label="buzzy", confidence=0.7,
+                       probs={"buzzy": 0.7, "clean": 0.2, "muted": 0.1}, pitch_hz=261.6, note="C4", level_dbfs=-18.0,
+                       step=1, repetition=2, target="3:5",
+                       outcome="too_soft")
+        store.add_note(sid, onset_s=3.0, label="clean", confidence=0.9, probs=None, step=2, repetition=2,
+                       target="3:5", outcome="success")
+        store.end_session(sid)
+        add_session(store, "take-a.wav", ["muted"])
+    assert cli.main(["sessions", "--csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert cli.main(["sessions", "--json"]) == 0
+    sessions = json.loads(capsys.readouterr().out)
+
+    def as_rows(session):
+        head = {session_columns[key]: value for key, value in session.items() if key != "notes"}
+        for note in session["notes"]:
+            fields = {key: value for key, value in note.items() if key != "probs"}
+            yield head | fields | {f"p_{label}": p for label, p in note["probs"].items()}
+
+    flat = [row for session in sessions for row in as_rows(session)]
+    assert [set(row) for row in rows] == [set(row) for row in flat]
+    assert {"step", "repetition", "target", "outcome", "session_ended_at"} <= set(flat[0])
+    assert [{k: "" if v is None else str(v) for k, v in row.items()} for row in flat] == rows
+    assert flat[0]["outcome"] == "too_soft" and flat[1]["step"] == 2 and flat[1]["p_clean"] is None
+
+    epilog = cli.build_parser()._subparsers._group_actions[0].choices["sessions"].epilog
+    json_part, csv_part = epilog.split("--csv")
+    assert set(re.findall(r'"(\w+)"', json_part)) == set(sessions[0]) | set(sessions[0]["notes"][0]) | set(
+        sessions[0]["notes"][0]["probs"])
+    assert csv_part.split("fields: ")[1].rstrip(".").split(", ") == list(rows[0])

@@ -313,12 +313,12 @@ def test_fit_profile_saves_a_head_for_this_model_only(model, store):
 
     store.add_note(p, toy_note("clean", 99), "clean", "teach")
     assert adapt.head_status(store, p, model) == "stale"
-    with pytest.raises(ProfileError, match="has notes the head was not fitted on"):
+    with pytest.raises(ProfileError, match="has notes it was not tuned on"):
         adapt.load_head(store, p, model)
     info["base_model"]["sha256"] = "0" * 64  # as if fitted on another base model
     (p.path / "head.json").write_text(json.dumps(info))
     assert adapt.head_status(store, p, model) == "other-model"
-    with pytest.raises(ProfileError, match="fitted on another base model"):
+    with pytest.raises(ProfileError, match="was tuned with another standard model"):
         adapt.load_head(store, p, model)
     assert adapt.profile_head(store, p, model) is not None  # refitted
     assert adapt.head_status(store, p, model) == "current"
@@ -451,7 +451,7 @@ def test_cmd_teach_and_profiles(model, store, tmp_path):
     assert "bad.wav" not in report and "gone.wav" not in report  # errors go to stderr only
     assert len(report.errors) == 2 and report.errors[1] == f"{tmp_path / 'gone.wav'}: file not found"
     assert report.errors[0].startswith(f"{tmp_path / 'bad.wav'}: not an audio file")
-    assert "0 buzzy, 3 clean, 0 muted" in report and "not adapted yet: " in report and "too few notes" in report
+    assert "0 buzzy, 3 clean, 0 muted" in report and "not tuned yet: too few notes" in report
     notes = store.notes("Nylon + USB mic")
     assert all(n.source == "teach" and n.original.endswith(".wav") for n in notes)
     assert all(abs(len(n.read()) - C.WINDOW_SAMPLES) <= 1 for n in notes)
@@ -459,7 +459,7 @@ def test_cmd_teach_and_profiles(model, store, tmp_path):
     cmd_teach("Nylon + USB mic", "buzzy", files_["buzzy"], model, store=store)
     report = cmd_teach("Nylon + USB mic", "muted", files_["muted"], model, store=store)
     assert report.errors == () and "3 buzzy, 3 clean, 3 muted" in report
-    assert "adapted: accuracy on its notes" in report or "kept the base model" in report
+    assert "tuned to your guitar: " in report or "judged by the standard model: " in report
     with pytest.raises(ProfileError, match="gone.wav: file not found\nnothing was taught to profile 'typo'"):
         cmd_teach("typo", "muted", [tmp_path / "gone.wav"], model, store=store)
     assert [p.name for p in store.list()] == ["Nylon + USB mic"]  # no empty profile left behind
@@ -468,7 +468,7 @@ def test_cmd_teach_and_profiles(model, store, tmp_path):
 
     text = cmd_profiles(store=store, model=model)
     assert text.splitlines()[0] == "Nylon + USB mic: USB mic"
-    assert "notes: 3 buzzy, 3 clean, 3 muted" in text and "% base -> " in text
+    assert "notes: 3 buzzy, 3 clean, 3 muted" in text and " of 9 " in text
     data = json.loads(cmd_profiles(json=True, store=store, model=model))
     (p,) = data["profiles"]
     assert p["notes"] == {"buzzy": 3, "clean": 3, "muted": 3} and p["head"] == "current"
@@ -485,6 +485,35 @@ def test_cmd_teach_and_profiles(model, store, tmp_path):
     assert fields == set(p) and set(data) == {"root", "profiles", "damaged"}
 
 
+def test_teach_and_profiles_print_no_jargon(store, tmp_path, monkeypatch):
+    """Issue 15 item 6: what ``teach`` and ``profiles`` print says "tuned to your guitar: 9 of 10 of your
+    notes judged right, was 6", never "head", "blend", "nested", "leave-one-out" or "LOO" (the JSON
+    keeps its keys)."""
+    import re
+
+    from buzzfinder_app.personal import commands
+    from buzzfinder_app.personal.adapt import FitResult
+
+    jargon = re.compile(r"\b(heads?|nested|ece|blend(s|ed|ing)?|embeddings?|leave-one-out|loo)\b", re.IGNORECASE)
+    wav = [write_note_file(tmp_path / "a.wav", "clean", 0)]
+    texts = [commands.cmd_teach("Nylon", "clean", wav, None, store=store)]  # one kind: nothing to tune
+    for blend, before, after in ((0.0, 0.6, 0.6), (0.5, 0.6, 0.9)):
+        result = FitResult(before, after, after - 0.1, 10, 0.1, 0.1, blend, {}, ("note x cannot be read",))
+        monkeypatch.setattr(commands, "fit_profile", lambda *a, r=result: r)
+        texts.append(commands.cmd_teach("Nylon", "clean", wav, None, store=store))
+    assert "tuned to your guitar: 9 of 10 of your notes judged right, was 6" in texts[-1]
+    store.create("Empty")
+    for blend, state in ((0.0, "current"), (0.5, "current"), (0.5, "stale"), (0.5, "other-model")):
+        files.write_json(store.head_paths("Nylon")[1], {"blend": blend, "loo_before": 0.6, "loo_after": 0.9,
+                                                        "loo_nested": 0.8, "n_notes": 10})
+        monkeypatch.setattr(commands, "head_status", lambda *a, state=state: state)
+        texts.append(commands.cmd_profiles(store=store, model=object()))
+    assert "  tuned to your guitar: 9 of 10 of its notes judged right, was 6" in texts[-1]
+    assert "  not taught yet" in texts[-1]
+    bad = [line for text in texts for line in text.splitlines() if jargon.search(line)]
+    assert not bad, bad
+
+
 def test_cmd_profiles_without_profiles_or_with_damage(store, tmp_path):
     from buzzfinder_app.personal.commands import cmd_profiles, cmd_teach
 
@@ -492,7 +521,7 @@ def test_cmd_profiles_without_profiles_or_with_damage(store, tmp_path):
     store.create("ok", guitar="Strat")
     (store.create("broken").path / "profile.json").write_text("")
     text = cmd_profiles(store=store)
-    assert "ok: Strat" in text and "not adapted yet" in text and "damaged profile folder 'broken'" in text
+    assert "ok: Strat" in text and "not taught yet" in text and "damaged profile folder 'broken'" in text
     assert json.loads(cmd_profiles(json=True, store=store))["damaged"][0]["folder"] == "broken"
     with pytest.raises(ProfileError, match="profile 'broken' is unusable"):
         cmd_teach("broken", "clean", [write_note_file(tmp_path / "a.wav", "clean", 0)], None, store=store)

@@ -167,13 +167,16 @@ def test_json_export_contract(store, known_history):
         assert set(session) == {"id", "started_at", "ended_at", "input", "mode", "notes"}
         assert datetime.fromisoformat(session["ended_at"]) >= datetime.fromisoformat(session["started_at"])
         for note in session["notes"]:
-            assert set(note) == {"onset_s", "label", "confidence", "probs", "pitch_hz", "note", "level_dbfs"}
+            assert set(note) == {"created_at", "onset_s", "label", "confidence", "probs", "pitch_hz", "note",
+                                 "level_dbfs", "step", "repetition", "target", "outcome"}
             assert set(note["probs"]) == {"buzzy", "clean", "muted"}
     free_notes = exported[0]["notes"]
     assert [n["label"] for n in free_notes] == ["clean", "clean", "buzzy", "muted", "unsure"]
-    assert free_notes[1] == {"onset_s": 0.5, "label": "clean", "confidence": 0.8,
-                             "probs": {"buzzy": 0.1, "clean": 0.8, "muted": 0.1}, "pitch_hz": C4, "note": "C4",
-                             "level_dbfs": -20.0}
+    assert free_notes[1] == {"created_at": free_notes[1]["created_at"], "onset_s": 0.5, "label": "clean",
+                             "confidence": 0.8, "probs": {"buzzy": 0.1, "clean": 0.8, "muted": 0.1}, "pitch_hz": C4,
+                             "note": "C4", "level_dbfs": -20.0, "step": None, "repetition": None, "target": None,
+                             "outcome": None}
+    assert {n["target"] for n in exported[1]["notes"]} == {"3:5"}  # the exercise's fields, as in the CSV
     assert len(exported[1]["notes"]) == 9 and len(exported[2]["notes"]) == 8
 
 

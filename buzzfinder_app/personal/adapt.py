@@ -141,10 +141,10 @@ def load_head(store: ProfileStore, profile: Profile | str, model) -> PersonalHea
     """The saved head, refused (:class:`ProfileError`) unless fitted on this model and these notes."""
     profile = store.resolve(profile)
     status = head_status(store, profile, model)
-    reasons = {"none": "has no personal head yet", "stale": "has notes the head was not fitted on",
-               "other-model": "has a head fitted on another base model"}
+    reasons = {"none": "is not tuned yet", "stale": "has notes it was not tuned on",
+               "other-model": "was tuned with another standard model"}
     if status != "current":
-        raise ProfileError(f"profile {profile.name!r} {reasons[status]}: fit it again")
+        raise ProfileError(f"profile {profile.name!r} {reasons[status]}: tune it again")
     try:
         return PersonalHead.load(store.head_paths(profile)[0])
     except HeadError as exc:

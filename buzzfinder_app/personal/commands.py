@@ -5,6 +5,9 @@ profile's head. A file that cannot be used is listed in the report's ``errors`` 
 for stderr and exit status 1 like the rest of the CLI), not in its text; a stored note that cannot be
 read is left out of the fit with a ``warning:`` line. :class:`ProfileError` is raised only when
 nothing could be taught at all (bad label, bad profile name, every file failed).
+
+What they print speaks the player's language: the head is "what you taught", fitting it "tuning to
+your guitar", the base model "the standard model"; the JSON keeps the code's names.
 """
 
 from __future__ import annotations
@@ -66,17 +69,28 @@ def cmd_teach(profile_name: str, label: str, files, model, store: ProfileStore |
     try:
         r = fit_profile(store, profile, model)
     except ProfileError as exc:
-        lines.append(f"not adapted yet: {exc}")
+        lines.append(f"not tuned yet: {str(exc).removeprefix(f'profile {profile.name!r}: ')}")
     else:
         lines += [f"warning: {problem} (left out)" for problem in r.skipped]
+        before, after, strict = (right_count(share, r.n_notes) for share in (r.loo_before, r.loo_after, r.loo_nested))
         if r.blend == 0.0:
-            lines.append(f"kept the base model: on these notes the personal head does not beat it "
-                         f"({r.loo_before:.0%} right by the base model; teach more notes)")
+            lines.append(f"judged by the standard model: it judged {before} of your notes right and what you "
+                         f"taught did not do better (teach more notes)")
             return _report(lines, errors)
-        lines.append(f"adapted: accuracy on its notes {r.loo_before:.0%} (base model) -> {r.loo_after:.0%} "
-                     f"(personal, leave-one-out; {r.loo_nested:.0%} with the head weight also left out); "
-                     f"head weight {r.blend:.1f}; fitted in {r.seconds:.2f} s")
+        lines.append(f"tuned to your guitar: {after} of your notes judged right, was "
+                     f"{right_count(r.loo_before, r.n_notes, of=False)} (each note judged as if it had not been "
+                     f"taught; {strict} counted more strictly); tuned in {r.seconds:.2f} s")
     return _report(lines, errors)
+
+
+def right_count(share, n, of: bool = True) -> str:
+    """A share of ``n`` notes judged right in words: "12 of 15" ("12" without ``of``); a percentage
+    when ``n`` is unknown, "?" when the share is."""
+    if not isinstance(share, (int, float)):
+        return "?"
+    if not isinstance(n, int) or n <= 0:
+        return f"{share:.0%}"
+    return f"{round(share * n)} of {n}" if of else f"{round(share * n)}"
 
 
 def _report(lines: list[str], errors: list[str]) -> Report:
@@ -91,13 +105,14 @@ def _counts_line(store: ProfileStore, profile: Profile) -> str:
 
 
 def profile_summary(store: ProfileStore, profile: Profile, model=None) -> dict:
-    """A profile's description, note counts and its head's leave-one-out accuracy (if fitted)."""
+    """A profile's description, note counts and its head's leave-one-out accuracy on the ``fitted_notes``
+    it was fitted on (if fitted)."""
     labels = [n.label for n in store.notes(profile)]
     info = head_info(store, profile) or {}
     summary = {**profile.to_dict(), "path": str(profile.path),
                "notes": {lab: labels.count(lab) for lab in C.LABELS},
                "loo_before": info.get("loo_before"), "loo_after": info.get("loo_after"),
-               "loo_nested": info.get("loo_nested"),
+               "loo_nested": info.get("loo_nested"), "fitted_notes": info.get("n_notes"),
                "blend": info.get("blend"), "fitted_at": info.get("fitted_at")}
     if model is not None:
         summary["head"] = head_status(store, profile, model)
@@ -105,7 +120,8 @@ def profile_summary(store: ProfileStore, profile: Profile, model=None) -> dict:
 
 
 def cmd_profiles(json: bool = False, store: ProfileStore | None = None, model=None) -> str:
-    """The profiles with note counts per label and leave-one-out accuracy before/after adaptation."""
+    """The profiles with note counts per label and how many of their notes are judged right before and
+    after tuning (leave-one-out)."""
     store = store or ProfileStore()
     summaries = [profile_summary(store, p, model) for p in store.list()]
     damaged = [{"folder": folder, "error": reason} for folder, reason in store.damaged()]
@@ -118,11 +134,15 @@ def cmd_profiles(json: bool = False, store: ProfileStore | None = None, model=No
         what = " · ".join(x for x in (s["guitar"], s["device"]) if x)
         lines.append(f"{s['name']}{' (default)' if s['default'] else ''}{': ' + what if what else ''}")
         lines.append("  notes: " + ", ".join(f"{n} {lab}" for lab, n in s["notes"].items()))
+        state = {"stale": " (its notes changed since)", "other-model": " (with another standard model)"}
+        n = s["fitted_notes"]
         if s["loo_before"] is None:
-            lines.append("  not adapted yet")
+            lines.append("  not tuned yet" if any(s["notes"].values()) else "  not taught yet")
+        elif s["blend"] == 0.0:
+            lines.append(f"  judged by the standard model: {right_count(s['loo_before'], n)} of its notes right, "
+                         f"what was taught did not do better{state.get(s.get('head'), '')}")
         else:
-            state = {"stale": " (notes changed since: refit)", "other-model": " (base model changed: refit)"}
-            lines.append(f"  accuracy on its notes: {s['loo_before']:.0%} base -> {s['loo_after']:.0%} personal "
-                         f"(leave-one-out, head weight {s['blend']:.1f}){state.get(s.get('head'), '')}")
+            lines.append(f"  tuned to your guitar: {right_count(s['loo_after'], n)} of its notes judged right, was "
+                         f"{right_count(s['loo_before'], n, of=False)}{state.get(s.get('head'), '')}")
     lines += [f"damaged profile folder {d['folder']!r}: {d['error']}" for d in damaged]
     return "\n".join(lines)

@@ -207,7 +207,7 @@ class PersonalHead:
                    nested, gate)
         d, k = head.weights.shape
         if head.mean.shape != (d - 1,) or head.scale.shape != (d - 1,) or head.classes.shape != (k,):
-            raise HeadError("personal head arrays have inconsistent shapes")
+            raise HeadError("the profile's tuning is damaged (its arrays do not fit together)")
         return head
 
     def save(self, path: Path) -> None:
@@ -221,9 +221,9 @@ class PersonalHead:
             with np.load(Path(path), allow_pickle=False) as a:
                 return cls.from_arrays({k: a[k] for k in a.files})
         except FileNotFoundError:
-            raise HeadError(f"personal head {path} is missing") from None
+            raise HeadError(f"the profile's tuning {path} is missing") from None
         except (OSError, EOFError, KeyError, ValueError, zipfile.BadZipFile, io.UnsupportedOperation) as exc:
-            raise HeadError(f"personal head {path} is damaged ({exc})") from None
+            raise HeadError(f"the profile's tuning {path} is damaged ({exc})") from None
 
 
 def _loo_head_probs(x: np.ndarray, y: np.ndarray, l2: float) -> list[tuple[np.ndarray, np.ndarray]]:

@@ -499,23 +499,23 @@ class SessionStore:
         return sorted(cells, key=lambda cell: (cell.string, cell.fret))
 
     def export_json(self) -> list[dict]:
-        """Every readable session with its readable notes, oldest first, in the documented export format."""
+        """Every readable session with its readable notes, oldest first, in the documented export format:
+        a note has every stored column (the probabilities as ``probs``), as the CSV rows do."""
         notes_by_session = defaultdict(list)
         for note in self.notes():
-            notes_by_session[note.session_id].append({
-                "onset_s": note.onset_s,
-                "label": note.label,
-                "confidence": note.confidence,
-                "probs": {"buzzy": note.p_buzzy, "clean": note.p_clean, "muted": note.p_muted},
-                "pitch_hz": note.pitch_hz,
-                "note": note.note,
-                "level_dbfs": note.level_dbfs,
-            })
+            fields = {}
+            for column in NOTE_COLUMNS[2:]:
+                if column.startswith("p_"):
+                    fields.setdefault("probs", {})[column[2:]] = getattr(note, column)
+                else:
+                    fields[column] = getattr(note, column)
+            notes_by_session[note.session_id].append(fields)
         return [{"id": s.id, "started_at": s.started_at, "ended_at": s.ended_at, "input": s.input, "mode": s.mode,
                  "notes": notes_by_session[s.id]} for s in self.sessions()]
 
     def export_csv(self, file: str | os.PathLike | TextIO) -> None:
-        """One row per note, with its session's start, input and mode, to a path or an open text file."""
+        """One row per note, with its session's id, start, end, input and mode, to a path or an open text
+        file: the fields of :meth:`export_json`, the probabilities as ``p_buzzy``, ``p_clean``, ``p_muted``."""
         if isinstance(file, (str, os.PathLike)):
             try:
                 with open(file, "w", newline="", encoding="utf-8") as handle:
@@ -525,10 +525,10 @@ class SessionStore:
             return
         sessions = {s.id: s for s in self.sessions()}
         writer = csv.writer(file)
-        writer.writerow(["session_id", "session_started_at", "input", "mode", *NOTE_COLUMNS[2:]])
+        writer.writerow(["session_id", "session_started_at", "session_ended_at", "input", "mode", *NOTE_COLUMNS[2:]])
         for note in self.notes():
             session = sessions.get(note.session_id)
             if session is None:  # a damaged session: named in `damaged`
                 continue
-            writer.writerow([session.id, session.started_at, session.input, session.mode,
+            writer.writerow([session.id, session.started_at, session.ended_at, session.input, session.mode,
                              *(getattr(note, column) for column in NOTE_COLUMNS[2:])])

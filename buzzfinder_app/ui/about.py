@@ -21,8 +21,8 @@ def app_version() -> str:
 _METRICS = {
     "heldout_generated_accuracy": ("Held-out generated notes", "percent"),
     "heldout_generated_untouched_accuracy": ("… of them without augmentation", "percent"),
-    "ece": ("Calibration error (ECE)", "plain"),
-    "ece_before_temperature": ("… before temperature scaling", "plain"),
+    "ece": ("How far its confidence is off, on average", "percent"),
+    "ece_before_temperature": ("… before its confidence was corrected", "percent"),
     "yardstick": ("Another guitar's clean notes heard buzzy; buzz under hiss", "percent"),
     "unsure_threshold": None,  # shown above
     "real_clips": ("Real notes, one nylon guitar", "plain"),
@@ -77,10 +77,14 @@ def about_text(services) -> str:
     return "".join(parts)
 
 
-def show_about(parent, services) -> None:
+def about_box(parent, services) -> QMessageBox:
     box = QMessageBox(parent)
     box.setWindowTitle("About buzzfinder")
     box.setTextFormat(box.textFormat().RichText)
     box.setText(about_text(services))
     box.setStandardButtons(QMessageBox.Ok)
-    box.exec()
+    return box
+
+
+def show_about(parent, services) -> None:
+    about_box(parent, services).exec()

@@ -1,4 +1,4 @@
-"""The live view's profile row: which profile judges, whether its personal head is on, Teach…"""
+"""The live view's profile row: which profile judges, whether what it was taught is used, Teach…"""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ NEW = "__new__"
 
 
 class ProfileBar(QWidget):
-    """Profile combo box (with "New profile…"), the personal-head switch and the Teach button."""
+    """Profile combo box (with "New profile…"), the switch for what was taught and the Teach button."""
 
     teach_requested = Signal()
     new_requested = Signal()
@@ -23,7 +23,7 @@ class ProfileBar(QWidget):
         self.combo.setMinimumWidth(190)
         self.combo.setToolTip("The guitar and input device the verdicts are adapted to")
         self.combo.activated.connect(self._chosen)
-        self.toggle = QCheckBox("Personal head")
+        self.toggle = QCheckBox("Use what you taught")
         self.toggle.toggled.connect(control.set_head_enabled)
         self.teach = QPushButton("Teach…")
         self.teach.setToolTip("Play a few muted, buzzy and clean notes so the verdicts fit your guitar")
@@ -53,8 +53,8 @@ class ProfileBar(QWidget):
         self.toggle.setChecked(c.head_enabled)
         self.toggle.blockSignals(False)
         status = c.status_text()
-        self.toggle.setToolTip(f"On: the profile's personal head judges the live notes; off: the base model "
-                               f"alone.\nNow: {status}")
+        self.toggle.setToolTip(f"On: the live notes are judged with what you taught this profile; off: by the "
+                               f"standard model alone.\nNow: {status}")
         self.combo.setEnabled(c.available)
         self.toggle.setEnabled(c.available)
         self.teach.setEnabled(c.available and c.worker is not None)

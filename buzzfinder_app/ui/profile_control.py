@@ -12,7 +12,8 @@ import traceback
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from buzzfinder_app.personal.adapt import fit_profile, head_info, profile_classifier, profile_head
+from buzzfinder_app.personal.adapt import fit_profile, head_info, notes_digest, profile_classifier, profile_head
+from buzzfinder_app.personal.commands import right_count
 from buzzfinder_app.personal.profiles import Profile, ProfileError, ProfileStore
 from buzzfinder_app.ui.workers import ThreadModel, start_in_thread, stop_thread
 
@@ -25,6 +26,7 @@ class ProfileWorker(QObject):
 
     head_ready = Signal(str, object)  # profile name, PersonalHead or None (too few notes)
     fitted = Signal(str, object)  # profile name, FitResult
+    fit_failed = Signal(str, str)  # profile name, why a fit asked for could not be done
     failed = Signal(str, str)  # profile name, message
 
     def __init__(self, store: ProfileStore, model_path):
@@ -38,7 +40,7 @@ class ProfileWorker(QObject):
         try:
             self.head_ready.emit(name, profile_head(self.store, name, self.model.get()))
         except Exception as exc:  # ProfileError, or a damaged file the store did not wrap
-            self.failed.emit(name, _message(exc))
+            self.failed.emit(name, _message(exc, name))
             self.head_ready.emit(name, None)
             return
         self._warn_skipped(name)
@@ -47,8 +49,8 @@ class ProfileWorker(QObject):
         """Say which notes the head had to leave out (their WAV files cannot be read)."""
         skipped = (head_info(self.store, name) or {}).get("skipped") or []
         if skipped:
-            self.failed.emit(name, f"{len(skipped)} note{'s' if len(skipped) > 1 else ''} left out of the personal "
-                                   f"head: {skipped[0]}")
+            self.failed.emit(name, f"{len(skipped)} note{'s' if len(skipped) > 1 else ''} left out of the tuning: "
+                                   f"{skipped[0]}")
 
     @Slot(str)
     def fit(self, name: str) -> None:
@@ -58,17 +60,18 @@ class ProfileWorker(QObject):
             result = fit_profile(self.store, name, model)
             head = profile_head(self.store, name, model)
         except Exception as exc:
-            self.failed.emit(name, _message(exc))
+            self.fit_failed.emit(name, _message(exc, name))
             return
         self.fitted.emit(name, result)
         self.head_ready.emit(name, head)
         self._warn_skipped(name)
 
 
-def _message(exc: Exception) -> str:
+def _message(exc: Exception, name: str) -> str:
+    """The problem for the player; the profile's name is said by whoever shows it."""
     if not isinstance(exc, ProfileError):
         traceback.print_exc()
-    return str(exc) or exc.__class__.__name__
+    return (str(exc) or exc.__class__.__name__).removeprefix(f"profile {name!r}: ")
 
 
 class ProfileControl(QObject):
@@ -78,6 +81,9 @@ class ProfileControl(QObject):
     changed = Signal()
     #: A fit asked for with :meth:`refit` finished: (profile name, FitResult).
     fitted = Signal(str, object)
+    #: A fit asked for with :meth:`refit` could not be done: (profile name, why). Said by whoever
+    #: asked (the profiles tab, the teach dialog), not by :attr:`failed`'s banner.
+    fit_failed = Signal(str, str)
     #: Something could not be done: (profile name, message for the player).
     failed = Signal(str, str)
 
@@ -91,6 +97,7 @@ class ProfileControl(QObject):
         self.live = live
         self.profile: Profile | None = None
         self.head = None
+        self._loaded_from = None  # what the head was loaded from on disk (see :meth:`sync`)
         self.loading = False
         self.error: str | None = None
         self.device = ""
@@ -107,6 +114,7 @@ class ProfileControl(QObject):
             self._fit.connect(self.worker.fit)
             self.worker.head_ready.connect(self._on_head)
             self.worker.fitted.connect(self._on_fitted)
+            self.worker.fit_failed.connect(self._on_fit_failed)
             self.worker.failed.connect(self._on_failed)
 
     # ------------------------------------------------------------------ state
@@ -134,16 +142,17 @@ class ProfileControl(QObject):
         if self.profile is None:
             return self.error or "no profile"
         if not self.head_enabled:
-            return "personal head off: the base model judges"
+            return "judged by the standard model (what you taught is switched off)"
         if self.loading:
-            return "loading the personal head…"
+            return "getting what you taught ready…"
         if self.head is None:
-            return "not taught yet: the base model judges (Teach… to adapt it)"
+            return "judged by the standard model: not tuned to your guitar yet (Teach… to tune it)"
         if self.head.w == 0.0:
-            return "taught; the base model alone did as well on its notes, so it judges"
+            return "judged by the standard model: it already gets your notes right as often as what you taught"
         info = self.head_info() or {}
-        return (f"personal head on · {info.get('n_notes', '?')} notes · "
-                f"{_pct(info.get('loo_before'))} → {_pct(info.get('loo_after'))} right on them")
+        n = info.get("n_notes")
+        return (f"judged with what you taught · tuned to your guitar: {right_count(info.get('loo_after'), n)} of "
+                f"your notes judged right, was {right_count(info.get('loo_before'), n, of=False)}")
 
     # ------------------------------------------------------------------ choosing
     def use_device(self, device: str) -> None:
@@ -242,8 +251,25 @@ class ProfileControl(QObject):
         self._load.emit(self.profile.name)
         self.changed.emit()
 
+    def sync(self) -> None:
+        """See what changed on disk since (``buzzfinder teach`` in another process): the list is read
+        again by whoever redraws on :attr:`changed`, and the current profile's head is loaded again
+        (fitted, if it has new notes) when its notes or its fitted head changed."""
+        if (self.worker is not None and self.profile is not None and not self.loading
+                and self._on_disk(self.profile) != self._loaded_from):
+            self.reload_head()
+        else:
+            self.changed.emit()
+
+    def _on_disk(self, profile: Profile):
+        """The profile's notes and fitted head as stored now."""
+        try:
+            return notes_digest(self.store.notes(profile)), head_info(self.store, profile)
+        except ProfileError:
+            return None
+
     def refit(self, profile: Profile | None = None) -> bool:
-        """Fit a profile's head in the worker; :attr:`fitted` or :attr:`failed` follows."""
+        """Fit a profile's head in the worker; :attr:`fitted` or :attr:`fit_failed` follows."""
         profile = profile or self.profile
         if self.worker is None or profile is None:
             return False
@@ -256,11 +282,18 @@ class ProfileControl(QObject):
         if self.profile is None or name != self.profile.name:
             return  # an answer for a profile no longer chosen
         self.head, self.loading = head, False
+        self._loaded_from = self._on_disk(self.profile)
         self._apply()
         self.changed.emit()
 
     def _on_fitted(self, name: str, result) -> None:
         self.fitted.emit(name, result)
+
+    def _on_fit_failed(self, name: str, message: str) -> None:
+        if self.profile is not None and name == self.profile.name:
+            self.loading = False
+            self.changed.emit()
+        self.fit_failed.emit(name, message)
 
     def _on_failed(self, name: str, message: str) -> None:
         if self.profile is not None and name == self.profile.name:
@@ -283,7 +316,3 @@ class ProfileControl(QObject):
 
     def shutdown(self) -> None:
         stop_thread(self.thread)
-
-
-def _pct(value) -> str:
-    return f"{value:.0%}" if isinstance(value, (int, float)) else "?"

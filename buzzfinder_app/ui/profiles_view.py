@@ -1,5 +1,8 @@
 """The profiles tab: each guitar + input device with its taught notes and how much teaching helped;
-a profile's notes can be heard, relabelled and deleted, its head refitted or switched off."""
+a profile's notes can be heard, relabelled and deleted, its head refitted or switched off.
+
+The player never reads the code's words (head, blend, leave-one-out): a head is "what you taught",
+fitting it "tuning to your guitar", the base model "the standard model"."""
 
 from __future__ import annotations
 
@@ -10,15 +13,16 @@ from PySide6.QtWidgets import (
 )
 
 from buzzfinder_app.constants import SAMPLE_RATE
-from buzzfinder_app.personal.commands import profile_summary
+from buzzfinder_app.personal.commands import profile_summary, right_count
+from buzzfinder_app.personal.head import MIN_CLASSES
 from buzzfinder_app.personal.profiles import ProfileError
 from buzzfinder_app.ui.widgets.tables import read_only_table
 from buzzfinder_app.ui import palette as P
 from buzzfinder_app.ui.teach_dialog import describe_fit
 from buzzfinder_app.ui.widgets.labels import caption
 
-HEAD_STATES = {"current": "up to date", "stale": "notes changed", "other-model": "other base model",
-               "none": "not fitted"}
+TUNING_STATES = {"current": "up to date", "stale": "notes changed — Refit",
+                 "other-model": "standard model changed — Refit", "none": "not tuned"}
 SOURCES = {"teach": "taught", "exercise": "exercise", "file": "from a file", "unknown": "recovered"}
 
 
@@ -70,6 +74,32 @@ def _item(text: str, data=None, colour: str | None = None, align=Qt.AlignLeft | 
     return item
 
 
+def _judged_right(s: dict) -> QTableWidgetItem:
+    """The "Judged right" cell of a profile summary: with what was taught, and by the standard model."""
+    if s["loo_before"] is None:
+        return _item(_untuned(s["notes"]), colour=P.TEXT_DIM)
+    n = s.get("fitted_notes")
+    before, after, strict = (right_count(s[key], n) for key in ("loo_before", "loo_after", "loo_nested"))
+    if s.get("blend") == 0.0:
+        item = _item(f"{before} — standard model kept")
+        item.setToolTip(f"The standard model judged {before} of the notes right; what you taught did not "
+                        "do better, so the standard model judges on its own")
+        return item
+    item = _item(f"{after}, was {right_count(s['loo_before'], n, of=False)}")
+    item.setToolTip(f"Tuned to your guitar: {after} of the notes judged right (each note as if it had not been "
+                    f"taught); the standard model judged {before} right. Counted more strictly: {strict}.")
+    return item
+
+
+def _untuned(notes: dict) -> str:
+    """What a profile without a fitted classifier needs."""
+    if not any(notes.values()):
+        return "not taught"
+    if sum(1 for n in notes.values() if n) < MIN_CLASSES:
+        return "teach another kind of note"
+    return "not tuned yet — Refit"
+
+
 def _table(headers: list[str]) -> QTableWidget:
     t = read_only_table(headers)
     t.setShowGrid(False)
@@ -93,16 +123,23 @@ class ProfilesView(QWidget):
         self.player = player or play_audio
         self._profiles = []
         self._notes = []
+        self._live = None  # the live profile the selection last followed
+        self._asked: set[str] = set()  # profiles this tab asked to refit, until the answer comes
         self._build()
         control.changed.connect(self.refresh)
         control.fitted.connect(self._on_fitted)
-        control.failed.connect(lambda name, msg: self._show_message(msg, P.WARNING))
+        control.fit_failed.connect(self._on_fit_failed)  # other failures: the window's banner says them
         self.refresh()
+
+    def showEvent(self, event) -> None:
+        """Shown: read the profiles again, as ``buzzfinder teach`` may have changed them meanwhile."""
+        super().showEvent(event)
+        self.control.sync()
 
     # ------------------------------------------------------------------ building
     def _build(self) -> None:
-        self.head_toggle = QCheckBox("Use the personal head for live verdicts")
-        self.head_toggle.setToolTip("Off: the base model alone judges, as before any teaching")
+        self.head_toggle = QCheckBox("Use what you taught for live verdicts")
+        self.head_toggle.setToolTip("Off: the standard model judges alone, as before any teaching")
         self.head_toggle.toggled.connect(self.control.set_head_enabled)
         self.status = QLabel()
         self.status.setObjectName("dim")
@@ -115,7 +152,10 @@ class ProfilesView(QWidget):
         top.addWidget(self.status, 1)
         top.addWidget(teach)
 
-        self.table = _table(["Profile", "Guitar · device", "Muted", "Buzzy", "Clean", "Base → personal", "Head"])
+        self.table = _table(["Profile", "Guitar · device", "Muted", "Buzzy", "Clean", "Judged right", "Tuning"])
+        self.table.horizontalHeaderItem(5).setToolTip(
+            "How many of the profile's notes are judged right with what you taught (each note as if it had "
+            "not been taught), and how many the standard model judged right")
         h = self.table.horizontalHeader()
         h.setSectionResizeMode(QHeaderView.ResizeToContents)
         h.setSectionResizeMode(1, QHeaderView.Stretch)
@@ -125,7 +165,7 @@ class ProfilesView(QWidget):
         self.use_button = QPushButton("Use for live")
         self.use_button.clicked.connect(self.use_selected)
         self.refit_button = QPushButton("Refit")
-        self.refit_button.setToolTip("Fit the personal head again on the profile's notes")
+        self.refit_button.setToolTip("Tune the profile to your guitar again, from its notes")
         self.refit_button.clicked.connect(self.refit_selected)
         self.delete_button = QPushButton("Delete…")
         self.delete_button.clicked.connect(self.delete_selected)
@@ -200,11 +240,13 @@ class ProfilesView(QWidget):
         self.head_toggle.blockSignals(False)
         self.status.setText(self.control.status_text())
         selected = self.selected_profile()
-        keep = selected.slug if selected else (self.control.profile.slug if self.control.profile else None)
+        current = self.control.profile.slug if self.control.profile else None
+        # the selection follows the live profile when that changes (at launch, once it is chosen)
+        keep = selected.slug if selected is not None and current == self._live else current
+        self._live = current
         self._profiles = self.control.profiles()
         self.table.blockSignals(True)
         self.table.setRowCount(len(self._profiles))
-        current = self.control.profile.slug if self.control.profile else None
         select_row = 0
         for row, profile in enumerate(self._profiles):
             s = self._summary(profile)
@@ -215,14 +257,9 @@ class ProfilesView(QWidget):
                 n = s["notes"][label]
                 cells.append(_item(str(n), colour=P.style_for(label).text_color if n else P.TEXT_DIM,
                                    align=Qt.AlignCenter))
-            if s["loo_before"] is None:
-                cells.append(_item("not taught", colour=P.TEXT_DIM))
-            elif s.get("blend") == 0.0:
-                cells.append(_item(f"{s['loo_before']:.0%} (base kept)"))
-            else:
-                cells.append(_item(f"{s['loo_before']:.0%} → {s['loo_after']:.0%}  (nested {s['loo_nested']:.0%})"))
+            cells.append(_judged_right(s))
             state = s.get("head", "none")
-            cells.append(_item(HEAD_STATES.get(state, state),
+            cells.append(_item(TUNING_STATES.get(state, state),
                                colour=P.WARNING if state in ("stale", "other-model") else P.TEXT_DIM))
             for col, item in enumerate(cells):
                 self.table.setItem(row, col, item)
@@ -297,11 +334,19 @@ class ProfilesView(QWidget):
         if profile is None:
             return False
         self._show_message(f"Fitting {profile.name}…")
+        self._asked.add(profile.name)
         return self.control.refit(profile)
 
     def _on_fitted(self, name: str, result) -> None:
-        self._show_message(f"{name}: {describe_fit(result)}", P.TEXT)
+        if name in self._asked:
+            self._asked.discard(name)
+            self._show_message(f"{name}: {describe_fit(result)}", P.TEXT)
         self.refresh()
+
+    def _on_fit_failed(self, name: str, message: str) -> None:
+        if name in self._asked:
+            self._asked.discard(name)
+            self._show_message(f"Could not tune {name} to your guitar: {message}", P.WARNING)
 
     def delete_selected(self, confirm: bool = True) -> bool:
         profile = self.selected_profile()

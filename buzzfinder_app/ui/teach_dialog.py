@@ -1,5 +1,6 @@
 """The guided "Teach it your guitar" flow: five muted, five buzzy and five clean notes, each heard
-back and kept or discarded, then the profile's head is refitted and its accuracy shown in words."""
+back and kept or discarded, then the profile's head is refitted ("tuned to your guitar") and its
+accuracy shown in words."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from buzzfinder_app.constants import SAMPLE_RATE
+from buzzfinder_app.engine.verdicts import UNSURE
 from buzzfinder_app.ui import palette as P
 from buzzfinder_app.ui.widgets.labels import caption
 
@@ -26,20 +28,27 @@ ASK = {
 
 
 def describe_fit(result) -> str:
-    """A FitResult in plain words."""
+    """A FitResult in plain words (no "head", "blend" or "leave-one-out": what they mean)."""
     n = result.n_notes
-    before = round(result.loo_before * n)
-    text = (f"Before teaching, the base model got {before} of these {n} notes right "
-            f"({result.loo_before:.0%}).")
+    before, after, strict = (round(share * n) for share in (result.loo_before, result.loo_after, result.loo_nested))
+    text = f"Before teaching, the standard model judged {before} of your {n} notes right."
     if result.blend == 0.0 and before == n:
         return text + " It already judges your guitar well, so it keeps judging on its own."
     if result.blend == 0.0:
-        return text + (" Your notes did not make it better, so the base model keeps judging on its own. "
-                       "Teach a few more notes, most of all the kind it gets wrong.")
-    after = round(result.loo_after * n)
-    return text + (f" Adapted to your guitar it gets {after} of {n} right ({result.loo_after:.0%}), each note "
-                   f"judged by a head taught without it. A stricter estimate, which also leaves the note out "
-                   f"when choosing how far to trust the head, is {result.loo_nested:.0%}.")
+        return text + (" What you taught did not judge them better, so the standard model keeps judging on its "
+                       "own. Teach a few more notes, most of all the kind it gets wrong.")
+    return text + (f" Tuned to your guitar, {after} of {n} are judged right, each note as if it had not been "
+                   f"taught. Counted more strictly (also deciding without the note how far to trust what you "
+                   f"taught): {strict} of {n}.")
+
+
+def fit_score(result) -> str:
+    """A FitResult in a few words: how many notes are judged right, before and after teaching."""
+    n = result.n_notes
+    before, after = round(result.loo_before * n), round(result.loo_after * n)
+    if result.blend == 0.0:
+        return f"{before} of {n} judged right  ·  standard model kept"
+    return f"{before}  →  {after} of {n} judged right"
 
 
 @dataclass
@@ -107,7 +116,7 @@ class TeachDialog(QDialog):
             session.run_started.connect(self._refresh)
             session.run_stopped.connect(self._refresh)
         control.fitted.connect(self._on_fitted)
-        control.failed.connect(self._on_failed)
+        control.fit_failed.connect(self._on_failed)
         self._refresh()
 
     # ------------------------------------------------------------------ building
@@ -118,7 +127,7 @@ class TeachDialog(QDialog):
         self.profile_label = QLabel(f"profile: {profile.name}" if profile else "no profile")
         self.profile_label.setObjectName("dim")
         intro = QLabel("Play the notes asked for, one at a time. Listen to each one and keep it if it "
-                       "really is what was asked for. Fifteen notes are enough to adapt the judge to your "
+                       "really is what was asked for. Fifteen notes are enough to tune the judge to your "
                        "guitar, your hands and your microphone.")
         intro.setObjectName("dim")
         intro.setWordWrap(True)
@@ -204,7 +213,7 @@ class TeachDialog(QDialog):
         self.result_score.setObjectName("stat")
         self.result_text = QLabel()
         self.result_text.setWordWrap(True)
-        rl.addWidget(caption("ADAPTED"))
+        rl.addWidget(caption("TUNED TO YOUR GUITAR"))
         rl.addWidget(self.result_score)
         rl.addWidget(self.result_text)
         self.result_card.hide()
@@ -215,7 +224,7 @@ class TeachDialog(QDialog):
 
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(self.reject)
-        self.finish_button = QPushButton("Finish and adapt")
+        self.finish_button = QPushButton("Finish and tune")
         self.finish_button.setObjectName("primary")
         self.finish_button.clicked.connect(self.finish)
         self.finish_button.setMinimumWidth(170)
@@ -256,6 +265,12 @@ class TeachDialog(QDialog):
     @property
     def current(self) -> Candidate | None:
         return self.pending[0] if self.pending else None
+
+    @property
+    def contradicted(self) -> bool:
+        """The judge heard the shown note, confidently, as another kind than the one asked for."""
+        verdict = self.current.event.verdict if self.current else None
+        return verdict is not None and verdict.label not in (self.current.label, UNSURE)
 
     def go_to(self, step: int) -> None:
         """Ask for the notes of ``step`` (the player may go back or skip ahead)."""
@@ -346,7 +361,7 @@ class TeachDialog(QDialog):
         self.kept_added = added
         self.fitting = self.control.refit()
         if not self.fitting:
-            self._show_message("The notes were kept, but the model is not loaded, so nothing was adapted.",
+            self._show_message("The notes were kept, but the model is not loaded, so nothing was tuned.",
                                P.WARNING)
         self._refresh()
         return self.fitting
@@ -356,10 +371,7 @@ class TeachDialog(QDialog):
             return
         self.fitting = False
         self.fit_result, self.complete = result, True
-        if result.blend == 0.0:
-            self.result_score.setText(f"{result.loo_before:.0%}  ·  base model kept")
-        else:
-            self.result_score.setText(f"{result.loo_before:.0%}  →  {result.loo_after:.0%}")
+        self.result_score.setText(fit_score(result))
         self.result_text.setText(describe_fit(result))
         self.result_card.show()
         self._show_message("")
@@ -369,7 +381,7 @@ class TeachDialog(QDialog):
     def _on_failed(self, name: str, message: str) -> None:
         if self.fitting and self.control.profile is not None and name == self.control.profile.name:
             self.fitting = False
-            self._show_message(f"The notes were kept, but adapting failed: {message}", P.ERROR)
+            self._show_message(f"The notes were kept, but tuning to your guitar failed: {message}", P.ERROR)
             self.complete = True
             self._refresh()
 
@@ -384,7 +396,7 @@ class TeachDialog(QDialog):
             self.session.run_stopped.disconnect(self._refresh)
             self.session = None
         self.control.fitted.disconnect(self._on_fitted)
-        self.control.failed.disconnect(self._on_failed)
+        self.control.fit_failed.disconnect(self._on_failed)
         super().done(result)
 
     def _start_listening(self) -> None:
@@ -398,7 +410,8 @@ class TeachDialog(QDialog):
         style = P.style_for(cand.label)
         text = f"{style.symbol}  {style.title}  ·  note {e.index + 1}" + (f" {e.note}" if e.note else "")
         if e.verdict is not None:
-            text += f"  ·  the model heard {P.style_for(e.verdict.label).title} ({e.verdict.confidence:.0%})"
+            heard = P.style_for(e.verdict.label).title.lower()
+            text += f"  ·  the judge heard {heard} ({e.verdict.confidence * 100:.0f} %)"
         return text
 
     def _show_message(self, text: str, colour: str = P.TEXT_DIM) -> None:
@@ -414,9 +427,9 @@ class TeachDialog(QDialog):
             self.instruction.setText("Done: the live verdicts now use what you taught." if adapted else
                                      "Done: your notes are kept in the profile.")
         elif self.fitting:
-            self.instruction.setText("Adapting to your guitar…")
+            self.instruction.setText("Tuning to your guitar…")
         elif self.label is None:
-            self.instruction.setText("All notes are in. Finish to adapt the judge to your guitar.")
+            self.instruction.setText("All notes are in. Finish to tune the judge to your guitar.")
         else:
             self.instruction.setText(ASK[self.label])
         self.note_card.setVisible(not self.complete)
@@ -433,16 +446,32 @@ class TeachDialog(QDialog):
             self.note_title.setText(f"Note {e.index + 1}" + (f" · {e.note}" if e.note else ""))
             want = P.style_for(cand.label)
             detail = f"Played for <b style='color:{want.text_color}'>{want.title.lower()}</b>"
+            detail += f" · {len(cand.window) / SAMPLE_RATE:.1f} s"
             if e.verdict is not None:
                 heard = P.style_for(e.verdict.label)
-                detail += (f" · the model heard <b style='color:{heard.text_color}'>{html.escape(heard.title)}</b>"
-                           f" ({e.verdict.confidence:.0%})")
-            self.note_detail.setText(detail + f" · {len(cand.window) / SAMPLE_RATE:.1f} s")
+                said = (f"<b style='color:{heard.text_color}'>{html.escape(heard.title.lower())}</b> "
+                        f"({e.verdict.confidence * 100:.0f} %)")
+                detail += (f"<br>The judge heard {said} — keep it as {want.title.lower()} anyway?"
+                           if self.contradicted else f" · the judge heard {said}")
+            self.note_detail.setText(detail)
         waiting = len(self.pending) - 1
         self.waiting_label.setText(f"{waiting} more waiting" if waiting > 0 else "")
         label = cand.label if cand else self.label
-        self.keep_button.setText(f"✓  Keep as {label}" if label else "✓  Keep")
+        self.keep_button.setText(f"✓  Keep as {label}" + (" anyway" if self.contradicted else "") if label
+                                 else "✓  Keep")
+        self._propose_keeping(not self.contradicted)
         self._refresh_buttons()
+
+    def _propose_keeping(self, propose: bool) -> None:
+        """Keeping is the highlighted action (and Enter's) unless the judge heard the note as another kind:
+        then nothing is proposed and the player decides."""
+        b = self.keep_button
+        b.setAutoDefault(propose)
+        b.setDefault(propose)
+        if (b.objectName() == "primary") != propose:
+            b.setObjectName("primary" if propose else "")
+            b.style().unpolish(b)
+            b.style().polish(b)
 
     def _refresh_buttons(self) -> None:
         busy = self.fitting or self.complete
@@ -455,6 +484,6 @@ class TeachDialog(QDialog):
         selected = 0 <= self.kept_list.currentRow() < len(self.kept)
         self.replay_kept.setEnabled(selected)
         self.remove_kept.setEnabled(selected and not busy)
-        self.finish_button.setText("Done" if self.complete else "Finish and adapt")
+        self.finish_button.setText("Done" if self.complete else "Finish and tune")
         self.finish_button.setEnabled(self.complete or (bool(self.kept) and not self.fitting))
         self.cancel_button.setVisible(not self.complete)

@@ -198,6 +198,7 @@ def cmd_classify(args) -> int:
 def cmd_analyze(args) -> int:
     from buzzfinder_app.audio.file import AudioFileError
 
+    keep_freed_memory()
     model = _load_model(args)
     classify = _classifier(args, model)
     results, status = [], EXIT_OK
@@ -220,6 +221,29 @@ def cmd_analyze(args) -> int:
 #: Samples per block that ``analyze`` reads (3 s): large blocks spare per-block overhead, and nothing
 #: the engine computes depends on how the stream is split.
 ANALYZE_BLOCK = 65536
+
+
+def keep_freed_memory() -> None:
+    """Have glibc's malloc keep the memory that processing a block frees, for the next block.
+
+    Each block allocates and frees arrays of a few hundred KB. By default glibc maps such arrays
+    afresh (from 128 KB) or hands the top of its heap back to the kernel, and the next block faults
+    the pages in again: 150 000 page faults and a sixth of the time of ``analyze`` on a 5-minute
+    take. Allocations from 32 MB still get their own mapping and at most 64 MB of free heap is
+    kept; the peak RSS stays the same. Linux with glibc only: elsewhere nothing changes.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):  # a C library without mallopt
+        return
+    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    m_trim_threshold, m_mmap_threshold = -1, -3  # <malloc.h>
+    mallopt(m_mmap_threshold, 32 << 20)
+    mallopt(m_trim_threshold, 64 << 20)
 
 
 def analyze_file(model, path, classify=None) -> dict:

@@ -54,6 +54,15 @@ def _median(x: np.ndarray) -> float:
     return float(part[half]) if len(x) % 2 else float((part[half - 1] + part[half]) / 2.0)
 
 
+def _rows(x: np.ndarray, n: int, width: int, step: int) -> np.ndarray:
+    """``n`` rows of ``width`` values of the contiguous ``x``, ``step`` apart: a read-only view (as
+    ``sliding_window_view(x, width)[::step][:n]``, without its per-call cost)."""
+    assert x.flags.c_contiguous and (n - 1) * step + width <= len(x)
+    rows = np.ndarray((n, width), x.dtype, x, 0, (step * x.itemsize, x.itemsize))
+    rows.flags.writeable = False
+    return rows
+
+
 def _row_means(x: np.ndarray) -> np.ndarray:
     """``np.mean(x, axis=1)`` (the same sums and division) without its per-call overhead."""
     return np.add.reduce(x, axis=1) / x.shape[1]
@@ -157,7 +166,7 @@ class OnsetDetector:
         lag, bins = self._lag, self.n_fft // 2 + 1
         buffer = np.concatenate([self._tail, samples])
         self._tail = buffer[len(buffer) - (self.n_fft - self.hop):].copy()
-        frames = np.lib.stride_tricks.sliding_window_view(buffer, self.n_fft)[::self.hop]  # a view
+        frames = _rows(buffer, n_hops, self.n_fft, self.hop)
         spectrum = np.fft.rfft(frames * self._window, axis=1)
 
         # The frames two hops earlier, then these frames' log-compressed magnitudes, in one array.
@@ -196,7 +205,7 @@ class OnsetDetector:
     def _running_median(self, history: np.ndarray) -> np.ndarray:
         """The median of the ``_median_frames`` values before each new one (``np.median``'s values)."""
         m = self._median_frames
-        past = np.lib.stride_tricks.sliding_window_view(history[:-1], m)
+        past = _rows(history, len(history) - m, m, 1)
         middle = np.partition(past, (m - 1) // 2 if m % 2 else (m // 2 - 1, m // 2), axis=1)
         if m % 2:
             return middle[:, m // 2]

@@ -206,6 +206,7 @@ def cmd_classify(args) -> int:
 def cmd_analyze(args) -> int:
     from buzzfinder_app.audio.file import AudioFileError
 
+    keep_freed_memory()
     model = _load_model(args)
     classify = _classifier(args, model)
     results, status = [], EXIT_OK
@@ -225,12 +226,42 @@ def cmd_analyze(args) -> int:
     return status
 
 
+#: Samples per block that ``analyze`` reads (3 s): large blocks spare per-block overhead, and nothing
+#: the engine computes depends on how the stream is split.
+ANALYZE_BLOCK = 65536
+
+
+def keep_freed_memory() -> None:
+    """Have glibc's malloc keep the memory that processing a block frees, for the next block.
+
+    Each block allocates and frees arrays of a few hundred KB. By default glibc maps such arrays
+    afresh (from 128 KB) or hands the top of its heap back to the kernel, and the next block faults
+    the pages in again: 150 000 page faults and a sixth of the time of ``analyze`` on a 5-minute
+    take; 1.8 million and 3.6 s of system time on an hour-long one (23 s in all, 18 s with this).
+    Allocations from 32 MB still get their own mapping and at most 64 MB of free heap is kept: the
+    peak RSS grows by 1 MiB on the 5-minute take and 3 MiB on the hour. Linux with glibc only:
+    elsewhere nothing changes.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):  # a C library without mallopt
+        return
+    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    m_trim_threshold, m_mmap_threshold = -1, -3  # <malloc.h>
+    mallopt(m_mmap_threshold, 32 << 20)
+    mallopt(m_trim_threshold, 64 << 20)
+
+
 def analyze_file(model, path, classify=None) -> dict:
     """One file's analysis as the ``analyze --json`` object (streamed: memory stays flat)."""
     from buzzfinder_app.audio.file import FileSource
     from buzzfinder_app.engine.engine import NoteEngine, analyze_stream
 
-    source = FileSource(path)
+    source = FileSource(path, block=ANALYZE_BLOCK)
     progress = Progress(Path(path).name) if source.duration_s > 20 and sys.stderr.isatty() else None
     try:
         notes = analyze_stream(NoteEngine(model, classify=classify), source,

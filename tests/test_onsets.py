@@ -208,3 +208,15 @@ def test_running_median_gives_numpys_medians(frames):
     history = np.random.default_rng(frames).random(frames + 9)
     expected = np.median(np.lib.stride_tricks.sliding_window_view(history[:-1], frames), axis=1)
     assert np.array_equal(det._running_median(history), expected)
+
+
+def test_median_gives_numpys_median():
+    from buzzfinder_app.engine.onsets import _median
+
+    rng = np.random.default_rng(0)
+    for n in (1, 2, 3, 14, 17):
+        for x in (rng.standard_normal(n), np.round(rng.standard_normal(n), 1), np.full(n, -120.0)):
+            assert _median(x) == float(np.median(x))
+    x = rng.standard_normal(14)
+    x[3] = np.nan
+    assert np.isnan(_median(x))

@@ -33,7 +33,7 @@ from buzzfinder_app.audio.dc import DcBlocker
 from buzzfinder_app.audio.file import SILENT_DBFS
 from buzzfinder_app.constants import POST_ROLL, PRE_ROLL, PROVISIONAL_S, SAMPLE_RATE
 from buzzfinder_app.engine.onsets import ATTACK_S, OnsetDetector, RiseFinder
-from buzzfinder_app.engine.pitch import estimate_pitch, note_name
+from buzzfinder_app.engine.pitch import STABLE_PART_S, estimate_pitch, note_name
 from buzzfinder_app.engine.verdicts import Verdict
 from buzzfinder_app.engine.windows import note_window
 from buzzfinder_app.model.features import extract
@@ -47,6 +47,8 @@ HISTORY = PRE_ROLL + POST_ROLL + SAMPLE_RATE
 #: The note's level is its peak over this long after the onset.
 LEVEL_S = 0.3
 PROVISIONAL = int(PROVISIONAL_S * SAMPLE_RATE)
+#: A window this long holds all that :func:`estimate_pitch` reads of it.
+PITCH_SAMPLES = PRE_ROLL + int(STABLE_PART_S[1] * SAMPLE_RATE)
 #: A clip whose peak without its DC offset stays below this holds no note.
 SILENT_PEAK = 10 ** (SILENT_DBFS / 20)
 
@@ -93,6 +95,9 @@ class _OpenNote:
     onset: int  # absolute sample
     end: int | None = None  # the next note's onset, once known
     provisional_given: bool = False
+    #: The pitch, once a window held the whole part of the note it is measured on (the final
+    #: window holds the same samples there, so it would measure the same pitch).
+    pitch: tuple[float | None] | None = None
 
 
 def peak_dbfs(samples: np.ndarray) -> float:
@@ -221,7 +226,12 @@ class NoteEngine:
         window = np.array(note_window(self._history[: self._filled], note.onset - base, end - base))
         probs = self.classify(extract(window, self.model.params)[None])[0]
         verdict = Verdict.from_probs(probs, self.model.labels, self.unsure_threshold)
-        pitch = estimate_pitch(window)
+        if note.pitch is not None:
+            pitch = note.pitch[0]
+        else:
+            pitch = estimate_pitch(window)
+            if len(window) >= PITCH_SAMPLES:
+                note.pitch = (pitch,)
         level = peak_dbfs(window[PRE_ROLL: PRE_ROLL + int(LEVEL_S * SAMPLE_RATE)])
         return NoteEvent(kind, note.index, note.onset / SAMPLE_RATE, self.time_s, verdict, pitch,
                          note_name(pitch) if pitch else None, level, window if self.keep_windows else None)

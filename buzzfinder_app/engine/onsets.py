@@ -40,8 +40,27 @@ def _db(power: np.ndarray) -> np.ndarray:
     return 10.0 * np.log10(np.maximum(power, 10.0 ** (_SILENCE_DB / 10.0)))
 
 
-#: Frames analysed together at most (a whole file given at once is analysed in such pieces).
-_MAX_HOPS = 64
+#: Frames analysed together at most (a whole file given at once is analysed in such pieces; 256
+#: frames, 33 k samples, hold about 3 MB of intermediate arrays).
+_MAX_HOPS = 256
+
+
+def _median(x: np.ndarray) -> float:
+    """``np.median`` of a short 1-D array (the same value, NaN included) without its per-call overhead."""
+    half = len(x) // 2
+    part = np.partition(x, (half, -1) if len(x) % 2 else (half - 1, half, -1))
+    if np.isnan(part[-1]):
+        return float("nan")
+    return float(part[half]) if len(x) % 2 else float((part[half - 1] + part[half]) / 2.0)
+
+
+def _rows(x: np.ndarray, n: int, width: int, step: int) -> np.ndarray:
+    """``n`` rows of ``width`` values of the contiguous ``x``, ``step`` apart: a read-only view (as
+    ``sliding_window_view(x, width)[::step][:n]``, without its per-call cost)."""
+    assert x.flags.c_contiguous and (n - 1) * step + width <= len(x)
+    rows = np.ndarray((n, width), x.dtype, x, 0, (step * x.itemsize, x.itemsize))
+    rows.flags.writeable = False
+    return rows
 
 
 def _row_means(x: np.ndarray) -> np.ndarray:
@@ -79,7 +98,6 @@ class OnsetDetector:
         self._step = 4  # subframes each side of a candidate split in the steepest-rise search
         self._context = max(1, int(round(0.04 * sample_rate / self.sub)))  # level windows, 40 ms
         self._late = (int(round(0.05 * sample_rate / self.sub)), int(round(0.1 * sample_rate / self.sub)))
-        self._row_cache: dict[tuple[int, int, int], np.ndarray] = {}
         self.reset()
 
     @property
@@ -142,19 +160,31 @@ class OnsetDetector:
     # -- internals ---------------------------------------------------------------------------
 
     def _add_frames(self, samples: np.ndarray) -> None:
+        """Analyse whole hops of samples: every frame of the piece at once, with the same operations
+        on the same values, row by row, as one frame at a time (so the piece size changes nothing)."""
         n_hops = len(samples) // self.hop
+        lag, bins = self._lag, self.n_fft // 2 + 1
         buffer = np.concatenate([self._tail, samples])
-        self._tail = buffer[len(buffer) - (self.n_fft - self.hop):]
-        frames = buffer[self._rows(n_hops, self.n_fft, self.hop)]
+        self._tail = buffer[len(buffer) - (self.n_fft - self.hop):].copy()
+        frames = _rows(buffer, n_hops, self.n_fft, self.hop)
+        spectrum = np.fft.rfft(frames * self._window, axis=1)
 
-        logs = np.log1p(np.abs(np.fft.rfft(frames * self._window, axis=1)) / self._floor)
-        earlier = np.concatenate([self._prev_logs, logs])[:n_hops]
+        # The frames two hops earlier, then these frames' log-compressed magnitudes, in one array.
+        logs = np.empty((lag + n_hops, bins))
+        logs[:lag] = self._prev_logs
+        new = logs[lag:]
+        np.abs(spectrum, out=new)
+        np.divide(new, self._floor, out=new)
+        np.log1p(new, out=new)
+        earlier = logs[:n_hops]
         # A maximum over neighbouring bins keeps slight pitch wobble from counting as new energy.
-        widened = earlier.copy()
-        np.maximum(widened[:, 1:], earlier[:, :-1], out=widened[:, 1:])
-        np.maximum(widened[:, :-1], earlier[:, 1:], out=widened[:, :-1])
-        flux = _row_means(np.maximum(logs - widened, 0.0))
-        self._prev_logs = np.concatenate([self._prev_logs, logs])[-self._lag:]
+        rise = np.empty((n_hops, bins))
+        rise[:, 0] = earlier[:, 0]
+        np.maximum(earlier[:, 1:], earlier[:, :-1], out=rise[:, 1:])
+        np.maximum(rise[:, :-1], earlier[:, 1:], out=rise[:, :-1])
+        np.subtract(new, rise, out=rise)
+        flux = _row_means(np.maximum(rise, 0.0, out=rise))
+        self._prev_logs = logs[-lag:].copy()
 
         history = np.concatenate([self._flux_history, flux])
         limit = self._running_median(history) + self.threshold
@@ -172,17 +202,10 @@ class OnsetDetector:
             self._env = self._env[keep_from - self._env_start:]
             self._env_start = keep_from
 
-    def _rows(self, n: int, width: int, step: int) -> np.ndarray:
-        """Indices of ``n`` rows of ``width`` samples, ``step`` apart (cached: the same few shapes recur)."""
-        key = (n, width, step)
-        if key not in self._row_cache:
-            self._row_cache[key] = np.arange(n)[:, None] * step + np.arange(width)
-        return self._row_cache[key]
-
     def _running_median(self, history: np.ndarray) -> np.ndarray:
         """The median of the ``_median_frames`` values before each new one (``np.median``'s values)."""
         m = self._median_frames
-        past = history[self._rows(len(history) - m, m, 1)]
+        past = _rows(history, len(history) - m, m, 1)
         middle = np.partition(past, (m - 1) // 2 if m % 2 else (m // 2 - 1, m // 2), axis=1)
         if m % 2:
             return middle[:, m // 2]
@@ -242,12 +265,12 @@ class OnsetDetector:
         rise = (cumulative[after_end] - cumulative[splits - first]) / (after_end - splits + first) - (
             cumulative[splits - first] - cumulative[before_start]) / (splits - first - before_start)
         split = int(splits[int(np.argmax(rise))])
-        before = np.median(env[max(split - self._context, 0): split])
-        after = float(np.median(env[split: split + self._context]))
+        before = _median(env[max(split - self._context, 0): split])
+        after = _median(env[split: split + self._context])
         late = env[split + self._late[0]: split + self._late[1]]  # empty only at the end of a stream
         rises = after >= max(self.gate_dbfs, before + self.min_rise_db)
         loud = after >= self.gate_dbfs + self.loud_db
-        lasts = loud or (len(late) > 0 and np.median(late) >= before + self.min_rise_db)
+        lasts = loud or (len(late) > 0 and _median(late) >= before + self.min_rise_db)
         if not (rises and lasts):
             return None
         return (base + split) * self.sub, after

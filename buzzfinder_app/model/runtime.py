@@ -14,6 +14,7 @@ import contextlib
 import hashlib
 import os
 import sys
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -25,11 +26,22 @@ MODEL_FILENAME = "buzzfinder.tflite"
 
 
 def assets_dir() -> Path:
-    """The folder holding the shipped model (inside a PyInstaller bundle, or the source tree)."""
+    """The folder holding the shipped model, its metadata and the self-test take.
+
+    * in a PyInstaller bundle: ``assets/`` in the bundle (``sys._MEIPASS``);
+    * run from a checkout (an editable install, or ``PYTHONPATH``): the checkout's ``assets/``,
+      where training exports the model;
+    * installed from a wheel (``pip install .``, ``pipx install .``): the package data
+      ``buzzfinder_app/assets/`` that ``pyproject.toml`` maps the top-level ``assets/`` to, found
+      with :mod:`importlib.resources`. pip installs a wheel unpacked, so it is a real folder.
+    """
     bundle = getattr(sys, "_MEIPASS", None)
     if bundle:
         return Path(bundle) / "assets"
-    return Path(__file__).resolve().parents[2] / "assets"
+    checkout = Path(__file__).resolve().parents[2]
+    if (checkout / "pyproject.toml").is_file():
+        return checkout / "assets"
+    return Path(str(resources.files("buzzfinder_app").joinpath("assets")))
 
 
 def default_model_path() -> Path:

@@ -117,8 +117,8 @@ def listening(seconds: float, tmp: Path) -> dict:
             "from datetime import datetime, timezone\n"
             "from buzzfinder_app.audio.mic import list_input_devices\n"
             "from buzzfinder_app.practice.calibration import Calibration, CalibrationStore\n"
-            "d = next(d for d in list_input_devices() if d['default'])\n"
-            "CalibrationStore().save(Calibration(d['name'], int(d['default_samplerate']), 0.0, -55.0, -90.0, -88.0,"
+            "d = next(d for d in list_input_devices() if d.is_default)\n"
+            "CalibrationStore().save(Calibration(d.name, int(d.default_samplerate), 0.0, -55.0, -90.0, -88.0,"
             " -12.0, 5, datetime.now(timezone.utc)))\n")], env=env, check=True, timeout=60)
         events = tmp / "events.jsonl"
         app = measure_listening(app_command() + ["--event-log", str(events)], env, mic, seconds,

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from buzzfinder_app.ui.devices import device_index, device_inputs, device_label, find_device, input_name
+from buzzfinder_app.audio.devices import InputDevice
+from buzzfinder_app.ui.devices import find_device, input_name
 from buzzfinder_app.ui.settings import AppSettings
 
 #: The onset gate shown on the meter when the device is not calibrated (the detector's default).
@@ -35,7 +36,7 @@ class Services:
     model_error: str | None = None
     store: object | None = None
     store_error: str | None = None
-    devices: list = field(default_factory=list)
+    devices: list[InputDevice] = field(default_factory=list)
     device_error: str | None = None
     calibrations: object | None = None
     calibration_error: str | None = None
@@ -93,22 +94,22 @@ class Services:
             self.calibrations, self.calibration_error = None, str(exc)
 
     # ------------------------------------------------------------------ devices
-    def find_device(self, name: str | None):
+    def find_device(self, name: str | None) -> InputDevice | None:
         """The device called ``name``, else the default (first flagged default, else the first)."""
         return find_device(self.devices, name)
 
     def device_name(self, name: str | None) -> str:
         dev = self.find_device(name)
-        return device_label(dev) if dev is not None else (name or "no device")
+        return dev.name if dev is not None else (name or "no device")
 
-    def device_id(self, name: str | None):
+    def device_id(self, name: str | None) -> int | None:
         dev = self.find_device(name)
-        return device_index(dev) if dev is not None else None
+        return dev.index if dev is not None else None
 
     def channel(self, settings) -> int:
         """The chosen input of the chosen device (1 when the device has fewer inputs than chosen)."""
         dev = self.find_device(settings.device)
-        return settings.channel if dev is not None and settings.channel <= device_inputs(dev) else 1
+        return settings.channel if dev is not None and settings.channel <= dev.inputs else 1
 
     def input_name(self, settings) -> str:
         """The chosen device and input, as :func:`input_name` names them."""

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 
 from buzzfinder_app.practice.exercise import FINGER_NAMES, ExerciseSettings
 from buzzfinder_app.practice.tuning import MAX_FRET, STRINGS
-from buzzfinder_app.ui.devices import device_label, find_device
+from buzzfinder_app.ui.devices import find_device
 from buzzfinder_app.ui.widgets.input_box import InputBox
 
 ORGANISATION = "buzzfinder"
@@ -128,8 +128,7 @@ class SettingsDialog(QDialog):
         self.device_box = QComboBox()
         self.device_box.addItem("System default", "")
         for dev in devices:
-            name = device_label(dev)
-            self.device_box.addItem(name, name)
+            self.device_box.addItem(dev.name, dev.name)
         current = settings.device or ""
         self.device_box.setCurrentIndex(max(0, self.device_box.findData(current)))
         if not devices:

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from buzzfinder_app.audio.devices import InputDevice
 from buzzfinder_app.constants import SAMPLE_RATE
 from tests.support.models import copy_model, flip_bytes
 from tests.support.signals import synth_pluck
@@ -42,7 +43,7 @@ def test_a_microphone_plugged_in_after_launch_is_found_when_listening_starts(qtb
     import buzzfinder_app.ui.main_window as mw
     from buzzfinder_app.audio.file import read_audio
 
-    dev = {"index": 3, "name": "USB Mic", "default": True, "max_input_channels": 1, "default_samplerate": 48000.0}
+    dev = InputDevice(index=3, name="USB Mic", is_default=True, max_input_channels=1, default_samplerate=48000.0)
     plugged, scans = [], []
 
     def devices(rescan=False):

@@ -59,7 +59,7 @@ def calibrate_default_device(env, channel: int = 1) -> str:
         "from buzzfinder_app.audio.mic import list_input_devices\n"
         "from datetime import datetime, timezone\n"
         "from buzzfinder_app.practice.calibration import Calibration, CalibrationStore\n"
-        "from buzzfinder_app.ui.devices import input_name\n"
+        "from buzzfinder_app.audio.devices import input_name\n"
         "from buzzfinder_app.ui.settings import AppSettings\n"
         "d = next(d for d in list_input_devices() if d.is_default)\n"
         f"name = input_name(d.name, {channel})\n"

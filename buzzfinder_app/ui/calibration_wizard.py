@@ -12,11 +12,11 @@ from PySide6.QtWidgets import (
 )
 
 from buzzfinder_app import constants as C
+from buzzfinder_app.audio.devices import input_name
 from buzzfinder_app.practice.calibration import CalibrationRun, CalibrationStoreError
 from buzzfinder_app.ui import palette as P
 from buzzfinder_app.practice.levels import as_mono
 from buzzfinder_app.ui.live import meter_reading
-from buzzfinder_app.ui.devices import input_name
 from buzzfinder_app.ui.sources import MicInput
 from buzzfinder_app.ui.widgets.input_box import InputBox
 from buzzfinder_app.ui.widgets.level_meter import LevelMeter

@@ -9,8 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from buzzfinder_app.audio.devices import InputDevice
-from buzzfinder_app.ui.devices import find_device, input_name
+from buzzfinder_app.audio.devices import InputDevice, chosen_input_name, find_device, input_channel
 from buzzfinder_app.ui.settings import AppSettings
 
 #: The onset gate shown on the meter when the device is not calibrated (the detector's default).
@@ -108,12 +107,11 @@ class Services:
 
     def channel(self, settings) -> int:
         """The chosen input of the chosen device (1 when the device has fewer inputs than chosen)."""
-        dev = self.find_device(settings.device)
-        return settings.channel if dev is not None and settings.channel <= dev.inputs else 1
+        return input_channel(self.find_device(settings.device), settings.channel)
 
     def input_name(self, settings) -> str:
-        """The chosen device and input, as :func:`input_name` names them."""
-        return input_name(self.device_name(settings.device), self.channel(settings))
+        """The chosen device and input, as :func:`~buzzfinder_app.audio.devices.input_name` names them."""
+        return chosen_input_name(self.devices, settings.device, settings.channel)
 
     def calibration_for(self, settings):
         """The stored calibration of the chosen input, or None."""

@@ -14,9 +14,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from buzzfinder_app.audio.devices import find_device
 from buzzfinder_app.practice.exercise import FINGER_NAMES, ExerciseSettings
 from buzzfinder_app.practice.tuning import MAX_FRET, STRINGS
-from buzzfinder_app.ui.devices import find_device
 from buzzfinder_app.ui.widgets.input_box import InputBox
 
 ORGANISATION = "buzzfinder"

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from buzzfinder_app.audio.devices import InputDevice, chosen_input_name, find_device, input_channel
+from buzzfinder_app.ui.device_scan import DeviceScan, list_devices
 from buzzfinder_app.ui.settings import AppSettings
 
 #: The onset gate shown on the meter when the device is not calibrated (the detector's default).
@@ -40,6 +42,7 @@ class Services:
     calibrations: object | None = None
     calibration_error: str | None = None
     default_gate_dbfs: float = FALLBACK_GATE_DBFS
+    _scan: DeviceScan | None = field(default=None, repr=False)
 
     @classmethod
     def open(cls, model_path: Path | None = None, settings: AppSettings | None = None) -> "Services":
@@ -75,13 +78,23 @@ class Services:
 
     def refresh_devices(self, rescan: bool = False) -> None:
         """The input devices (``rescan``: look again for devices plugged in since; stops any stream)."""
-        try:
-            from buzzfinder_app.audio.mic import list_input_devices
+        self.devices, self.device_error = list_devices(rescan=rescan)
 
-            self.devices = list(list_input_devices(rescan=rescan))
-            self.device_error = None
-        except Exception as exc:  # no PortAudio at all counts as "no device"
-            self.devices, self.device_error = [], str(exc) or exc.__class__.__name__
+    def refresh_devices_async(self, done: Callable[[], None]) -> None:
+        """Look again for devices plugged in since, off the GUI thread (stops any stream); ``done()``
+        is called on the GUI thread once :attr:`devices` is the new list. A scan already under way
+        serves this request too."""
+        if self._scan is None:
+            self._scan = DeviceScan(self._scanned)
+        self._scan.start(done)
+
+    def _scanned(self, devices: list[InputDevice], error: str | None) -> None:
+        self.devices, self.device_error = devices, error
+
+    @property
+    def scanning(self) -> bool:
+        """PortAudio is restarting to list the devices: no stream may be opened until it has."""
+        return self._scan is not None and self._scan.running
 
     def open_calibrations(self) -> None:
         try:

@@ -2,14 +2,15 @@
 the app listens, during a device rescan and during a history refresh.
 
 Run by ``app_bench.py`` with a virtual microphone as the default input (calibrated) and an empty
-data folder: it writes ``--history`` sessions there, prints ``listening`` when the microphone is
-open, measures for ``--seconds`` while the parent plays notes, then goes on alone and prints one
-JSON line:
+data folder: it writes ``--history`` sessions there (``bulk_history``), prints ``listening`` when
+the microphone is open, measures for ``--seconds`` while the parent plays notes, then goes on alone
+and prints one JSON line:
 
 * ``idle`` / ``listening``: the window before listening (its own floor) and while listening;
 * ``rescan``: Settings opened (PortAudio restarted to list the devices; the dialog itself is not
   shown), and ``rescan_on_gui_thread``: the same rescan called on the GUI thread;
-* ``history_first`` / ``history_again``: the History tab opened, then its Refresh button, and
+* ``history_first`` / ``history_again``: the History tab opened, then (one session later) its
+  Refresh button, and
   ``history_reads_on_gui_thread``: the history read session by session on the GUI thread (the
   window's reads before they left it).
 
@@ -19,42 +20,18 @@ Each figure is the longest interval in milliseconds (5 for a loop that never wai
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import json
 import os
-import sqlite3
+import sys
 import time
-from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+sys.path.append(str(Path(__file__).resolve().parents[1]))  # tests.support (buzzfinder_app: as installed)
+
+from tests.support.ui import bulk_history  # noqa: E402
 
 TICK_MS = 5
-
-
-def fill_history(sessions: int = 1000, notes: int = 25) -> None:
-    """``sessions`` ended sessions of ``notes`` judged exercise notes each, in the data folder's
-    store, written in one transaction (the store commits note by note, which would take minutes)."""
-    import random
-
-    from buzzfinder_app.practice.sessions import SessionStore
-
-    with SessionStore() as store:
-        path = store.path
-    rnd = random.Random(0)
-    t0 = datetime(2025, 1, 1, 18, tzinfo=timezone.utc)
-    labels = ("clean", "buzzy", "muted", "unsure")
-    with sqlite3.connect(path) as con:
-        for s in range(sessions):
-            start = t0 + timedelta(hours=9 * s)
-            sid = con.execute(
-                "INSERT INTO sessions (started_at, ended_at, input, mode, settings, device) VALUES (?, ?, ?, ?, ?, ?)",
-                (start.isoformat(), (start + timedelta(seconds=4 * notes + 20)).isoformat(), "Test Interface",
-                 "exercise", json.dumps({"string": 3, "fret": 5, "finger": 1, "repetitions": 5}),
-                 "Test Interface")).lastrowid
-            con.executemany(
-                "INSERT INTO notes (session_id, created_at, onset_s, label, confidence, pitch_hz, note, step, "
-                "repetition, target, outcome) VALUES (?, ?, ?, ?, 0.8, 196.0, 'G3', ?, ?, ?, ?)",
-                [(sid, (start + timedelta(seconds=4 * i)).isoformat(), 4.0 * i, rnd.choice(labels), i % 3 + 1,
-                  i // 3 + 1, rnd.choice(("3:5", "2:3", "6:1")), "success" if i % 3 == 2 else None)
-                 for i in range(notes)])
-    con.close()
 
 
 class GapProbe:
@@ -113,8 +90,9 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=5, help="rescans measured (the longest gap counts)")
     ap.add_argument("--history", type=int, default=1000, help="sessions written to the history first")
     args = ap.parse_args()
+    faulthandler.enable()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    fill_history(args.history)
+    bulk_history(args.history)
 
     from buzzfinder_app.practice.sessions import SessionStore
     from buzzfinder_app.ui import main_window as mw
@@ -156,6 +134,8 @@ def main() -> None:
         view.refreshed.connect(lambda: refreshed.append(1))
     else:
         view.refresh = (lambda refresh: lambda: (refresh(), refreshed.append(1)))(view.refresh)
+    store = w.services.store  # one session more, so that the refresh has something new to show
+    store.end_session(store.start_session("Test Interface", "free"))
     result["history_again"] = measure(probe, view.refresh, lambda: refreshed)
 
     def read_one_by_one():

@@ -33,8 +33,9 @@ def test_no_input_device_still_opens_with_recordings_and_history(qtbot, ui_env, 
     w.toggle_listening()  # Space looks for a device again, finds none, does nothing harmful
     qtbot.waitUntil(lambda: not w.services.scanning, timeout=10000)
     assert not w.live.running and "No microphone" in w.banner.messages()["device"]
-    w.tabs.setCurrentWidget(w.history_view)
-    assert w.history_view.table.rowCount() == 0 and not w.history_view.message.isVisible()
+    with qtbot.waitSignal(w.history_view.refreshed, timeout=10000):
+        w.tabs.setCurrentWidget(w.history_view)
+    assert w.history_view.model.rowCount() == 0 and not w.history_view.message.isVisible()
 
 
 def test_a_microphone_plugged_in_after_launch_is_found_when_listening_starts(qtbot, ui_env, themed_app, take,

@@ -32,6 +32,7 @@ import numpy as np
 from buzzfinder_app.audio.dc import DcBlocker
 from buzzfinder_app.audio.file import SILENT_DBFS
 from buzzfinder_app.constants import POST_ROLL, PRE_ROLL, PROVISIONAL_S, SAMPLE_RATE
+from buzzfinder_app.decibels import amplitude_to_dbfs, db_to_amplitude
 from buzzfinder_app.engine.onsets import ATTACK_S, OnsetDetector, RiseFinder
 from buzzfinder_app.engine.pitch import estimate_pitch, note_name
 from buzzfinder_app.engine.verdicts import Verdict
@@ -48,7 +49,7 @@ HISTORY = PRE_ROLL + POST_ROLL + SAMPLE_RATE
 LEVEL_S = 0.3
 PROVISIONAL = int(PROVISIONAL_S * SAMPLE_RATE)
 #: A clip whose peak without its DC offset stays below this holds no note.
-SILENT_PEAK = 10 ** (SILENT_DBFS / 20)
+SILENT_PEAK = db_to_amplitude(SILENT_DBFS)
 
 Classifier = Callable[[np.ndarray], np.ndarray]
 
@@ -98,7 +99,7 @@ class _OpenNote:
 def peak_dbfs(samples: np.ndarray) -> float:
     """Peak level in dBFS (-120 for silence)."""
     peak = float(np.max(np.abs(samples))) if len(samples) else 0.0
-    return float(20.0 * np.log10(max(peak, 1e-6)))
+    return float(amplitude_to_dbfs(peak))
 
 
 class NoteEngine:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from buzzfinder_app.constants import PITCH_MAX_HZ, PITCH_MIN_HZ, PRE_ROLL, SAMPLE_RATE
+from buzzfinder_app.decibels import db_to_amplitude
 
 NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 #: Part of the note, in seconds after the onset, that the pitch is measured on.
@@ -42,7 +43,7 @@ def estimate_pitch(window: np.ndarray, sample_rate: int = SAMPLE_RATE, onset: in
     min_lag = int(sample_rate / PITCH_MAX_HZ)
     max_lag = int(np.ceil(sample_rate / PITCH_MIN_HZ)) + 1
     span = len(part) - max_lag  # samples compared at every lag
-    if span < max_lag or np.sqrt(np.mean(part**2)) < 10 ** (MIN_LEVEL_DBFS / 20):
+    if span < max_lag or np.sqrt(np.mean(part**2)) < db_to_amplitude(MIN_LEVEL_DBFS):
         return None
     d = _difference(part, span, max_lag)
     cmnd = np.ones_like(d)

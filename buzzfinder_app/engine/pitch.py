@@ -14,6 +14,8 @@ weak and the first dip was its second harmonic (octave too high). A parabola ref
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from buzzfinder_app.constants import PITCH_MAX_HZ, PITCH_MIN_HZ, PRE_ROLL, SAMPLE_RATE
@@ -58,8 +60,8 @@ def estimate_pitch(window: np.ndarray, sample_rate: int = SAMPLE_RATE, onset: in
 
 
 def note_name(hz: float) -> str:
-    """The nearest equal-tempered note, e.g. ``note_name(82.4) == "E2"``."""
-    midi = int(round(69 + 12 * np.log2(hz / 440.0)))
+    """The nearest equal-tempered note, e.g. ``note_name(82.4) == "E2"`` (the app's one spelling)."""
+    midi = round(69 + 12 * math.log2(hz / 440.0))
     return f"{NOTE_NAMES[midi % 12]}{midi // 12 - 1}"
 
 

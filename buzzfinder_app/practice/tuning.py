@@ -1,6 +1,7 @@
 """Standard tuning: which pitch a string and fret should sound, and whether two pitches match.
 
-Strings are numbered the guitarist's way: 1 is the high E (E4), 6 the low E (E2).
+Strings are numbered the guitarist's way: 1 is the high E (E4), 6 the low E (E2). A pitch's name
+is :func:`buzzfinder_app.engine.pitch.note_name`.
 """
 
 from __future__ import annotations
@@ -14,8 +15,6 @@ MAX_FRET = 24
 #: Two pitches closer than this (in semitones, inclusive) count as the same note.
 PITCH_TOLERANCE_SEMITONES = 1.0
 
-_NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
-
 
 def midi_to_hz(midi: float) -> float:
     return 440.0 * 2.0 ** ((midi - 69) / 12)
@@ -28,12 +27,6 @@ def expected_pitch_hz(string: int, fret: int) -> float:
     if not 0 <= fret <= MAX_FRET:
         raise ValueError(f"fret must be 0 to {MAX_FRET}, got {fret}")
     return midi_to_hz(OPEN_STRING_MIDI[string] + fret)
-
-
-def note_name(hz: float) -> str:
-    """The nearest equal-tempered note, e.g. 220.0 -> "A3"."""
-    midi = round(69 + 12 * math.log2(hz / 440.0))
-    return f"{_NOTE_NAMES[midi % 12]}{midi // 12 - 1}"
 
 
 def semitones_between(a_hz: float, b_hz: float) -> float:

@@ -298,7 +298,8 @@ class RiseFinder:
         data = np.concatenate([self._partial, np.asarray(block, dtype=np.float64).reshape(-1)])
         n = len(data) // self.SUB
         self._partial = data[n * self.SUB:]
-        self._env = np.concatenate([self._env, power_to_dbfs(_row_means(data[: n * self.SUB].reshape(n, self.SUB) ** 2))])
+        levels = power_to_dbfs(_row_means(data[: n * self.SUB].reshape(n, self.SUB) ** 2))
+        self._env = np.concatenate([self._env, levels])
         return self._weigh(final=False)
 
     def finish(self) -> bool:

@@ -43,6 +43,10 @@ def _row_means(x: np.ndarray) -> np.ndarray:
     return np.add.reduce(x, axis=1) / x.shape[1]
 
 
+#: The noise gate (dBFS) of an input that has not been calibrated.
+DEFAULT_GATE_DBFS = -60.0
+
+
 class OnsetDetector:
     """Streaming onset detector; feed it blocks with :meth:`process`, end with :meth:`flush`.
 
@@ -55,7 +59,7 @@ class OnsetDetector:
     []
     """
 
-    def __init__(self, sample_rate: int = SAMPLE_RATE, gate_dbfs: float = -60.0, *, threshold: float = 0.15,
+    def __init__(self, sample_rate: int = SAMPLE_RATE, gate_dbfs: float = DEFAULT_GATE_DBFS, *, threshold: float = 0.15,
                  min_rise_db: float = 6.0, refractory_s: float = 0.1, loud_db: float = 30.0):
         self.sample_rate = int(sample_rate)
         self.threshold = float(threshold)

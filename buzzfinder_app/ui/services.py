@@ -11,22 +11,9 @@ from pathlib import Path
 from typing import Callable
 
 from buzzfinder_app.audio.devices import InputDevice, chosen_input_name, find_device, input_channel
+from buzzfinder_app.engine.onsets import DEFAULT_GATE_DBFS
 from buzzfinder_app.ui.device_scan import DeviceScan, list_devices
 from buzzfinder_app.ui.settings import AppSettings
-
-#: The onset gate shown on the meter when the device is not calibrated (the detector's default).
-FALLBACK_GATE_DBFS = -60.0
-
-
-def default_gate_dbfs() -> float:
-    try:
-        import inspect
-
-        from buzzfinder_app.engine.onsets import OnsetDetector
-
-        return float(inspect.signature(OnsetDetector).parameters["gate_dbfs"].default)
-    except Exception:
-        return FALLBACK_GATE_DBFS
 
 
 @dataclass
@@ -41,13 +28,13 @@ class Services:
     device_error: str | None = None
     calibrations: object | None = None
     calibration_error: str | None = None
-    default_gate_dbfs: float = FALLBACK_GATE_DBFS
+    #: The onset gate shown on the meter when the input is not calibrated (the detector's own).
+    default_gate_dbfs: float = DEFAULT_GATE_DBFS
     _scan: DeviceScan | None = field(default=None, repr=False)
 
     @classmethod
     def open(cls, model_path: Path | None = None, settings: AppSettings | None = None) -> "Services":
         s = cls(settings or AppSettings())
-        s.default_gate_dbfs = default_gate_dbfs()
         s.load_model(model_path)
         s.open_store()
         s.refresh_devices()

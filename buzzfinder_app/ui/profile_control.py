@@ -7,7 +7,6 @@ live engine's classifier in step with the choice.
 
 from __future__ import annotations
 
-import json
 import traceback
 
 from PySide6.QtCore import QObject, Signal, Slot
@@ -15,9 +14,6 @@ from PySide6.QtCore import QObject, Signal, Slot
 from buzzfinder_app.personal.adapt import fit_profile, head_info, profile_classifier, profile_head
 from buzzfinder_app.personal.profiles import Profile, ProfileError, ProfileStore
 from buzzfinder_app.ui.workers import ThreadModel, start_in_thread, stop_thread
-
-SELECTED_KEY = "profiles/selected"  # JSON {device: profile name}
-HEAD_KEY = "profiles/personal_head"
 
 
 class ProfileWorker(QObject):
@@ -116,7 +112,7 @@ class ProfileControl(QObject):
 
     @property
     def head_enabled(self) -> bool:
-        return str(self.settings.q.value(HEAD_KEY, "true")).lower() != "false"
+        return self.settings.personal_head
 
     def profiles(self) -> list[Profile]:
         return self.store.list() if self.store is not None else []
@@ -152,7 +148,7 @@ class ProfileControl(QObject):
         if self.store is None:
             self.changed.emit()
             return
-        name = self._remembered().get(self.device)
+        name = self.settings.chosen_profiles.get(self.device)
         try:
             profile = self.store.get(name) if name else None
         except ProfileError:
@@ -176,9 +172,9 @@ class ProfileControl(QObject):
             self.failed.emit(str(profile), str(exc))
             return
         self.profile = profile
-        chosen = self._remembered()
+        chosen = self.settings.chosen_profiles
         chosen[self.device] = profile.name
-        self.settings.q.setValue(SELECTED_KEY, json.dumps(chosen))
+        self.settings.chosen_profiles = chosen
         self.reload_head()
 
     def create(self, name: str, guitar: str = "") -> Profile | None:
@@ -206,7 +202,7 @@ class ProfileControl(QObject):
         return True
 
     def set_head_enabled(self, on: bool) -> None:
-        self.settings.q.setValue(HEAD_KEY, "true" if on else "false")
+        self.settings.personal_head = on
         self._apply()
         self.changed.emit()
 
@@ -273,13 +269,6 @@ class ProfileControl(QObject):
             return
         use = self.head_enabled and self.head is not None and self.services.model is not None
         self.live.set_classifier(profile_classifier(self.services.model, self.head) if use else None)
-
-    def _remembered(self) -> dict:
-        try:
-            value = json.loads(str(self.settings.q.value(SELECTED_KEY, "{}") or "{}"))
-        except ValueError:
-            return {}
-        return value if isinstance(value, dict) else {}
 
     def shutdown(self) -> None:
         stop_thread(self.thread)

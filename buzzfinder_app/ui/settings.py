@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -110,6 +111,28 @@ class AppSettings:
     @last_device_seen.setter
     def last_device_seen(self, name: str | None) -> None:
         self.q.setValue("audio/last_device", name or "")
+
+    @property
+    def personal_head(self) -> bool:
+        """Whether the chosen profile's personal head judges the notes (on unless turned off)."""
+        return str(self.q.value("profiles/personal_head", "true")).lower() != "false"
+
+    @personal_head.setter
+    def personal_head(self, on: bool) -> None:
+        self.q.setValue("profiles/personal_head", "true" if on else "false")
+
+    @property
+    def chosen_profiles(self) -> dict[str, str]:
+        """The profile chosen for each input ({input name: profile name}); {} when unreadable."""
+        try:
+            value = json.loads(str(self.q.value("profiles/selected", "{}") or "{}"))
+        except ValueError:
+            return {}
+        return value if isinstance(value, dict) else {}
+
+    @chosen_profiles.setter
+    def chosen_profiles(self, chosen: dict[str, str]) -> None:
+        self.q.setValue("profiles/selected", json.dumps(chosen))
 
     def sync(self) -> None:
         self.q.sync()

@@ -29,8 +29,8 @@ from buzzfinder_app.ui.widgets.labels import caption
 from buzzfinder_app.ui.widgets.fretboard import FretboardMap
 
 SESSION_COLUMNS = ("Started", "Length", "Mode", "Input", "Notes")
-#: Between one chart and the next: the window paints the first meanwhile.
-CHART_STEP_MS = 1
+#: Before the reading starts, and between one chart and the next: the window paints meanwhile.
+STEP_MS = 1
 
 
 
@@ -259,7 +259,9 @@ class HistoryView(QWidget):
             self._again = True
             return
         self._reading = threading.Thread(target=self._read_history, name="buzzfinder-history")
-        self._reading.start()
+        # started once the window has painted (the tab just opened, say): the thread holds the GIL
+        # for milliseconds at a time, and the paint calls Python (the charts, the table) often
+        QTimer.singleShot(STEP_MS, self, self._reading.start)
 
     def _read_history(self) -> None:
         """On the reading thread: the history and the table's texts, newest first."""
@@ -326,7 +328,7 @@ class HistoryView(QWidget):
             self._charts = None
             self.refreshed.emit()
             return
-        QTimer.singleShot(CHART_STEP_MS, self, lambda: self._next_chart(charts))
+        QTimer.singleShot(STEP_MS, self, lambda: self._next_chart(charts))
 
     def _fit_columns(self, rows: int = 40) -> None:
         """Columns as wide as the texts of the newest ``rows`` rows. The view would measure each cell
@@ -387,16 +389,17 @@ class HistoryView(QWidget):
         sym = dict(symbolSize=8)
 
         self.notes_chart.getPlotItem().clear()
+        if x_range:  # the range first: items added after it are laid out once
+            self.notes_chart.getPlotItem().setXRange(*x_range, padding=0.02)
         if xs:
             span = (max(xs) - min(xs)) or 86400.0
             width = max(span / max(len(xs), 1) * 0.6, 1800.0)
             self.notes_chart.addItem(pg.BarGraphItem(x=xs, height=ys, width=width,
                                                      brush=pg.mkBrush(P.ACCENT), pen=pg.mkPen(None)))
-        if x_range:
-            self.notes_chart.getPlotItem().setXRange(*x_range, padding=0.02)
         yield
 
         self.share_chart.getPlotItem().clear()
+        _share_axes(self.share_chart, x_range)
         if day_x:
             buzzy = [d.stats.buzzy_share for d in daily]
             muted = [d.stats.muted_share for d in daily]
@@ -405,13 +408,12 @@ class HistoryView(QWidget):
             self.share_chart.plot(day_x, muted, pen=pg.mkPen(P.CLASS_STYLES["muted"].color, width=2,
                                                              style=Qt.DashLine),
                                   symbol="s", symbolBrush=P.CLASS_STYLES["muted"].color, name="■ muted", **sym)
-        _share_axes(self.share_chart, x_range)
         yield
 
         self.success_chart.getPlotItem().clear()
+        _share_axes(self.success_chart, x_range)
         rate = [(x, d.stats.success_rate) for x, d in zip(day_x, daily) if d.stats.success_rate is not None]
         if rate:
             self.success_chart.plot([r[0] for r in rate], [r[1] for r in rate],
                                     pen=pg.mkPen(P.CLASS_STYLES["clean"].color, width=2), symbol="o",
                                     symbolBrush=P.CLASS_STYLES["clean"].color, **sym)
-        _share_axes(self.success_chart, x_range)

@@ -93,7 +93,7 @@ def read_take():
 def screenshot_of_the_window(env) -> Path | None:
     """The app's window as the X display shows it (under xvfb-run), or None where there is no display."""
     from tests.support import x11_screenshot
-    from tests.test_ui_screenshots import shot_dir
+    from tests.ui.test_ui_screenshots import shot_dir
 
     reason = x11_screenshot.unavailable() if env.get("QT_QPA_PLATFORM") != "offscreen" else "offscreen"
     if reason:

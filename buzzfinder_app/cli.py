@@ -355,8 +355,8 @@ def cmd_devices(args) -> int:
         print("no input devices found")
         return EXIT_OK
     for d in devices:
-        mark = "*" if d["default"] else " "
-        print(f"{mark} {d['index']:>3}  {d['name']}  ({d['max_input_channels']} ch, {d['default_samplerate']:.0f} Hz)")
+        mark = "*" if d.is_default else " "
+        print(f"{mark} {d.index:>3}  {d.name}  ({d.max_input_channels} ch, {d.default_samplerate:.0f} Hz)")
     print("* default input")
     return EXIT_OK
 

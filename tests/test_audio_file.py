@@ -3,6 +3,7 @@ import pytest
 import soundfile as sf
 import soxr
 
+from buzzfinder_app.audio.devices import InputDevice
 from buzzfinder_app.audio.file import AudioFileError, FileSource, read_audio
 from buzzfinder_app.audio.mic import MicError, MicSource, list_input_devices
 from buzzfinder_app.audio.ring import RingBuffer
@@ -151,11 +152,10 @@ def test_ring_buffer_with_a_writer_thread():
 
 # --- microphone ----------------------------------------------------------------------------
 
-def test_device_list_is_a_list_of_dicts():
+def test_device_list_is_a_list_of_input_devices():
     devices = list_input_devices()
     assert isinstance(devices, list)
-    for d in devices:
-        assert set(d) == {"index", "name", "default", "max_input_channels", "default_samplerate"}
+    assert all(isinstance(d, InputDevice) and d.max_input_channels > 0 for d in devices)
 
 
 def test_no_input_device_is_a_clear_error():

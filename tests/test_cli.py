@@ -8,6 +8,7 @@ import pytest
 import soundfile as sf
 
 from buzzfinder_app import cli
+from buzzfinder_app.audio.devices import InputDevice
 from buzzfinder_app.constants import SAMPLE_RATE
 
 
@@ -101,8 +102,8 @@ def test_devices(monkeypatch, capsys):
     monkeypatch.setattr(mic, "list_input_devices", lambda: [])
     assert run_cli(["devices"], capsys)[1] == "no input devices found\n"
     monkeypatch.setattr(mic, "list_input_devices", lambda: [
-        {"index": 0, "name": "USB", "default": False, "max_input_channels": 2, "default_samplerate": 48000.0},
-        {"index": 3, "name": "Built-in", "default": True, "max_input_channels": 1, "default_samplerate": 44100.0}])
+        InputDevice(index=0, name="USB", is_default=False, max_input_channels=2, default_samplerate=48000.0),
+        InputDevice(index=3, name="Built-in", is_default=True, max_input_channels=1, default_samplerate=44100.0)])
     out = run_cli(["devices"], capsys)[1]
     assert "*   3  Built-in" in out and "    0  USB" in out
 

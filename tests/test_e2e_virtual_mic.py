@@ -61,14 +61,14 @@ def calibrate_default_device(env, channel: int = 1) -> str:
         "from buzzfinder_app.audio.mic import list_input_devices\n"
         "from datetime import datetime, timezone\n"
         "from buzzfinder_app.practice.calibration import Calibration, CalibrationStore\n"
-        "from buzzfinder_app.ui.devices import input_name\n"
+        "from buzzfinder_app.audio.devices import input_name\n"
         "from buzzfinder_app.ui.settings import AppSettings\n"
-        "d = next(d for d in list_input_devices() if d['default'])\n"
-        f"name = input_name(d['name'], {channel})\n"
-        "CalibrationStore().save(Calibration(device=name, sample_rate=int(d['default_samplerate']),"
+        "d = next(d for d in list_input_devices() if d.is_default)\n"
+        f"name = input_name(d.name, {channel})\n"
+        "CalibrationStore().save(Calibration(device=name, sample_rate=int(d.default_samplerate),"
         " gain_db=0.0, gate_dbfs=-55.0, noise_floor_dbfs=-90.0, noise_percentile_dbfs=-88.0,"
         " note_level_dbfs=-12.0, notes_detected=5, created_at=datetime.now(timezone.utc)))\n"
-        f"settings = AppSettings(); settings.device = d['name']; settings.channel = {channel}; settings.sync()\n"
+        f"settings = AppSettings(); settings.device = d.name; settings.channel = {channel}; settings.sync()\n"
         "print(name)\n"
     )
     out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
@@ -216,8 +216,8 @@ RESCAN = r"""
 import json, time
 import numpy as np
 from buzzfinder_app.audio.mic import MicSource, list_input_devices
-before = [d["name"] for d in list_input_devices()]
-after = [d["name"] for d in list_input_devices(rescan=True)]  # PortAudio restarted
+before = [d.name for d in list_input_devices()]
+after = [d.name for d in list_input_devices(rescan=True)]  # PortAudio restarted
 mic = MicSource()
 mic.start()
 print("open", flush=True)

@@ -4,6 +4,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from buzzfinder_app.engine.pitch import note_name
 from buzzfinder_app.practice.exercise import (
     Exercise,
     ExerciseSettings,
@@ -11,7 +12,7 @@ from buzzfinder_app.practice.exercise import (
     Step,
     parse_finger,
 )
-from buzzfinder_app.practice.tuning import expected_pitch_hz, midi_to_hz, note_name, same_pitch
+from buzzfinder_app.practice.tuning import expected_pitch_hz, midi_to_hz, same_pitch
 
 C4 = midi_to_hz(60)  # string 3, fret 5
 D4 = midi_to_hz(62)

@@ -157,6 +157,18 @@ def test_buzz_map(store, known_history):
     assert cells[1].buzzy_share == pytest.approx(3 / 7)
 
 
+def test_history_is_read_in_three_queries_however_many_sessions(store, known_history):
+    queries = []
+    store._conn.set_trace_callback(queries.append)
+    history = store.history(tz=timezone.utc)
+    store._conn.set_trace_callback(None)
+    assert len([q for q in queries if q.lstrip().upper().startswith("SELECT")]) == 3, queries
+    assert history.sessions == store.sessions()
+    assert history.summaries == {s.id: store.summary(s.id) for s in history.sessions}
+    assert history.daily == store.daily_stats(tz=timezone.utc)
+    assert history.buzz_map == store.buzz_map()
+
+
 def test_json_export_contract(store, known_history):
     exported = json.loads(json.dumps(store.export_json()))
     assert [s["id"] for s in exported] == list(known_history)

@@ -21,6 +21,7 @@ import soundfile as sf
 import soxr
 
 from buzzfinder_app.constants import MIN_NOTE_S, SAMPLE_RATE
+from buzzfinder_app.decibels import amplitude_to_dbfs, db_to_amplitude
 
 MIN_RATE, MAX_RATE = 8_000, 192_000
 #: A file whose loudest sample stays below this is treated as silent (16-bit LSB is -90 dBFS).
@@ -107,8 +108,8 @@ class FileSource:
             tail = resampler.resample_chunk(np.zeros(0, dtype=np.float32), last=True)
             if len(tail):
                 yield tail.astype(np.float32)
-        if peak <= 10 ** (SILENT_DBFS / 20):
-            level = "" if peak == 0 else f" (peak {20 * np.log10(peak):.0f} dBFS)"
+        if peak <= db_to_amplitude(SILENT_DBFS):
+            level = "" if peak == 0 else f" (peak {amplitude_to_dbfs(peak):.0f} dBFS)"
             raise AudioFileError(self.path, "is silent" + level)
 
 

@@ -15,6 +15,7 @@ import time
 import numpy as np
 import soxr
 
+from buzzfinder_app.audio.devices import InputDevice
 from buzzfinder_app.audio.ring import RingBuffer
 from buzzfinder_app.constants import SAMPLE_RATE
 
@@ -36,8 +37,8 @@ def _sounddevice():
     return sounddevice
 
 
-def list_input_devices(rescan: bool = False) -> list[dict]:
-    """Input devices as dicts: index, name, default, max_input_channels, default_samplerate.
+def list_input_devices(rescan: bool = False) -> list[InputDevice]:
+    """The devices that have inputs.
 
     PortAudio lists devices once, when it starts; ``rescan`` restarts it to see a device plugged in
     since (or plugged back in). That stops any open stream: only when nothing is listening.
@@ -55,17 +56,10 @@ def list_input_devices(rescan: bool = False) -> list[dict]:
         default = sd.default.device[0]
     except Exception:  # MicError, PortAudioError …: no audio system, so no devices
         return []
-    return [
-        {
-            "index": int(d["index"]),
-            "name": str(d["name"]),
-            "default": int(d["index"]) == default,
-            "max_input_channels": int(d["max_input_channels"]),
-            "default_samplerate": float(d["default_samplerate"]),
-        }
-        for d in devices
-        if d["max_input_channels"] > 0
-    ]
+    return [InputDevice(index=int(d["index"]), name=str(d["name"]), is_default=int(d["index"]) == default,
+                        max_input_channels=int(d["max_input_channels"]),
+                        default_samplerate=float(d["default_samplerate"]))
+            for d in devices if d["max_input_channels"] > 0]
 
 
 class MicSource:

@@ -32,6 +32,7 @@ import numpy as np
 from buzzfinder_app.audio.dc import DcBlocker
 from buzzfinder_app.audio.file import SILENT_DBFS
 from buzzfinder_app.constants import POST_ROLL, PRE_ROLL, PROVISIONAL_S, SAMPLE_RATE
+from buzzfinder_app.decibels import amplitude_to_dbfs, db_to_amplitude
 from buzzfinder_app.engine.onsets import ATTACK_S, OnsetDetector, RiseFinder
 from buzzfinder_app.engine.pitch import STABLE_PART_S, estimate_pitch, note_name
 from buzzfinder_app.engine.verdicts import Verdict
@@ -50,7 +51,7 @@ PROVISIONAL = int(PROVISIONAL_S * SAMPLE_RATE)
 #: A window this long holds all that :func:`estimate_pitch` reads of it.
 PITCH_SAMPLES = PRE_ROLL + int(STABLE_PART_S[1] * SAMPLE_RATE)
 #: A clip whose peak without its DC offset stays below this holds no note.
-SILENT_PEAK = 10 ** (SILENT_DBFS / 20)
+SILENT_PEAK = db_to_amplitude(SILENT_DBFS)
 
 Classifier = Callable[[np.ndarray], np.ndarray]
 
@@ -103,7 +104,7 @@ class _OpenNote:
 def peak_dbfs(samples: np.ndarray) -> float:
     """Peak level in dBFS (-120 for silence)."""
     peak = float(np.max(np.abs(samples))) if len(samples) else 0.0
-    return float(20.0 * np.log10(max(peak, 1e-6)))
+    return float(amplitude_to_dbfs(peak))
 
 
 class NoteEngine:

@@ -32,13 +32,7 @@ from collections import deque
 import numpy as np
 
 from buzzfinder_app.constants import SAMPLE_RATE
-
-_SILENCE_DB = -120.0
-
-
-def _db(power: np.ndarray) -> np.ndarray:
-    return 10.0 * np.log10(np.maximum(power, 10.0 ** (_SILENCE_DB / 10.0)))
-
+from buzzfinder_app.decibels import db_to_amplitude, power_to_dbfs
 
 #: Frames analysed together at most (a whole file given at once is analysed in such pieces; 256
 #: frames, 33 k samples, hold about 3 MB of intermediate arrays).
@@ -68,6 +62,10 @@ def _row_means(x: np.ndarray) -> np.ndarray:
     return np.add.reduce(x, axis=1) / x.shape[1]
 
 
+#: The noise gate (dBFS) of an input that has not been calibrated.
+DEFAULT_GATE_DBFS = -60.0
+
+
 class OnsetDetector:
     """Streaming onset detector; feed it blocks with :meth:`process`, end with :meth:`flush`.
 
@@ -80,7 +78,7 @@ class OnsetDetector:
     []
     """
 
-    def __init__(self, sample_rate: int = SAMPLE_RATE, gate_dbfs: float = -60.0, *, threshold: float = 0.15,
+    def __init__(self, sample_rate: int = SAMPLE_RATE, gate_dbfs: float = DEFAULT_GATE_DBFS, *, threshold: float = 0.15,
                  min_rise_db: float = 6.0, refractory_s: float = 0.1, loud_db: float = 30.0):
         self.sample_rate = int(sample_rate)
         self.threshold = float(threshold)
@@ -109,7 +107,7 @@ class OnsetDetector:
     def gate_dbfs(self, value: float) -> None:
         self._gate_dbfs = float(value)
         # Bin magnitude of white noise at the gate level: the log compression's floor.
-        self._floor = 10.0 ** (self._gate_dbfs / 20.0) * np.sqrt(np.sum(self._window**2))
+        self._floor = db_to_amplitude(self._gate_dbfs) * np.sqrt(np.sum(self._window**2))
 
     def reset(self) -> None:
         """Forget everything: the next sample processed is sample 0 of a new stream."""
@@ -195,7 +193,7 @@ class OnsetDetector:
         self._prev_flux = float(flux[-1])
         self._frames += n_hops
 
-        energies = _db(_row_means(samples.reshape(-1, self.sub) ** 2))
+        energies = power_to_dbfs(_row_means(samples.reshape(-1, self.sub) ** 2))
         self._env = np.concatenate([self._env, energies])
         keep_from = self._needed_from()
         if keep_from > self._env_start:
@@ -327,7 +325,8 @@ class RiseFinder:
         data = np.concatenate([self._partial, np.asarray(block, dtype=np.float64).reshape(-1)])
         n = len(data) // self.SUB
         self._partial = data[n * self.SUB:]
-        self._env = np.concatenate([self._env, _db(_row_means(data[: n * self.SUB].reshape(n, self.SUB) ** 2))])
+        levels = power_to_dbfs(_row_means(data[: n * self.SUB].reshape(n, self.SUB) ** 2))
+        self._env = np.concatenate([self._env, levels])
         return self._weigh(final=False)
 
     def finish(self) -> bool:

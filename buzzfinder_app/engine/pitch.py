@@ -14,9 +14,12 @@ weak and the first dip was its second harmonic (octave too high). A parabola ref
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from buzzfinder_app.constants import PITCH_MAX_HZ, PITCH_MIN_HZ, PRE_ROLL, SAMPLE_RATE
+from buzzfinder_app.decibels import db_to_amplitude
 
 NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 #: Part of the note, in seconds after the onset, that the pitch is measured on.
@@ -42,7 +45,7 @@ def estimate_pitch(window: np.ndarray, sample_rate: int = SAMPLE_RATE, onset: in
     min_lag = int(sample_rate / PITCH_MAX_HZ)
     max_lag = int(np.ceil(sample_rate / PITCH_MIN_HZ)) + 1
     span = len(part) - max_lag  # samples compared at every lag
-    if span < max_lag or np.sqrt(np.mean(part**2)) < 10 ** (MIN_LEVEL_DBFS / 20):
+    if span < max_lag or np.sqrt(np.mean(part**2)) < db_to_amplitude(MIN_LEVEL_DBFS):
         return None
     d = _difference(part, span, max_lag)
     cmnd = np.ones_like(d)
@@ -57,8 +60,8 @@ def estimate_pitch(window: np.ndarray, sample_rate: int = SAMPLE_RATE, onset: in
 
 
 def note_name(hz: float) -> str:
-    """The nearest equal-tempered note, e.g. ``note_name(82.4) == "E2"``."""
-    midi = int(round(69 + 12 * np.log2(hz / 440.0)))
+    """The nearest equal-tempered note, e.g. ``note_name(82.4) == "E2"`` (the app's one spelling)."""
+    midi = round(69 + 12 * math.log2(hz / 440.0))
     return f"{NOTE_NAMES[midi % 12]}{midi // 12 - 1}"
 
 

@@ -17,6 +17,10 @@ from functools import lru_cache
 import numpy as np
 
 from buzzfinder_app import constants as C
+from buzzfinder_app.decibels import power_to_dbfs
+
+#: The floor of the log-mel features (librosa's ``power_to_db`` default, ``amin`` 1e-10).
+MEL_FLOOR_DB = -100.0
 
 
 @dataclass(frozen=True)
@@ -143,7 +147,7 @@ def mel_power(y: np.ndarray, params: FeatureParams = DEFAULT_PARAMS) -> np.ndarr
 
 
 def _db_below_peak(mel: np.ndarray, top_db: float) -> np.ndarray:
-    db = 10.0 * np.log10(np.maximum(mel, 1e-10))
+    db = power_to_dbfs(mel, floor_db=MEL_FLOOR_DB)
     return np.maximum(db - db.max(), -top_db)
 
 
@@ -230,7 +234,7 @@ def _deltas(x: np.ndarray, width: int = 9) -> np.ndarray:
 def mfcc_deltas(y: np.ndarray, params: FeatureParams = DEFAULT_PARAMS, n_mfcc: int = 13) -> np.ndarray:
     """13 MFCC with deltas and delta-deltas (the original project's features), shape (frames, 39)."""
     mel = mel_power(y, params)
-    db = 10.0 * np.log10(np.maximum(mel, 1e-10))
+    db = power_to_dbfs(mel, floor_db=MEL_FLOOR_DB)
     db = np.maximum(db, db.max() - params.top_db)
     n = params.n_mels
     k = np.arange(n)

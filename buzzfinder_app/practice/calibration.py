@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from buzzfinder_app.audio.dc import DcBlocker
+from buzzfinder_app.decibels import db_to_amplitude
 from buzzfinder_app.practice.levels import (
     DetectedNote,
     LevelMeter,
@@ -98,7 +99,7 @@ class Calibration:
     @property
     def linear_gain(self) -> float:
         """The factor to multiply samples by."""
-        return 10 ** (self.gain_db / 20)
+        return db_to_amplitude(self.gain_db)
 
     def to_dict(self) -> dict:
         return {

@@ -32,9 +32,10 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 
 from buzzfinder_app.constants import LABELS
-from buzzfinder_app.practice.tuning import MAX_FRET, STRINGS, expected_pitch_hz, note_name, same_pitch, spot_name
+from buzzfinder_app.engine.pitch import note_name
+from buzzfinder_app.engine.verdicts import UNSURE
+from buzzfinder_app.practice.tuning import MAX_FRET, STRINGS, expected_pitch_hz, same_pitch, spot_name
 
-UNSURE = "unsure"
 KNOWN_LABELS = (*LABELS, UNSURE)
 FINGER_NAMES = {1: "index", 2: "middle", 3: "ring", 4: "little"}
 

@@ -12,28 +12,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from buzzfinder_app.decibels import SILENCE_DBFS, amplitude_to_dbfs, db_to_power, power_to_dbfs
+
 #: Length of one level frame in seconds.
 FRAME_S = 0.02
-#: The level reported for digital silence.
-SILENCE_DBFS = -120.0
 #: A note starts when the level rises this much above the lowest level since the last note...
 NOTE_RISE_DB = 6.0
 #: ...and its peak is taken once the level has fallen this much below the highest level since.
 NOTE_FALL_DB = 3.0
 
 
-def power_to_dbfs(mean_square):
-    return 10 * np.log10(np.maximum(mean_square, 10 ** (SILENCE_DBFS / 10)))
-
-
-def amplitude_to_dbfs(amplitude: float) -> float:
-    return 20 * math.log10(max(amplitude, 10 ** (SILENCE_DBFS / 20)))
-
-
 def mean_level_dbfs(levels_dbfs) -> float:
     """The RMS level of a stretch of frames, from their levels (an energy mean, not a dB mean)."""
     levels = np.asarray(levels_dbfs, dtype=np.float64)
-    return float(power_to_dbfs(np.mean(10 ** (levels / 10)))) if levels.size else SILENCE_DBFS
+    return float(power_to_dbfs(np.mean(db_to_power(levels)))) if levels.size else SILENCE_DBFS
 
 
 def as_mono(block) -> np.ndarray:
@@ -128,7 +120,7 @@ class NotePicker:
                         start_s=self._start * self.frame_s,
                         peak_s=self._best_frame * self.frame_s,
                         level_dbfs=float(self._best_level),
-                        peak_dbfs=amplitude_to_dbfs(self._best_peak),
+                        peak_dbfs=float(amplitude_to_dbfs(self._best_peak)),
                     ))
                     self._start, self._valley = None, level
             self._previous_peak = peak

@@ -188,6 +188,17 @@ class BuzzCell:
     buzzy_share: float
 
 
+@dataclass(frozen=True)
+class History:
+    """What the history view shows, read at once: the sessions (oldest first), each one's stats, the
+    stats per day and the buzz map."""
+
+    sessions: list[SessionInfo]
+    summaries: dict[int, LabelStats]
+    daily: list[DayStats]
+    buzz_map: list[BuzzCell]
+
+
 def _label_stats(rows) -> LabelStats:
     """Stats of (label, session_id, repetition, outcome) rows."""
     counts: dict[str, int] = defaultdict(int)
@@ -207,6 +218,14 @@ def _label_stats(rows) -> LabelStats:
         repetitions=len(repetitions),
         successes=len(successes),
     )
+
+
+def _daily_stats(rows, tz: tzinfo | None) -> list[DayStats]:
+    """Stats per day (in ``tz``) of (id, created_at, label, session_id, repetition, outcome) rows."""
+    by_day = defaultdict(list)
+    for _, created_at, *rest in rows:
+        by_day[datetime.fromisoformat(created_at).astimezone(tz).date()].append(rest)
+    return [DayStats(day, _label_stats(by_day[day])) for day in sorted(by_day)]
 
 
 def _user_message(exc: Exception, path: Path) -> str:
@@ -475,15 +494,27 @@ class SessionStore:
                 (session_id,)).fetchall()
         return _label_stats(r[1:] for r in self._readable(rows, lambda r: f"note {r[0]} (session {r[2]})"))
 
-    def daily_stats(self, tz: tzinfo | None = None) -> list[DayStats]:
-        """Stats per day (in `tz`, local time by default) on which notes were played, oldest first."""
+    def _stat_rows(self) -> list[tuple]:
+        """(id, created_at, label, session_id, repetition, outcome) of every readable note."""
         with self._guard():
             rows = self._conn.execute(
                 "SELECT id, created_at, label, session_id, repetition, outcome FROM notes").fetchall()
-        by_day = defaultdict(list)
-        for _, created_at, *rest in self._readable(rows, lambda r: f"note {r[0]} (session {r[3]})"):
-            by_day[datetime.fromisoformat(created_at).astimezone(tz).date()].append(rest)
-        return [DayStats(day, _label_stats(by_day[day])) for day in sorted(by_day)]
+        return self._readable(rows, lambda r: f"note {r[0]} (session {r[3]})")
+
+    def daily_stats(self, tz: tzinfo | None = None) -> list[DayStats]:
+        """Stats per day (in `tz`, local time by default) on which notes were played, oldest first."""
+        return _daily_stats(self._stat_rows(), tz)
+
+    def history(self, tz: tzinfo | None = None) -> History:
+        """The sessions, each one's :meth:`summary`, the :meth:`daily_stats` and the :meth:`buzz_map`
+        in three queries, however many sessions there are."""
+        sessions = self.sessions()
+        rows = self._stat_rows()
+        by_session = defaultdict(list)
+        for _, _, label, session_id, repetition, outcome in rows:
+            by_session[session_id].append((label, session_id, repetition, outcome))
+        return History(sessions, {s.id: _label_stats(by_session[s.id]) for s in sessions}, _daily_stats(rows, tz),
+                       self.buzz_map())
 
     def buzz_map(self) -> list[BuzzCell]:
         """Per exercise target (string and fret): notes played and the share of judged ones that buzzed."""

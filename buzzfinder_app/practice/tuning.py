@@ -1,11 +1,14 @@
 """Standard tuning: which pitch a string and fret should sound, and whether two pitches match.
 
-Strings are numbered the guitarist's way: 1 is the high E (E4), 6 the low E (E2).
+Strings are numbered the guitarist's way: 1 is the high E (E4), 6 the low E (E2). A pitch's name
+is :func:`buzzfinder_app.engine.pitch.note_name`.
 """
 
 from __future__ import annotations
 
 import math
+
+from buzzfinder_app.engine.pitch import note_name
 
 #: MIDI note number of each open string in standard tuning (E2 A2 D3 G3 B3 E4).
 OPEN_STRING_MIDI = {6: 40, 5: 45, 4: 50, 3: 55, 2: 59, 1: 64}
@@ -15,8 +18,6 @@ STRING_NAMES = {1: "high E", 2: "B", 3: "G", 4: "D", 5: "A", 6: "low E"}
 MAX_FRET = 24
 #: Two pitches closer than this (in semitones, inclusive) count as the same note.
 PITCH_TOLERANCE_SEMITONES = 1.0
-
-_NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 
 
 def midi_to_hz(midi: float) -> float:
@@ -30,12 +31,6 @@ def expected_pitch_hz(string: int, fret: int) -> float:
     if not 0 <= fret <= MAX_FRET:
         raise ValueError(f"fret must be 0 to {MAX_FRET}, got {fret}")
     return midi_to_hz(OPEN_STRING_MIDI[string] + fret)
-
-
-def note_name(hz: float) -> str:
-    """The nearest equal-tempered note, e.g. 220.0 -> "A3"."""
-    midi = round(69 + 12 * math.log2(hz / 440.0))
-    return f"{_NOTE_NAMES[midi % 12]}{midi // 12 - 1}"
 
 
 def spot_name(string: int, fret: int) -> str:

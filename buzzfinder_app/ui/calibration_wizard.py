@@ -12,11 +12,11 @@ from PySide6.QtWidgets import (
 )
 
 from buzzfinder_app import constants as C
+from buzzfinder_app.audio.devices import input_name
 from buzzfinder_app.practice.calibration import CalibrationRun, CalibrationStoreError
 from buzzfinder_app.ui import palette as P
 from buzzfinder_app.practice.levels import as_mono
 from buzzfinder_app.ui.live import meter_reading
-from buzzfinder_app.ui.devices import device_index, device_label, device_rates, input_name
 from buzzfinder_app.audio.sources import MicInput
 from buzzfinder_app.ui.widgets.input_box import InputBox
 from buzzfinder_app.ui.widgets.level_meter import LevelMeter
@@ -46,7 +46,7 @@ class DevicePage(QWizardPage):
         self.channel_box = InputBox()
         self.rate_box = QComboBox()
         for dev in wizard.services.devices:
-            self.device_box.addItem(device_label(dev), dev)
+            self.device_box.addItem(dev.name, dev)
         current = wizard.services.device_name(wizard.settings.device)
         self.device_box.setCurrentIndex(max(0, self.device_box.findText(current)))
         self.device_box.currentIndexChanged.connect(lambda _: self._fill(1))
@@ -63,7 +63,7 @@ class DevicePage(QWizardPage):
         dev = self.device_box.currentData()
         self.channel_box.show_inputs(dev, channel)
         self.rate_box.clear()
-        for rate in device_rates(dev) if dev is not None else [C.SAMPLE_RATE]:
+        for rate in dev.rates if dev is not None else [C.SAMPLE_RATE]:
             self.rate_box.addItem(f"{rate} Hz", rate)
 
     @property
@@ -215,7 +215,8 @@ class CalibrationWizard(QWizard):
         self.stop_source()
         self.result = None
         try:
-            self.source = self.source_factory(device_index(dev), rate, self.input_name, self.device_page.channel)
+            self.source = self.source_factory(dev.index if dev is not None else None, rate, self.input_name,
+                                              self.device_page.channel)
             self.source.start()
         except Exception as exc:
             self.source = None

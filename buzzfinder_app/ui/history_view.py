@@ -1,27 +1,37 @@
 """History: past sessions, the selected session's summary, charts over time and the buzz map.
 
-Everything is read from :class:`buzzfinder_app.practice.sessions.SessionStore`; a store that
-cannot be read shows its message instead.
+Everything is read from :class:`buzzfinder_app.practice.sessions.SessionStore` (its
+:meth:`~buzzfinder_app.practice.sessions.SessionStore.history`, a few queries however long the
+history) on a thread of its own, over a read-only connection of its own: the window never waits
+for the reads, nor for the session recorder's commits. A store that cannot be read shows its
+message instead. The table asks only for the rows it shows.
 """
 
 from __future__ import annotations
 
+import gc
+import threading
+from contextlib import contextmanager
 from datetime import datetime, time as dtime, timezone
 from pathlib import Path
+from typing import Iterator
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QFrame, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableWidgetItem, QVBoxLayout, QWidget,
+    QFrame, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QPushButton, QVBoxLayout, QWidget,
 )
 
-from buzzfinder_app.ui.widgets.tables import read_only_table
+from buzzfinder_app.practice.sessions import SessionStore
 from buzzfinder_app.practice.tuning import STRING_NAMES, spot_name
+from buzzfinder_app.ui.widgets.tables import read_only_view
 from buzzfinder_app.ui import palette as P
 from buzzfinder_app.ui.widgets.labels import caption
 from buzzfinder_app.ui.widgets.fretboard import FretboardMap
 
 SESSION_COLUMNS = ("Started", "Length", "Mode", "Input", "Notes")
+#: Before the reading starts, and between one chart and the next: the window paints meanwhile.
+STEP_MS = 1
 
 
 
@@ -69,11 +79,97 @@ def _chart(title: str) -> pg.PlotWidget:
     return plot
 
 
+def _cells(s) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The table's texts of a session (``SESSION_COLUMNS``) and their tooltips."""
+    started = _parse(s.started_at)
+    tips = (started.astimezone().strftime("%a %d %b %H:%M") if started else s.started_at,
+            _length(s.started_at, s.ended_at), "exercise" if s.mode == "exercise" else s.mode, s.input,
+            str(s.note_count))
+    # a file played as the microphone shows its name; the tooltip has the whole path
+    shown = Path(s.input).name if Path(s.input).is_absolute() else s.input
+    return (*tips[:3], shown, tips[4]), tips
+
+
+# Looked up once: the view asks for each cell it shows several times over, and a role looked up as
+# ``Qt.DisplayRole`` costs more than the rest of the answer (a third of a paint).
+_DISPLAY, _TOOLTIP, _ALIGNMENT = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
+                                  Qt.ItemDataRole.TextAlignmentRole)
+_RIGHT = int(Qt.AlignRight | Qt.AlignVCenter)
+
+
+class SessionTable(QAbstractTableModel):
+    """The sessions, newest first, with their texts worked out beforehand (off the GUI thread)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.rows: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
+
+    def set_rows(self, rows: list[tuple[tuple[str, ...], tuple[str, ...]]]) -> None:
+        """Each row's texts and tooltips (:func:`_cells`)."""
+        self.beginResetModel()
+        self.rows = rows
+        self.endResetModel()
+
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(SESSION_COLUMNS)
+
+    def headerData(self, section, orientation, role=_DISPLAY):
+        if role == _DISPLAY and orientation == Qt.Orientation.Horizontal:
+            return SESSION_COLUMNS[section]
+        return None
+
+    def data(self, index, role=_DISPLAY):
+        if role == _DISPLAY:
+            return self.rows[index.row()][0][index.column()]
+        if role == _TOOLTIP:
+            return self.rows[index.row()][1][index.column()]
+        if role == _ALIGNMENT and index.column() == 4:
+            return _RIGHT
+        return None
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off for a while. Reading a long history makes a hundred thousand
+    short-lived rows; counted by the collector, they set off a full collection of the whole app,
+    which holds the GIL, and so the window, for 20-40 ms. Freed as soon as they are used, they never
+    need it."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _share_axes(chart: pg.PlotWidget, x_range: tuple[float, float] | None) -> None:
+    """0-100 % up the side (markers at 0 % stay whole), and the time axis the charts share."""
+    item = chart.getPlotItem()
+    item.setYRange(-0.04, 1.05, padding=0)
+    item.getAxis("left").setTicks([[(v, f"{v:.0%}") for v in (0, 0.25, 0.5, 0.75, 1.0)]])
+    if x_range:
+        item.setXRange(*x_range, padding=0.02)
+
+
 class HistoryView(QWidget):
+    #: The history read last is on screen (each :meth:`refresh` ends with it, or with a message).
+    refreshed = Signal()
+    _read = Signal(object)  # from the reading thread: (History, the table's rows) or the exception
+
     def __init__(self, store, parent=None):
         super().__init__(parent)
         self.store = store
         self.sessions = []
+        self.summaries = {}
+        self._reader: SessionStore | None = None  # its own read-only connection, on the reading thread
+        self._reading: threading.Thread | None = None
+        self._again = False  # refreshed while reading: read again once it is done
+        self._charts: Iterator[None] | None = None  # the charts still to draw
+        self._read.connect(self._show)
 
         self.message = QLabel("")
         self.message.setWordWrap(True)
@@ -86,11 +182,10 @@ class HistoryView(QWidget):
         top.addWidget(self.totals, 1)
         top.addWidget(refresh)
 
-        self.table = read_only_table(SESSION_COLUMNS)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeToContents)
-        header.setSectionResizeMode(3, QHeaderView.Stretch)
-        self.table.itemSelectionChanged.connect(self._selected)
+        self.model = SessionTable(self)
+        self.table = read_only_view(self.model)
+        self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.Stretch)
+        self.table.selectionModel().selectionChanged.connect(self._selected)
 
         self.session_card = QFrame()
         self.session_card.setObjectName("card")
@@ -155,23 +250,56 @@ class HistoryView(QWidget):
         self.message.setVisible(bool(text))
 
     def refresh(self) -> None:
-        """Re-read the store and redraw everything."""
+        """Re-read the store (off the GUI thread) and redraw everything; :attr:`refreshed` follows."""
         if self.store is None:
             self._show_message("The practice history is not available (see the banner above).")
+            self._charts = None
+            self.refreshed.emit()
             return
+        if self._reading is not None:
+            self._again = True
+            return
+        self._reading = threading.Thread(target=self._read_history, name="buzzfinder-history")
+        # started once the window has painted (the tab just opened, say): the thread holds the GIL
+        # for milliseconds at a time, and the paint calls Python (the charts, the table) often
+        QTimer.singleShot(STEP_MS, self, self._reading.start)
+
+    def _read_history(self) -> None:
+        """On the reading thread: the history and the table's texts, newest first."""
         try:
-            sessions = self.store.sessions()
-            daily = self.store.daily_stats()
-            cells = self.store.buzz_map()
-            summaries = {s.id: self.store.summary(s.id) for s in sessions}
+            with _collector_paused():
+                if self._reader is None:
+                    self._reader = SessionStore(self.store.path, read_only=True)
+                history = self._reader.history()
+                result = history, [_cells(s) for s in reversed(history.sessions)]
         except Exception as exc:
-            self._show_message(f"The practice history could not be read: {exc}")
+            result = exc
+        try:
+            self._read.emit(result)
+        except RuntimeError:  # the view was closed while it read
+            pass
+
+    def _show(self, result) -> None:
+        self._reading.join()
+        self._reading = None
+        if self._again:  # what was read is already out of date
+            self._again = False
+            self.refresh()
             return
+        if isinstance(result, Exception):
+            self._show_message(f"The practice history could not be read: {result}")
+            self._charts = None
+            self.refreshed.emit()
+            return
+        history, rows = result
         self._show_message("")
+        sessions, summaries = history.sessions, history.summaries
+        chosen = self._chosen()
         self.sessions = list(reversed(sessions))  # newest first
-        self._fill_table()
-        self._draw_charts(sessions, summaries, daily)
-        self.fretboard.set_cells(cells)
+        self.summaries = summaries
+        self.model.set_rows(rows)
+        self._fit_columns()
+        self.fretboard.set_cells(history.buzz_map)
         notes = sum(s.note_count for s in sessions)
         judged = sum(st.counts.get("clean", 0) + st.counts.get("buzzy", 0) + st.counts.get("muted", 0)
                      for st in summaries.values())
@@ -184,33 +312,52 @@ class HistoryView(QWidget):
         if reps:
             parts.append(f"{wins} of {reps} repetitions found the lightest clean pressure")
         self.totals.setText("   ·   ".join(parts))
-        if self.sessions and not self.table.selectedItems():
-            self.table.selectRow(0)
+        ids = [s.id for s in self.sessions]
+        if ids:  # the session chosen before stays chosen; else the newest
+            self.table.selectRow(ids.index(chosen) if chosen in ids else 0)
+        self._charts = self._draw_charts(sessions, summaries, history.daily)
+        self._next_chart(self._charts)
 
-    def _fill_table(self) -> None:
-        self.table.setRowCount(len(self.sessions))
-        for row, s in enumerate(self.sessions):
-            started = _parse(s.started_at)
-            cells = (started.astimezone().strftime("%a %d %b %H:%M") if started else s.started_at,
-                     _length(s.started_at, s.ended_at), "exercise" if s.mode == "exercise" else s.mode,
-                     s.input, str(s.note_count))
-            for col, text in enumerate(cells):
-                # a file played as the microphone shows its name; the tooltip has the whole path
-                item = QTableWidgetItem(Path(text).name if col == 3 and Path(text).is_absolute() else text)
-                item.setToolTip(text)
-                if col == 4:
-                    item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
-                self.table.setItem(row, col, item)
+    def _next_chart(self, charts) -> None:
+        """Draw the next chart, after the window has painted what came before (one chart and its
+        paint at a time keep the window responsive); :attr:`refreshed` after the last."""
+        if charts is not self._charts:
+            return  # a newer reading is on its way to the screen
+        try:
+            next(charts)
+        except StopIteration:
+            self._charts = None
+            self.refreshed.emit()
+            return
+        QTimer.singleShot(STEP_MS, self, lambda: self._next_chart(charts))
+
+    def _fit_columns(self, rows: int = 40) -> None:
+        """Columns as wide as the texts of the newest ``rows`` rows. The view would measure each cell
+        through the model, several calls a cell (5 ms a column); the font measures the texts, and
+        one cell through the view gives the padding around them."""
+        header, metrics = self.table.horizontalHeader(), self.table.fontMetrics()
+        for column in (0, 1, 2, 4):
+            texts = [shown[column] for shown, _ in self.model.rows[:rows]]
+            if not texts:
+                header.resizeSection(column, header.sectionSizeHint(column))
+                continue
+            padding = self.table.sizeHintForIndex(self.model.index(0, column)).width() - \
+                metrics.horizontalAdvance(texts[0])
+            widest = max(metrics.horizontalAdvance(text) for text in texts)
+            header.resizeSection(column, max(widest + padding, header.sectionSizeHint(column)))
+
+    def _chosen(self) -> int | None:
+        """The id of the session selected in the table (None: none is)."""
+        rows = self.table.selectionModel().selectedRows()
+        return self.sessions[rows[0].row()].id if rows and rows[0].row() < len(self.sessions) else None
 
     def _selected(self) -> None:
         rows = self.table.selectionModel().selectedRows()
-        if not rows or self.store is None:
+        if not rows or rows[0].row() >= len(self.sessions):
             return
         s = self.sessions[rows[0].row()]
-        try:
-            st = self.store.summary(s.id)
-        except Exception as exc:
-            self.session_text.setText(f"Could not read the session: {exc}")
+        st = self.summaries.get(s.id)
+        if st is None:
             return
         started = _parse(s.started_at)
         self.session_title.setText(started.astimezone().strftime("%A %d %B, %H:%M") if started else s.started_at)
@@ -229,39 +376,45 @@ class HistoryView(QWidget):
             lines.append(f"<span style='color:{P.TEXT_DIM}'>target: {target}</span>")
         self.session_text.setText("<br>".join(lines))
 
-    def _draw_charts(self, sessions, summaries, daily) -> None:
-        for chart in (self.notes_chart, self.share_chart, self.success_chart):
-            chart.getPlotItem().clear()
+    def _draw_charts(self, sessions, summaries, daily) -> Iterator[None]:
+        """Draws the charts, one each step."""
         xs, ys = [], []
         for s in sessions:
             t = _parse(s.started_at)
             if t is not None:
                 xs.append(t.timestamp())
                 ys.append(s.note_count)
+        day_x = [datetime.combine(d.day, dtime(12)).astimezone().timestamp() for d in daily]
+        # one time axis for the three; room for the last marker
+        x_range = (min(day_x + xs) - 43200, max(day_x + xs) + 86400) if day_x else None
+        sym = dict(symbolSize=8)
+
+        self.notes_chart.getPlotItem().clear()
+        if x_range:  # the range first: items added after it are laid out once
+            self.notes_chart.getPlotItem().setXRange(*x_range, padding=0.02)
         if xs:
             span = (max(xs) - min(xs)) or 86400.0
             width = max(span / max(len(xs), 1) * 0.6, 1800.0)
             self.notes_chart.addItem(pg.BarGraphItem(x=xs, height=ys, width=width,
                                                      brush=pg.mkBrush(P.ACCENT), pen=pg.mkPen(None)))
-        day_x = [datetime.combine(d.day, dtime(12)).astimezone().timestamp() for d in daily]
-        buzzy = [d.stats.buzzy_share for d in daily]
-        muted = [d.stats.muted_share for d in daily]
-        sym = dict(symbolSize=8)
+        yield
+
+        self.share_chart.getPlotItem().clear()
+        _share_axes(self.share_chart, x_range)
         if day_x:
+            buzzy = [d.stats.buzzy_share for d in daily]
+            muted = [d.stats.muted_share for d in daily]
             self.share_chart.plot(day_x, buzzy, pen=pg.mkPen(P.CLASS_STYLES["buzzy"].color, width=2),
                                   symbol="t", symbolBrush=P.CLASS_STYLES["buzzy"].color, name="≈ buzzy", **sym)
             self.share_chart.plot(day_x, muted, pen=pg.mkPen(P.CLASS_STYLES["muted"].color, width=2,
                                                              style=Qt.DashLine),
                                   symbol="s", symbolBrush=P.CLASS_STYLES["muted"].color, name="■ muted", **sym)
-            rate = [(x, d.stats.success_rate) for x, d in zip(day_x, daily) if d.stats.success_rate is not None]
-            if rate:
-                self.success_chart.plot([r[0] for r in rate], [r[1] for r in rate],
-                                        pen=pg.mkPen(P.CLASS_STYLES["clean"].color, width=2), symbol="o",
-                                        symbolBrush=P.CLASS_STYLES["clean"].color, **sym)
-        for chart in (self.share_chart, self.success_chart):
-            chart.getPlotItem().setYRange(-0.04, 1.05, padding=0)  # markers at 0 % stay whole
-            chart.getPlotItem().getAxis("left").setTicks([[(v, f"{v:.0%}") for v in (0, 0.25, 0.5, 0.75, 1.0)]])
-        if day_x:
-            lo, hi = min(day_x + xs) - 43200, max(day_x + xs) + 86400  # room for the last marker
-            for chart in (self.notes_chart, self.share_chart, self.success_chart):
-                chart.getPlotItem().setXRange(lo, hi, padding=0.02)
+        yield
+
+        self.success_chart.getPlotItem().clear()
+        _share_axes(self.success_chart, x_range)
+        rate = [(x, d.stats.success_rate) for x, d in zip(day_x, daily) if d.stats.success_rate is not None]
+        if rate:
+            self.success_chart.plot([r[0] for r in rate], [r[1] for r in rate],
+                                    pen=pg.mkPen(P.CLASS_STYLES["clean"].color, width=2), symbol="o",
+                                    symbolBrush=P.CLASS_STYLES["clean"].color, **sym)

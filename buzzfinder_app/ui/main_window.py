@@ -459,9 +459,9 @@ class MainWindow(QMainWindow):
                 source = FilePlaybackSource(self.options.input_file, loop=self.options.loop,
                                             speed=self.options.speed)
             else:
-                if not self.services.devices or self._device_lost:
-                    if not self._look_for_devices():
-                        return False
+                if not self.services.devices or self._device_lost or self.services.scanning:
+                    self._look_for_devices()  # off the GUI thread: listening starts once a device is found
+                    return False
                 device = self.services.input_name(self.settings)
                 source = MicInput(self.services.device_id(self.settings.device), self.settings.sample_rate,
                                   device_name=device, channel=self.services.channel(self.settings))
@@ -494,19 +494,21 @@ class MainWindow(QMainWindow):
         self.meter.reset()
         self._on_dropped(0, 0)
 
-    def _look_for_devices(self) -> bool:
-        """Ask PortAudio again for the input devices (one plugged in, or back in, since it looked);
-        False, with the banner saying so, when there is still none."""
-        self.services.refresh_devices(rescan=True)
+    def _look_for_devices(self) -> None:
+        """Ask PortAudio again, off the GUI thread, for the input devices (one plugged in, or back in,
+        since it looked); then listen, or say in the banner that there is still none."""
         self._device_lost = False
+        self.services.refresh_devices_async(self._devices_found)
+
+    def _devices_found(self) -> None:
         self._update_device_label()
         self._update_listen_state()
         if not self.services.devices:
             self.banner.show_message("device", NO_DEVICE, "warning")
-            return False
+            return
         self.profiles.use_device(self._profile_device())
         self.maybe_ask_calibration()
-        return True
+        self.start_listening()
 
     def stop_listening(self) -> None:
         if self.live is not None and self.live.running:
@@ -602,8 +604,13 @@ class MainWindow(QMainWindow):
         return self.session.busy
 
     def open_settings(self) -> None:
+        if self.listening:
+            self._open_settings_dialog()
+        else:  # list a device plugged in since: PortAudio restarts off the GUI thread, then the dialog opens
+            self.services.refresh_devices_async(self._open_settings_dialog)
+
+    def _open_settings_dialog(self) -> None:
         if not self.listening:
-            self.services.refresh_devices(rescan=True)  # list a device plugged in since
             if self.services.devices and self.banner.messages().get("device") == NO_DEVICE:
                 self.banner.clear("device")
             self._update_device_label()
@@ -625,6 +632,9 @@ class MainWindow(QMainWindow):
 
         if self.listening or not self.services.devices:
             self._update_listen_state()
+            return False
+        if self.services.scanning:  # PortAudio is restarting: the wizard opens once it has
+            self.services.refresh_devices_async(self.open_calibration)
             return False
         wizard = CalibrationWizard(self.services, self.settings, self)
         accepted = bool(wizard.exec())

@@ -7,7 +7,6 @@ live engine's classifier in step with the choice.
 
 from __future__ import annotations
 
-import json
 import traceback
 
 from PySide6.QtCore import QObject, Signal, Slot
@@ -16,9 +15,6 @@ from buzzfinder_app.personal.adapt import fit_profile, head_info, notes_digest, 
 from buzzfinder_app.personal.commands import right_count
 from buzzfinder_app.personal.profiles import Profile, ProfileError, ProfileStore
 from buzzfinder_app.ui.workers import ThreadModel, start_in_thread, stop_thread
-
-SELECTED_KEY = "profiles/selected"  # JSON {device: profile name}
-HEAD_KEY = "profiles/personal_head"
 
 
 class ProfileWorker(QObject):
@@ -124,7 +120,7 @@ class ProfileControl(QObject):
 
     @property
     def head_enabled(self) -> bool:
-        return str(self.settings.q.value(HEAD_KEY, "true")).lower() != "false"
+        return self.settings.personal_head
 
     def profiles(self) -> list[Profile]:
         return self.store.list() if self.store is not None else []
@@ -161,7 +157,7 @@ class ProfileControl(QObject):
         if self.store is None:
             self.changed.emit()
             return
-        name = self._remembered().get(self.device)
+        name = self.settings.chosen_profiles.get(self.device)
         try:
             profile = self.store.get(name) if name else None
         except ProfileError:
@@ -185,9 +181,9 @@ class ProfileControl(QObject):
             self.failed.emit(str(profile), str(exc))
             return
         self.profile = profile
-        chosen = self._remembered()
+        chosen = self.settings.chosen_profiles
         chosen[self.device] = profile.name
-        self.settings.q.setValue(SELECTED_KEY, json.dumps(chosen))
+        self.settings.chosen_profiles = chosen
         self.reload_head()
 
     def create(self, name: str, guitar: str = "") -> Profile | None:
@@ -215,7 +211,7 @@ class ProfileControl(QObject):
         return True
 
     def set_head_enabled(self, on: bool) -> None:
-        self.settings.q.setValue(HEAD_KEY, "true" if on else "false")
+        self.settings.personal_head = on
         self._apply()
         self.changed.emit()
 
@@ -306,13 +302,6 @@ class ProfileControl(QObject):
             return
         use = self.head_enabled and self.head is not None and self.services.model is not None
         self.live.configure(classify=profile_classifier(self.services.model, self.head) if use else None)
-
-    def _remembered(self) -> dict:
-        try:
-            value = json.loads(str(self.settings.q.value(SELECTED_KEY, "{}") or "{}"))
-        except ValueError:
-            return {}
-        return value if isinstance(value, dict) else {}
 
     def shutdown(self) -> None:
         stop_thread(self.thread)

@@ -8,23 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
-from buzzfinder_app.ui.devices import device_index, device_inputs, device_label, find_device, input_name
+from buzzfinder_app.audio.devices import InputDevice, chosen_input_name, find_device, input_channel
+from buzzfinder_app.engine.onsets import DEFAULT_GATE_DBFS
+from buzzfinder_app.ui.device_scan import DeviceScan, list_devices
 from buzzfinder_app.ui.settings import AppSettings
-
-#: The onset gate shown on the meter when the device is not calibrated (the detector's default).
-FALLBACK_GATE_DBFS = -60.0
-
-
-def default_gate_dbfs() -> float:
-    try:
-        import inspect
-
-        from buzzfinder_app.engine.onsets import OnsetDetector
-
-        return float(inspect.signature(OnsetDetector).parameters["gate_dbfs"].default)
-    except Exception:
-        return FALLBACK_GATE_DBFS
 
 
 @dataclass
@@ -35,16 +24,17 @@ class Services:
     model_error: str | None = None
     store: object | None = None
     store_error: str | None = None
-    devices: list = field(default_factory=list)
+    devices: list[InputDevice] = field(default_factory=list)
     device_error: str | None = None
     calibrations: object | None = None
     calibration_error: str | None = None
-    default_gate_dbfs: float = FALLBACK_GATE_DBFS
+    #: The onset gate shown on the meter when the input is not calibrated (the detector's own).
+    default_gate_dbfs: float = DEFAULT_GATE_DBFS
+    _scan: DeviceScan | None = field(default=None, repr=False)
 
     @classmethod
     def open(cls, model_path: Path | None = None, settings: AppSettings | None = None) -> "Services":
         s = cls(settings or AppSettings())
-        s.default_gate_dbfs = default_gate_dbfs()
         s.load_model(model_path)
         s.open_store()
         s.refresh_devices()
@@ -75,13 +65,23 @@ class Services:
 
     def refresh_devices(self, rescan: bool = False) -> None:
         """The input devices (``rescan``: look again for devices plugged in since; stops any stream)."""
-        try:
-            from buzzfinder_app.audio.mic import list_input_devices
+        self.devices, self.device_error = list_devices(rescan=rescan)
 
-            self.devices = list(list_input_devices(rescan=rescan))
-            self.device_error = None
-        except Exception as exc:  # no PortAudio at all counts as "no device"
-            self.devices, self.device_error = [], str(exc) or exc.__class__.__name__
+    def refresh_devices_async(self, done: Callable[[], None]) -> None:
+        """Look again for devices plugged in since, off the GUI thread (stops any stream); ``done()``
+        is called on the GUI thread once :attr:`devices` is the new list. A scan already under way
+        serves this request too."""
+        if self._scan is None:
+            self._scan = DeviceScan(self._scanned)
+        self._scan.start(done)
+
+    def _scanned(self, devices: list[InputDevice], error: str | None) -> None:
+        self.devices, self.device_error = devices, error
+
+    @property
+    def scanning(self) -> bool:
+        """PortAudio is restarting to list the devices: no stream may be opened until it has."""
+        return self._scan is not None and self._scan.running
 
     def open_calibrations(self) -> None:
         try:
@@ -93,26 +93,25 @@ class Services:
             self.calibrations, self.calibration_error = None, str(exc)
 
     # ------------------------------------------------------------------ devices
-    def find_device(self, name: str | None):
+    def find_device(self, name: str | None) -> InputDevice | None:
         """The device called ``name``, else the default (first flagged default, else the first)."""
         return find_device(self.devices, name)
 
     def device_name(self, name: str | None) -> str:
         dev = self.find_device(name)
-        return device_label(dev) if dev is not None else (name or "no device")
+        return dev.name if dev is not None else (name or "no device")
 
-    def device_id(self, name: str | None):
+    def device_id(self, name: str | None) -> int | None:
         dev = self.find_device(name)
-        return device_index(dev) if dev is not None else None
+        return dev.index if dev is not None else None
 
     def channel(self, settings) -> int:
         """The chosen input of the chosen device (1 when the device has fewer inputs than chosen)."""
-        dev = self.find_device(settings.device)
-        return settings.channel if dev is not None and settings.channel <= device_inputs(dev) else 1
+        return input_channel(self.find_device(settings.device), settings.channel)
 
     def input_name(self, settings) -> str:
-        """The chosen device and input, as :func:`input_name` names them."""
-        return input_name(self.device_name(settings.device), self.channel(settings))
+        """The chosen device and input, as :func:`~buzzfinder_app.audio.devices.input_name` names them."""
+        return chosen_input_name(self.devices, settings.device, settings.channel)
 
     def calibration_for(self, settings):
         """The stored calibration of the chosen input, or None."""

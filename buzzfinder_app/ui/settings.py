@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -14,10 +15,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from buzzfinder_app.audio.devices import find_device
 from buzzfinder_app.practice.exercise import FINGER_NAMES, ExerciseSettings
 from buzzfinder_app.practice.tuning import MAX_FRET, STRING_NAMES, STRINGS
 from buzzfinder_app.ui.cues import CueSettingsBox
-from buzzfinder_app.ui.devices import device_label, find_device
 from buzzfinder_app.ui.widgets.input_box import InputBox
 
 ORGANISATION = "buzzfinder"
@@ -145,6 +146,28 @@ class AppSettings:
     def setup_guide(self, outcome: str | None) -> None:
         self.q.setValue("setup/guide", outcome or "")
 
+    @property
+    def personal_head(self) -> bool:
+        """Whether the chosen profile's personal head judges the notes (on unless turned off)."""
+        return str(self.q.value("profiles/personal_head", "true")).lower() != "false"
+
+    @personal_head.setter
+    def personal_head(self, on: bool) -> None:
+        self.q.setValue("profiles/personal_head", "true" if on else "false")
+
+    @property
+    def chosen_profiles(self) -> dict[str, str]:
+        """The profile chosen for each input ({input name: profile name}); {} when unreadable."""
+        try:
+            value = json.loads(str(self.q.value("profiles/selected", "{}") or "{}"))
+        except ValueError:
+            return {}
+        return value if isinstance(value, dict) else {}
+
+    @chosen_profiles.setter
+    def chosen_profiles(self, chosen: dict[str, str]) -> None:
+        self.q.setValue("profiles/selected", json.dumps(chosen))
+
     def sync(self) -> None:
         self.q.sync()
 
@@ -162,8 +185,7 @@ class SettingsDialog(QDialog):
         self.device_box = QComboBox()
         self.device_box.addItem("System default", "")
         for dev in devices:
-            name = device_label(dev)
-            self.device_box.addItem(name, name)
+            self.device_box.addItem(dev.name, dev.name)
         current = settings.device or ""
         self.device_box.setCurrentIndex(max(0, self.device_box.findData(current)))
         if not devices:

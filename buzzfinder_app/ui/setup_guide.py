@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from buzzfinder_app.ui import palette as P
-from buzzfinder_app.ui.devices import device_index, device_label, input_name
+from buzzfinder_app.audio.devices import input_name
 from buzzfinder_app.ui.ladder_picture import LadderPicture
 from buzzfinder_app.ui.tuner import InputListener, TunerView, listen_to_chosen_input
 from buzzfinder_app.ui.widgets.input_box import InputBox
@@ -86,7 +86,7 @@ class InputPage(_Page):
         self.device_box = QComboBox()
         self.channel_box = InputBox()
         for dev in services.devices:
-            self.device_box.addItem(device_label(dev), dev)
+            self.device_box.addItem(dev.name, dev)
         current = services.device_name(settings.device)
         self.device_box.setCurrentIndex(max(0, self.device_box.findText(current)))
         self.channel_box.show_inputs(self.device_box.currentData(), services.channel(settings))
@@ -148,7 +148,7 @@ class InputPage(_Page):
             return
         settings = self.guide.settings
         rate = settings.sample_rate if self.device_name == self.guide.services.device_name(settings.device) else None
-        if listener.start(device_index(dev), rate, input_name(self.device_name, self.channel), self.channel):
+        if listener.start(dev.index, rate, input_name(self.device_name, self.channel), self.channel):
             self.show_problem("")
 
     def save(self) -> None:

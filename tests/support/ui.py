@@ -140,3 +140,34 @@ def fill_store(days: int = 6, seed: int = 3):
         store.end_session(sid)
     return store
 
+
+def bulk_history(sessions: int = 1000, notes: int = 25) -> None:
+    """``sessions`` ended sessions of ``notes`` judged exercise notes each, in the data folder's
+    store, written in one transaction (the store commits note by note, which would take minutes)."""
+    import json
+    import random
+    import sqlite3
+    from datetime import datetime, timedelta, timezone
+
+    from buzzfinder_app.practice.sessions import SessionStore
+
+    with SessionStore() as store:
+        path = store.path
+    rnd = random.Random(0)
+    t0 = datetime(2025, 1, 1, 18, tzinfo=timezone.utc)
+    labels = ("clean", "buzzy", "muted", "unsure")
+    with sqlite3.connect(path) as con:
+        for s in range(sessions):
+            start = t0 + timedelta(hours=9 * s)
+            sid = con.execute(
+                "INSERT INTO sessions (started_at, ended_at, input, mode, settings, device) VALUES (?, ?, ?, ?, ?, ?)",
+                (start.isoformat(), (start + timedelta(seconds=4 * notes + 20)).isoformat(), "Test Interface",
+                 "exercise", json.dumps({"string": 3, "fret": 5, "finger": 1, "repetitions": 5}),
+                 "Test Interface")).lastrowid
+            con.executemany(
+                "INSERT INTO notes (session_id, created_at, onset_s, label, confidence, pitch_hz, note, step, "
+                "repetition, target, outcome) VALUES (?, ?, ?, ?, 0.8, 196.0, 'G3', ?, ?, ?, ?)",
+                [(sid, (start + timedelta(seconds=4 * i)).isoformat(), 4.0 * i, rnd.choice(labels), i % 3 + 1,
+                  i // 3 + 1, rnd.choice(("3:5", "2:3", "6:1")), "success" if i % 3 == 2 else None)
+                 for i in range(notes)])
+    con.close()

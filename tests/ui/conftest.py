@@ -51,8 +51,9 @@ def take(tmp_path) -> Path:
 def one_device(monkeypatch):
     """``list_input_devices`` returns one fake default device."""
     import buzzfinder_app.audio.mic as mic
+    from buzzfinder_app.audio.devices import InputDevice
 
-    dev = {"index": 3, "name": "Test Interface", "default": True, "max_input_channels": 2,
-           "default_samplerate": 48000.0}
+    dev = InputDevice(index=3, name="Test Interface", is_default=True, max_input_channels=2,
+                      default_samplerate=48000.0)
     monkeypatch.setattr(mic, "list_input_devices", lambda *a, **k: [dev])
     return dev

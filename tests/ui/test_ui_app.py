@@ -71,6 +71,21 @@ def test_settings_dialog_stores_preferences_in_the_config_dir(qtbot, ui_env, the
     assert AppSettings().unsure_threshold is None
 
 
+def test_profile_choices_are_kept_in_the_settings(ui_env):
+    from buzzfinder_app.ui.settings import AppSettings
+
+    settings = AppSettings()
+    assert settings.personal_head is True and settings.chosen_profiles == {}
+    settings.personal_head = False
+    settings.chosen_profiles = {"Focusrite · input 2": "Strat", "Built-in": "Nylon"}
+    settings.sync()
+    again = AppSettings()
+    assert again.personal_head is False
+    assert again.chosen_profiles == {"Focusrite · input 2": "Strat", "Built-in": "Nylon"}
+    again.q.setValue("profiles/selected", "{ not json")  # a damaged file: no choice, not a crash
+    assert again.chosen_profiles == {}
+
+
 def test_unsure_threshold_override_reaches_the_engine(ui_env):
     from buzzfinder_app.model.runtime import Model
     from buzzfinder_app.ui.workers import make_engine

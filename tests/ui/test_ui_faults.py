@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from buzzfinder_app.audio.devices import InputDevice
 from buzzfinder_app.constants import SAMPLE_RATE
 from tests.support.models import copy_model, flip_bytes
 from tests.support.signals import synth_pluck
@@ -30,9 +31,11 @@ def test_no_input_device_still_opens_with_recordings_and_history(qtbot, ui_env, 
     assert w.recordings_view.open_button.isEnabled()
     assert "no device" in w.device_status.text()
     w.toggle_listening()  # Space looks for a device again, finds none, does nothing harmful
+    qtbot.waitUntil(lambda: not w.services.scanning, timeout=10000)
     assert not w.live.running and "No microphone" in w.banner.messages()["device"]
-    w.tabs.setCurrentWidget(w.history_view)
-    assert w.history_view.table.rowCount() == 0 and not w.history_view.message.isVisible()
+    with qtbot.waitSignal(w.history_view.refreshed, timeout=10000):
+        w.tabs.setCurrentWidget(w.history_view)
+    assert w.history_view.model.rowCount() == 0 and not w.history_view.message.isVisible()
 
 
 def test_a_microphone_plugged_in_after_launch_is_found_when_listening_starts(qtbot, ui_env, themed_app, take,
@@ -42,7 +45,7 @@ def test_a_microphone_plugged_in_after_launch_is_found_when_listening_starts(qtb
     import buzzfinder_app.ui.main_window as mw
     from buzzfinder_app.audio.file import read_audio
 
-    dev = {"index": 3, "name": "USB Mic", "default": True, "max_input_channels": 1, "default_samplerate": 48000.0}
+    dev = InputDevice(index=3, name="USB Mic", is_default=True, max_input_channels=1, default_samplerate=48000.0)
     plugged, scans = [], []
 
     def devices(rescan=False):
@@ -57,7 +60,8 @@ def test_a_microphone_plugged_in_after_launch_is_found_when_listening_starts(qtb
     w.show()
     assert "No microphone" in w.banner.messages()["device"] and scans == [False]
     plugged.append(True)
-    assert w.start_listening() and w.live.running
+    assert not w.start_listening()  # it looks for devices first, off the GUI thread, then listens
+    qtbot.waitUntil(lambda: w.live.running, timeout=10000)
     assert scans == [False, True] and "device" not in w.banner.messages()
     assert w.device_status.text() == "input: USB Mic" and w.calibrate_button.isEnabled() is False  # listening
     w.stop_listening()
@@ -117,7 +121,11 @@ def test_microphone_unplugged_mid_session_stops_and_saves(qtbot, ui_env, themed_
 
     scans = []
     monkeypatch.setattr(mic, "list_input_devices", lambda rescan=False: scans.append(rescan) or [one_device])
-    assert w.start_listening() and scans == [True] and "device" not in w.banner.messages()
+    assert not w.start_listening()  # it looks for devices first, then listens
+    qtbot.waitUntil(lambda: w.live.running, timeout=10000)
+    assert scans == [True] and "device" not in w.banner.messages()
+    w.stop_listening()
+    qtbot.waitUntil(lambda: not w.live.running, timeout=10000)
 
 
 def test_unwritable_data_dir_keeps_listening_without_saving(qtbot, ui_env, themed_app, no_devices, take,

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pyqtgraph as pg
 
+from PySide6.QtCore import Qt
+
 from tests.support.ui import fill_store
+
+
+def shown(view, row: int, column: int, role=Qt.DisplayRole):
+    """What the sessions table shows (or its tooltip) at ``row``, ``column``."""
+    return view.model.index(row, column).data(role)
 
 
 def test_history_shows_sessions_summary_charts_and_buzz_map(qtbot, ui_env, themed_app):
@@ -15,10 +22,11 @@ def test_history_shows_sessions_summary_charts_and_buzz_map(qtbot, ui_env, theme
     qtbot.addWidget(view)
     view.resize(1200, 700)
     view.show()
-    view.refresh()
+    with qtbot.waitSignal(view.refreshed, timeout=10000):
+        view.refresh()
     sessions = store.sessions()
-    assert view.table.rowCount() == len(sessions) == 6
-    assert view.table.item(0, 4).text() == str(sessions[-1].note_count)  # newest first
+    assert view.model.rowCount() == len(sessions) == 6
+    assert shown(view, 0, 4) == str(sessions[-1].note_count)  # newest first
     assert "6 sessions" in view.totals.text() and "repetitions" in view.totals.text()
     assert view.session_title.text() != "Select a session"  # the newest is selected
     view.table.selectRow(5)
@@ -39,7 +47,8 @@ def test_history_without_a_store_says_so(qtbot, themed_app):
 
     view = HistoryView(None)
     qtbot.addWidget(view)
-    view.refresh()
+    with qtbot.waitSignal(view.refreshed, timeout=1000):
+        view.refresh()
     assert "not available" in view.message.text()
 
 
@@ -63,6 +72,7 @@ def test_a_file_session_shows_the_file_name_and_keeps_the_path_as_tooltip(qtbot,
     store.end_session(store.start_session("Scarlett 2i2 · input 2", "exercise"))
     view = HistoryView(store)
     qtbot.addWidget(view)
-    view.refresh()
-    shown = {view.table.item(r, 3).text(): view.table.item(r, 3).toolTip() for r in range(2)}
-    assert shown == {"monday.wav": path, "Scarlett 2i2 · input 2": "Scarlett 2i2 · input 2"}
+    with qtbot.waitSignal(view.refreshed, timeout=10000):
+        view.refresh()
+    texts = {shown(view, r, 3): shown(view, r, 3, Qt.ToolTipRole) for r in range(2)}
+    assert texts == {"monday.wav": path, "Scarlett 2i2 · input 2": "Scarlett 2i2 · input 2"}

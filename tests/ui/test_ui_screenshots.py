@@ -60,8 +60,8 @@ def test_screenshots(qtbot, ui_env, themed_app, take, no_devices):
     w.recordings_view._highlight(1)
     recordings = save(w, "recordings_view.png")
 
-    w.tabs.setCurrentWidget(w.history_view)
-    w.history_view.refresh()
+    with qtbot.waitSignal(w.history_view.refreshed, timeout=10000):
+        w.tabs.setCurrentWidget(w.history_view)
     history = save(w, "history_view.png")
     for path in (live, recordings, history):
         assert path.stat().st_size > 20_000

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox
 
-from buzzfinder_app.ui.devices import device_inputs
+from buzzfinder_app.audio.devices import InputDevice
 
 
 class InputBox(QComboBox):
@@ -12,9 +12,9 @@ class InputBox(QComboBox):
         super().__init__(parent)
         self.setToolTip("The input your guitar or microphone is plugged into")
 
-    def show_inputs(self, dev, chosen: int = 1) -> None:
+    def show_inputs(self, dev: InputDevice | None, chosen: int = 1) -> None:
         """List the inputs of ``dev`` (None: one) and select ``chosen`` (the first if it has fewer)."""
-        inputs = device_inputs(dev) if dev is not None else 1
+        inputs = dev.inputs if dev is not None else 1
         self.clear()
         for number in range(1, inputs + 1):
             self.addItem(f"Input {number}", number)

@@ -240,6 +240,10 @@ def main() -> None:
         ]
         for name, value, base, what in rows:
             print(f"| {name} | {value:.0f} ms | {base:.0f} ms: {what} | {value / base:.2f}x | <= 50 ms |")
+        lag = g["engine_lag_ms"]
+        print(f"| engine lag while listening (audio not yet analysed, at each 40-ms drain) | max {lag['max']:.0f} ms, "
+              f"median {lag['median']:.0f} ms; {lag['drops']} blocks dropped | {lag['drain_ms']} ms: one drain | "
+              f"{lag['max'] / lag['drain_ms']:.1f}x | <= {lag['limit_ms']:.0f} ms, 0 dropped |")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,9 @@ data folder: it writes ``--history`` sessions there (``bulk_history``), prints `
 the microphone is open, measures for ``--seconds`` while the parent plays notes, then goes on alone
 and prints one JSON line:
 
-* ``idle`` / ``listening``: the window before listening (its own floor) and while listening;
+* ``idle`` / ``listening``: the window before listening (its own floor) and while listening (with
+  ``engine_lag_ms``: the audio sent to the engine and not analysed yet, its max and median, and the
+  blocks dropped because it passed ``MAX_LAG_S``);
 * ``rescan``: Settings opened (PortAudio restarted to list the devices; the dialog itself is not
   shown), and ``rescan_on_gui_thread``: the same rescan called on the GUI thread;
 * ``history_first`` / ``history_again``: the History tab opened, then (one session later) its
@@ -95,7 +97,7 @@ def main() -> None:
     bulk_history(args.history)
 
     from buzzfinder_app.practice.sessions import SessionStore
-    from buzzfinder_app.ui import main_window as mw
+    from buzzfinder_app.ui import live, main_window as mw
     from buzzfinder_app.ui.app import make_application
 
     app = make_application()
@@ -112,9 +114,16 @@ def main() -> None:
     print("listening", flush=True)
     spin(2.0)  # the first notes reach the engine
     probe.reset()
+    lags = []
+    w.live.lag.connect(lags.append)  # audio sent to the engine and not analysed yet, at every drain
     spin(args.seconds - 2.0)
+    w.live.lag.disconnect(lags.append)
     result["listening"] = probe.longest
     result["listened_s"] = args.seconds - 2.0
+    result["engine_lag_ms"] = {"max": 1000 * max(lags, default=0.0),
+                               "median": 1000 * sorted(lags)[len(lags) // 2] if lags else 0.0,
+                               "drops": w.live.engine_drops, "drain_ms": live.DRAIN_MS,
+                               "limit_ms": 1000 * live.MAX_LAG_S}
     w.stop_listening()
     spin(10, lambda: not w.listening)
 

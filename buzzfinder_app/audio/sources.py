@@ -51,6 +51,16 @@ class InputSource(Protocol):
 BLOCK = 1024
 
 
+def stop_quietly(source: InputSource | None) -> None:
+    """Stop ``source`` if there is one; a device that is already gone cannot fail a stop."""
+    if source is None:
+        return
+    try:
+        source.stop()
+    except Exception:  # PortAudio's errors for a vanished device: it is stopped either way
+        pass
+
+
 class FilePlaybackSource:
     """Plays a file as if it were the microphone: ``read()`` returns the samples due by the wall clock.
 

@@ -17,7 +17,7 @@ from buzzfinder_app.practice.calibration import CalibrationRun, CalibrationStore
 from buzzfinder_app.ui import palette as P
 from buzzfinder_app.practice.levels import as_mono
 from buzzfinder_app.ui.live import meter_reading
-from buzzfinder_app.audio.sources import MicInput
+from buzzfinder_app.audio.sources import MicInput, stop_quietly
 from buzzfinder_app.ui.widgets.input_box import InputBox
 from buzzfinder_app.ui.widgets.level_meter import LevelMeter
 
@@ -267,12 +267,8 @@ class CalibrationWizard(QWizard):
 
     def stop_source(self) -> None:
         self.timer.stop()
-        if self.source is not None:
-            try:
-                self.source.stop()
-            except Exception:
-                pass
-            self.source = None
+        stop_quietly(self.source)
+        self.source = None
 
     def accept(self) -> None:
         if self.result is not None:

@@ -19,7 +19,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from buzzfinder_app import constants as C
 from buzzfinder_app.audio.dc import DcBlocker
-from buzzfinder_app.audio.sources import InputSource
+from buzzfinder_app.audio.sources import InputSource, stop_quietly
 from buzzfinder_app.practice.levels import amplitude_to_dbfs
 from buzzfinder_app.ui.workers import EngineWorker, start_in_thread, stop_thread
 
@@ -132,10 +132,7 @@ class LiveController(QObject):
         if not self.running or self._flushing:
             return
         self.timer.stop()
-        try:
-            self.source.stop()
-        except Exception:
-            pass
+        stop_quietly(self.source)
         self._stop_reason = reason
         self._flushing = True
         self._flush.emit()
@@ -189,10 +186,7 @@ class LiveController(QObject):
 
     def shutdown(self) -> None:
         self.timer.stop()
-        if self.source is not None and self.running:
-            try:
-                self.source.stop()
-            except Exception:
-                pass
+        if self.running:
+            stop_quietly(self.source)
         self.running = False
         stop_thread(self.thread)

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QSizePolicy, QV
 
 from buzzfinder_app import constants as C
 from buzzfinder_app.audio.dc import DcBlocker
+from buzzfinder_app.audio.sources import stop_quietly
 from buzzfinder_app.practice.tuner import IN_TUNE_CENTS, Tuner, TunerReading, TuningProgress
 from buzzfinder_app.practice.tuning import OPEN_STRING_MIDI, STRING_NAMES, midi_to_hz, note_name
 from buzzfinder_app.ui import palette as P
@@ -309,12 +310,8 @@ class InputListener(QObject):
 
     def stop(self) -> None:
         self.timer.stop()
-        if self.source is not None:
-            try:
-                self.source.stop()
-            except Exception:
-                pass
-            self.source = None
+        stop_quietly(self.source)
+        self.source = None
 
 
 def listen_to_chosen_input(listener: InputListener, services, settings) -> bool:

@@ -98,3 +98,34 @@ def test_stage_screenshots(qtbot, ui_env, themed_app, take, no_devices):
     assert not sizes, f"the take gave too few verdicts for the pictures: {labels}"
     for path in shots:
         assert path.stat().st_size > 20_000
+
+
+def test_neck_drill_screenshots(qtbot, ui_env, themed_app, no_devices):
+    """The neck drill half-way along the G string (frets 1-12): found spots, one that took more
+    pressure, one skipped, the current one ringed; at 1366 x 768 and 1920 x 1080."""
+    from buzzfinder_app.practice.tuning import expected_pitch_hz
+    from tests.support.ui import FakeEvent, verdict
+
+    w = make_window()
+    qtbot.addWidget(w)
+    panel = w.exercise_panel
+    panel.btn_neck.click()
+    panel.neck_strings.setCurrentIndex(panel.neck_strings.findText("G string"))
+    index = 0
+    for fret, labels in ((1, "mbc"), (2, "mbbbc"), (3, "mbc"), (4, "mbbc"), (5, None), (6, "mbc")):
+        if labels is None:
+            w.session.next_repetition()  # skipped
+            continue
+        for letter in labels:
+            label = {"m": "muted", "b": "buzzy", "c": "clean"}[letter]
+            w.session.on_event(FakeEvent("final", index, index * 2.0, index * 2.0 + 2.0, verdict(label, 0.9),
+                                         expected_pitch_hz(3, fret), None))
+            index += 1
+    w.session.on_event(FakeEvent("final", index, index * 2.0, index * 2.0 + 2.0, verdict("muted", 0.9), None, None))
+    state = panel.neck_map.state
+    assert state.current == (3, 7) and state.found == 5 and state.skipped == 1
+    for size in ((1366, 768), (1920, 1080)):
+        w.resize(*size)
+        w.show()
+        qtbot.wait(50)
+        save(w, f"neck_drill_{size[0]}x{size[1]}.png")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pyqtgraph as pg
+import pytest
 
 from PySide6.QtCore import Qt
 
@@ -76,3 +77,38 @@ def test_a_file_session_shows_the_file_name_and_keeps_the_path_as_tooltip(qtbot,
         view.refresh()
     texts = {shown(view, r, 3): shown(view, r, 3, Qt.ToolTipRole) for r in range(2)}
     assert texts == {"monday.wav": path, "Scarlett 2i2 · input 2": "Scarlett 2i2 · input 2"}
+
+
+def _refreshed(qtbot, view):
+    with qtbot.waitSignal(view.refreshed, timeout=10000):
+        view.refresh()
+
+
+def test_after_a_refresh_the_details_show_the_highlighted_session(qtbot, ui_env, themed_app):
+    from datetime import datetime, timedelta, timezone
+
+    from buzzfinder_app.practice.sessions import SessionStore
+    from buzzfinder_app.ui.history_view import HistoryView
+
+    now = [datetime(2026, 12, 1, 18, tzinfo=timezone.utc)]
+    store = SessionStore(clock=lambda: now[0])
+    for day in range(4):
+        now[0] += timedelta(days=1)
+        sid = store.start_session("Test Interface", "free")
+        for i in range(day + 2):
+            store.add_note(sid, onset_s=i, label="clean", confidence=0.9)
+        store.end_session(sid)
+    view = HistoryView(store)
+    qtbot.addWidget(view)
+    view.show()
+    _refreshed(qtbot, view)
+    view.table.selectRow(2)
+    chosen = view.sessions[2]
+    now[0] += timedelta(days=1)
+    store.end_session(store.start_session("Test Interface", "free"))  # a new row above it
+    _refreshed(qtbot, view)
+    row = view.table.selectionModel().selectedRows()[0].row()
+    assert view.sessions[row].id == chosen.id
+    started = datetime.fromisoformat(chosen.started_at).astimezone()
+    assert view.session_title.text() == started.strftime("%A %d %B, %H:%M")
+    assert view.session_text.text().startswith(f"{chosen.note_count} notes")

@@ -112,3 +112,82 @@ def test_after_a_refresh_the_details_show_the_highlighted_session(qtbot, ui_env,
     started = datetime.fromisoformat(chosen.started_at).astimezone()
     assert view.session_title.text() == started.strftime("%A %d %B, %H:%M")
     assert view.session_text.text().startswith(f"{chosen.note_count} notes")
+
+
+@pytest.fixture
+def los_angeles():
+    import os
+    import time
+
+    old = os.environ.get("TZ")
+    os.environ["TZ"] = "America/Los_Angeles"
+    time.tzset()
+    yield
+    if old is None:
+        del os.environ["TZ"]
+    else:
+        os.environ["TZ"] = old
+    time.tzset()
+
+
+def test_days_are_the_players_local_days_with_whole_note_ticks_and_no_legend_on_the_data(
+        qtbot, ui_env, themed_app, los_angeles):
+    from datetime import datetime, timedelta, timezone
+
+    from buzzfinder_app.practice.sessions import SessionStore
+    from buzzfinder_app.ui.history_view import HistoryView
+
+    # 6 Dec, 19:00-21:00 in Los Angeles: 7 Dec in UTC; three sessions in the evening
+    now = [datetime(2026, 12, 7, 3, tzinfo=timezone.utc)]
+    store = SessionStore(clock=lambda: now[0])
+    for count in (1, 2, 3):
+        sid = store.start_session("Test Interface", "free")
+        for i in range(count):
+            now[0] += timedelta(seconds=5)
+            store.add_note(sid, onset_s=i, label="clean", confidence=0.9)
+        store.end_session(sid)
+        now[0] += timedelta(hours=1)
+    view = HistoryView(store)
+    qtbot.addWidget(view)
+    view.resize(1200, 700)
+    view.show()
+    _refreshed(qtbot, view)
+    noon = datetime(2026, 12, 6, 12).timestamp()  # local noon
+    for chart in (view.notes_chart, view.share_chart, view.success_chart):
+        ticks = chart.getPlotItem().getAxis("bottom")._tickLevels
+        assert ticks and [(round(x), text) for x, text in ticks[0]] == [(round(noon), "6 Dec")]
+    bars = [i for i in view.notes_chart.getPlotItem().items if isinstance(i, pg.BarGraphItem)][0]
+    assert list(bars.opts["height"]) == [6] and bars.opts["width"] >= 0.5 * 86400  # one day's bar
+    left = view.notes_chart.getPlotItem().getAxis("left")._tickLevels
+    assert left and all(float(v).is_integer() for v, _ in left[0])
+    assert view.share_chart.getPlotItem().legend is None  # the title says which line is which
+    assert "buzzy" in view.share_chart.getPlotItem().titleLabel.text
+
+
+def test_one_session_and_one_note_are_singular(qtbot, ui_env, themed_app):
+    from buzzfinder_app.practice.sessions import SessionStore
+    from buzzfinder_app.ui.history_view import HistoryView
+
+    store = SessionStore()
+    sid = store.start_session("Test Interface", "free")
+    store.add_note(sid, onset_s=0, label="clean", confidence=0.9)
+    store.end_session(sid)
+    view = HistoryView(store)
+    qtbot.addWidget(view)
+    _refreshed(qtbot, view)
+    assert "1 session " in view.totals.text() + " " and "1 note " in view.totals.text() + " "
+    assert "sessions" not in view.totals.text() and "1 notes" not in view.totals.text()
+    assert view.session_text.text().startswith("1 note ·")
+
+
+def test_count_and_day_ticks(themed_app):
+    from datetime import date
+
+    from buzzfinder_app.ui.history_view import count_ticks, day_ticks
+
+    assert [v for v, _ in count_ticks(3)] == [0, 1, 2, 3]
+    assert [t for _, t in count_ticks(23)] == ["0", "5", "10", "15", "20", "25"]
+    assert all(float(v).is_integer() for v, _ in count_ticks(1234))
+    ticks = day_ticks([date(2026, 11, 1), date(2026, 12, 6)])
+    assert len(ticks) <= 4 and ticks[0][1] == "1 Nov"
+    assert [t for _, t in day_ticks([date(2026, 12, 6)])] == ["6 Dec"]

@@ -22,12 +22,14 @@ from PySide6.QtWidgets import (
     QFrame, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QPushButton, QVBoxLayout, QWidget,
 )
 
+from buzzfinder_app.practice.progress import DEFAULT_GOAL, store_progress
 from buzzfinder_app.practice.sessions import SessionStore
 from buzzfinder_app.practice.tuning import STRING_NAMES, spot_name
 from buzzfinder_app.ui.widgets.tables import read_only_view
 from buzzfinder_app.ui import palette as P
 from buzzfinder_app.ui.widgets.labels import caption
 from buzzfinder_app.ui.widgets.fretboard import FretboardMap
+from buzzfinder_app.ui.widgets.progress_card import ProgressCard
 
 SESSION_COLUMNS = ("Started", "Length", "Mode", "Input", "Notes")
 #: Before the reading starts, and between one chart and the next: the window paints meanwhile.
@@ -201,9 +203,12 @@ class HistoryView(QWidget):
     refreshed = Signal()
     _read = Signal(object)  # from the reading thread: (History, the table's rows) or the exception
 
-    def __init__(self, store, parent=None):
+    def __init__(self, store, parent=None, settings=None, clock=None):
         super().__init__(parent)
         self.store = store
+        self.settings = settings  # AppSettings, for the daily goal (None: the stored preferences)
+        self.clock = clock  # "now" for the progress card (None: the wall clock)
+        self._goal = DEFAULT_GOAL
         self.sessions = []
         self.summaries = {}
         self._reader: SessionStore | None = None  # its own read-only connection, on the reading thread
@@ -258,6 +263,7 @@ class HistoryView(QWidget):
         self.success_chart = _chart("Exercise success, by day")
         self.success_chart.getPlotItem().setYRange(0, 1)
         self.fretboard = FretboardMap()
+        self.progress_card = ProgressCard()
 
         charts = QGridLayout()
         charts.setSpacing(10)
@@ -284,7 +290,16 @@ class HistoryView(QWidget):
         lay.setSpacing(10)
         lay.addLayout(top)
         lay.addWidget(self.message)
+        lay.addWidget(self.progress_card)
         lay.addLayout(body, 1)
+
+    def _daily_goal(self) -> tuple[str, int]:
+        """The goal set in Settings (read at each refresh: a change shows at the next)."""
+        if self.settings is None:
+            from buzzfinder_app.ui.settings import AppSettings
+
+            self.settings = AppSettings()
+        return self.settings.daily_goal
 
     def _show_message(self, text: str) -> None:
         self.message.setText(text)
@@ -301,6 +316,7 @@ class HistoryView(QWidget):
         if self._reading is not None:
             self._again = True
             return
+        self._goal = self._daily_goal()
         self._reading = threading.Thread(target=self._read_history, name="buzzfinder-history")
         # started once the window has painted (the tab just opened, say): the thread holds the GIL
         # for milliseconds at a time, and the paint calls Python (the charts, the table) often
@@ -313,7 +329,9 @@ class HistoryView(QWidget):
                 if self._reader is None:
                     self._reader = SessionStore(self.store.path, read_only=True)
                 history = self._reader.history()
-                result = history, [_cells(s) for s in reversed(history.sessions)]
+                extra = {"clock": self.clock} if self.clock else {}
+                progress = store_progress(self._reader, goal=self._goal, **extra)
+                result = history, [_cells(s) for s in reversed(history.sessions)], progress
         except Exception as exc:
             result = exc
         try:
@@ -333,7 +351,8 @@ class HistoryView(QWidget):
             self._charts = None
             self.refreshed.emit()
             return
-        history, rows = result
+        history, rows, progress = result
+        self.progress_card.set_progress(progress)
         self._show_message("")
         sessions, summaries = history.sessions, history.summaries
         chosen = self._chosen()
@@ -437,7 +456,7 @@ class HistoryView(QWidget):
         if xs:
             heights = [d.stats.notes for d in daily]
             top = max(max(heights), 1)
-            item.setYRange(0, top * 1.05, padding=0)
+            item.setYRange(-0.03 * top, top * 1.05, padding=0)  # room for the 0's tick label
             item.getAxis("left").setTicks([count_ticks(top)])
             self.notes_chart.addItem(pg.BarGraphItem(x=xs, height=heights, width=0.6 * 86400,
                                                      brush=pg.mkBrush(P.ACCENT), pen=pg.mkPen(None)))

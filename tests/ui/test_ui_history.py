@@ -191,3 +191,50 @@ def test_count_and_day_ticks(themed_app):
     ticks = day_ticks([date(2026, 11, 1), date(2026, 12, 6)])
     assert len(ticks) <= 4 and ticks[0][1] == "1 Nov"
     assert [t for _, t in day_ticks([date(2026, 12, 6)])] == ["6 Dec"]
+
+
+def test_progress_card_says_goal_streak_and_spots_in_words(qtbot, ui_env, themed_app):
+    from datetime import datetime, timedelta, timezone
+
+    from buzzfinder_app.practice.sessions import SessionStore
+    from buzzfinder_app.ui.history_view import HistoryView
+    from buzzfinder_app.ui.settings import AppSettings
+
+    now = [datetime(2026, 12, 5, 18, tzinfo=timezone.utc)]
+    store = SessionStore(clock=lambda: now[0])
+    for day, (target, ok) in enumerate([("3:5", True), ("2:3", False)]):
+        now[0] = datetime(2026, 12, 5 + day, 18, tzinfo=timezone.utc)
+        sid = store.start_session("Test Interface", "exercise")
+        store.add_note(sid, onset_s=0, label="clean", confidence=0.9, target=target, repetition=1,
+                       outcome="success" if ok else "fail")
+        now[0] += timedelta(minutes=4)
+        store.end_session(sid)
+    settings = AppSettings()
+    assert settings.daily_goal == ("minutes", 10)  # the default
+    view = HistoryView(store, settings=settings, clock=lambda: datetime(2026, 12, 6, 20, tzinfo=timezone.utc))
+    qtbot.addWidget(view)
+    view.show()
+    _refreshed(qtbot, view)
+    card = view.progress_card
+    assert card.goal_text.text() == "Today: 4 of 10 minutes practised."
+    assert card.goal_bar.value() == 4 and card.goal_bar.maximum() == 10
+    assert card.streak_text.text() == "2 days in a row with practice."
+    assert card.spots_text.text() == "Lightest clean pressure found on 1 of 2 spots this week."
+    assert sum(1 for m in card.strip.progress.days.values() if m) == 2
+    settings.daily_goal = ("repetitions", 1)
+    _refreshed(qtbot, view)
+    assert card.goal_text.text() == "Today: 1 repetition, the daily goal of 1 is reached."
+
+
+def test_the_daily_goal_is_set_in_settings(qtbot, ui_env, themed_app):
+    from buzzfinder_app.ui.settings import AppSettings, SettingsDialog
+
+    settings = AppSettings()
+    dlg = SettingsDialog(settings, [])
+    qtbot.addWidget(dlg)
+    assert dlg.goal_box.currentData() == "minutes:10"
+    dlg.goal_box.setCurrentIndex(dlg.goal_box.findData("repetitions:20"))
+    dlg.accept()
+    assert AppSettings().daily_goal == ("repetitions", 20)
+    settings.q.setValue("practice/daily_goal", "laps:x")
+    assert settings.daily_goal == ("minutes", 10)

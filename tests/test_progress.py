@@ -121,3 +121,15 @@ def test_an_empty_store_and_an_unknown_goal():
     assert (p.goal_kind, p.goal, p.done, p.streak) == ("minutes", 10, 0, 0)
     assert not any(p.days.values())
     assert p.goal_text() == "Today: 0 of 10 minutes practised."
+
+
+def test_a_streak_longer_than_the_strip_and_only_the_strips_notes_read(store):
+    c = store.clock_
+    start = datetime(2026, 10, 20, 18, tzinfo=UTC)
+    for day in range(48):  # 20 Oct to 6 Dec, every day
+        _session(store, c, start + timedelta(days=day), 1)
+    p = store_progress(store, clock=Clock(datetime(2026, 12, 6, 20, tzinfo=UTC)), tz=UTC)
+    assert p.streak == 48 and all(p.days.values())
+    since = datetime(2026, 12, 5, tzinfo=UTC)
+    assert {n.created_at[:10] for n in store.notes(since=since)} == {"2026-12-05", "2026-12-06"}
+    assert len(store.note_times()) == 48

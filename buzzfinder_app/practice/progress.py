@@ -95,9 +95,11 @@ def _minutes_by_day(sessions, notes_by_session: dict[int, list], now: datetime, 
 
 
 def progress(sessions: Iterable, notes: Iterable, *, goal: tuple[str, int] = DEFAULT_GOAL,
-             clock: Callable[[], datetime] = _utc_now, tz: tzinfo | None = None) -> Progress:
+             clock: Callable[[], datetime] = _utc_now, tz: tzinfo | None = None,
+             note_times: Iterable[str] = ()) -> Progress:
     """Today's progress toward ``goal`` (kind, amount), the streak, the strip and this week's spots,
-    from a store's :meth:`~SessionStore.sessions` and :meth:`~SessionStore.notes`."""
+    from a store's :meth:`~SessionStore.sessions` and :meth:`~SessionStore.notes` (those of the
+    strip's weeks are enough); ``note_times``, when each older note was played, for a longer streak."""
     kind, amount = goal
     if kind not in GOAL_KINDS:
         kind, amount = DEFAULT_GOAL
@@ -110,6 +112,10 @@ def progress(sessions: Iterable, notes: Iterable, *, goal: tuple[str, int] = DEF
     minutes = _minutes_by_day(list(sessions), by_session, now, tz)
 
     practised = set(minutes)
+    for ts in set(note_times):
+        when = _when(ts)
+        if when is not None:
+            practised.add(when.astimezone(tz).date())
     reps_today = set()
     monday = today - timedelta(days=today.weekday())
     tried, found = set(), set()
@@ -137,6 +143,12 @@ def progress(sessions: Iterable, notes: Iterable, *, goal: tuple[str, int] = DEF
     return Progress(today, kind, max(1, int(amount)), done, streak, days, len(found), len(tried))
 
 
-def store_progress(store, **kwargs) -> Progress:
-    """:func:`progress` over everything ``store`` holds."""
-    return progress(store.sessions(), store.notes(), **kwargs)
+def store_progress(store, *, clock: Callable[[], datetime] = _utc_now, tz: tzinfo | None = None,
+                   **kwargs) -> Progress:
+    """:func:`progress` over what ``store`` holds: the notes of the strip's weeks (and a day more for
+    any zone), and only the times of the others."""
+    now = clock()
+    first = strip_days(now.astimezone(tz).date())[0]
+    since = datetime.combine(first - timedelta(days=1), datetime.min.time(), timezone.utc)
+    return progress(store.sessions(), store.notes(since=since), clock=lambda: now, tz=tz,
+                    note_times=store.note_times(), **kwargs)

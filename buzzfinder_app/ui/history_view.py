@@ -257,8 +257,8 @@ class HistoryView(QWidget):
         self.notes_chart = _chart("Notes per day")
         # the title is the legend: a legend inside the plot covers the data
         buzzy, muted = P.CLASS_STYLES["buzzy"], P.CLASS_STYLES["muted"]
-        self.share_chart = _chart(f"<span style='color:{buzzy.color}'>≈ buzzy</span> and "
-                                  f"<span style='color:{muted.color}'>■ muted</span>, by day")
+        self.share_chart = _chart(f"<span style='color:{buzzy.color}'>≈ buzzy</span>, "
+                                  f"<span style='color:{muted.color}'>■ muted</span> by day")
         self.share_chart.getPlotItem().setYRange(0, 1)
         self.success_chart = _chart("Exercise success, by day")
         self.success_chart.getPlotItem().setYRange(0, 1)

@@ -476,16 +476,25 @@ class SessionStore:
         return [SessionInfo(r[0], r[1], r[2], r[3], r[4], _settings(r[5]), r[6], r[7])
                 for r in self._readable(rows, lambda r: f"session {r[0]}")]
 
-    def notes(self, session_id: int | None = None) -> list[NoteRow]:
-        """The notes of one session (all sessions when None), in the order they were played (damaged ones
-        left out: see :attr:`damaged`)."""
+    def notes(self, session_id: int | None = None, since: datetime | None = None) -> list[NoteRow]:
+        """The notes of one session (all sessions when None; played at ``since`` or later when given),
+        in the order they were played (damaged ones left out: see :attr:`damaged`)."""
         query = f"SELECT {', '.join(NOTE_COLUMNS)} FROM notes"
         with self._guard():
-            if session_id is None:
+            if session_id is None and since is not None:
+                after = since.astimezone(timezone.utc).isoformat(timespec="milliseconds")
+                rows = self._conn.execute(f"{query} WHERE created_at >= ? ORDER BY session_id, id",
+                                          (after,)).fetchall()
+            elif session_id is None:
                 rows = self._conn.execute(f"{query} ORDER BY session_id, id").fetchall()
             else:
                 rows = self._conn.execute(f"{query} WHERE session_id = ? ORDER BY id", (session_id,)).fetchall()
         return [NoteRow(*row) for row in self._readable(rows, lambda r: f"note {r[0]} (session {r[1]})")]
+
+    def note_times(self) -> list[str]:
+        """When each note was played (ISO 8601, UTC), in no order: the days practised, read cheaply."""
+        with self._guard():
+            return [r[0] for r in self._conn.execute("SELECT created_at FROM notes").fetchall()]
 
     def summary(self, session_id: int) -> LabelStats:
         with self._guard():

@@ -12,7 +12,7 @@ from __future__ import annotations
 import gc
 import threading
 from contextlib import contextmanager
-from datetime import datetime, time as dtime, timezone
+from datetime import datetime, time as dtime, timedelta, timezone
 from pathlib import Path
 from typing import Iterator
 
@@ -22,16 +22,59 @@ from PySide6.QtWidgets import (
     QFrame, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QPushButton, QVBoxLayout, QWidget,
 )
 
+from buzzfinder_app.practice.progress import DEFAULT_GOAL, store_progress
 from buzzfinder_app.practice.sessions import SessionStore
 from buzzfinder_app.practice.tuning import STRING_NAMES, spot_name
 from buzzfinder_app.ui.widgets.tables import read_only_view
 from buzzfinder_app.ui import palette as P
 from buzzfinder_app.ui.widgets.labels import caption
 from buzzfinder_app.ui.widgets.fretboard import FretboardMap
+from buzzfinder_app.ui.widgets.progress_card import ProgressCard
 
 SESSION_COLUMNS = ("Started", "Length", "Mode", "Input", "Notes")
 #: Before the reading starts, and between one chart and the next: the window paints meanwhile.
 STEP_MS = 1
+#: At most this many date ticks under a chart (a third of the window wide holds four).
+MAX_DAY_TICKS = 4
+
+
+def plural(n: int, word: str) -> str:
+    """"1 note", "2 notes", "0 notes"."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def day_x(day) -> float:
+    """Where a calendar day sits on the charts' time axis: its local noon."""
+    return datetime.combine(day, dtime(12)).astimezone().timestamp()
+
+
+def day_ticks(days) -> list[tuple[float, str]]:
+    """Date ticks for the player's local calendar ``days`` (oldest first), each at its day's
+    position, every n-th day when there are more than :data:`MAX_DAY_TICKS`."""
+    if not days:
+        return []
+    first, last = days[0], days[-1]
+    span = (last - first).days + 1
+    step = max(1, -(-span // MAX_DAY_TICKS))
+    ticks = []
+    for i in range(0, span, step):
+        d = first + timedelta(days=i)
+        ticks.append((day_x(d), f"{d.day} {d:%b}"))
+    return ticks
+
+
+def count_ticks(top: float, most: int = 5) -> list[tuple[float, str]]:
+    """Whole-number ticks from 0 up to ``top``: counts of notes have no halves."""
+    step = 1
+    while top / step > most:
+        step = _next_step(step)
+    return [(float(v), str(v)) for v in range(0, int(top) + step, step)]
+
+
+def _next_step(step: int) -> int:
+    """1, 2, 5, 10, 20, 50, ..."""
+    lead = int(str(step)[0])
+    return step * 2 if lead in (1, 5) else step * 5 // 2
 
 
 
@@ -160,9 +203,12 @@ class HistoryView(QWidget):
     refreshed = Signal()
     _read = Signal(object)  # from the reading thread: (History, the table's rows) or the exception
 
-    def __init__(self, store, parent=None):
+    def __init__(self, store, parent=None, settings=None, clock=None):
         super().__init__(parent)
         self.store = store
+        self.settings = settings  # AppSettings, for the daily goal (None: the stored preferences)
+        self.clock = clock  # "now" for the progress card (None: the wall clock)
+        self._goal = DEFAULT_GOAL
         self.sessions = []
         self.summaries = {}
         self._reader: SessionStore | None = None  # its own read-only connection, on the reading thread
@@ -208,14 +254,16 @@ class HistoryView(QWidget):
         left.addWidget(self.table, 1)
         left.addWidget(self.session_card)
 
-        self.notes_chart = _chart("Notes per session")
-        self.share_chart = _chart("Buzzy and muted, by day")
+        self.notes_chart = _chart("Notes per day")
+        # the title is the legend: a legend inside the plot covers the data
+        buzzy, muted = P.CLASS_STYLES["buzzy"], P.CLASS_STYLES["muted"]
+        self.share_chart = _chart(f"<span style='color:{buzzy.color}'>≈ buzzy</span>, "
+                                  f"<span style='color:{muted.color}'>■ muted</span> by day")
         self.share_chart.getPlotItem().setYRange(0, 1)
         self.success_chart = _chart("Exercise success, by day")
         self.success_chart.getPlotItem().setYRange(0, 1)
-        legend = self.share_chart.getPlotItem().addLegend(offset=(6, 6), labelTextColor=P.TEXT_DIM)
-        legend.setBrush(pg.mkBrush(P.qcolor(P.SURFACE, 200)))
         self.fretboard = FretboardMap()
+        self.progress_card = ProgressCard()
 
         charts = QGridLayout()
         charts.setSpacing(10)
@@ -242,7 +290,16 @@ class HistoryView(QWidget):
         lay.setSpacing(10)
         lay.addLayout(top)
         lay.addWidget(self.message)
+        lay.addWidget(self.progress_card)
         lay.addLayout(body, 1)
+
+    def _daily_goal(self) -> tuple[str, int]:
+        """The goal set in Settings (read at each refresh: a change shows at the next)."""
+        if self.settings is None:
+            from buzzfinder_app.ui.settings import AppSettings
+
+            self.settings = AppSettings()
+        return self.settings.daily_goal
 
     def _show_message(self, text: str) -> None:
         self.message.setText(text)
@@ -259,6 +316,7 @@ class HistoryView(QWidget):
         if self._reading is not None:
             self._again = True
             return
+        self._goal = self._daily_goal()
         self._reading = threading.Thread(target=self._read_history, name="buzzfinder-history")
         # started once the window has painted (the tab just opened, say): the thread holds the GIL
         # for milliseconds at a time, and the paint calls Python (the charts, the table) often
@@ -271,7 +329,9 @@ class HistoryView(QWidget):
                 if self._reader is None:
                     self._reader = SessionStore(self.store.path, read_only=True)
                 history = self._reader.history()
-                result = history, [_cells(s) for s in reversed(history.sessions)]
+                extra = {"clock": self.clock} if self.clock else {}
+                progress = store_progress(self._reader, goal=self._goal, **extra)
+                result = history, [_cells(s) for s in reversed(history.sessions)], progress
         except Exception as exc:
             result = exc
         try:
@@ -291,7 +351,8 @@ class HistoryView(QWidget):
             self._charts = None
             self.refreshed.emit()
             return
-        history, rows = result
+        history, rows, progress = result
+        self.progress_card.set_progress(progress)
         self._show_message("")
         sessions, summaries = history.sessions, history.summaries
         chosen = self._chosen()
@@ -306,7 +367,7 @@ class HistoryView(QWidget):
         clean = sum(st.counts.get("clean", 0) for st in summaries.values())
         reps = sum(st.repetitions for st in summaries.values())
         wins = sum(st.successes for st in summaries.values())
-        parts = [f"{len(sessions)} sessions", f"{notes} notes"]
+        parts = [plural(len(sessions), "session"), plural(notes, "note")]
         if judged:
             parts.append(f"✓ {clean / judged:.0%} clean")
         if reps:
@@ -364,7 +425,7 @@ class HistoryView(QWidget):
         chips = "  ".join(
             f"<span style='color:{P.style_for(k).text_color}'><b>{P.style_for(k).symbol} {st.counts.get(k, 0)}</b> {k}</span>"
             for k in ("clean", "buzzy", "muted", "unsure"))
-        lines = [f"{st.notes} notes · {_length(s.started_at, s.ended_at)} · {s.mode} · "
+        lines = [f"{plural(st.notes, 'note')} · {_length(s.started_at, s.ended_at)} · {s.mode} · "
                  f"<span style='color:{P.TEXT_DIM}'>{s.input}</span>", chips,
                  f"buzzy {st.buzzy_share:.0%} · muted {st.muted_share:.0%} of judged notes"]
         if st.success_rate is not None:
@@ -377,43 +438,47 @@ class HistoryView(QWidget):
         self.session_text.setText("<br>".join(lines))
 
     def _draw_charts(self, sessions, summaries, daily) -> Iterator[None]:
-        """Draws the charts, one each step."""
-        xs, ys = [], []
-        for s in sessions:
-            t = _parse(s.started_at)
-            if t is not None:
-                xs.append(t.timestamp())
-                ys.append(s.note_count)
-        day_x = [datetime.combine(d.day, dtime(12)).astimezone().timestamp() for d in daily]
-        # one time axis for the three; room for the last marker
-        x_range = (min(day_x + xs) - 43200, max(day_x + xs) + 86400) if day_x else None
+        """Draws the charts, one each step. A day is the player's local calendar day (the store's
+        :meth:`~buzzfinder_app.practice.sessions.SessionStore.daily_stats`), drawn at its noon, its
+        date tick under it."""
+        xs = [day_x(d.day) for d in daily]
+        # one time axis for the three, a day's room either side
+        x_range = (min(xs) - 43200, max(xs) + 43200) if xs else None
+        ticks = [day_ticks([d.day for d in daily])]
+        for chart in (self.notes_chart, self.share_chart, self.success_chart):
+            chart.getPlotItem().getAxis("bottom").setTicks(ticks if xs else None)
         sym = dict(symbolSize=8)
 
-        self.notes_chart.getPlotItem().clear()
+        item = self.notes_chart.getPlotItem()
+        item.clear()
         if x_range:  # the range first: items added after it are laid out once
-            self.notes_chart.getPlotItem().setXRange(*x_range, padding=0.02)
+            item.setXRange(*x_range, padding=0.02)
         if xs:
-            span = (max(xs) - min(xs)) or 86400.0
-            width = max(span / max(len(xs), 1) * 0.6, 1800.0)
-            self.notes_chart.addItem(pg.BarGraphItem(x=xs, height=ys, width=width,
+            heights = [d.stats.notes for d in daily]
+            top = max(max(heights), 1)
+            item.setYRange(-0.03 * top, top * 1.05, padding=0)  # room for the 0's tick label
+            item.getAxis("left").setTicks([count_ticks(top)])
+            self.notes_chart.addItem(pg.BarGraphItem(x=xs, height=heights, width=0.6 * 86400,
                                                      brush=pg.mkBrush(P.ACCENT), pen=pg.mkPen(None)))
+        else:
+            item.getAxis("left").setTicks(None)
         yield
 
         self.share_chart.getPlotItem().clear()
         _share_axes(self.share_chart, x_range)
-        if day_x:
+        if xs:
             buzzy = [d.stats.buzzy_share for d in daily]
             muted = [d.stats.muted_share for d in daily]
-            self.share_chart.plot(day_x, buzzy, pen=pg.mkPen(P.CLASS_STYLES["buzzy"].color, width=2),
+            self.share_chart.plot(xs, buzzy, pen=pg.mkPen(P.CLASS_STYLES["buzzy"].color, width=2),
                                   symbol="t", symbolBrush=P.CLASS_STYLES["buzzy"].color, name="≈ buzzy", **sym)
-            self.share_chart.plot(day_x, muted, pen=pg.mkPen(P.CLASS_STYLES["muted"].color, width=2,
+            self.share_chart.plot(xs, muted, pen=pg.mkPen(P.CLASS_STYLES["muted"].color, width=2,
                                                              style=Qt.DashLine),
                                   symbol="s", symbolBrush=P.CLASS_STYLES["muted"].color, name="■ muted", **sym)
         yield
 
         self.success_chart.getPlotItem().clear()
         _share_axes(self.success_chart, x_range)
-        rate = [(x, d.stats.success_rate) for x, d in zip(day_x, daily) if d.stats.success_rate is not None]
+        rate = [(x, d.stats.success_rate) for x, d in zip(xs, daily) if d.stats.success_rate is not None]
         if rate:
             self.success_chart.plot([r[0] for r in rate], [r[1] for r in rate],
                                     pen=pg.mkPen(P.CLASS_STYLES["clean"].color, width=2), symbol="o",

@@ -23,7 +23,18 @@ from buzzfinder_app.ui.workers import AnalysisWorker, start_in_thread, stop_thre
 
 AUDIO_FILTER = "Audio (*.wav *.flac *.ogg *.mp3 *.aiff *.aif);;All files (*)"
 COLUMNS = ("#", "Time", "Note", "Verdict", "Confidence", "Clean", "Buzzy", "Muted")
+NO_OUTPUT = "No audio output device: the note cannot be played."
+EMPTY_SECONDS = 10.0
 
+
+def _play_error(exc: Exception) -> str:
+    """What a failed playback says: PortAudio's "Error querying device -1" (no output device) in
+    plain words, anything else as it is."""
+    text = str(exc)
+    lowered = text.lower()
+    if "device -1" in lowered or "no default output" in lowered or "no output device" in lowered:
+        return NO_OUTPUT
+    return f"Could not play the note: {text}"
 
 
 def envelope(y: np.ndarray, points: int = 4000) -> tuple[np.ndarray, np.ndarray, int]:
@@ -89,9 +100,11 @@ class RecordingsView(QWidget):
         top.addWidget(self.cancel_button)
         top.addWidget(self.export_button)
 
+        # a status line of fixed height, always there: a message never moves what is below it
         self.message = QLabel("")
         self.message.setWordWrap(True)
-        self.message.hide()
+        self.message.setAlignment(Qt.AlignLeft | Qt.AlignVCenter)
+        self.message.setFixedHeight(2 * self.message.fontMetrics().lineSpacing() + 4)
 
         self.plot = pg.PlotWidget(background=P.SURFACE)
         item = self.plot.getPlotItem()
@@ -102,6 +115,7 @@ class RecordingsView(QWidget):
         item.getAxis("bottom").setPen(pg.mkPen(P.BORDER))
         item.getAxis("bottom").setTextPen(pg.mkPen(P.TEXT_DIM))
         item.setLabel("bottom", "seconds")
+        item.getAxis("bottom").enableAutoSIPrefix(False)
         self.plot.setMouseEnabled(x=True, y=False)
         colour = QColor(P.ACCENT)
         self._hi = item.plot(pen=pg.mkPen(colour, width=1))
@@ -112,6 +126,11 @@ class RecordingsView(QWidget):
         self.scatter = pg.ScatterPlotItem(size=16, pxMode=True, hoverable=True)
         self.scatter.sigClicked.connect(self._on_mark_clicked)
         item.addItem(self.scatter)
+        # empty: 0-10 s and a word on what will be there
+        item.setXRange(0, EMPTY_SECONDS, padding=0.01)
+        self.hint = pg.TextItem("Open a recording to see its notes here", color=P.TEXT_DIM, anchor=(0.5, 0.5))
+        self.hint.setPos(EMPTY_SECONDS / 2, 0)
+        item.addItem(self.hint)
         timeline = QFrame()
         timeline.setObjectName("card")
         tl = QVBoxLayout(timeline)
@@ -156,7 +175,6 @@ class RecordingsView(QWidget):
     def _show_message(self, text: str, colour: str = P.TEXT_DIM) -> None:
         self.message.setText(text)
         self.message.setStyleSheet(f"color: {colour};")
-        self.message.setVisible(bool(text))
 
     def open_file(self, path: str | None = None) -> None:
         if not self.open_button.isEnabled() or self.busy:
@@ -229,6 +247,7 @@ class RecordingsView(QWidget):
             spots.append({"pos": (e.onset_s, 1.12), "data": i, "brush": pg.mkBrush(style.color),
                           "pen": pg.mkPen(P.SURFACE, width=1.5), "symbol": "o"})
         self.scatter.setData(spots)
+        self.hint.setVisible(False)
         self.plot.setXRange(0, max(result.duration_s, 0.1), padding=0.01)
 
     def _fill_table(self, result) -> None:
@@ -278,7 +297,7 @@ class RecordingsView(QWidget):
         try:
             self.player(self.note_window(row), self.result.sample_rate)
         except Exception as exc:
-            self._show_message(f"Could not play the note: {exc}", P.WARNING)
+            self._show_message(_play_error(exc), P.WARNING)
             return False
         self._show_message("")
         return True

@@ -137,6 +137,21 @@ class AppSettings:
         self.q.setValue("cues/volume", min(1.0, max(0.0, float(value))))
 
     @property
+    def daily_goal(self) -> tuple[str, int]:
+        """The daily practice goal: ("minutes", 10) by default, or ("repetitions", n)."""
+        from buzzfinder_app.practice.progress import DEFAULT_GOAL, GOAL_KINDS
+
+        kind, _, amount = str(self._get("practice/daily_goal", "")).partition(":")
+        try:
+            return (kind, int(amount)) if kind in GOAL_KINDS and int(amount) > 0 else DEFAULT_GOAL
+        except ValueError:
+            return DEFAULT_GOAL
+
+    @daily_goal.setter
+    def daily_goal(self, goal: tuple[str, int]) -> None:
+        self.q.setValue("practice/daily_goal", f"{goal[0]}:{int(goal[1])}")
+
+    @property
     def setup_guide(self) -> str | None:
         """How the first-launch set-up guide ended: "done", "skipped", or None (never seen)."""
         value = self._get("setup/guide")
@@ -247,6 +262,14 @@ class SettingsDialog(QDialog):
         fe.addRow("Fret", self.fret_box)
         fe.addRow("Finger", self.finger_box)
         fe.addRow("Repetitions", self.reps_box)
+        self.goal_box = QComboBox()  # the daily goal shown on the History tab; data: "kind:amount"
+        goals = [("minutes", m) for m in (5, 10, 15, 20, 30, 45, 60)] + [("repetitions", r) for r in (10, 20, 30, 50)]
+        if settings.daily_goal not in goals:
+            goals.append(settings.daily_goal)
+        for kind, amount in goals:
+            self.goal_box.addItem(f"{amount} {kind} a day", f"{kind}:{amount}")
+        self.goal_box.setCurrentIndex(self.goal_box.findData("%s:%d" % settings.daily_goal))
+        fe.addRow("Daily goal", self.goal_box)
         self.cues = CueSettingsBox(settings)
 
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
@@ -272,6 +295,8 @@ class SettingsDialog(QDialog):
         self.settings.exercise_defaults = ExerciseSettings(
             string=string, fret=self.fret_box.value() if string is not None else None,
             finger=self.finger_box.currentData(), repetitions=self.reps_box.value())
+        kind, amount = self.goal_box.currentData().split(":")
+        self.settings.daily_goal = (kind, int(amount))
         self.cues.apply()
         self.settings.sync()
         super().accept()

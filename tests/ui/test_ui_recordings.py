@@ -41,11 +41,11 @@ def test_analyses_a_file_and_plays_and_exports_notes(qtbot, ui_env, themed_app, 
     assert played and abs(played[0][0] - n) <= 2 and played[0][1] == 22050
 
     def broken(*_):
-        raise RuntimeError("no output device")
+        raise RuntimeError("the stream is busy")
 
     view.player = broken
     assert not view.play_note(0)
-    assert "no output device" in view.message.text()  # shown, not raised
+    assert "the stream is busy" in view.message.text()  # shown, not raised
 
     out = view.export_csv(str(tmp_path / "notes.csv"))
     rows = list(csv.DictReader(open(out)))
@@ -87,3 +87,33 @@ def test_window_opens_recordings_without_a_microphone(qtbot, ui_env, themed_app,
     assert w.tabs.currentWidget() is w.recordings_view
     assert w.recordings_view.table.rowCount() == 3
     assert np.isfinite(w.recordings_view.result.duration_s)
+
+
+def test_an_empty_timeline_reads_0_to_10_seconds_with_a_hint(qtbot, ui_env, themed_app):
+    view = _view(qtbot)
+    lo, hi = view.plot.getPlotItem().viewRange()[0]
+    assert -0.5 <= lo <= 0 and 10 <= hi <= 10.5
+    axis = view.plot.getPlotItem().getAxis("bottom")
+    assert axis.autoSIPrefixScale == 1.0 and "x0.001" not in axis.labelString()
+    assert view.hint.isVisible() and "Open a recording" in view.hint.toPlainText()
+    view.shutdown()
+
+
+def test_no_output_device_is_said_in_plain_words_and_the_layout_keeps_still(qtbot, ui_env, themed_app, take):
+    import sounddevice as sd
+
+    view = _view(qtbot)
+    with qtbot.waitSignal(view.analysis_finished, timeout=20000):
+        view.open_file(str(take))
+    assert not view.hint.isVisible()
+    top = view.plot.mapTo(view, view.plot.rect().topLeft()).y()
+
+    def no_device(*_):
+        raise sd.PortAudioError("Error querying device -1")
+
+    view.player = no_device
+    assert not view.play_note(1)
+    assert view.message.text() == "No audio output device: the note cannot be played."
+    qtbot.wait(50)
+    assert view.plot.mapTo(view, view.plot.rect().topLeft()).y() == top
+    view.shutdown()

@@ -289,7 +289,7 @@ class MainWindow(QMainWindow):
     def _make_history_view(self) -> QWidget:
         from buzzfinder_app.ui.history_view import HistoryView
 
-        return HistoryView(self.services.store)
+        return HistoryView(self.services.store, settings=self.settings)
 
     def _make_profiles_view(self) -> QWidget:
         from buzzfinder_app.ui.profiles_view import ProfilesView

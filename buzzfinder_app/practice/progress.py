@@ -24,7 +24,12 @@ def _utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _when(ts: str | None) -> datetime | None:
+def parse_time(ts: str | None) -> datetime | None:
+    """A stored time stamp (ISO 8601; UTC when it names no zone), or None when missing or malformed.
+
+    >>> parse_time("2026-12-06T19:00:00.000+00:00").hour, parse_time("bad")
+    (19, None)
+    """
     if not ts:
         return None
     try:
@@ -84,10 +89,10 @@ def _minutes_by_day(sessions, notes_by_session: dict[int, list], now: datetime, 
     minutes: dict[date, float] = {}
     for s in sessions:
         notes = notes_by_session.get(s.id, [])
-        start = _when(s.started_at)
+        start = parse_time(s.started_at)
         if start is None or not notes:
             continue
-        end = _when(s.ended_at) or max((_when(n.created_at) for n in notes if _when(n.created_at)),
+        end = parse_time(s.ended_at) or max((parse_time(n.created_at) for n in notes if parse_time(n.created_at)),
                                        default=None) or now
         day = start.astimezone(tz).date()
         minutes[day] = minutes.get(day, 0.0) + max(0.0, (end - start).total_seconds()) / 60
@@ -113,14 +118,14 @@ def progress(sessions: Iterable, notes: Iterable, *, goal: tuple[str, int] = DEF
 
     practised = set(minutes)
     for ts in set(note_times):
-        when = _when(ts)
+        when = parse_time(ts)
         if when is not None:
             practised.add(when.astimezone(tz).date())
     reps_today = set()
     monday = today - timedelta(days=today.weekday())
     tried, found = set(), set()
     for n in notes:
-        when = _when(n.created_at)
+        when = parse_time(n.created_at)
         if when is None:
             continue
         day = when.astimezone(tz).date()

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QFrame, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QPushButton, QVBoxLayout, QWidget,
 )
 
-from buzzfinder_app.practice.progress import DEFAULT_GOAL, store_progress
+from buzzfinder_app.practice.progress import DEFAULT_GOAL, parse_time, store_progress
 from buzzfinder_app.practice.sessions import SessionStore
 from buzzfinder_app.practice.tuning import STRING_NAMES, spot_name
 from buzzfinder_app.ui.widgets.tables import read_only_view
@@ -78,18 +78,8 @@ def _next_step(step: int) -> int:
 
 
 
-def _parse(ts: str | None) -> datetime | None:
-    if not ts:
-        return None
-    try:
-        dt = datetime.fromisoformat(ts)
-    except ValueError:
-        return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
-
-
 def _length(start: str, end: str | None) -> str:
-    a, b = _parse(start), _parse(end)
+    a, b = parse_time(start), parse_time(end)
     if a is None or b is None:
         return "–"
     m, s = divmod(max(0, int((b - a).total_seconds())), 60)
@@ -124,7 +114,7 @@ def _chart(title: str) -> pg.PlotWidget:
 
 def _cells(s) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The table's texts of a session (``SESSION_COLUMNS``) and their tooltips."""
-    started = _parse(s.started_at)
+    started = parse_time(s.started_at)
     tips = (started.astimezone().strftime("%a %d %b %H:%M") if started else s.started_at,
             _length(s.started_at, s.ended_at), "exercise" if s.mode == "exercise" else s.mode, s.input,
             str(s.note_count))
@@ -420,7 +410,7 @@ class HistoryView(QWidget):
         st = self.summaries.get(s.id)
         if st is None:
             return
-        started = _parse(s.started_at)
+        started = parse_time(s.started_at)
         self.session_title.setText(started.astimezone().strftime("%A %d %B, %H:%M") if started else s.started_at)
         chips = "  ".join(
             f"<span style='color:{P.style_for(k).text_color}'><b>{P.style_for(k).symbol} {st.counts.get(k, 0)}</b> {k}</span>"

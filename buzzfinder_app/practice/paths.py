@@ -11,8 +11,10 @@ APP_NAME = "buzzfinder"
 
 
 def config_dir() -> Path:
-    """Settings such as calibrations: `BUZZFINDER_CONFIG_DIR`, else the platform's config folder."""
-    return Path(os.environ.get("BUZZFINDER_CONFIG_DIR") or user_config_dir(APP_NAME))
+    """Settings and calibrations: `BUZZFINDER_CONFIG_DIR`; else `BUZZFINDER_DATA_DIR` when that is set (one
+    folder then holds everything, e.g. on a USB stick); else the platform's config folder."""
+    return Path(os.environ.get("BUZZFINDER_CONFIG_DIR") or os.environ.get("BUZZFINDER_DATA_DIR")
+                or user_config_dir(APP_NAME))
 
 
 def data_dir() -> Path:

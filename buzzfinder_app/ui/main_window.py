@@ -281,7 +281,7 @@ class MainWindow(QMainWindow):
         from buzzfinder_app.ui.recordings_view import RecordingsView
 
         view = RecordingsView(self.services.model_path if self.services.model is not None else None,
-                              unsure_threshold=self.settings.unsure_threshold)
+                              unsure_threshold=self.settings.unsure_threshold, settings=self.settings)
         if self.services.model is None:
             view.set_unavailable(f"Recordings cannot be analysed: {self.services.model_error}")
         return view

@@ -61,10 +61,11 @@ class RecordingsView(QWidget):
     analysis_finished = Signal(object)  # RecordingResult
     _analyse = Signal(str)
 
-    def __init__(self, model_path: Path | None, unsure_threshold: float | None = None, parent=None):
+    def __init__(self, model_path: Path | None, unsure_threshold: float | None = None, parent=None, settings=None):
         super().__init__(parent)
         self.model_path = model_path
         self.unsure_threshold = unsure_threshold
+        self.settings = settings  # AppSettings: where Open recording starts (None: the home folder)
         self.result = None
         self.player = play_audio
         self._marks = []
@@ -180,9 +181,12 @@ class RecordingsView(QWidget):
         if not self.open_button.isEnabled() or self.busy:
             return
         if not path:
-            path, _ = QFileDialog.getOpenFileName(self, "Open recording", "", AUDIO_FILTER)
+            start = self.settings.recordings_folder if self.settings is not None else Path.home()
+            path, _ = QFileDialog.getOpenFileName(self, "Open recording", str(start), AUDIO_FILTER)
             if not path:
                 return
+            if self.settings is not None:
+                self.settings.recordings_folder = Path(path).parent
         self.worker.unsure_threshold = self.unsure_threshold
         self.file_label.setText(f"Analysing {Path(path).name}…")
         self._show_message("")

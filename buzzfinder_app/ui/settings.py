@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from buzzfinder_app.audio.devices import find_device
 from buzzfinder_app.practice.exercise import FINGER_NAMES, ExerciseSettings
+from buzzfinder_app.practice.paths import config_dir
 from buzzfinder_app.practice.tuning import MAX_FRET, STRING_NAMES, STRINGS
 from buzzfinder_app.ui.cues import CueSettingsBox
 from buzzfinder_app.ui.widgets.input_box import InputBox
@@ -26,10 +27,12 @@ APPLICATION = "buzzfinder"
 
 
 def make_qsettings() -> QSettings:
-    config = os.environ.get("BUZZFINDER_CONFIG_DIR")
-    if config:
-        Path(config).mkdir(parents=True, exist_ok=True)
-        return QSettings(str(Path(config) / "buzzfinder.ini"), QSettings.IniFormat)
+    """The preferences file: ``buzzfinder.ini`` in :func:`~buzzfinder_app.practice.paths.config_dir` when
+    ``BUZZFINDER_CONFIG_DIR`` or ``BUZZFINDER_DATA_DIR`` says where, else Qt's place for the user."""
+    if os.environ.get("BUZZFINDER_CONFIG_DIR") or os.environ.get("BUZZFINDER_DATA_DIR"):
+        folder = config_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        return QSettings(str(folder / "buzzfinder.ini"), QSettings.IniFormat)
     return QSettings(QSettings.IniFormat, QSettings.UserScope, ORGANISATION, APPLICATION)
 
 
@@ -42,6 +45,22 @@ class AppSettings:
     def _get(self, key: str, default=None):
         value = self.q.value(key, default)
         return default if value in (None, "") else value
+
+    @property
+    def recordings_folder(self) -> Path:
+        """Where Open recording starts: the folder of the last recording opened, else the music folder,
+        else home."""
+        from PySide6.QtCore import QStandardPaths
+
+        for candidate in (self._get("recordings/folder"),
+                          QStandardPaths.writableLocation(QStandardPaths.MusicLocation)):
+            if candidate and Path(candidate).is_dir():
+                return Path(candidate)
+        return Path.home()
+
+    @recordings_folder.setter
+    def recordings_folder(self, folder: Path) -> None:
+        self.q.setValue("recordings/folder", str(folder))
 
     @property
     def device(self) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from pathlib import Path
 
 import numpy as np
 
@@ -117,3 +118,37 @@ def test_no_output_device_is_said_in_plain_words_and_the_layout_keeps_still(qtbo
     qtbot.wait(50)
     assert view.plot.mapTo(view, view.plot.rect().topLeft()).y() == top
     view.shutdown()
+
+
+def test_open_recording_starts_in_the_last_folder_or_the_music_or_home_folder(qtbot, ui_env, themed_app, monkeypatch,
+                                                                               tmp_path):
+    """Not the folder the app was started from (the repository, for a developer)."""
+    from PySide6.QtWidgets import QFileDialog
+
+    from buzzfinder_app.ui.recordings_view import RecordingsView
+    from buzzfinder_app.ui.settings import AppSettings
+
+    settings = AppSettings()
+    view = RecordingsView(None, settings=settings)
+    qtbot.addWidget(view)
+    view.open_button.setEnabled(True)
+    asked = []
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a: asked.append(a[2]) or ("", ""))
+    view.open_file()
+    assert asked[-1] and Path(asked[-1]).is_dir() and Path(asked[-1]) != Path.cwd()
+    settings.recordings_folder = tmp_path
+    view.open_file()
+    assert asked[-1] == str(tmp_path)
+
+
+def test_one_data_folder_holds_the_settings_too(monkeypatch, tmp_path):
+    """BUZZFINDER_DATA_DIR alone puts the settings and calibrations beside the history."""
+    from buzzfinder_app.practice.paths import config_dir
+    from buzzfinder_app.ui.settings import make_qsettings
+
+    monkeypatch.delenv("BUZZFINDER_CONFIG_DIR", raising=False)
+    monkeypatch.setenv("BUZZFINDER_DATA_DIR", str(tmp_path / "portable"))
+    assert config_dir() == tmp_path / "portable"
+    assert Path(make_qsettings().fileName()) == tmp_path / "portable" / "buzzfinder.ini"
+    monkeypatch.setenv("BUZZFINDER_CONFIG_DIR", str(tmp_path / "config"))
+    assert Path(make_qsettings().fileName()) == tmp_path / "config" / "buzzfinder.ini"

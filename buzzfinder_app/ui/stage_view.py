@@ -102,6 +102,7 @@ class StageView(QWidget):
         self.running = session.running
         self.drill: DrillState = session.practice.drill()
         self._flash = 0.0
+        self._layout: list | None = None  # texts() as last laid out: fitting fonts is the costly part of a paint
         self._flasher = QVariantAnimation(self)
         self._flasher.setStartValue(1.0)
         self._flasher.setEndValue(0.0)
@@ -123,23 +124,32 @@ class StageView(QWidget):
             self._flasher.stop()
             self._flash = 1.0
             self._flasher.start()
-        self.update()
+        self._changed()
 
     def show_drill(self, drill: DrillState) -> None:
         self.drill = drill
-        self.update()
+        self._changed()
 
     def _on_run_started(self) -> None:
         self.running, self.label, self.stage = True, None, "idle"
-        self.update()
+        self._changed()
 
     def _on_run_stopped(self, _reason: str) -> None:
         self.running = False
+        self._changed()
+
+    def _changed(self) -> None:
+        """What is drawn changed: lay the texts out again at the next paint."""
+        self._layout = None
         self.update()
+
+    def resizeEvent(self, event) -> None:
+        self._layout = None
+        super().resizeEvent(event)
 
     def _on_flash(self, value) -> None:
         self._flash = float(value)
-        self.update()
+        self.update()  # the same texts over a fading flash: no new layout
 
     # ------------------------------------------------------------------------------ what is drawn
     @property
@@ -294,7 +304,9 @@ class StageView(QWidget):
         if self.drill.mode == "exercise" and self.drill.exercise is not None and not self.drill.paused:
             self._paint_ladder(p)
         self._paint_board(p)
-        for t in self.texts():
+        if self._layout is None:
+            self._layout = self.texts()
+        for t in self._layout:
             p.setFont(t.font)
             p.setPen(t.colour)
             p.drawText(t.rect, t.align, t.text)
@@ -445,6 +457,7 @@ class StageMode(QObject):
         if screen is not None:
             self.view.setGeometry(screen.geometry())
         self.view.showFullScreen()
+        self.window.waveform.timer.stop()  # the live page is covered: its waveform and meter need not paint
         self.view.raise_()
         self.view.activateWindow()
         self.view.setFocus()
@@ -452,6 +465,7 @@ class StageMode(QObject):
     def leave(self) -> None:
         if self.view.isVisible():
             self.view.hide()
+            self.window.waveform.timer.start()
             self.window.activateWindow()
 
     def _cues_unavailable(self, message: str) -> None:

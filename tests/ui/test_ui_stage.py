@@ -138,8 +138,9 @@ def test_f11_opens_the_stage_and_escape_or_f11_leave_it(qtbot, ui_env, themed_ap
     qtbot.keyClick(w.focusWidget() or w, Qt.Key_F11)
     qtbot.waitUntil(lambda: w.stage.active, timeout=2000)
     assert view.isFullScreen() and view.isWindow()
+    assert not w.waveform.timer.isActive()  # the covered live page does not paint its waveform and meter
     qtbot.keyClick(view, Qt.Key_Escape)
-    assert not w.stage.active
+    assert not w.stage.active and w.waveform.timer.isActive()
     w.stage_button.click()
     assert w.stage.active
     qtbot.keyClick(view, Qt.Key_F11)

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEasingCurve, QObject, QRectF, Qt, QTimer, QVariantAnimation, Signal
-from PySide6.QtGui import QAction, QColor, QFont, QFontMetricsF, QKeySequence, QPainter, QPen
+from PySide6.QtCore import QElapsedTimer, QObject, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QColor, QFont, QFontMetricsF, QKeySequence, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QLabel, QWidget
 
 from buzzfinder_app.practice.exercise import Step
@@ -31,8 +31,12 @@ STRING_LETTERS = {1: "e", 2: "B", 3: "G", 4: "D", 5: "A", 6: "E"}
 LADDER = (Step.MUTED, Step.BUZZY, Step.CLEAN)
 NEUTRAL = P.SURFACE
 SPOT = "#FFFFFF"
-#: How long a final verdict's flash takes to settle (ms).
+#: How long a final verdict's flash takes to settle (ms), in steps of FLASH_STEP_MS: a full-screen repaint is
+#: costly without a GPU, and a fade read from two metres needs no more than about 20 frames a second.
 FLASH_MS = 450
+FLASH_STEP_MS = 50
+#: The texts drawn on the coloured field itself; the others sit on the panel, drawn once per change.
+FIELD_TEXTS = ("word", "hint")
 
 
 def contrast_ratio(a: QColor, b: QColor) -> float:
@@ -103,12 +107,11 @@ class StageView(QWidget):
         self.drill: DrillState = session.practice.drill()
         self._flash = 0.0
         self._layout: list | None = None  # texts() as last laid out: fitting fonts is the costly part of a paint
-        self._flasher = QVariantAnimation(self)
-        self._flasher.setStartValue(1.0)
-        self._flasher.setEndValue(0.0)
-        self._flasher.setDuration(FLASH_MS)
-        self._flasher.setEasingCurve(QEasingCurve.OutCubic)
-        self._flasher.valueChanged.connect(self._on_flash)
+        self._panel: QPixmap | None = None  # the panel as last drawn (None: draw it again)
+        self._flasher = QTimer(self)
+        self._flasher.setInterval(FLASH_STEP_MS)
+        self._flasher.timeout.connect(self._on_flash)
+        self._flash_clock = QElapsedTimer()
         session.note_changed.connect(self.show_note)
         session.drill_changed.connect(self.show_drill)
         session.run_started.connect(self._on_run_started)
@@ -121,8 +124,8 @@ class StageView(QWidget):
         note = update.note
         self.label, self.stage = note.label, note.stage
         if note.final:
-            self._flasher.stop()
             self._flash = 1.0
+            self._flash_clock.start()
             self._flasher.start()
         self._changed()
 
@@ -140,15 +143,18 @@ class StageView(QWidget):
 
     def _changed(self) -> None:
         """What is drawn changed: lay the texts out again at the next paint."""
-        self._layout = None
+        self._layout = self._panel = None
         self.update()
 
     def resizeEvent(self, event) -> None:
-        self._layout = None
+        self._layout = self._panel = None
         super().resizeEvent(event)
 
-    def _on_flash(self, value) -> None:
-        self._flash = float(value)
+    def _on_flash(self) -> None:
+        left = max(0.0, 1.0 - self._flash_clock.elapsed() / FLASH_MS)
+        self._flash = left ** 3  # eases out: bright at once, fading slower at the end
+        if not left:
+            self._flasher.stop()
         self.update()  # the same texts over a fading flash: no new layout
 
     # ------------------------------------------------------------------------------ what is drawn
@@ -288,12 +294,35 @@ class StageView(QWidget):
 
     # ------------------------------------------------------------------------------ painting
     def paintEvent(self, _event) -> None:
+        if self._layout is None:
+            self._layout, self._panel = self.texts(), None
+        if self._panel is None:
+            self._panel = self._paint_panel()
         p = QPainter(self)
-        p.setRenderHint(QPainter.Antialiasing)
-        field = self.field_colour()
-        p.fillRect(self.rect(), field)
+        p.fillRect(self.rect(), self.field_colour())
         if self._flash > 0:
             p.fillRect(self.rect(), QColor(255, 255, 255, int(110 * self._flash)))
+        box = self.regions()["panel"].toAlignedRect()  # only the panel's part: the rest is transparent
+        ratio = self._panel.devicePixelRatio()
+        p.drawPixmap(box, self._panel, QRectF(box.x() * ratio, box.y() * ratio, box.width() * ratio,
+                                               box.height() * ratio).toAlignedRect())
+        p.setRenderHint(QPainter.Antialiasing)
+        for t in self._layout:
+            if t.name in FIELD_TEXTS:
+                p.setFont(t.font)
+                p.setPen(t.colour)
+                p.drawText(t.rect, t.align, t.text)
+        p.end()
+
+    def _paint_panel(self) -> QPixmap:
+        """The panel (ladder, fretboard, target and progress) drawn once per change, over transparency: a
+        flash frame only fills the field and lays this over it."""
+        ratio = self.devicePixelRatioF()
+        pixmap = QPixmap(int(self.width() * ratio), int(self.height() * ratio))
+        pixmap.setDevicePixelRatio(ratio)
+        pixmap.fill(Qt.transparent)
+        p = QPainter(pixmap)
+        p.setRenderHint(QPainter.Antialiasing)
         r = self.regions()
         panel = QColor(P.BACKGROUND)
         panel.setAlpha(235)
@@ -304,13 +333,13 @@ class StageView(QWidget):
         if self.drill.mode == "exercise" and self.drill.exercise is not None and not self.drill.paused:
             self._paint_ladder(p)
         self._paint_board(p)
-        if self._layout is None:
-            self._layout = self.texts()
         for t in self._layout:
-            p.setFont(t.font)
-            p.setPen(t.colour)
-            p.drawText(t.rect, t.align, t.text)
+            if t.name not in FIELD_TEXTS:
+                p.setFont(t.font)
+                p.setPen(t.colour)
+                p.drawText(t.rect, t.align, t.text)
         p.end()
+        return pixmap
 
     def _paint_ladder(self, p: QPainter) -> None:
         step = self.ladder_step()

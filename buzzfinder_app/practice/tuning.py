@@ -15,6 +15,8 @@ OPEN_STRING_MIDI = {6: 40, 5: 45, 4: 50, 3: 55, 2: 59, 1: 64}
 STRINGS = tuple(sorted(OPEN_STRING_MIDI))
 #: What players call each string.
 STRING_NAMES = {1: "high E", 2: "B", 3: "G", 4: "D", 5: "A", 6: "low E"}
+#: The one-letter names a fretboard diagram puts beside its strings (tab's "e" for the high E).
+STRING_LETTERS = {1: "e", 2: "B", 3: "G", 4: "D", 5: "A", 6: "E"}
 MAX_FRET = 24
 #: Two pitches closer than this (in semitones, inclusive) count as the same note.
 PITCH_TOLERANCE_SEMITONES = 1.0

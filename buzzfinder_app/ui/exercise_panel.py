@@ -386,8 +386,7 @@ class ExercisePanel(QFrame):
             self.reps_box.setValue(settings.repetitions)
         finally:
             self._filling = False
-        if hasattr(self, "session"):
-            self._chosen()
+        self._chosen()
 
     def _chosen(self, *_) -> None:
         """A control changed: the drill takes the new target at once."""

@@ -22,12 +22,12 @@ from PySide6.QtWidgets import QLabel, QWidget
 
 from buzzfinder_app.practice.exercise import Step
 from buzzfinder_app.practice.session import DrillState, NoteUpdate
+from buzzfinder_app.practice.tuning import STRING_LETTERS
 from buzzfinder_app.ui import palette as P
 from buzzfinder_app.ui.cues import SoundCues
 from buzzfinder_app.ui.widgets.fretboard import INLAYS
 
 #: The stage's short names of the strings, high E on top as in tablature.
-STRING_LETTERS = {1: "e", 2: "B", 3: "G", 4: "D", 5: "A", 6: "E"}
 LADDER = (Step.MUTED, Step.BUZZY, Step.CLEAN)
 NEUTRAL = P.SURFACE
 SPOT = "#FFFFFF"

@@ -6,12 +6,12 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from buzzfinder_app.practice.tuning import STRING_LETTERS
 from buzzfinder_app.ui import palette as P
 
 INLAYS = (3, 5, 7, 9, 12, 15, 17, 19, 21, 24)
 #: A buzzy share at or above this is drawn fully orange.
 SATURATE_AT = 0.5
-STRING_NAMES = {1: "e", 2: "B", 3: "G", 4: "D", 5: "A", 6: "E"}
 
 
 def _mix(a: QColor, b: QColor, t: float) -> QColor:
@@ -82,7 +82,7 @@ class FretboardMap(QWidget):
             p.setPen(QPen(QColor("#C9C2B0"), 0.6 + 0.25 * s))
             p.drawLine(int(left), int(y), int(left + w), int(y))
             p.setPen(QColor(P.TEXT_DIM))
-            p.drawText(QRectF(0, y - 8, left - 6, 16), Qt.AlignRight | Qt.AlignVCenter, STRING_NAMES[s])
+            p.drawText(QRectF(0, y - 8, left - 6, 16), Qt.AlignRight | Qt.AlignVCenter, STRING_LETTERS[s])
         # fret numbers
         for fret in range(1, self.frets + 1):
             x = left + (fret - 0.5) * fret_w
@@ -90,7 +90,7 @@ class FretboardMap(QWidget):
             p.drawText(QRectF(x - 12, top + h + 8, 24, 14), Qt.AlignCenter, str(fret))
         # cells
         for (string, fret), cell in self.cells.items():
-            if not 1 <= fret <= self.frets or string not in STRING_NAMES:
+            if not 1 <= fret <= self.frets or string not in STRING_LETTERS:
                 continue
             cx = left + (fret - 0.5) * fret_w
             cy = top + (string - 1) * string_gap

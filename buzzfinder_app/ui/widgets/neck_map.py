@@ -13,12 +13,12 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from buzzfinder_app.practice.neck_drill import NeckState
+from buzzfinder_app.practice.tuning import STRING_LETTERS
 from buzzfinder_app.ui import palette as P
 from buzzfinder_app.ui.widgets.fretboard import share_colour
 
 #: Still-buzzy counts at or above this are drawn fully orange.
 SATURATE_AT = 4
-STRING_LABELS = {1: "e", 2: "B", 3: "G", 4: "D", 5: "A", 6: "E"}
 
 
 class NeckMap(QWidget):
@@ -79,7 +79,7 @@ class NeckMap(QWidget):
             p.setPen(QPen(QColor("#C9C2B0"), 0.6 + 0.25 * s))
             p.drawLine(int(left), int(y), int(left + w), int(y))
             p.setPen(QColor(P.TEXT_DIM))
-            p.drawText(QRectF(0, y - 8, left - 4, 16), Qt.AlignRight | Qt.AlignVCenter, STRING_LABELS[s])
+            p.drawText(QRectF(0, y - 8, left - 4, 16), Qt.AlignRight | Qt.AlignVCenter, STRING_LETTERS[s])
         for fret in range(first, last + 1):
             p.setPen(QColor(P.TEXT_DIM))
             p.drawText(QRectF(x_of(fret) - 12, top + h + 7, 24, 14), Qt.AlignCenter, str(fret))

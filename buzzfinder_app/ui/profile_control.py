@@ -122,6 +122,11 @@ class ProfileControl(QObject):
     def head_enabled(self) -> bool:
         return self.settings.personal_head
 
+    @property
+    def tuned_live(self) -> bool:
+        """The live notes are judged with what was taught, not by the standard model alone."""
+        return self.head_enabled and self.head is not None and self.head.w > 0
+
     def profiles(self) -> list[Profile]:
         return self.store.list() if self.store is not None else []
 

@@ -1,6 +1,7 @@
-"""The guided "Teach it your guitar" flow: five muted, five buzzy and five clean notes, each heard
-back and kept or discarded, then the profile's head is refitted ("tuned to your guitar") and its
-accuracy shown in words."""
+"""The guided "Teach it your guitar" flow: the notes the plan (:mod:`~buzzfinder_app.personal.teach_plan`)
+asks for — clean, then buzzy, then muted, more of a kind the judge hears wrong — each heard back and kept
+or discarded, then the profile's head is refitted ("tuned to your guitar") and its accuracy shown in
+words."""
 
 from __future__ import annotations
 
@@ -15,15 +16,14 @@ from PySide6.QtWidgets import (
 
 from buzzfinder_app.constants import SAMPLE_RATE
 from buzzfinder_app.engine.verdicts import UNSURE
+from buzzfinder_app.personal.teach_plan import ORDER, Heard, Step, explain, next_step, plan
 from buzzfinder_app.ui import palette as P
 from buzzfinder_app.ui.widgets.labels import caption
 
-#: What the player is asked for, in order, and how many of each.
-STEPS = (("muted", 5), ("buzzy", 5), ("clean", 5))
 ASK = {
-    "muted": "Play a muted note: rest a finger on the string without pressing it down, then pluck.",
-    "buzzy": "Play a buzzy note: press the string only just, so that it rattles against the fret.",
     "clean": "Play a clean note: press just enough that it rings clearly.",
+    "buzzy": "Play a buzzy note: press the string only just, so that it rattles against the fret.",
+    "muted": "Play a muted note: rest a finger on the string without pressing it down, then pluck.",
 }
 
 
@@ -61,23 +61,22 @@ class Candidate:
 
 
 class StepPill(QPushButton):
-    """One step (muted/buzzy/clean) with its count; the current one is filled."""
+    """One step (clean/buzzy/muted) with its notes kept and asked for; the current one is filled."""
 
-    def __init__(self, label: str, need: int):
+    def __init__(self, label: str):
         super().__init__()
-        self.label, self.need = label, need
+        self.label = label
         self.setCursor(Qt.PointingHandCursor)
         self.setMinimumHeight(38)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
-        self.show_state(0, False)
 
-    def show_state(self, count: int, current: bool) -> None:
+    def show_state(self, step: Step, current: bool) -> None:
         style = P.style_for(self.label)
-        self.setText(f"{style.symbol}  {style.title}   {count} / {self.need}")
+        self.setText(f"{style.symbol}  {style.title}   {step.have} / {step.need}")
         colour = style.color
         if current:
             css = f"background: {colour}; color: white; border: 1px solid {colour}; font-weight: 700;"
-        elif count >= self.need:
+        elif step.done:
             css = f"background: {P.rgba(colour, 50)}; color: {P.TEXT}; border: 1px solid {P.rgba(colour, 130)};"
         else:
             css = f"background: {P.SURFACE_RAISED}; color: {P.TEXT_DIM}; border: 1px solid {P.BORDER};"
@@ -102,7 +101,7 @@ class TeachDialog(QDialog):
         self.session = session
         self.listen = listen
         self.player = player or play_audio
-        self.step = 0
+        self.step: int | None = 0  # index into the plan's steps; None once every step has its notes
         self.pending: list[Candidate] = []
         self.kept: list[Candidate] = []
         self.fit_result = None  # FitResult once adapted
@@ -127,16 +126,17 @@ class TeachDialog(QDialog):
         self.profile_label = QLabel(f"profile: {profile.name}" if profile else "no profile")
         self.profile_label.setObjectName("dim")
         intro = QLabel("Play the notes asked for, one at a time. Listen to each one and keep it if it "
-                       "really is what was asked for. Fifteen notes are enough to tune the judge to your "
-                       "guitar, your hands and your microphone.")
+                       "really is what was asked for. Five notes of each kind are enough to tune the judge to "
+                       "your guitar, your hands and your microphone; a few more are asked for of a kind it "
+                       "gets wrong.")
         intro.setObjectName("dim")
         intro.setWordWrap(True)
 
-        self.pills = [StepPill(label, need) for label, need in STEPS]
+        self.pills = [StepPill(label) for label in ORDER]
         pills = QHBoxLayout()
         pills.setSpacing(8)
-        for i, pill in enumerate(self.pills):
-            pill.clicked.connect(lambda _=False, i=i: self.go_to(i))
+        for pill in self.pills:
+            pill.clicked.connect(lambda _=False, label=pill.label: self.go_to(label))
             pills.addWidget(pill)
 
         self.instruction = QLabel()
@@ -146,6 +146,9 @@ class TeachDialog(QDialog):
         f.setPointSizeF(14)
         f.setWeight(f.Weight.DemiBold)
         self.instruction.setFont(f)
+        self.why = QLabel()
+        self.why.setObjectName("dim")
+        self.why.setWordWrap(True)
 
         self.note_card = card = QFrame()
         card.setObjectName("card")
@@ -244,6 +247,7 @@ class TeachDialog(QDialog):
         lay.addWidget(intro)
         lay.addLayout(pills)
         lay.addWidget(self.instruction)
+        lay.addWidget(self.why)
         lay.addWidget(card)
         lay.addLayout(kept_head)
         lay.addWidget(self.kept_list, 1)
@@ -255,12 +259,15 @@ class TeachDialog(QDialog):
 
     # ------------------------------------------------------------------ state
     @property
+    def steps(self) -> tuple[Step, ...]:
+        """The plan for the notes kept so far: each kind, how many are kept and asked for, and why."""
+        judge = "the judge tuned to your guitar" if self.control.tuned_live else "the standard model"
+        return plan((Heard.of(c.label, c.event.verdict) for c in self.kept), judge)
+
+    @property
     def label(self) -> str | None:
         """The label asked for now (None once every step has its notes)."""
-        return STEPS[self.step][0] if self.step < len(STEPS) else None
-
-    def count(self, label: str) -> int:
-        return sum(c.label == label for c in self.kept)
+        return ORDER[self.step] if self.step is not None else None
 
     @property
     def current(self) -> Candidate | None:
@@ -272,19 +279,15 @@ class TeachDialog(QDialog):
         verdict = self.current.event.verdict if self.current else None
         return verdict is not None and verdict.label not in (self.current.label, UNSURE)
 
-    def go_to(self, step: int) -> None:
-        """Ask for the notes of ``step`` (the player may go back or skip ahead)."""
+    def go_to(self, label: str) -> None:
+        """Ask for notes of kind ``label`` (the player may go back or skip ahead)."""
         if not self.complete and not self.fitting:
-            self.step = step
+            self.step = ORDER.index(label)
             self._refresh()
 
     def _advance(self) -> None:
-        """Move past steps that have all their notes."""
-        while self.step < len(STEPS) and self.count(STEPS[self.step][0]) >= STEPS[self.step][1]:
-            self.step += 1
-        if self.step == len(STEPS):  # go back to a step still short of notes, if any
-            short = [i for i, (label, need) in enumerate(STEPS) if self.count(label) < need]
-            self.step = short[0] if short else len(STEPS)
+        """Move past steps that have all their notes (back to one short of notes once all were in)."""
+        self.step = next_step(self.steps, self.step or 0)
 
     # ------------------------------------------------------------------ notes
     def _on_final_note(self, event, window) -> None:
@@ -420,8 +423,11 @@ class TeachDialog(QDialog):
         self.message.setVisible(bool(text))
 
     def _refresh(self) -> None:
-        for i, (pill, (label, _need)) in enumerate(zip(self.pills, STEPS)):
-            pill.show_state(self.count(label), i == self.step and not self.complete)
+        steps = self.steps
+        for i, (pill, step) in enumerate(zip(self.pills, steps)):
+            pill.show_state(step, i == self.step and not self.complete)
+        self.why.setText("" if self.complete or self.fitting else explain(steps, self.step))
+        self.why.setVisible(bool(self.why.text()))
         if self.complete:
             adapted = self.fit_result is not None and self.fit_result.blend > 0
             self.instruction.setText("Done: the live verdicts now use what you taught." if adapted else

@@ -40,6 +40,11 @@ def final(index: int, label: str = "clean") -> FakeEvent:
     return FakeEvent("final", index, index * 2.0, index * 2.0 + 1.2, verdict(label, 0.8), 196.0, "G3")
 
 
+def kept(dlg) -> dict[str, int]:
+    """The notes the teach dialog has kept, per kind."""
+    return {step.label: step.have for step in dlg.steps}
+
+
 def fill_profile(store, profile, per_label: int = 3, hum: bool = False) -> None:
     for i in range(per_label):
         for label in ("muted", "buzzy", "clean"):
@@ -74,30 +79,29 @@ def test_teach_flow_keeps_discards_and_shows_the_refit(qtbot, window):
     dlg = TeachDialog(window.profiles, None, player=player, parent=window)
     qtbot.addWidget(dlg)
     dlg.show()
-    assert dlg.label == "muted" and not dlg.finish_button.isEnabled()
-    assert "muted" in dlg.instruction.text()
+    assert dlg.label == "clean" and not dlg.finish_button.isEnabled()
+    assert "clean" in dlg.instruction.text()
     index = 0
-    for label in ("muted", "buzzy", "clean"):
+    for label in ("clean", "buzzy", "muted"):
         for i in range(5):
             assert dlg.label == label
-            dlg.offer(final(index, "buzzy"), note(label, i))
+            dlg.offer(final(index, label), note(label, i))
             index += 1
-            # heard buzzy: keeping as muted or clean is asked, not proposed (defect 10)
-            assert dlg.keep_button.text() == f"✓  Keep as {label}" + ("" if label == "buzzy" else " anyway")
+            assert dlg.keep_button.text() == f"✓  Keep as {label}"
             assert dlg.play() and player.played[-1][1] == SAMPLE_RATE
             if i == 2:  # one take the player did not like: discarded, played again
                 dlg.discard()
                 assert dlg.current is None
-                dlg.offer(final(index), note(label, i + 10))
+                dlg.offer(final(index, label), note(label, i + 10))
                 index += 1
             dlg.keep()
-    assert dlg.label is None and [dlg.count(lab) for lab in ("muted", "buzzy", "clean")] == [5, 5, 5]
+    assert dlg.label is None and kept(dlg) == {"clean": 5, "buzzy": 5, "muted": 5}
     assert dlg.kept_list.count() == 15
     assert not dlg.offer(final(99), note("clean", 1))  # every step has its notes
     dlg.kept_list.setCurrentRow(5)
     dlg.remove_selected()  # a buzzy note the player changed their mind about: buzzy is asked again
-    assert dlg.label == "buzzy" and dlg.count("buzzy") == 4
-    dlg.offer(final(100), note("buzzy", 9))
+    assert dlg.label == "buzzy" and kept(dlg)["buzzy"] == 4
+    dlg.offer(final(100, "buzzy"), note("buzzy", 9))
     dlg.keep()
     assert dlg.label is None
 
@@ -119,7 +123,7 @@ def test_teach_flow_keeps_discards_and_shows_the_refit(qtbot, window):
     assert dlg.result_card.isVisible() and dlg.finish_button.text() == "Done"
     notes = window.profiles.notes()
     assert len(notes) == 15 and {n.source for n in notes} == {"teach"}
-    assert [n.label for n in notes] == ["muted"] * 5 + ["buzzy"] * 4 + ["clean"] * 5 + ["buzzy"]
+    assert [n.label for n in notes] == ["clean"] * 5 + ["buzzy"] * 4 + ["muted"] * 5 + ["buzzy"]
     dlg.finish()
     assert dlg.result() == dlg.DialogCode.Accepted
 
@@ -130,18 +134,66 @@ def test_teach_cancel_adds_nothing_and_removing_a_kept_note(qtbot, window):
     dlg = TeachDialog(window.profiles, None, player=Player(), parent=window)
     qtbot.addWidget(dlg)
     for i in range(3):
-        dlg.offer(final(i), note("muted", i))
+        dlg.offer(final(i), note("clean", i))
     assert dlg.waiting_label.text() == "2 more waiting"
     dlg.keep()
     dlg.keep()
     dlg.kept_list.setCurrentRow(0)
     dlg.remove_selected()
-    assert dlg.count("muted") == 1 and dlg.kept_list.count() == 1
-    dlg.go_to(2)  # the player skips ahead to clean notes
-    dlg.offer(final(5), note("clean", 1))
-    assert dlg.current.label == "muted"  # played while muted was asked for
+    assert kept(dlg)["clean"] == 1 and dlg.kept_list.count() == 1
+    dlg.go_to("muted")  # the player skips ahead to muted notes
+    dlg.offer(final(5, "muted"), note("muted", 1))
+    assert dlg.current.label == "clean" and dlg.pending[1].label == "muted"  # each as asked when played
     dlg.reject()
     assert window.profiles.notes() == []
+
+
+def test_teach_asks_for_more_clean_notes_when_the_standard_model_hears_them_buzzy(qtbot, window):
+    """Issue 14 item 6: clean notes are asked for first; when the standard model hears them buzzy, up to
+    three more are asked for, with why in plain words; a kind it hears right is said to be; tuning works."""
+    from buzzfinder_app.ui.teach_dialog import TeachDialog
+
+    dlg = TeachDialog(window.profiles, None, player=Player(), parent=window)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    clean, buzzy, muted = dlg.pills
+    assert dlg.label == "clean" and clean.text().endswith("Clean   0 / 5")
+    assert dlg.why.isVisible() and dlg.why.text().startswith("Clean notes first: a clean note heard as buzzy")
+    for i, heard in enumerate(("clean", "buzzy", "clean", "buzzy", "clean")):
+        dlg.offer(final(i, heard), note("clean", i))
+        dlg.keep()
+    assert dlg.label == "clean" and clean.text().endswith("5 / 7")  # not on to buzzy notes yet
+    assert dlg.why.text() == ("Your clean notes are being heard as buzzy (2 of 5) — a few more clean notes will "
+                              "help most.")
+    dlg.offer(final(5, "buzzy"), note("clean", 5))
+    dlg.keep()
+    assert dlg.label == "clean" and clean.text().endswith("6 / 8")  # one more per note heard buzzy, at most 8
+    for i in (6, 7):
+        dlg.offer(final(i, "clean"), note("clean", i))
+        dlg.keep()
+    assert dlg.label == "buzzy" and clean.text().endswith("8 / 8") and buzzy.text().endswith("0 / 5")
+    assert dlg.why.text().startswith("Your clean notes were heard as buzzy 3 of 8 times: tuning learns most from "
+                                     "those. Then buzzy notes")
+    for i in range(5):
+        dlg.offer(final(10 + i, "buzzy"), note("buzzy", i))
+        dlg.keep()
+    assert dlg.label == "muted" and buzzy.text().endswith("5 / 5")
+    assert "Your buzzy notes are already heard right by the standard model (5 of 5, sure each time)." \
+        in dlg.why.text()
+    window.profiles.head, head = SimpleNamespace(w=0.5), window.profiles.head  # judged with what was taught
+    assert dlg.steps[1].judge == "the judge tuned to your guitar"
+    window.profiles.head = head
+    for i in range(5):
+        dlg.offer(final(20 + i, "muted"), note("muted", i))
+        dlg.keep()
+    assert dlg.label is None and muted.text().endswith("5 / 5")
+    assert not jargon(player_texts(dlg))
+    with qtbot.waitSignal(dlg.adapted, timeout=10000) as blocker:
+        assert dlg.finish()
+    result = blocker.args[0]
+    assert result.n_notes == 18 and result.counts == {"buzzy": 5, "clean": 8, "muted": 5}
+    assert [n.label for n in window.profiles.notes()] == ["clean"] * 8 + ["buzzy"] * 5 + ["muted"] * 5
+    assert dlg.result_card.isVisible() and not dlg.why.isVisible()
 
 
 def test_teach_dialog_takes_notes_and_windows_from_the_engine(qtbot, ui_env, themed_app, no_devices):
@@ -151,7 +203,6 @@ def test_teach_dialog_takes_notes_and_windows_from_the_engine(qtbot, ui_env, the
     from buzzfinder_app.audio.file import read_audio
     from buzzfinder_app.engine.windows import note_window
     from buzzfinder_app.model.runtime import assets_dir
-    from buzzfinder_app.ui.teach_dialog import STEPS
 
     take = assets_dir() / "selftest" / "take.flac"
     if not take.is_file():
@@ -160,13 +211,12 @@ def test_teach_dialog_takes_notes_and_windows_from_the_engine(qtbot, ui_env, the
     w = make_window(input_file=take, speed=6.0)
     qtbot.addWidget(w)
     w.show()
-    steps = {label: i for i, (label, _) in enumerate(STEPS)}
     holder, finals = {}, []
 
     def before_dialog(e):  # connected first, so it runs before the dialog takes the note
         finals.append(e)
         if "dlg" in holder and e.index < len(labels):
-            holder["dlg"].go_to(steps[labels[e.index]])
+            holder["dlg"].go_to(labels[e.index])
 
     w.session.final_note.connect(lambda e, _window: before_dialog(e))
     w.exercise_panel.start_button.click()
@@ -354,18 +404,19 @@ def test_screenshots_of_the_teach_dialog_and_the_manager(qtbot, window):
     qtbot.addWidget(dlg)
     dlg.resize(820, 660)
     dlg.show()
-    for i, label in enumerate(("muted",) * 5 + ("buzzy",) * 2):
-        dlg.offer(final(i, label if i != 3 else "buzzy"), note(label, i + 3, hum=True))
+    for i, label in enumerate(("clean",) * 7 + ("buzzy",) * 2):  # two clean notes heard buzzy: two more asked
+        dlg.offer(final(i, label if i not in (1, 3) else "buzzy"), note(label, i + 3, hum=True))
         dlg.keep()
-    dlg.offer(final(7, "clean"), note("buzzy", 7, hum=True))
-    dlg.offer(final(8, "buzzy"), note("buzzy", 8, hum=True))
-    dlg.kept_list.setCurrentRow(6)
+    dlg.offer(final(9, "clean"), note("buzzy", 9, hum=True))
+    dlg.offer(final(10, "buzzy"), note("buzzy", 10, hum=True))
+    dlg.kept_list.setCurrentRow(8)
+    assert "Your clean notes were heard as buzzy 2 of 7 times" in dlg.why.text()
     qtbot.wait(100)  # let the layouts settle
     teach = shots.save(dlg, "teach_dialog.png")
-    index = 9
+    index = 11
     while dlg.current is not None or dlg.label is not None:
         if dlg.current is None:
-            dlg.offer(final(index, "clean"), note(dlg.label, index, hum=True))
+            dlg.offer(final(index, dlg.label), note(dlg.label, index, hum=True))
             index += 1
         dlg.keep()
     with qtbot.waitSignal(dlg.adapted, timeout=10000):
@@ -405,6 +456,7 @@ def test_teach_never_proposes_a_label_the_judge_confidently_contradicts(qtbot, w
     dlg = TeachDialog(window.profiles, None, player=Player(), parent=window)
     qtbot.addWidget(dlg)
     dlg.show()
+    dlg.go_to("muted")
     dlg.offer(FakeEvent("final", 0, 0.0, 1.2, verdict("clean", 0.98), 196.0, "G3"), note("clean", 0))
     assert dlg.current.label == "muted"
     assert dlg.keep_button.objectName() != "primary" and not dlg.keep_button.isDefault()
@@ -413,9 +465,9 @@ def test_teach_never_proposes_a_label_the_judge_confidently_contradicts(qtbot, w
     assert "heard <b" in detail and "clean" in detail.lower() and "98 %" in detail
     assert "keep it as muted anyway?" in detail
     qtbot.keyClick(dlg, Qt.Key_Return)
-    assert dlg.isVisible() and dlg.count("muted") == 0 and dlg.current is not None  # nothing chosen for the player
+    assert dlg.isVisible() and kept(dlg)["muted"] == 0 and dlg.current is not None  # nothing chosen for the player
     dlg.keep()  # the player's own choice stands
-    assert dlg.count("muted") == 1
+    assert kept(dlg)["muted"] == 1
 
     for heard in (verdict("muted", 0.9), verdict("unsure", 0.5)):  # agrees, or hesitates: keeping is proposed
         dlg.offer(FakeEvent("final", 1, 2.0, 3.2, heard, 196.0, "G3"), note("muted", 1))
@@ -575,7 +627,7 @@ def test_the_player_reads_no_jargon(qtbot, window):
     qtbot.addWidget(dlg)
     dlg.show()
     for i, label in enumerate(("muted", "muted", "buzzy", "buzzy", "clean", "clean")):
-        dlg.go_to(("muted", "buzzy", "clean").index(label))
+        dlg.go_to(label)
         dlg.offer(final(i, "buzzy"), note(label, i + 3))
         texts += player_texts(dlg)
         dlg.keep()

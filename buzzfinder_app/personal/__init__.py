@@ -4,6 +4,7 @@ on the base model's embeddings of those notes, blended with the base model. No Q
 - :mod:`.profiles` — :class:`ProfileStore`, :class:`Profile`, :class:`Note`, :class:`ProfileError`
 - :mod:`.head` — :class:`PersonalHead` (fit, predict, leave-one-out, save/load)
 - :mod:`.gate` — :class:`SetupGate`: the head only speaks for notes that sound like the taught setup
+- :mod:`.teach_plan` — ``plan``, ``next_step``, ``explain``: what the teach dialog asks for, and why
 - :mod:`.adapt` — ``embed_notes``, ``fit_profile``, ``profile_head``, ``profile_classifier``
 - :mod:`.commands` — ``cmd_teach``, ``cmd_profiles`` for the command line
 

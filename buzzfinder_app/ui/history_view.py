@@ -30,17 +30,13 @@ from buzzfinder_app.ui import palette as P
 from buzzfinder_app.ui.widgets.labels import caption
 from buzzfinder_app.ui.widgets.fretboard import FretboardMap
 from buzzfinder_app.ui.widgets.progress_card import ProgressCard
+from buzzfinder_app.words import plural
 
 SESSION_COLUMNS = ("Started", "Length", "Mode", "Input", "Notes")
 #: Before the reading starts, and between one chart and the next: the window paints meanwhile.
 STEP_MS = 1
 #: At most this many date ticks under a chart (a third of the window wide holds four).
 MAX_DAY_TICKS = 4
-
-
-def plural(n: int, word: str) -> str:
-    """"1 note", "2 notes", "0 notes"."""
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def day_x(day) -> float:
@@ -361,7 +357,7 @@ class HistoryView(QWidget):
         if judged:
             parts.append(f"✓ {clean / judged:.0%} clean")
         if reps:
-            parts.append(f"{wins} of {reps} repetitions found the lightest clean pressure")
+            parts.append(f"{wins} of {plural(reps, 'repetition')} found the lightest clean pressure")
         self.totals.setText("   ·   ".join(parts))
         ids = [s.id for s in self.sessions]
         if ids:  # the session chosen before stays chosen; else the newest
@@ -419,7 +415,7 @@ class HistoryView(QWidget):
                  f"<span style='color:{P.TEXT_DIM}'>{s.input}</span>", chips,
                  f"buzzy {st.buzzy_share:.0%} · muted {st.muted_share:.0%} of judged notes"]
         if st.success_rate is not None:
-            lines.append(f"exercise: {st.successes} of {st.repetitions} repetitions succeeded "
+            lines.append(f"exercise: {st.successes} of {plural(st.repetitions, 'repetition')} succeeded "
                          f"({st.success_rate:.0%})")
         if s.settings:
             string, fret = s.settings.get("string"), s.settings.get("fret")

@@ -32,6 +32,7 @@ from buzzfinder_app.ui.widgets.level_meter import LevelMeter
 from buzzfinder_app.ui.widgets.pages import TabbedPages
 from buzzfinder_app.ui.widgets.verdict_card import VerdictCard
 from buzzfinder_app.ui.widgets.waveform import ScrollingWaveform
+from buzzfinder_app.words import plural
 
 
 @dataclass
@@ -533,7 +534,7 @@ class MainWindow(QMainWindow):
         if notes:
             counts = self.session.practice.counts
             text = ", ".join(f"{counts[k]} {k}" for k in ("clean", "buzzy", "muted", "unsure") if counts.get(k))
-            self.statusBar().showMessage(f"Session saved: {notes} note{'s' if notes != 1 else ''} ({text}). "
+            self.statusBar().showMessage(f"Session saved: {plural(notes, 'note')} ({text}). "
                                          "The History tab has it.", 10000)
         if self.tabs.currentWidget() is self.history_view:
             self.history_view.refresh()

@@ -26,6 +26,7 @@ from buzzfinder_app.ui.ladder_picture import LadderPicture
 from buzzfinder_app.ui.tuner import InputListener, TunerView, listen_to_chosen_input
 from buzzfinder_app.ui.widgets.input_box import InputBox
 from buzzfinder_app.ui.widgets.level_meter import LevelMeter
+from buzzfinder_app.words import plural
 
 STEP_TITLES = ("Input", "Calibrate", "Tune", "The ladder")
 #: The largest the guide grows to, and how much of the screen it leaves free around it.
@@ -208,7 +209,7 @@ class CalibratePage(_Page):
             advice = "".join(f"<br>⚠ {w.message}" for w in cal.warnings)
             self.status.setText(f"<span style='color:{colour}'><b>✓ Calibrated</b></span>: gain "
                                 f"{cal.gain_db:+.1f} dB, note gate {cal.gate_dbfs:.0f} dBFS, "
-                                f"{cal.notes_detected} notes heard.<span style='color:{P.WARNING}'>{advice}</span>")
+                                f"{plural(cal.notes_detected, 'note')} heard.<span style='color:{P.WARNING}'>{advice}</span>")
 
     def calibrate(self) -> None:
         self.guide.listener.stop()  # the wizard needs the input to itself

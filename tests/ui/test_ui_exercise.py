@@ -95,6 +95,17 @@ def test_pressing_too_hard_off_target_and_skipping(qtbot, themed_app):
     assert "Repetition 1 of 3" in panel.rep_label.text() and panel.message.text().strip() == ""
 
 
+def test_one_repetition_and_one_spot_are_singular(qtbot, themed_app):
+    play = Played(qtbot, string=3, fret=5, repetitions=1)
+    panel = play.panel
+    panel.next_button.click()
+    assert panel.summary_text.text().startswith("0 of 1 repetition found the lightest clean pressure")
+    panel.btn_neck.click()
+    panel.neck_strings.setCurrentIndex(panel.neck_strings.findText("G string"))
+    panel.neck_first.setValue(5)
+    panel.neck_last.setValue(5)
+    assert "found on 0 of 1 spot." in panel.neck_progress.text()
+
 def test_free_play_counts_every_note(qtbot, themed_app):
     play = Played(qtbot)
     panel, practice = play.panel, play.session.practice

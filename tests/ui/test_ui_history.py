@@ -180,6 +180,22 @@ def test_one_session_and_one_note_are_singular(qtbot, ui_env, themed_app):
     assert view.session_text.text().startswith("1 note ·")
 
 
+def test_one_repetition_is_singular(qtbot, ui_env, themed_app):
+    from buzzfinder_app.practice.sessions import SessionStore
+    from buzzfinder_app.ui.history_view import HistoryView
+
+    store = SessionStore()
+    sid = store.start_session("Test Interface", "exercise", {"string": 3, "fret": 5, "finger": 1, "repetitions": 1})
+    for step, label in enumerate(("muted", "buzzy", "clean"), 1):
+        store.add_note(sid, onset_s=step, label=label, confidence=0.9, step=step, repetition=1, target="3:5",
+                       outcome="success" if label == "clean" else "advance")
+    store.end_session(sid)
+    view = HistoryView(store)
+    qtbot.addWidget(view)
+    _refreshed(qtbot, view)
+    assert "1 of 1 repetition found the lightest clean pressure" in view.totals.text()
+    assert "exercise: 1 of 1 repetition succeeded" in view.session_text.text()
+
 def test_count_and_day_ticks(themed_app):
     from datetime import date
 

@@ -18,6 +18,7 @@ from typing import Iterator
 
 import pyqtgraph as pg
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import (
     QFrame, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QPushButton, QVBoxLayout, QWidget,
 )
@@ -379,19 +380,20 @@ class HistoryView(QWidget):
         QTimer.singleShot(STEP_MS, self, lambda: self._next_chart(charts))
 
     def _fit_columns(self, rows: int = 40) -> None:
-        """Columns as wide as the texts of the newest ``rows`` rows. The view would measure each cell
-        through the model, several calls a cell (5 ms a column); the font measures the texts, and
-        one cell through the view gives the padding around them."""
-        header, metrics = self.table.horizontalHeader(), self.table.fontMetrics()
+        """Columns as wide as the widest text of the newest ``rows`` rows. The view would measure each
+        cell through the model, several calls a cell (5 ms a column); the font finds the widest text
+        (to the fraction of a pixel: whole pixels tie and pick a narrower one), the view measures that
+        one cell, and the grid line beside it takes a pixel more."""
+        header, metrics = self.table.horizontalHeader(), QFontMetricsF(self.table.font())
+        grid = 1 if self.table.showGrid() else 0
         for column in (0, 1, 2, 4):
             texts = [shown[column] for shown, _ in self.model.rows[:rows]]
             if not texts:
                 header.resizeSection(column, header.sectionSizeHint(column))
                 continue
-            padding = self.table.sizeHintForIndex(self.model.index(0, column)).width() - \
-                metrics.horizontalAdvance(texts[0])
-            widest = max(metrics.horizontalAdvance(text) for text in texts)
-            header.resizeSection(column, max(widest + padding, header.sectionSizeHint(column)))
+            widest = max(range(len(texts)), key=lambda row: metrics.horizontalAdvance(texts[row]))
+            cell = self.table.sizeHintForIndex(self.model.index(widest, column)).width() + grid
+            header.resizeSection(column, max(cell, header.sectionSizeHint(column)))
 
     def _chosen(self) -> int | None:
         """The id of the session selected in the table (None: none is)."""

@@ -20,6 +20,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from buzzfinder_app.words import plural
+
 EXIT_OK, EXIT_BAD_FILES, EXIT_SETUP = 0, 1, 2
 
 _FILE_ERRORS_HELP = (
@@ -294,7 +296,7 @@ def summary_line(labels) -> str:
     counts = Counter(labels)
     total = sum(counts.values())
     parts = ", ".join(f"{n} {label}" for label, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-    return f"{total} note{'s' if total != 1 else ''}" + (f": {parts}" if parts else "")
+    return plural(total, "note") + (f": {parts}" if parts else "")
 
 
 def format_table(result: dict) -> str:

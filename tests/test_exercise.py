@@ -261,6 +261,15 @@ def test_summary_numbers():
     assert "3 of 4" in summary.text and "75%" in summary.text and "Pressed too hard: 1 time." in summary.text
 
 
+def test_a_count_of_one_is_singular():
+    ex = exercise(reps=1)
+    ex.skip_repetition()
+    assert ex.summary().text.startswith("0 of 1 repetition found the lightest clean pressure")
+    assert "Pressed too hard: 0 times." in ex.summary().text
+    free = FreePlay()
+    free.on_note("clean")
+    assert free.summary().text.startswith("1 note: 1 clean")
+
 def test_restart_clears_everything():
     ex = exercise(reps=1)
     play(ex, "muted", "clean", "buzzy", "clean")

@@ -378,7 +378,7 @@ def test_a_damaged_row_does_not_stop_the_export(home):
         elif fmt == "--csv":
             assert [row.split(",")[0] for row in done.stdout.splitlines()[1:]] == ["1", "1", "2"]
         else:
-            assert "2 notes" in done.stdout and "1 notes" in done.stdout
+            assert "2 notes:" in done.stdout and "1 note:" in done.stdout
 
 
 def test_a_read_only_data_folder_can_be_exported(home):

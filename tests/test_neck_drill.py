@@ -52,6 +52,10 @@ def test_pressing_too_hard_is_counted_and_the_spot_stays():
     assert drill.on_note("clean").kind == "drill_done"
 
 
+def test_a_walk_of_one_spot_says_spot():
+    drill = NeckDrill(NeckSettings(strings=(6,), first_fret=5, last_fret=5))
+    assert drill.state.text == "Lightest clean pressure found on 0 of 1 spot."
+
 def test_settings_are_checked_and_stored_as_a_neck_drill():
     with pytest.raises(ValueError):
         NeckSettings(strings=(7,))

@@ -137,6 +137,13 @@ def test_summary_numbers(store, known_history):
     assert late.success_rate == pytest.approx(1 / 2)
 
 
+def test_a_summary_of_one_note_and_one_repetition_is_singular(store):
+    one = play_exercise(store, ExerciseSettings(string=3, fret=5, repetitions=1), [["muted", "buzzy", "clean"]])
+    assert store.summary(one).text.endswith("Exercise: 1 of 1 repetition succeeded (100%).")
+    free = store.start_session("Mic", "free")
+    add_free_notes(store, free, ["clean"])
+    assert store.summary(free).text.startswith("1 note: 1 clean")
+
 def test_daily_stats(store, known_history):
     days = store.daily_stats(tz=timezone.utc)
     assert [d.day for d in days] == [date(2026, 11, 24), date(2026, 11, 25)]

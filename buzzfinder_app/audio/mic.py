@@ -18,6 +18,7 @@ import soxr
 from buzzfinder_app.audio.devices import InputDevice
 from buzzfinder_app.audio.ring import RingBuffer
 from buzzfinder_app.constants import SAMPLE_RATE
+from buzzfinder_app.words import plural
 
 #: Seconds of audio the ring buffer holds before the reader is considered behind.
 RING_SECONDS = 4.0
@@ -78,7 +79,7 @@ class MicSource:
         self.device_rate = int(sample_rate or info["default_samplerate"])
         inputs = int(info.get("max_input_channels", 1))
         if not 1 <= int(channel) <= inputs:
-            raise MicError(f"{self.device_name} has {inputs} input{'s' if inputs != 1 else ''}; "
+            raise MicError(f"{self.device_name} has {plural(inputs, 'input')}; "
                            f"input {channel} does not exist (choose another in Settings)")
         self.channel = int(channel)
         # At least two channels where there are two: asked for one, some back ends (PulseAudio) mix

@@ -44,6 +44,7 @@ from buzzfinder_app.practice.levels import (
     mean_level_dbfs,
 )
 from buzzfinder_app.practice.paths import config_dir
+from buzzfinder_app.words import plural
 
 TARGET_PEAK_DBFS = -12.0
 LOUDEST_PEAK_DBFS = -3.0
@@ -187,7 +188,7 @@ def calibration_warnings(noise: NoiseFloor, notes: list[DetectedNote], notes_ask
         return warnings
     if len(notes) < notes_asked:
         warnings.append(CalibrationWarning(
-            "few_notes", f"Only {len(notes)} of {notes_asked} notes were heard: play each note on its own "
+            "few_notes", f"Only {len(notes)} of {plural(notes_asked, 'note')} were heard: play each note on its own "
                          "and let it ring before the next."))
     note_peak = statistics.median(note.peak_dbfs for note in notes)
     if note_peak < TOO_QUIET_DBFS and gain > 0:
@@ -308,7 +309,7 @@ class CalibrationRun:
             message = f"Stay quiet while the room is measured… {left:.0f} s"
         elif phase == "notes":
             fraction = self.notes_heard / self.notes_asked
-            message = (f"Play {self.notes_asked} notes, one at a time, as you normally would — "
+            message = (f"Play {plural(self.notes_asked, 'note')}, one at a time, as you normally would — "
                        f"{self.notes_heard} of {self.notes_asked} heard.")
         else:
             fraction = 1.0

@@ -35,6 +35,7 @@ from buzzfinder_app.constants import LABELS
 from buzzfinder_app.engine.pitch import note_name
 from buzzfinder_app.engine.verdicts import UNSURE
 from buzzfinder_app.practice.tuning import MAX_FRET, STRINGS, expected_pitch_hz, same_pitch, spot_name
+from buzzfinder_app.words import plural
 
 KNOWN_LABELS = (*LABELS, UNSURE)
 FINGER_NAMES = {1: "index", 2: "middle", 3: "ring", 4: "little"}
@@ -209,10 +210,10 @@ class ExerciseSummary:
     @property
     def text(self) -> str:
         return (
-            f"{self.successes} of {self.completed} repetitions found the lightest clean pressure "
+            f"{self.successes} of {plural(self.completed, 'repetition')} found the lightest clean pressure "
             f"({self.score:.0%}) on {self.target} with your {self.finger} finger. "
-            f"Best streak: {self.best_streak}. Pressed too hard: {self.pressed_too_hard} "
-            f"{'time' if self.pressed_too_hard == 1 else 'times'}. Skipped: {self.skipped}."
+            f"Best streak: {self.best_streak}. Pressed too hard: {plural(self.pressed_too_hard, 'time')}. "
+            f"Skipped: {self.skipped}."
         )
 
 
@@ -413,7 +414,7 @@ class FreePlaySummary:
     @property
     def text(self) -> str:
         c = self.counts
-        return (f"{self.total} notes: {c['clean']} clean ({self.clean_share:.0%}), "
+        return (f"{plural(self.total, 'note')}: {c['clean']} clean ({self.clean_share:.0%}), "
                 f"{c['buzzy']} buzzy ({self.buzzy_share:.0%}), {c['muted']} muted "
                 f"({self.muted_share:.0%}), {c[UNSURE]} unsure.")
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from buzzfinder_app.practice.exercise import Exercise, ExerciseSettings, ExerciseState, Feedback, parse_finger
 from buzzfinder_app.practice.tuning import MAX_FRET, STRINGS, spot_name
+from buzzfinder_app.words import plural
 
 ALL_STRINGS = tuple(sorted(STRINGS, reverse=True))  # low E first, as a player walks the neck
 
@@ -90,7 +91,7 @@ class NeckState:
     @property
     def text(self) -> str:
         total = len(self.spots)
-        line = f"Lightest clean pressure found on {self.found} of {total} spots"
+        line = f"Lightest clean pressure found on {self.found} of {plural(total, 'spot')}"
         if self.skipped:
             line += f" ({self.skipped} skipped)"
         hardest = self.hardest[:3]

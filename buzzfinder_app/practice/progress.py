@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import Callable, Iterable
 
+from buzzfinder_app.words import plural
+
 #: What a daily goal counts.
 GOAL_KINDS = ("minutes", "repetitions")
 DEFAULT_GOAL = ("minutes", 10)
@@ -43,11 +45,6 @@ def strip_days(today: date) -> list[date]:
     """The calendar strip's days, oldest first: whole weeks from Monday, the last one ``today``'s."""
     first = today - timedelta(days=today.weekday(), weeks=STRIP_WEEKS - 1)
     return [first + timedelta(days=i) for i in range(7 * STRIP_WEEKS)]
-
-
-def plural(n: int, word: str) -> str:
-    """"1 minute", "2 minutes", "0 minutes"."""
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from typing import Callable, Iterator, TextIO
 
 from buzzfinder_app.practice.paths import data_dir
 from buzzfinder_app.practice.exercise import Feedback
+from buzzfinder_app.words import plural
 
 FILE_NAME = "sessions.sqlite3"
 MODES = ("free", "exercise", "file", "teach", "neck")
@@ -163,10 +164,10 @@ class LabelStats:
     @property
     def text(self) -> str:
         c = self.counts
-        text = (f"{self.notes} notes: {c['clean']} clean, {c['buzzy']} buzzy ({self.buzzy_share:.0%}), "
+        text = (f"{plural(self.notes, 'note')}: {c['clean']} clean, {c['buzzy']} buzzy ({self.buzzy_share:.0%}), "
                 f"{c['muted']} muted ({self.muted_share:.0%}), {c['unsure']} unsure.")
         if self.repetitions:
-            text += (f" Exercise: {self.successes} of {self.repetitions} repetitions succeeded "
+            text += (f" Exercise: {self.successes} of {plural(self.repetitions, 'repetition')} succeeded "
                      f"({self.success_rate:.0%}).")
         return text
 

@@ -86,10 +86,13 @@ class ExercisePanel(QFrame):
 
     #: the player chose another target, finger or count (the window remembers it for the next launch)
     settings_chosen = Signal(object)
-    #: the neck drill's fretboard is drawn for a left-handed player (or not)
+    #: the player chose another walk of the neck drill (NeckSettings; remembered too)
+    neck_chosen = Signal(object)
+    #: the neck drill's fretboard is drawn for a left-handed player (or not; remembered too)
     left_handed_changed = Signal(bool)
 
-    def __init__(self, session, defaults: ExerciseSettings | None = None, parent=None):
+    def __init__(self, session, defaults: ExerciseSettings | None = None, neck: NeckSettings | None = None,
+                 left_handed: bool = False, parent=None):
         super().__init__(parent)
         self.setObjectName("panel")
         self.session = session
@@ -123,7 +126,7 @@ class ExercisePanel(QFrame):
         self.stack = QStackedWidget()
         self.stack.addWidget(self._build_exercise_page(defaults))
         self.stack.addWidget(self._build_free_page())
-        self.stack.addWidget(self._build_neck_page())
+        self.stack.addWidget(self._build_neck_page(neck or NeckSettings(), left_handed))
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(18, 14, 18, 16)
@@ -281,7 +284,7 @@ class ExercisePanel(QFrame):
         lay.addStretch(1)
         return page
 
-    def _build_neck_page(self) -> QWidget:
+    def _build_neck_page(self, neck: NeckSettings, left_handed: bool) -> QWidget:
         page = QWidget()
         lay = QVBoxLayout(page)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -291,16 +294,20 @@ class ExercisePanel(QFrame):
         for s in ALL_STRINGS:
             self.neck_strings.addItem(f"{STRING_NAMES[s]} string", (s,))
         self.neck_first, self.neck_last = QSpinBox(), QSpinBox()
-        for box, value, prefix in ((self.neck_first, 1, "fret "), (self.neck_last, 12, "to ")):
+        for box, value, prefix in ((self.neck_first, neck.first_fret, "fret "),
+                                   (self.neck_last, neck.last_fret, "to ")):
             box.setRange(1, MAX_FRET)
             box.setValue(value)
             box.setPrefix(prefix)
         self.neck_finger = QComboBox()
         for number, name in FINGER_NAMES.items():
             self.neck_finger.addItem(f"{number} · {name}", number)
+        walks = [self.neck_strings.itemData(i) for i in range(self.neck_strings.count())]  # findData: by identity
+        self.neck_strings.setCurrentIndex(walks.index(neck.strings) if neck.strings in walks else 0)
+        self.neck_finger.setCurrentIndex(max(0, self.neck_finger.findData(neck.finger)))
+        self._neck_chosen()  # the walk remembered from the last launch
         self.left_handed = QCheckBox("Left-handed")
         self.left_handed.setToolTip("Draw the neck with the nut on the right")
-        self.left_handed.toggled.connect(self._left_handed)
         self.neck_start = QPushButton("Restart the walk")
         self.neck_start.clicked.connect(lambda: self.session.start_neck(self.neck_settings()))
         for box in (self.neck_strings, self.neck_finger):
@@ -319,6 +326,8 @@ class ExercisePanel(QFrame):
         grid.addWidget(self.neck_start, 2, 2)
         lay.addLayout(grid)
         self.neck_map = NeckMap()
+        self.left_handed.toggled.connect(self._left_handed)
+        self.left_handed.setChecked(left_handed)
         lay.addWidget(self.neck_map)
         self.neck_ladder = LadderView()
         lay.addWidget(self.neck_ladder)
@@ -353,8 +362,10 @@ class ExercisePanel(QFrame):
 
     def _neck_chosen(self, *_) -> None:
         """A walk control changed: the walk starts again on it at once."""
-        if self.session.practice.neck.settings != self.neck_settings():
-            self.session.start_neck(self.neck_settings())
+        settings = self.neck_settings()
+        if self.session.practice.neck.settings != settings:
+            self.session.start_neck(settings)
+        self.neck_chosen.emit(settings)
 
     def _left_handed(self, left: bool) -> None:
         self.neck_map.set_left_handed(left)

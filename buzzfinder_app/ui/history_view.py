@@ -18,6 +18,7 @@ from typing import Iterator
 
 import pyqtgraph as pg
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import (
     QFrame, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QPushButton, QVBoxLayout, QWidget,
 )
@@ -30,17 +31,13 @@ from buzzfinder_app.ui import palette as P
 from buzzfinder_app.ui.widgets.labels import caption
 from buzzfinder_app.ui.widgets.fretboard import FretboardMap
 from buzzfinder_app.ui.widgets.progress_card import ProgressCard
+from buzzfinder_app.words import plural
 
 SESSION_COLUMNS = ("Started", "Length", "Mode", "Input", "Notes")
 #: Before the reading starts, and between one chart and the next: the window paints meanwhile.
 STEP_MS = 1
 #: At most this many date ticks under a chart (a third of the window wide holds four).
 MAX_DAY_TICKS = 4
-
-
-def plural(n: int, word: str) -> str:
-    """"1 note", "2 notes", "0 notes"."""
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def day_x(day) -> float:
@@ -361,7 +358,7 @@ class HistoryView(QWidget):
         if judged:
             parts.append(f"✓ {clean / judged:.0%} clean")
         if reps:
-            parts.append(f"{wins} of {reps} repetitions found the lightest clean pressure")
+            parts.append(f"{wins} of {plural(reps, 'repetition')} found the lightest clean pressure")
         self.totals.setText("   ·   ".join(parts))
         ids = [s.id for s in self.sessions]
         if ids:  # the session chosen before stays chosen; else the newest
@@ -383,19 +380,20 @@ class HistoryView(QWidget):
         QTimer.singleShot(STEP_MS, self, lambda: self._next_chart(charts))
 
     def _fit_columns(self, rows: int = 40) -> None:
-        """Columns as wide as the texts of the newest ``rows`` rows. The view would measure each cell
-        through the model, several calls a cell (5 ms a column); the font measures the texts, and
-        one cell through the view gives the padding around them."""
-        header, metrics = self.table.horizontalHeader(), self.table.fontMetrics()
+        """Columns as wide as the widest text of the newest ``rows`` rows. The view would measure each
+        cell through the model, several calls a cell (5 ms a column); the font finds the widest text
+        (to the fraction of a pixel: whole pixels tie and pick a narrower one), the view measures that
+        one cell, and the grid line beside it takes a pixel more."""
+        header, metrics = self.table.horizontalHeader(), QFontMetricsF(self.table.font())
+        grid = 1 if self.table.showGrid() else 0
         for column in (0, 1, 2, 4):
             texts = [shown[column] for shown, _ in self.model.rows[:rows]]
             if not texts:
                 header.resizeSection(column, header.sectionSizeHint(column))
                 continue
-            padding = self.table.sizeHintForIndex(self.model.index(0, column)).width() - \
-                metrics.horizontalAdvance(texts[0])
-            widest = max(metrics.horizontalAdvance(text) for text in texts)
-            header.resizeSection(column, max(widest + padding, header.sectionSizeHint(column)))
+            widest = max(range(len(texts)), key=lambda row: metrics.horizontalAdvance(texts[row]))
+            cell = self.table.sizeHintForIndex(self.model.index(widest, column)).width() + grid
+            header.resizeSection(column, max(cell, header.sectionSizeHint(column)))
 
     def _chosen(self) -> int | None:
         """The id of the session selected in the table (None: none is)."""
@@ -419,7 +417,7 @@ class HistoryView(QWidget):
                  f"<span style='color:{P.TEXT_DIM}'>{s.input}</span>", chips,
                  f"buzzy {st.buzzy_share:.0%} · muted {st.muted_share:.0%} of judged notes"]
         if st.success_rate is not None:
-            lines.append(f"exercise: {st.successes} of {st.repetitions} repetitions succeeded "
+            lines.append(f"exercise: {st.successes} of {plural(st.repetitions, 'repetition')} succeeded "
                          f"({st.success_rate:.0%})")
         if s.settings:
             string, fret = s.settings.get("string"), s.settings.get("fret")

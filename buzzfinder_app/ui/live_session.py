@@ -62,6 +62,11 @@ class LiveSession(QObject):
         return self.live is not None and self.live.running
 
     @property
+    def stopping(self) -> bool:
+        """Stopped, but the run's last verdicts are still coming: no run can start yet."""
+        return self.live is not None and self.live.stopping
+
+    @property
     def busy(self) -> bool:
         """A run is on or still giving its last verdicts: the input is in use."""
         return self.live is not None and (self.live.running or self.live.stopping)

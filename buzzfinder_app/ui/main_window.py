@@ -32,6 +32,7 @@ from buzzfinder_app.ui.widgets.level_meter import LevelMeter
 from buzzfinder_app.ui.widgets.pages import TabbedPages
 from buzzfinder_app.ui.widgets.verdict_card import VerdictCard
 from buzzfinder_app.ui.widgets.waveform import ScrollingWaveform
+from buzzfinder_app.words import plural
 
 
 @dataclass
@@ -214,8 +215,11 @@ class MainWindow(QMainWindow):
         self.waveform = ScrollingWaveform()
         self.chips = ChipStrip()
         self.counters = SessionCounters()
-        self.exercise_panel = ExercisePanel(self.session, self.settings.exercise_defaults)
+        self.exercise_panel = ExercisePanel(self.session, self.settings.exercise_defaults,
+                                            self.settings.neck_defaults, self.settings.left_handed)
         self.exercise_panel.settings_chosen.connect(self._remember_exercise)
+        self.exercise_panel.neck_chosen.connect(self._remember_neck)
+        self.exercise_panel.left_handed_changed.connect(self._remember_left_handed)
         practice = QScrollArea()  # the panel scrolls rather than squeezes in a small window
         practice.setWidget(self.exercise_panel)
         practice.setWidgetResizable(True)
@@ -485,6 +489,14 @@ class MainWindow(QMainWindow):
         """The target, finger and count chosen last are the next launch's."""
         self.settings.exercise_defaults = chosen
 
+    def _remember_neck(self, chosen) -> None:
+        """So is the neck drill's walk."""
+        self.settings.neck_defaults = chosen
+
+    def _remember_left_handed(self, left: bool) -> None:
+        """And whether its map is drawn for a left-handed player."""
+        self.settings.left_handed = left
+
     def _on_run_started(self) -> None:
         if self.services.store is not None:
             self.store_status.setText("history: saving")
@@ -533,7 +545,7 @@ class MainWindow(QMainWindow):
         if notes:
             counts = self.session.practice.counts
             text = ", ".join(f"{counts[k]} {k}" for k in ("clean", "buzzy", "muted", "unsure") if counts.get(k))
-            self.statusBar().showMessage(f"Session saved: {notes} note{'s' if notes != 1 else ''} ({text}). "
+            self.statusBar().showMessage(f"Session saved: {plural(notes, 'note')} ({text}). "
                                          "The History tab has it.", 10000)
         if self.tabs.currentWidget() is self.history_view:
             self.history_view.refresh()

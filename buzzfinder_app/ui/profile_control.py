@@ -15,6 +15,7 @@ from buzzfinder_app.personal.adapt import fit_profile, head_info, notes_digest, 
 from buzzfinder_app.personal.commands import right_count
 from buzzfinder_app.personal.profiles import Profile, ProfileError, ProfileStore
 from buzzfinder_app.ui.workers import ThreadModel, start_in_thread, stop_thread
+from buzzfinder_app.words import plural
 
 
 class ProfileWorker(QObject):
@@ -45,7 +46,7 @@ class ProfileWorker(QObject):
         """Say which notes the head had to leave out (their WAV files cannot be read)."""
         skipped = (head_info(self.store, name) or {}).get("skipped") or []
         if skipped:
-            self.failed.emit(name, f"{len(skipped)} note{'s' if len(skipped) > 1 else ''} left out of the tuning: "
+            self.failed.emit(name, f"{plural(len(skipped), 'note')} left out of the tuning: "
                                    f"{skipped[0]}")
 
     @Slot(str)

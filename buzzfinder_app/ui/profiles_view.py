@@ -20,6 +20,7 @@ from buzzfinder_app.ui.widgets.tables import read_only_table
 from buzzfinder_app.ui import palette as P
 from buzzfinder_app.ui.teach_dialog import describe_fit
 from buzzfinder_app.ui.widgets.labels import caption
+from buzzfinder_app.words import plural
 
 TUNING_STATES = {"current": "up to date", "stale": "notes changed — Refit",
                  "other-model": "standard model changed — Refit", "none": "not tuned"}
@@ -354,7 +355,7 @@ class ProfilesView(QWidget):
             return False
         n = len(self._notes)
         if confirm and QMessageBox.question(
-                self, "Delete profile", f"Delete the profile “{profile.name}” and its {n} notes? "
+                self, "Delete profile", f"Delete the profile “{profile.name}” and its {plural(n, 'note')}? "
                 "This cannot be undone.", QMessageBox.Yes | QMessageBox.No, QMessageBox.No) != QMessageBox.Yes:
             return False
         ok = self.control.delete(profile)

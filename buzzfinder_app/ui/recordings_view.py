@@ -20,6 +20,7 @@ from buzzfinder_app.ui.widgets.tables import read_only_table
 from buzzfinder_app.ui import palette as P
 from buzzfinder_app.ui.widgets.labels import caption
 from buzzfinder_app.ui.workers import AnalysisWorker, start_in_thread, stop_thread
+from buzzfinder_app.words import plural
 
 AUDIO_FILTER = "Audio (*.wav *.flac *.ogg *.mp3 *.aiff *.aif);;All files (*)"
 COLUMNS = ("#", "Time", "Note", "Verdict", "Confidence", "Clean", "Buzzy", "Muted")
@@ -225,7 +226,7 @@ class RecordingsView(QWidget):
         self._draw(result)
         self._fill_table(result)
         counts = result.counts()
-        parts = [f"{len(result.notes)} notes"] + [
+        parts = [plural(len(result.notes), "note")] + [
             f"{P.style_for(k).symbol} {counts[k]} {k}" for k in ("clean", "buzzy", "muted", "unsure") if counts.get(k)]
         self.summary.setText("   ".join(parts))
         self.export_button.setEnabled(True)
@@ -328,7 +329,7 @@ class RecordingsView(QWidget):
         except OSError as exc:
             self._show_message(f"Could not write {path}: {exc.strerror or exc}", P.ERROR)
             return None
-        self._show_message(f"Exported {len(self.result.notes)} notes to {path}", P.TEXT_DIM)
+        self._show_message(f"Exported {plural(len(self.result.notes), 'note')} to {path}", P.TEXT_DIM)
         return Path(path)
 
     def shutdown(self) -> None:

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from buzzfinder_app.audio.devices import find_device
 from buzzfinder_app.practice.exercise import FINGER_NAMES, ExerciseSettings
+from buzzfinder_app.practice.neck_drill import ALL_STRINGS, NeckSettings
 from buzzfinder_app.practice.paths import config_dir
 from buzzfinder_app.practice.tuning import MAX_FRET, STRING_NAMES, STRINGS
 from buzzfinder_app.ui.cues import CueSettingsBox
@@ -122,6 +123,33 @@ class AppSettings:
         self.q.setValue("exercise/fret", s.fret or "")
         self.q.setValue("exercise/finger", s.finger)
         self.q.setValue("exercise/repetitions", s.repetitions)
+
+    @property
+    def neck_defaults(self) -> NeckSettings:
+        """The neck drill's walk chosen last: its strings, frets and finger (the default walk when unreadable)."""
+        strings = str(self._get("neck/strings", "")).split()
+        try:
+            return NeckSettings(strings=tuple(int(s) for s in strings) or ALL_STRINGS,
+                                first_fret=int(self._get("neck/first_fret", 1)),
+                                last_fret=int(self._get("neck/last_fret", 12)), finger=int(self._get("neck/finger", 1)))
+        except (TypeError, ValueError):
+            return NeckSettings()
+
+    @neck_defaults.setter
+    def neck_defaults(self, s: NeckSettings) -> None:
+        self.q.setValue("neck/strings", " ".join(str(string) for string in s.strings))
+        self.q.setValue("neck/first_fret", s.first_fret)
+        self.q.setValue("neck/last_fret", s.last_fret)
+        self.q.setValue("neck/finger", s.finger)
+
+    @property
+    def left_handed(self) -> bool:
+        """The neck drill's map drawn for a left-handed player, the nut on the right (off by default)."""
+        return str(self._get("view/left_handed", "false")).lower() in ("true", "1")
+
+    @left_handed.setter
+    def left_handed(self, on: bool) -> None:
+        self.q.setValue("view/left_handed", "true" if on else "false")
 
     @property
     def last_device_seen(self) -> str | None:

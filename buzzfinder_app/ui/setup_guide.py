@@ -2,13 +2,17 @@
 
 Four steps, each skippable, the whole guide too ("Skip set-up"): choose the input (the device list
 and input box of the settings, with a level meter to show that the guitar is heard), calibrate (the
-calibration wizard), tune the guitar (the tuner), and one repetition of the pressure ladder as a
-picture. :attr:`AppSettings.setup_guide` remembers that it was done or skipped, so it opens by
-itself only once; never for ``--input-file`` or with ``LaunchOptions.ask_calibration=False`` (what the
-tests use), nor where an input has been calibrated already (someone who used the app before).
+calibration wizard), tune the guitar (the tuner), and one repetition of the pressure ladder, drawn
+and then judged as the player plays it. :attr:`AppSettings.setup_guide` remembers that it was done or
+skipped, so it opens by itself only once; never for ``--input-file`` or with
+``LaunchOptions.ask_calibration=False`` (what the tests use), nor where an input has been calibrated
+already (someone who used the app before).
 
-The guide listens to the input itself (an :class:`~buzzfinder_app.ui.tuner.InputListener`) on the
-input and tuner pages only; the window stops listening before it opens.
+The window stops listening before the guide opens. The guide listens to the input itself (an
+:class:`~buzzfinder_app.ui.tuner.InputListener`) on the input and tuner pages; on the ladder page
+the window listens again (its :class:`~buzzfinder_app.ui.live_session.LiveSession`, calibrated, with
+the model) and the page judges the final verdicts it hears. Leaving the page stops that run; closing
+the guide there leaves the window listening.
 """
 
 from __future__ import annotations
@@ -23,9 +27,11 @@ from PySide6.QtWidgets import (
 from buzzfinder_app.ui import palette as P
 from buzzfinder_app.audio.devices import input_name
 from buzzfinder_app.ui.ladder_picture import LadderPicture
+from buzzfinder_app.ui.ladder_trial import LadderTrial
 from buzzfinder_app.ui.tuner import InputListener, TunerView, listen_to_chosen_input
 from buzzfinder_app.ui.widgets.input_box import InputBox
 from buzzfinder_app.ui.widgets.level_meter import LevelMeter
+from buzzfinder_app.words import plural
 
 STEP_TITLES = ("Input", "Calibrate", "Tune", "The ladder")
 #: The largest the guide grows to, and how much of the screen it leaves free around it.
@@ -208,7 +214,8 @@ class CalibratePage(_Page):
             advice = "".join(f"<br>⚠ {w.message}" for w in cal.warnings)
             self.status.setText(f"<span style='color:{colour}'><b>✓ Calibrated</b></span>: gain "
                                 f"{cal.gain_db:+.1f} dB, note gate {cal.gate_dbfs:.0f} dBFS, "
-                                f"{cal.notes_detected} notes heard.<span style='color:{P.WARNING}'>{advice}</span>")
+                                f"{plural(cal.notes_detected, 'note')} heard."
+                                f"<span style='color:{P.WARNING}'>{advice}</span>")
 
     def calibrate(self) -> None:
         self.guide.listener.stop()  # the wizard needs the input to itself
@@ -241,11 +248,14 @@ class TunePage(_Page):
 
 
 class LadderPage(_Page):
+    """The ladder drawn, and one repetition of it judged from the notes the window's session hears."""
+
     title = "The pressure ladder"
 
     def __init__(self, guide: "SetupGuide"):
         super().__init__()
         self.guide = guide
+        self._waiting = False  # the last run is still ending: listen once it has
         self.lay.addWidget(_text(
             "This is the exercise buzzfinder is built around. Choose a string and a fret (the G string at "
             "fret 5 is a good start) and play the same note three times, pressing a little more each time:"))
@@ -253,6 +263,12 @@ class LadderPage(_Page):
         self.picture.setMinimumHeight(260)
         self.picture.setMaximumHeight(360)
         self.lay.addWidget(self.picture, 4)  # it takes the room there is, up to its largest
+        self.status = _text("", "dim")
+        self.trial = LadderTrial()
+        self.trial.completed.connect(lambda: self.picture.set_step(None))
+        self.trial.setVisible(guide.session is not None)  # without a window's session: the picture only
+        self.lay.addWidget(self.status)
+        self.lay.addWidget(self.trial)
         self.lay.addWidget(_text(
             "The third pressure is your <b>lightest clean pressure</b>: anything harder only tires your hand. "
             "On the Live page, the Practice panel runs this ladder on the string and fret you choose and "
@@ -263,16 +279,67 @@ class LadderPage(_Page):
         super().showEvent(event)
         self.picture.play()
 
+    @property
+    def current(self) -> bool:
+        return self.guide.page() is self
+
+    def listen(self) -> None:
+        """A new repetition, judged from what the window hears: its listening starts (once the last run
+        has ended, if one is ending)."""
+        self.trial.restart()
+        session = self.guide.session
+        if session is None:
+            return
+        self._waiting = session.stopping
+        if self._waiting:
+            self.status.setText("Getting ready to listen…")
+        elif session.running or self.guide.listen():
+            self.show_listening()
+        else:
+            why = (f"buzzfinder cannot judge notes: {self.guide.services.model_error}" if session.live is None else
+                   "no input could be opened. Check the input (step 1), or play the ladder on the Live page later")
+            self.status.setText(f"<span style='color:{P.WARNING}'>Not listening, so nothing is judged here: "
+                                f"{why}.</span>")
+
+    def show_listening(self) -> None:
+        if self.current:
+            self.status.setText("Listening: play the three notes, one at a time, and let each ring.")
+
+    def run_stopped(self, _reason: str) -> None:
+        if self._waiting and self.current:
+            self.listen()
+
+    def on_final(self, event, _window=None) -> None:
+        """A final verdict of the window's session: judged while this page is shown."""
+        if not self.current or self.trial.complete:
+            return
+        self.trial.judge(event.verdict.label, float(event.verdict.confidence), event.pitch_hz)
+        if not self.trial.complete:
+            self.picture.set_step(self.trial.step)  # the step to play next, lit
+
+    def stop(self) -> None:
+        """Another page: the window stops listening (the window was not listening when the guide opened;
+        the guide's other pages need the input)."""
+        self._waiting = False
+        session = self.guide.session
+        if session is not None and session.running:
+            session.stop()
+
 
 class SetupGuide(QDialog):
     """``calibrate()`` runs the calibration (the window's wizard); ``source_factory`` makes the input
-    the guide listens to (the microphone by default)."""
+    the guide listens to (the microphone by default); ``session`` (the window's ``LiveSession``) is
+    what the ladder page judges notes from, once ``listen()`` (the window's Start listening) has
+    started it."""
 
-    def __init__(self, services, settings, parent=None, calibrate=None, source_factory=None):
+    def __init__(self, services, settings, parent=None, calibrate=None, source_factory=None, session=None,
+                 listen=None):
         super().__init__(parent)
         self.services = services
         self.settings = settings
+        self.session = session
         self._calibrate = calibrate
+        self._listen = listen
         self.outcome: str | None = None
         self.setWindowTitle("Set up buzzfinder")
         self.setMinimumSize(760, 560)
@@ -283,6 +350,11 @@ class SetupGuide(QDialog):
         self.calibrate_page = CalibratePage(self)
         self.tune_page = TunePage(self)
         self.ladder_page = LadderPage(self)
+        self._followed = [] if session is None else [
+            (session.final_note, self.ladder_page.on_final), (session.run_started, self.ladder_page.show_listening),
+            (session.run_stopped, self.ladder_page.run_stopped)]
+        for signal, slot in self._followed:
+            signal.connect(slot)
         self.listener.level.connect(self.input_page.meter.set_level)
         self.listener.samples.connect(self.tune_page.tuner.feed)
         self.pages = QStackedWidget()
@@ -372,14 +444,21 @@ class SetupGuide(QDialog):
 
     # ------------------------------------------------------------------ listening
     def listen_for_page(self) -> None:
-        """Listen on the pages that show the input (the meter, the tuner); not on the others."""
+        """Listen on the pages that show the input (the meter, the tuner) with the guide's listener, on
+        the ladder page through the window's session; not on the calibration page."""
         page = self.page()
-        if page is self.input_page:
+        if page is not self.ladder_page:
+            self.ladder_page.stop()
+        if page in (self.input_page, self.tune_page):
             page.listen(self.listener)
-        elif page is self.tune_page:
-            page.listen(self.listener)
-        else:
-            self.listener.stop()
+            return
+        self.listener.stop()
+        if page is self.ladder_page:
+            page.listen()
+
+    def listen(self) -> bool:
+        """Start the window's listening (False: it could not, or there is no window)."""
+        return self._listen is not None and bool(self._listen())
 
     def _on_input_failed(self, why: str) -> None:
         text = f"Could not listen to the input: {why}"
@@ -416,6 +495,9 @@ class SetupGuide(QDialog):
     def done(self, result: int) -> None:
         self.listener.stop()
         self.ladder_page.picture.stop()
+        for signal, slot in self._followed:  # the window's session goes on without the guide
+            signal.disconnect(slot)
+        self._followed = []
         self.settings.sync()
         super().done(result)
 
@@ -439,7 +521,7 @@ def open_setup_guide(window, source_factory=None) -> SetupGuide:
     if window.listening:
         window.stop_listening()
     guide = SetupGuide(window.services, window.settings, window, calibrate=window.open_calibration,
-                       source_factory=source_factory)
+                       source_factory=source_factory, session=window.session, listen=window.start_listening)
     guide.exec()
     window._apply_calibration()
     window._update_device_label()

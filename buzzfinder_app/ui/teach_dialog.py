@@ -19,6 +19,7 @@ from buzzfinder_app.engine.verdicts import UNSURE
 from buzzfinder_app.personal.teach_plan import ORDER, Heard, Step, explain, next_step, plan
 from buzzfinder_app.ui import palette as P
 from buzzfinder_app.ui.widgets.labels import caption
+from buzzfinder_app.words import plural
 
 ASK = {
     "clean": "Play a clean note: press just enough that it rings clearly.",
@@ -31,7 +32,7 @@ def describe_fit(result) -> str:
     """A FitResult in plain words (no "head", "blend" or "leave-one-out": what they mean)."""
     n = result.n_notes
     before, after, strict = (round(share * n) for share in (result.loo_before, result.loo_after, result.loo_nested))
-    text = f"Before teaching, the standard model judged {before} of your {n} notes right."
+    text = f"Before teaching, the standard model judged {before} of your {plural(n, 'note')} right."
     if result.blend == 0.0 and before == n:
         return text + " It already judges your guitar well, so it keeps judging on its own."
     if result.blend == 0.0:

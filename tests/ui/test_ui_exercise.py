@@ -80,6 +80,45 @@ def test_a_new_target_takes_effect_at_once_and_is_remembered(qtbot, ui_env, them
     assert w2.session.practice.target_key == "3:7" and w2.exercise_panel.string_box.currentData() == 3
 
 
+def test_the_neck_walk_and_the_left_handed_map_are_remembered(qtbot, ui_env, themed_app, no_devices):
+    from buzzfinder_app.practice.neck_drill import NeckSettings
+    from buzzfinder_app.ui.settings import AppSettings
+
+    assert AppSettings().neck_defaults == NeckSettings() and not AppSettings().left_handed  # nothing stored yet
+    w = make_window()
+    qtbot.addWidget(w)
+    panel = w.exercise_panel
+    panel.btn_neck.click()
+    panel.neck_strings.setCurrentIndex(panel.neck_strings.findText("B string"))
+    panel.neck_first.setValue(7)
+    panel.neck_last.setValue(3)  # a range given high to low is walked low to high
+    panel.neck_finger.setCurrentIndex(panel.neck_finger.findData(2))
+    panel.left_handed.setChecked(True)
+    walk = NeckSettings(strings=(2,), first_fret=3, last_fret=7, finger=2)
+    assert w.session.practice.neck.settings == walk
+    assert AppSettings().neck_defaults == walk and AppSettings().left_handed  # the next launch starts here
+    w.close()
+    w2 = make_window()
+    qtbot.addWidget(w2)
+    again = w2.exercise_panel
+    assert again.neck_settings() == walk and w2.session.practice.neck.settings == walk
+    assert again.neck_strings.currentText() == "B string" and again.neck_finger.currentData() == 2
+    assert again.left_handed.isChecked() and again.neck_map.left_handed
+    w2.session.set_mode("neck")
+    assert "B string, fret 3" in again.neck_instruction.text() and "Spot 1 of 5" in again.neck_progress.text()
+    again.left_handed.setChecked(False)
+    assert not AppSettings().left_handed
+
+def test_a_walk_that_cannot_be_read_back_is_the_default_one(ui_env, themed_app):
+    from buzzfinder_app.practice.neck_drill import NeckSettings
+    from buzzfinder_app.ui.settings import AppSettings
+
+    settings = AppSettings()
+    settings.neck_defaults = NeckSettings(strings=(6,), first_fret=2, last_fret=4)
+    assert AppSettings().neck_defaults == NeckSettings(strings=(6,), first_fret=2, last_fret=4)
+    settings.q.setValue("neck/strings", "7")  # no such string
+    assert AppSettings().neck_defaults == NeckSettings()
+
 def test_pressing_too_hard_off_target_and_skipping(qtbot, themed_app):
     play = Played(qtbot, string=3, fret=5, repetitions=3)
     panel = play.panel
@@ -94,6 +133,17 @@ def test_pressing_too_hard_off_target_and_skipping(qtbot, themed_app):
     panel.start_button.click()
     assert "Repetition 1 of 3" in panel.rep_label.text() and panel.message.text().strip() == ""
 
+
+def test_one_repetition_and_one_spot_are_singular(qtbot, themed_app):
+    play = Played(qtbot, string=3, fret=5, repetitions=1)
+    panel = play.panel
+    panel.next_button.click()
+    assert panel.summary_text.text().startswith("0 of 1 repetition found the lightest clean pressure")
+    panel.btn_neck.click()
+    panel.neck_strings.setCurrentIndex(panel.neck_strings.findText("G string"))
+    panel.neck_first.setValue(5)
+    panel.neck_last.setValue(5)
+    assert "found on 0 of 1 spot." in panel.neck_progress.text()
 
 def test_free_play_counts_every_note(qtbot, themed_app):
     play = Played(qtbot)

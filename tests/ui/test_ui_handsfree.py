@@ -1,49 +1,15 @@
 """A whole ladder repetition and a whole neck drill from a recorded take played as the microphone, with
-no key pressed: the stored session's JSON shows each step.
-
-The judge is deterministic and simple, so that the flow (not the model) is what is tested: it hears how
-long a note rings. The take's muted notes stop at once, its buzzy ones die within a few tenths of a
-second, its clean ones ring on.
+no key pressed: the stored session's JSON shows each step. The take and its deterministic judge are
+in :mod:`tests.support.ladder_takes`.
 """
 
 from __future__ import annotations
 
 import json
 
-import numpy as np
-import pytest
-import soundfile as sf
-
-from buzzfinder_app.constants import PRE_ROLL, SAMPLE_RATE
 from buzzfinder_app.practice.tuning import expected_pitch_hz
-from tests.support.signals import synth_pluck
+from tests.support.ladder_takes import ring_judge, write_take
 from tests.support.ui import make_window
-
-RING_S = {"muted": 0.03, "buzzy": 0.25, "clean": 2.0}
-GAP_S = 2.5
-
-
-def ring_judge(features: np.ndarray) -> np.ndarray:
-    """[buzzy, clean, muted] from how loud the note still is 0.5-0.8 s after its onset (the log-mel plane)."""
-    onset = PRE_ROLL // 512
-    late = features[:, onset + 21:onset + 35, :64].max(axis=2).mean(axis=1)
-    out = np.full((len(features), 3), 0.05, np.float32)
-    out[late < 0.45, 2] = 0.9
-    out[(late >= 0.45) & (late < 0.88), 0] = 0.9
-    out[late >= 0.88, 1] = 0.9
-    return out
-
-
-def write_take(path, notes: list[tuple[float, str]]):
-    """Notes ``GAP_S`` apart after 0.5 s of faint noise: (pitch, how it should be heard)."""
-    y = np.zeros(int((0.5 + GAP_S * len(notes) + 1.0) * SAMPLE_RATE), np.float32)
-    for i, (hz, kind) in enumerate(notes):
-        start = int((0.5 + i * GAP_S) * SAMPLE_RATE)
-        note = synth_pluck(hz, GAP_S, decay_s=RING_S[kind], seed=i)
-        y[start:start + len(note)] += note
-    y += np.random.default_rng(3).standard_normal(len(y)).astype(np.float32) * 1e-4
-    sf.write(path, y, SAMPLE_RATE)
-    return path
 
 
 def play_through(qtbot, take, setup) -> dict:

@@ -7,7 +7,8 @@ import pytest
 
 from PySide6.QtCore import Qt
 
-from tests.support.ui import fill_store
+from buzzfinder_app.ui.history_view import SESSION_COLUMNS
+from tests.support.ui import fill_store, make_window
 
 
 def shown(view, row: int, column: int, role=Qt.DisplayRole):
@@ -42,6 +43,25 @@ def test_history_shows_sessions_summary_charts_and_buzz_map(qtbot, ui_env, theme
     assert cell is not None and 0 <= cell.buzzy_share <= 1
     assert len(view.fretboard.cells) == len(store.buzz_map())
 
+
+def test_every_column_but_the_input_is_as_wide_as_its_texts_on_a_laptop(qtbot, ui_env, themed_app, no_devices):
+    """At 1366 x 768 (less a 30-px panel) the Started column ("Wed 18 Nov 18:21") was a pixel short and
+    cut its dates off; so was Mode's "exercise"."""
+    from buzzfinder_app.ui.main_window import MINIMUM_SIZE, PREFERRED_SIZE, fit_window
+
+    fill_store(days=6)
+    w = make_window()
+    qtbot.addWidget(w)
+    w.resize(*fit_window(PREFERRED_SIZE, MINIMUM_SIZE, (1366, 738))[0])
+    w.show()
+    view = w.history_view
+    with qtbot.waitSignal(view.refreshed, timeout=10000):
+        w.tabs.setCurrentWidget(view)
+    table, header = view.table, view.table.horizontalHeader()
+    assert w.width() <= 1366 and table.isVisible()
+    for column in (0, 1, 2, 4):  # Qt's own measure of the texts shown, grid line included
+        assert header.sectionSize(column) >= table.sizeHintForColumn(column), SESSION_COLUMNS[column]
+    assert header.sectionViewportPosition(4) + header.sectionSize(4) <= table.viewport().width()  # none scrolled away
 
 def test_history_without_a_store_says_so(qtbot, themed_app):
     from buzzfinder_app.ui.history_view import HistoryView
@@ -179,6 +199,22 @@ def test_one_session_and_one_note_are_singular(qtbot, ui_env, themed_app):
     assert "sessions" not in view.totals.text() and "1 notes" not in view.totals.text()
     assert view.session_text.text().startswith("1 note ·")
 
+
+def test_one_repetition_is_singular(qtbot, ui_env, themed_app):
+    from buzzfinder_app.practice.sessions import SessionStore
+    from buzzfinder_app.ui.history_view import HistoryView
+
+    store = SessionStore()
+    sid = store.start_session("Test Interface", "exercise", {"string": 3, "fret": 5, "finger": 1, "repetitions": 1})
+    for step, label in enumerate(("muted", "buzzy", "clean"), 1):
+        store.add_note(sid, onset_s=step, label=label, confidence=0.9, step=step, repetition=1, target="3:5",
+                       outcome="success" if label == "clean" else "advance")
+    store.end_session(sid)
+    view = HistoryView(store)
+    qtbot.addWidget(view)
+    _refreshed(qtbot, view)
+    assert "1 of 1 repetition found the lightest clean pressure" in view.totals.text()
+    assert "exercise: 1 of 1 repetition succeeded" in view.session_text.text()
 
 def test_count_and_day_ticks(themed_app):
     from datetime import date

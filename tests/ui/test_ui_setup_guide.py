@@ -1,5 +1,5 @@
-"""The set-up guide page by page (input, calibrate, tune, the ladder), skipping it, remembering it,
-opening it from the Help menu."""
+"""The set-up guide page by page (input, calibrate, tune, the ladder and a repetition of it played to
+the window), skipping it, remembering it, opening it from the Help menu."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import pytest
 from PySide6.QtWidgets import QDialog
 
 from tests.support.inputs import Inputs, tone
-from tests.support.ui import make_window
+from tests.support.ladder_takes import ring_judge, write_take
+from tests.support.ui import FakeEvent, make_window, verdict
 
 LOW_E = 82.4069
 
@@ -159,6 +160,65 @@ def test_the_ladder_picture_presses_deeper_at_each_step():
         assert depths[0] == 0 < depths[1] < depths[2] < 1
         assert [touches_fret(g, d) for d in depths] == [False, False, True]  # buzzy: a hair short of the fret
 
+
+def ladder_guide(qtbot, tmp_path, heard: list[str]):
+    """A window playing a take of C4s (4x speed) that the ring judge hears as ``heard``, and the guide
+    over it, listening through the window's session as Help ▸ Set-up guide… opens it."""
+    from buzzfinder_app.practice.tuning import expected_pitch_hz
+    from buzzfinder_app.ui.setup_guide import SetupGuide
+
+    take = write_take(tmp_path / "ladder.wav", [(expected_pitch_hz(3, 5), kind) for kind in heard])
+    w = make_window(input_file=take, speed=4.0)
+    qtbot.addWidget(w)
+    qtbot.waitUntil(lambda: not w.profiles.loading, timeout=10000)
+    w.live.configure(classify=ring_judge)
+    guide = SetupGuide(w.services, w.settings, w, session=w.session, listen=w.start_listening,
+                       source_factory=Inputs())
+    guide.show()
+    return w, guide
+
+
+def test_the_ladder_step_judges_a_repetition_played_to_it(qtbot, ui_env, themed_app, no_devices, tmp_path):
+    w, guide = ladder_guide(qtbot, tmp_path, ["buzzy", "muted", "buzzy", "clean"])
+    page, trial = guide.ladder_page, guide.ladder_page.trial
+    assert not w.session.running  # not on the first pages
+    guide.go(3)
+    assert w.session.running and page.status.text().startswith("Listening")
+    assert trial.isVisible() and trial.message.text().startswith("Rest your index finger on a string")
+    assert guide.next_button.isEnabled() and guide.next_button.text() == "Finish"  # skippable at once
+    with qtbot.waitSignal(trial.completed, timeout=30000):
+        pass
+    assert trial.judged == [("muted", "buzzy", False), ("muted", "muted", True), ("buzzy", "buzzy", True),
+                            ("clean", "clean", True)]
+    rows = trial.notes.text().split("<br>")
+    assert "✗" in rows[0] and "note 1: the muted step, heard" in rows[0] and "≈ buzzy" in rows[0]
+    assert all("✓" in row for row in rows[1:]) and "note 4: the clean step, heard" in rows[3]
+    assert trial.message.text().startswith("✓  Repetition complete: muted, buzzy, then clean")
+    assert page.picture.step is None and not page.picture.animating  # all three steps lit
+    assert guide.next_button.isEnabled()
+    guide.next_button.click()
+    assert guide.outcome == "done"
+
+
+def test_leaving_the_ladder_step_stops_its_listening_and_coming_back_listens_again(
+        qtbot, ui_env, themed_app, no_devices, tmp_path):
+    w, guide = ladder_guide(qtbot, tmp_path, ["muted", "buzzy", "clean"])
+    page = guide.ladder_page
+    guide.go(3)
+    assert w.session.running
+    guide.back()
+    assert guide.page() is guide.tune_page and w.session.stopping  # the tuner needs the input
+    guide.next()  # back before the last run has ended: the page listens once it has
+    assert page.status.text() == "Getting ready to listen…"
+    qtbot.waitUntil(lambda: w.session.running and not w.session.stopping, timeout=10000)
+    assert page.status.text().startswith("Listening")
+    with qtbot.waitSignal(page.trial.completed, timeout=30000):
+        pass
+    assert [heard for _, heard, _ in page.trial.judged] == ["muted", "buzzy", "clean"]
+    guide.next_button.click()
+    page.trial.restart()
+    w.session.final_note.emit(FakeEvent("final", 9, 30.0, 32.0, verdict("muted")), None)
+    assert page.trial.judged == []  # closed, the guide has let go of the window's session
 
 # ------------------------------------------------------------------------ the window
 @pytest.fixture

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QVBoxLa
 from buzzfinder_app.practice.progress import Progress
 from buzzfinder_app.ui import palette as P
 from buzzfinder_app.ui.widgets.labels import caption
+from buzzfinder_app.words import plural
 
 CELL, GAP, HEAD = 12, 3, 14
 
@@ -32,7 +33,7 @@ class DayStrip(QWidget):
     def set_progress(self, progress: Progress) -> None:
         self.progress = progress
         days = [d for d, m in progress.days.items() if m]
-        self.setToolTip(f"{len(days)} of the last {len(progress.days)} days practised"
+        self.setToolTip(f"{len(days)} of the last {plural(len(progress.days), 'day')} practised"
                         if progress.days else "")
         self.update()
 

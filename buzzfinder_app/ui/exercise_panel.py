@@ -19,7 +19,7 @@ from buzzfinder_app.practice.neck_drill import ALL_STRINGS, NeckSettings
 from buzzfinder_app.practice.session import DrillState
 from buzzfinder_app.practice.tuning import MAX_FRET, STRING_NAMES, STRINGS, spot_name
 from buzzfinder_app.ui import palette as P
-from buzzfinder_app.ui.widgets.labels import caption
+from buzzfinder_app.ui.widgets.labels import caption, prompt
 from buzzfinder_app.ui.widgets.neck_map import NeckMap
 
 #: The stacked page of each drill.
@@ -185,14 +185,8 @@ class ExercisePanel(QFrame):
         self.ladder = LadderView()
         lay.addWidget(self.ladder)
 
-        self.instruction = QLabel()
-        self.instruction.setWordWrap(True)
-        self.instruction.setMinimumHeight(70)
+        self.instruction = prompt(15, min_height=70)
         self.instruction.setAlignment(Qt.AlignLeft | Qt.AlignTop)
-        f = self.instruction.font()
-        f.setPointSizeF(15)
-        f.setWeight(f.Weight.DemiBold)
-        self.instruction.setFont(f)
         lay.addWidget(self.instruction)
 
         self.expected = QLabel()
@@ -265,14 +259,9 @@ class ExercisePanel(QFrame):
         intro.setWordWrap(True)
         intro.setObjectName("dim")
         lay.addWidget(intro)
-        self.free_message = QLabel("Waiting for a note…")
+        self.free_message = prompt(15, min_height=60)
         self.free_message.setTextFormat(Qt.RichText)
-        self.free_message.setWordWrap(True)
-        f = self.free_message.font()
-        f.setPointSizeF(15)
-        f.setWeight(f.Weight.DemiBold)
-        self.free_message.setFont(f)
-        self.free_message.setMinimumHeight(60)
+        self.free_message.setText("Waiting for a note…")
         lay.addWidget(self.free_message)
         self.free_summary = QLabel()
         self.free_summary.setWordWrap(True)
@@ -331,13 +320,7 @@ class ExercisePanel(QFrame):
         lay.addWidget(self.neck_map)
         self.neck_ladder = LadderView()
         lay.addWidget(self.neck_ladder)
-        self.neck_instruction = QLabel()
-        self.neck_instruction.setWordWrap(True)
-        self.neck_instruction.setMinimumHeight(54)
-        f = self.neck_instruction.font()
-        f.setPointSizeF(14)
-        f.setWeight(f.Weight.DemiBold)
-        self.neck_instruction.setFont(f)
+        self.neck_instruction = prompt(14, min_height=54)
         lay.addWidget(self.neck_instruction)
         self.neck_message = QLabel(" ")
         self.neck_message.setTextFormat(Qt.RichText)

@@ -13,18 +13,12 @@ from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout
 
 from buzzfinder_app.practice.exercise import Exercise, ExerciseSettings
 from buzzfinder_app.ui import palette as P
+from buzzfinder_app.ui.widgets.labels import prompt
 
 #: Feedback kinds of a note that was what its step asked for.
 AS_ASKED = ("advance", "rep_done", "exercise_done")
 DONE_TEXT = ("Repetition complete: muted, buzzy, then clean. That clean note is your lightest clean "
              "pressure. Press Finish to practise on the Live page.")
-
-
-def _label(rich: bool = True) -> QLabel:
-    label = QLabel()
-    label.setWordWrap(True)
-    label.setTextFormat(Qt.RichText if rich else Qt.PlainText)
-    return label
 
 
 class LadderTrial(QFrame):
@@ -36,12 +30,11 @@ class LadderTrial(QFrame):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("card")
-        self.notes = _label()
-        self.message = _label(rich=False)
-        font = self.message.font()
-        font.setPointSizeF(13)
-        font.setWeight(font.Weight.DemiBold)
-        self.message.setFont(font)
+        self.notes = QLabel()
+        self.notes.setWordWrap(True)
+        self.notes.setTextFormat(Qt.RichText)
+        self.message = prompt(13)
+        self.message.setTextFormat(Qt.PlainText)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(18, 12, 18, 12)
         lay.setSpacing(8)

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 
 from buzzfinder_app.audio.devices import find_device
 from buzzfinder_app.practice.exercise import FINGER_NAMES, ExerciseSettings
-from buzzfinder_app.practice.neck_drill import ALL_STRINGS, NeckSettings
+from buzzfinder_app.practice.neck_drill import NeckSettings
 from buzzfinder_app.practice.paths import config_dir
 from buzzfinder_app.practice.tuning import MAX_FRET, STRING_NAMES, STRINGS
 from buzzfinder_app.ui.cues import CueSettingsBox
@@ -46,6 +46,13 @@ class AppSettings:
     def _get(self, key: str, default=None):
         value = self.q.value(key, default)
         return default if value in (None, "") else value
+
+    def _flag(self, key: str, default: bool) -> bool:
+        value = self._get(key)
+        return default if value is None else str(value).lower() in ("true", "1")
+
+    def _set_flag(self, key: str, on: bool) -> None:
+        self.q.setValue(key, "true" if on else "false")
 
     @property
     def recordings_folder(self) -> Path:
@@ -127,11 +134,12 @@ class AppSettings:
     @property
     def neck_defaults(self) -> NeckSettings:
         """The neck drill's walk chosen last: its strings, frets and finger (the default walk when unreadable)."""
-        strings = str(self._get("neck/strings", "")).split()
+        d, strings = NeckSettings(), str(self._get("neck/strings", "")).split()
         try:
-            return NeckSettings(strings=tuple(int(s) for s in strings) or ALL_STRINGS,
-                                first_fret=int(self._get("neck/first_fret", 1)),
-                                last_fret=int(self._get("neck/last_fret", 12)), finger=int(self._get("neck/finger", 1)))
+            return NeckSettings(strings=tuple(int(s) for s in strings) or d.strings,
+                                first_fret=int(self._get("neck/first_fret", d.first_fret)),
+                                last_fret=int(self._get("neck/last_fret", d.last_fret)),
+                                finger=int(self._get("neck/finger", d.finger)))
         except (TypeError, ValueError):
             return NeckSettings()
 
@@ -145,11 +153,11 @@ class AppSettings:
     @property
     def left_handed(self) -> bool:
         """The neck drill's map drawn for a left-handed player, the nut on the right (off by default)."""
-        return str(self._get("view/left_handed", "false")).lower() in ("true", "1")
+        return self._flag("view/left_handed", False)
 
     @left_handed.setter
     def left_handed(self, on: bool) -> None:
-        self.q.setValue("view/left_handed", "true" if on else "false")
+        self._set_flag("view/left_handed", on)
 
     @property
     def last_device_seen(self) -> str | None:
@@ -163,11 +171,11 @@ class AppSettings:
     @property
     def cues_enabled(self) -> bool:
         """Sound cues on clean and buzzy final verdicts (off unless the player turns them on)."""
-        return str(self._get("cues/enabled", "false")).lower() in ("true", "1")
+        return self._flag("cues/enabled", False)
 
     @cues_enabled.setter
     def cues_enabled(self, on: bool) -> None:
-        self.q.setValue("cues/enabled", "true" if on else "false")
+        self._set_flag("cues/enabled", on)
 
     @property
     def cues_volume(self) -> float:
@@ -211,11 +219,11 @@ class AppSettings:
     @property
     def personal_head(self) -> bool:
         """Whether the chosen profile's personal head judges the notes (on unless turned off)."""
-        return str(self.q.value("profiles/personal_head", "true")).lower() != "false"
+        return self._flag("profiles/personal_head", True)
 
     @personal_head.setter
     def personal_head(self, on: bool) -> None:
-        self.q.setValue("profiles/personal_head", "true" if on else "false")
+        self._set_flag("profiles/personal_head", on)
 
     @property
     def chosen_profiles(self) -> dict[str, str]:

@@ -18,7 +18,7 @@ from buzzfinder_app.constants import SAMPLE_RATE
 from buzzfinder_app.engine.verdicts import UNSURE
 from buzzfinder_app.personal.teach_plan import ORDER, Heard, Step, explain, next_step, plan
 from buzzfinder_app.ui import palette as P
-from buzzfinder_app.ui.widgets.labels import caption
+from buzzfinder_app.ui.widgets.labels import caption, prompt
 from buzzfinder_app.words import plural
 
 ASK = {
@@ -128,7 +128,7 @@ class TeachDialog(QDialog):
         self.profile_label.setObjectName("dim")
         intro = QLabel("Play the notes asked for, one at a time. Listen to each one and keep it if it "
                        "really is what was asked for. Five notes of each kind are enough to tune the judge to "
-                       "your guitar, your hands and your microphone; a few more are asked for of a kind it "
+                       "your guitar, your hands and your microphone; it asks for a few more of any kind it "
                        "gets wrong.")
         intro.setObjectName("dim")
         intro.setWordWrap(True)
@@ -140,13 +140,7 @@ class TeachDialog(QDialog):
             pill.clicked.connect(lambda _=False, label=pill.label: self.go_to(label))
             pills.addWidget(pill)
 
-        self.instruction = QLabel()
-        self.instruction.setWordWrap(True)
-        self.instruction.setMinimumHeight(52)
-        f = self.instruction.font()
-        f.setPointSizeF(14)
-        f.setWeight(f.Weight.DemiBold)
-        self.instruction.setFont(f)
+        self.instruction = prompt(14, min_height=52)
         self.why = QLabel()
         self.why.setObjectName("dim")
         self.why.setWordWrap(True)

@@ -10,13 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import QPoint, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QMenu, QSizePolicy, QWidget
 
 from buzzfinder_app.ui import palette as P
 
 CHIP_W, CHIP_H, GAP = 46, 50, 6
 BADGE = 16  # the ✓ badge in a chip's top-right corner
+#: Looks of a chip kept drawn (label, final, note name, badge): a session's worth.
+PIXMAP_CACHE = 256
 
 
 @dataclass
@@ -42,6 +44,7 @@ class ChipStrip(QWidget):
         self.chips: list[Chip] = []
         self.confirming = False
         self._hover: int | None = None
+        self._pixmaps: dict[tuple, QPixmap] = {}  # each look of a chip, drawn once
         self.setMinimumHeight(CHIP_H + 8)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
         self.setMouseTracking(True)
@@ -186,33 +189,54 @@ class ChipStrip(QWidget):
 
     def paintEvent(self, _event) -> None:
         p = QPainter(self)
-        p.setRenderHint(QPainter.Antialiasing)
-        sym_font = QFont(self.font())
-        sym_font.setPointSizeF(14)
-        sym_font.setBold(True)
-        note_font = QFont(self.font())
-        note_font.setPointSizeF(7.5)
         if not self.chips:
             p.setPen(QColor(P.TEXT_DIM))
             p.drawText(self.rect(), Qt.AlignCenter, "Recent notes appear here")
         for chip, rect in self._rects():
-            style = P.style_for(chip.label)
-            if chip.label is None:
-                p.setPen(QPen(QColor(P.BORDER), 1.5, Qt.DashLine))
-                p.setBrush(QColor(P.SURFACE_RAISED))
-            else:
-                pen, brush = P.verdict_pen_and_brush(chip.label, chip.final, 2, 60)
-                p.setPen(pen)
-                p.setBrush(brush)
-            p.drawRoundedRect(rect.adjusted(1, 1, -1, -1), 8, 8)
-            p.setPen(QColor("#FFFFFF") if chip.label else QColor(P.TEXT_DIM))
-            p.setFont(sym_font)
-            p.drawText(rect.adjusted(0, 2, 0, -16), Qt.AlignCenter, style.symbol if chip.label else "…")
-            p.setFont(note_font)
-            p.drawText(rect.adjusted(0, CHIP_H - 20, 0, -3), Qt.AlignCenter, chip.note or style.letter)
-            if chip.kept or chip.index == self._hover:
-                self._paint_badge(p, QRectF(rect.right() - BADGE - 1, rect.top() + 1, BADGE, BADGE), chip)
+            p.drawPixmap(rect.topLeft(), self._chip_pixmap(chip))
         p.end()
+
+    def _chip_pixmap(self, chip: Chip) -> QPixmap:
+        """The chip drawn once per look and kept: a strip repainted for every verdict then only
+        blits its chips (their antialiased outlines and symbol glyphs cost far more to draw)."""
+        badge = bool(chip.kept) or chip.index == self._hover
+        ratio = self.devicePixelRatioF()
+        key = (chip.label, chip.final, chip.note, chip.kept, badge, ratio)
+        pixmap = self._pixmaps.get(key)
+        if pixmap is not None:
+            return pixmap
+        if len(self._pixmaps) >= PIXMAP_CACHE:
+            self._pixmaps.clear()
+        pixmap = QPixmap(round(CHIP_W * ratio), round(CHIP_H * ratio))
+        pixmap.setDevicePixelRatio(ratio)
+        pixmap.fill(Qt.transparent)
+        p = QPainter(pixmap)
+        p.setRenderHint(QPainter.Antialiasing)
+        rect = QRectF(0, 0, CHIP_W, CHIP_H)
+        style = P.style_for(chip.label)
+        if chip.label is None:
+            p.setPen(QPen(QColor(P.BORDER), 1.5, Qt.DashLine))
+            p.setBrush(QColor(P.SURFACE_RAISED))
+        else:
+            pen, brush = P.verdict_pen_and_brush(chip.label, chip.final, 2, 60)
+            p.setPen(pen)
+            p.setBrush(brush)
+        p.drawRoundedRect(rect.adjusted(1, 1, -1, -1), 8, 8)
+        p.setPen(QColor("#FFFFFF") if chip.label else QColor(P.TEXT_DIM))
+        symbol_font = QFont(self.font())
+        symbol_font.setPointSizeF(14)
+        symbol_font.setBold(True)
+        p.setFont(symbol_font)
+        p.drawText(rect.adjusted(0, 2, 0, -16), Qt.AlignCenter, style.symbol if chip.label else "…")
+        note_font = QFont(self.font())
+        note_font.setPointSizeF(7.5)
+        p.setFont(note_font)
+        p.drawText(rect.adjusted(0, CHIP_H - 20, 0, -3), Qt.AlignCenter, chip.note or style.letter)
+        if badge:
+            self._paint_badge(p, QRectF(rect.right() - BADGE - 1, rect.top() + 1, BADGE, BADGE), chip)
+        p.end()
+        self._pixmaps[key] = pixmap
+        return pixmap
 
     def _paint_badge(self, p: QPainter, rect: QRectF, chip: Chip) -> None:
         """A kept note's ✓ (filled white), or the hovered chip's ✓ to click (outlined)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from buzzfinder_app.ui import palette as P
@@ -53,6 +53,7 @@ class ProbBar(QWidget):
         super().__init__(parent)
         self.label = label
         self.value = 0.0
+        self._name_pixmap: tuple[tuple, QPixmap] | None = None  # ((width, height, pixel ratio), drawn name)
         self.setMinimumHeight(22)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
 
@@ -60,8 +61,10 @@ class ProbBar(QWidget):
         return QSize(240, 22)
 
     def set_value(self, value: float) -> None:
-        self.value = max(0.0, min(1.0, float(value)))
-        self.update()
+        value = max(0.0, min(1.0, float(value)))
+        if value != self.value:
+            self.value = value
+            self.update()
 
     def paintEvent(self, _event) -> None:
         p = QPainter(self)
@@ -69,8 +72,7 @@ class ProbBar(QWidget):
         style = P.style_for(self.label)
         h, w = self.height(), self.width()
         name_w, pct_w = 86, 48
-        p.setPen(QColor(P.TEXT))
-        p.drawText(QRectF(0, 0, name_w, h), Qt.AlignLeft | Qt.AlignVCenter, f"{style.symbol}  {style.title}")
+        p.drawPixmap(0, 0, self._name(name_w, h))
         trough = QRectF(name_w, h / 2 - 5, max(10, w - name_w - pct_w), 10)
         p.setPen(Qt.NoPen)
         p.setBrush(QColor(P.SURFACE_RAISED))
@@ -81,6 +83,22 @@ class ProbBar(QWidget):
         p.setPen(QColor(P.TEXT_DIM))
         p.drawText(QRectF(w - pct_w, 0, pct_w, h), Qt.AlignRight | Qt.AlignVCenter, f"{round(self.value * 100)} %")
         p.end()
+
+    def _name(self, width: int, height: int) -> QPixmap:
+        """The class's symbol and name, drawn once per size (its symbol glyph is the dear part)."""
+        ratio = self.devicePixelRatioF()
+        if self._name_pixmap is None or self._name_pixmap[0] != (width, height, ratio):
+            style = P.style_for(self.label)
+            pixmap = QPixmap(round(width * ratio), round(height * ratio))
+            pixmap.setDevicePixelRatio(ratio)
+            pixmap.fill(Qt.transparent)
+            p = QPainter(pixmap)
+            p.setFont(self.font())
+            p.setPen(QColor(P.TEXT))
+            p.drawText(QRectF(0, 0, width, height), Qt.AlignLeft | Qt.AlignVCenter, f"{style.symbol}  {style.title}")
+            p.end()
+            self._name_pixmap = ((width, height, ratio), pixmap)
+        return self._name_pixmap[1]
 
 
 def _label(text: str = "", name: str | None = None) -> QLabel:

@@ -9,7 +9,7 @@ plot costs a few per cent of a core this way, several times less than a general 
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QLineF, QRectF, QSize, Qt, QTimer
+from PySide6.QtCore import QLineF, QPointF, QRectF, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -17,7 +17,7 @@ from buzzfinder_app import constants as C
 from buzzfinder_app.ui import palette as P
 
 BIN = 128  # samples per envelope point (about 6 ms)
-REDRAW_MS = 80
+REDRAW_MS = 100
 #: The vertical scale follows the loudest visible sample, but never zooms in beyond this (-26 dBFS),
 #: so that silence stays flat; the level meter shows absolute levels and clipping.
 MIN_SCALE = 0.05
@@ -42,6 +42,7 @@ class ScrollingWaveform(QWidget):
         self._marks: dict[int, tuple[float, str | None, bool]] = {}
         self._dirty = True
         self._background: QPixmap | None = None
+        self._symbols: dict[tuple, QPixmap] = {}  # (label, pixel ratio) -> its drawn symbol
         colour = QColor(P.ACCENT)
         self._argb = np.uint32(colour.rgb() | 0xFF000000)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
@@ -168,10 +169,6 @@ class ScrollingWaveform(QWidget):
 
     def _paint_marks(self, p: QPainter, rect: QRectF) -> None:
         now = self.now_s
-        bold = QFont(self.font())
-        bold.setPointSizeF(11)
-        bold.setBold(True)
-        p.setFont(bold)
         for onset_s, label, final in self._marks.values():
             ago = now - onset_s
             if not 0 <= ago <= self.span_s:
@@ -180,6 +177,23 @@ class ScrollingWaveform(QWidget):
             colour = QColor(P.style_for(label).text_color) if label else QColor(P.TEXT_DIM)
             p.setPen(QPen(colour, 2.5 if final else 1.5, Qt.SolidLine if final else Qt.DashLine))
             p.drawLine(QLineF(x, rect.top(), x, rect.bottom()))
-            p.setPen(colour)
-            symbol = P.style_for(label).symbol if label else "·"
-            p.drawText(QRectF(x + 3, 0, 30, TAG_H), Qt.AlignLeft | Qt.AlignVCenter, symbol)
+            p.drawPixmap(QPointF(x + 3, 0), self._symbol(label))
+
+    def _symbol(self, label: str | None) -> QPixmap:
+        """The note's symbol in its class's colour, drawn once (a glyph costs more to draw than to blit, ten times a second)."""
+        ratio = self.devicePixelRatioF()
+        pixmap = self._symbols.get((label, ratio))
+        if pixmap is None:
+            pixmap = QPixmap(round(30 * ratio), round(TAG_H * ratio))
+            pixmap.setDevicePixelRatio(ratio)
+            pixmap.fill(Qt.transparent)
+            bold = QFont(self.font())
+            bold.setPointSizeF(11)
+            bold.setBold(True)
+            p = QPainter(pixmap)
+            p.setFont(bold)
+            p.setPen(QColor(P.style_for(label).text_color) if label else QColor(P.TEXT_DIM))
+            p.drawText(QRectF(0, 0, 30, TAG_H), Qt.AlignLeft | Qt.AlignVCenter, P.style_for(label).symbol if label else "·")
+            p.end()
+            self._symbols[(label, ratio)] = pixmap
+        return pixmap

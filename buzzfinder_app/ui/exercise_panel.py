@@ -19,7 +19,7 @@ from buzzfinder_app.practice.neck_drill import ALL_STRINGS, NeckSettings
 from buzzfinder_app.practice.session import DrillState
 from buzzfinder_app.practice.tuning import MAX_FRET, STRING_NAMES, STRINGS, spot_name
 from buzzfinder_app.ui import palette as P
-from buzzfinder_app.ui.widgets.labels import caption, prompt
+from buzzfinder_app.ui.widgets.labels import SteadyBox, caption, prompt
 from buzzfinder_app.ui.widgets.neck_map import NeckMap
 
 #: The stacked page of each drill.
@@ -61,7 +61,7 @@ class LadderView(QWidget):
             lab.setMinimumHeight(34)
             lab.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
             self.rungs[step] = lab
-            lay.addWidget(lab, 1)
+            lay.addWidget(SteadyBox(lab), 1)  # a rung restyled at every step moves nothing else
         self.set_step(None)
 
     def set_step(self, step: Step | None, done: bool = False) -> None:
@@ -76,7 +76,9 @@ class LadderView(QWidget):
                 css = f"background: {colour}; color: white; font-weight: 700; border: 1px solid {colour};"
             else:
                 css = f"background: {P.SURFACE_RAISED}; color: {P.TEXT_DIM}; border: 1px solid {P.BORDER};"
-            lab.setStyleSheet(f"QLabel {{ {css} border-radius: 8px; padding: 4px 8px; }}")
+            css = f"QLabel {{ {css} border-radius: 8px; padding: 4px 8px; }}"
+            if lab.styleSheet() != css:  # a style sheet set again is parsed and polished again
+                lab.setStyleSheet(css)
 
 
 class ExercisePanel(QFrame):
@@ -187,10 +189,13 @@ class ExercisePanel(QFrame):
 
         self.instruction = prompt(15, min_height=70)
         self.instruction.setAlignment(Qt.AlignLeft | Qt.AlignTop)
-        lay.addWidget(self.instruction)
+        # What changes at every note sits in steady boxes: a new text redraws its label, and the
+        # panel's layout is not worked out again (that took half the window's time per note).
+        lay.addWidget(SteadyBox(self.instruction, lines=2))
 
         self.expected = QLabel()
-        lay.addWidget(self.expected, 0, Qt.AlignLeft)
+        self.expected_box = SteadyBox(self.expected, fill=False)
+        lay.addWidget(self.expected_box)
 
         self.message = QLabel(" ")
         self.message.setTextFormat(Qt.RichText)
@@ -199,16 +204,16 @@ class ExercisePanel(QFrame):
         self.message.setFont(mf)
         self.message.setWordWrap(True)
         self.message.setMinimumHeight(40)
-        lay.addWidget(self.message)
+        lay.addWidget(SteadyBox(self.message, lines=2))
 
         prog = QHBoxLayout()
         self.rep_label = QLabel()
         self.rep_label.setObjectName("dim")
         self.streak_label = QLabel()
         self.streak_label.setObjectName("dim")
-        prog.addWidget(self.rep_label)
-        prog.addStretch(1)
-        prog.addWidget(self.streak_label)
+        self.streak_label.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
+        prog.addWidget(SteadyBox(self.rep_label), 3)
+        prog.addWidget(SteadyBox(self.streak_label), 2)
         lay.addLayout(prog)
         self.progress = QProgressBar()
         self.progress.setTextVisible(False)
@@ -262,11 +267,11 @@ class ExercisePanel(QFrame):
         self.free_message = prompt(15, min_height=60)
         self.free_message.setTextFormat(Qt.RichText)
         self.free_message.setText("Waiting for a note…")
-        lay.addWidget(self.free_message)
+        lay.addWidget(SteadyBox(self.free_message, lines=2))
         self.free_summary = QLabel()
         self.free_summary.setWordWrap(True)
         self.free_summary.setObjectName("dim")
-        lay.addWidget(self.free_summary)
+        lay.addWidget(SteadyBox(self.free_summary, lines=2))
         reset = QPushButton("Reset counts")
         reset.clicked.connect(lambda: self.session.reset_free_play())
         lay.addWidget(reset, 0, Qt.AlignLeft)
@@ -430,9 +435,9 @@ class ExercisePanel(QFrame):
         style = P.style_for(st.expected_label)
         if st.finished:
             self.expected.setText("")
-            self.expected.hide()
+            self.expected_box.hide()
         else:
-            self.expected.show()
+            self.expected_box.show()
             self.expected.setText(f"Expected:  {style.symbol} {style.title}")
         if not st.finished and self.expected.property("label") != st.expected_label:
             self.expected.setProperty("label", st.expected_label)

@@ -62,3 +62,47 @@ def test_verdicts_and_clock_repaint_only_their_own_widgets(qtbot, ui_env, themed
     assert card.count >= 3, "the verdict card should have repainted for each change"
     assert (panel.count, chips.count) == (0, 0), "the practice panel and the chips repainted for changes elsewhere"
     assert w.card.height() == card_height and w.waveform.geometry() == wave_geometry
+
+
+class LayoutRequests(QObject):
+    def __init__(self, widget):
+        super().__init__()
+        self.count = 0
+        widget.installEventFilter(self)
+
+    def eventFilter(self, _obj, event):
+        if event.type() == QEvent.LayoutRequest:
+            self.count += 1
+        return False
+
+
+def test_a_steady_box_keeps_a_changing_text_from_laying_the_page_out_again(qtbot, themed_app):
+    from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+    from buzzfinder_app.ui.widgets.labels import SteadyBox
+
+    page = QWidget()
+    qtbot.addWidget(page)
+    lay = QVBoxLayout(page)
+    label = QLabel("Touch the string")
+    label.setWordWrap(True)
+    box = SteadyBox(label, lines=2)
+    lay.addWidget(box)
+    lay.addWidget(QLabel("below"))
+    page.resize(300, 200)
+    page.show()
+    qtbot.waitExposed(page)
+    qtbot.wait(50)
+    requests, two_lines = LayoutRequests(page), box.height()
+    for text in ("Press a little more", "Just enough more", "Muted — good", "12 of 15"):
+        label.setText(text)
+        qtbot.wait(20)
+    assert requests.count == 0 and box.height() == two_lines  # one line, in the room kept for two
+    assert label.geometry() == box.rect()
+    label.setText("A prompt long enough to need more than the two lines kept for it in a box this narrow, "
+                  "so that the box must grow and the page make room")
+    qtbot.waitUntil(lambda: box.height() > two_lines, timeout=1000)
+    assert requests.count >= 1 and label.geometry() == box.rect()
+    assert box.height() >= label.heightForWidth(box.width())
+    label.setText("Short again")
+    qtbot.waitUntil(lambda: box.height() == two_lines, timeout=1000)

@@ -143,6 +143,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._build_actions()
         self.stage = StageMode(self)  # the stage view (F11, the button, --stage) and the sound cues
+        self._draw_left_handed(self.settings.left_handed)
 
         self.clock = QTimer(self)
         self.clock.setInterval(1000)
@@ -494,8 +495,16 @@ class MainWindow(QMainWindow):
         self.settings.neck_defaults = chosen
 
     def _remember_left_handed(self, left: bool) -> None:
-        """And whether its map is drawn for a left-handed player."""
+        """And whether the necks are drawn for a left-handed player: the drill's map (which asked),
+        the stage's fretboard and the History's."""
         self.settings.left_handed = left
+        self._draw_left_handed(left)
+
+    def _draw_left_handed(self, left: bool) -> None:
+        self.stage.view.set_left_handed(left)
+        fretboard = getattr(self.history_view, "fretboard", None)
+        if fretboard is not None:
+            fretboard.set_left_handed(left)
 
     def _on_run_started(self) -> None:
         if self.services.store is not None:

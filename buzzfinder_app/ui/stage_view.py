@@ -74,6 +74,12 @@ class Board:
     gap: float
     fret_w: float
     numbers: QRectF
+    #: the nut on the right, the string names beside it, as a left-handed player sees the neck
+    left_handed: bool = False
+
+    def x(self, frets: float) -> float:
+        """The x of a point ``frets`` fret spaces past the first fret line shown."""
+        return self.rect.right() - frets * self.fret_w if self.left_handed else self.rect.left() + frets * self.fret_w
 
 
 @dataclass(frozen=True)
@@ -104,6 +110,7 @@ class StageView(QWidget):
         self.label: str | None = None
         self.stage = "idle"
         self.running = session.running
+        self.left_handed = False
         self.drill: DrillState = session.practice.drill()
         self._flash = 0.0
         self._layout: list | None = None  # texts() as last laid out: fitting fonts is the costly part of a paint
@@ -374,10 +381,16 @@ class StageView(QWidget):
         top = area.top() + area.height() * 0.06
         gap = (area.bottom() - numbers_h - top) / 5
         label_w = gap * 1.1
-        rect = QRectF(area.left() + label_w, top, area.width() - label_w, 5 * gap)
+        rect = QRectF(area.left() + (0 if self.left_handed else label_w), top, area.width() - label_w, 5 * gap)
         first = 12 if target is not None and target[1] > 12 else 0
         numbers = QRectF(rect.left(), rect.bottom() + gap * 0.8, rect.width(), area.bottom() - rect.bottom() - gap * 0.8)
-        return Board(area, rect, first, 12, gap, rect.width() / 12, numbers)
+        return Board(area, rect, first, 12, gap, rect.width() / 12, numbers, self.left_handed)
+
+    def set_left_handed(self, left: bool) -> None:
+        """Draw the neck mirrored (the nut on the right) for a left-handed player."""
+        self.left_handed = bool(left)
+        self._panel = None
+        self.update()
 
     def spot_rect(self) -> QRectF | None:
         """The target spot's circle (None when there is no target)."""
@@ -386,7 +399,7 @@ class StageView(QWidget):
             return None
         b = self.board()
         string, fret = target
-        cx = b.rect.left() + (fret - b.first - 0.5) * b.fret_w
+        cx = b.x(fret - b.first - 0.5)
         cy = b.rect.top() + (string - 1) * b.gap
         rad = min(b.gap * 0.75, b.fret_w * 0.44)
         return QRectF(cx - rad, cy - rad, 2 * rad, 2 * rad)
@@ -403,13 +416,13 @@ class StageView(QWidget):
         for fret in INLAYS:
             if not b.first < fret <= b.first + b.frets:
                 continue
-            cx = board.left() + (fret - b.first - 0.5) * fret_w
+            cx = b.x(fret - b.first - 0.5)
             dot = min(gap, fret_w) * 0.22
             ys = (board.top() + 1.5 * gap, board.top() + 3.5 * gap) if fret % 12 == 0 else (board.top() + 2.5 * gap,)
             for cy in ys:
                 p.drawEllipse(QRectF(cx - dot, cy - dot, 2 * dot, 2 * dot))
         for i in range(b.frets + 1):
-            x = board.left() + i * fret_w
+            x = b.x(i)
             nut = b.first == 0 and i == 0
             p.setPen(QPen(QColor("#EDE6D3") if nut else QColor("#9AA0A8"),
                           max(3.0, gap * 0.22) if nut else max(1.5, gap * 0.06)))
@@ -420,13 +433,17 @@ class StageView(QWidget):
             p.setPen(QPen(QColor("#D8D0BC"), max(1.0, gap * (0.025 + 0.012 * s))))
             p.drawLine(int(board.left()), int(y), int(board.right()), int(y))
             p.setPen(QColor(P.TEXT) if target and target[0] == s else QColor(P.TEXT_DIM))
-            p.drawText(QRectF(b.area.left(), y - gap / 2, board.left() - b.area.left() - gap * 0.15, gap),
-                       Qt.AlignRight | Qt.AlignVCenter, STRING_LETTERS[s])
+            if b.left_handed:  # the string names beside the nut, on the right
+                p.drawText(QRectF(board.right() + gap * 0.15, y - gap / 2, b.area.right() - board.right() - gap * 0.15, gap),
+                           Qt.AlignLeft | Qt.AlignVCenter, STRING_LETTERS[s])
+            else:
+                p.drawText(QRectF(b.area.left(), y - gap / 2, board.left() - b.area.left() - gap * 0.15, gap),
+                           Qt.AlignRight | Qt.AlignVCenter, STRING_LETTERS[s])
         for fret in range(b.first + 1, b.first + b.frets + 1):
             chosen = target is not None and fret == target[1]
             if fret not in INLAYS and not chosen:
                 continue
-            x = board.left() + (fret - b.first - 0.5) * fret_w
+            x = b.x(fret - b.first - 0.5)
             p.setFont(self._font(b.numbers.height() * (0.95 if chosen else 0.7), chosen))
             p.setPen(QColor(P.TEXT) if chosen else QColor(P.TEXT_DIM))
             p.drawText(QRectF(x - fret_w, b.numbers.top(), 2 * fret_w, b.numbers.height()),

@@ -219,3 +219,34 @@ def test_every_text_fits_its_box_and_the_screen(qtbot, ui_env, themed_app, no_de
         word = next(t for t in texts if t.name == "word")
         if state in ("muted", "buzzy", "clean", "unsure"):
             assert word.font.pixelSize() >= 0.2 * height, state
+
+
+def test_a_left_handed_player_sees_every_neck_mirrored(qtbot, ui_env, themed_app, no_devices):
+    """The drill's left-handed switch mirrors the stage's fretboard and the History's map too, and
+    the next launch draws them so."""
+    from buzzfinder_app.ui.settings import AppSettings
+
+    w = _window(qtbot)
+    view, history = w.stage.view, w.history_view.fretboard
+    view.resize(1366, 768)
+    view.show()
+    history.resize(640, 200)
+    panel = w.exercise_panel
+    panel.string_box.setCurrentIndex(panel.string_box.findData(2))
+    panel.fret_box.setValue(2)
+    right_handed = view.spot_rect().center().x()
+    b = view.board()
+    assert right_handed < b.rect.center().x() and history.x_of(0.5) < history.width() / 2  # fret 1 near the left
+    assert _pixel(view, int(right_handed), int(view.spot_rect().center().y())) == QColor("#FFFFFF")
+
+    panel.left_handed.setChecked(True)  # (the switch sits on the neck drill's page)
+    b, spot = view.board(), view.spot_rect()
+    assert b.left_handed and history.left_handed and AppSettings().left_handed
+    assert b.rect.right() - 2 * b.fret_w < spot.center().x() < b.rect.right() - b.fret_w  # the second fret, from the right
+    assert _pixel(view, int(spot.center().x()), int(spot.center().y())) == QColor("#FFFFFF")
+    assert _pixel(view, int(right_handed), int(spot.center().y())) != QColor("#FFFFFF")
+    assert history.x_of(0.5) > history.width() / 2  # fret 1 near the right
+    w.close()
+
+    again = _window(qtbot)
+    assert again.stage.view.board().left_handed and again.history_view.fretboard.left_handed

@@ -26,12 +26,14 @@ def share_colour(share: float) -> QColor:
 
 
 class FretboardMap(QWidget):
-    """``set_cells(cells)`` with objects having string, fret, notes, buzzy, buzzy_share."""
+    """``set_cells(cells)`` with objects having string, fret, notes, buzzy, buzzy_share;
+    ``set_left_handed`` mirrors it (the nut and the string names on the right)."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.cells = {}
         self.frets = 12
+        self.left_handed = False
         self.setMinimumHeight(170)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
 
@@ -47,13 +49,27 @@ class FretboardMap(QWidget):
     def cell_at(self, string: int, fret: int):
         return self.cells.get((string, fret))
 
+    def set_left_handed(self, left: bool) -> None:
+        self.left_handed = bool(left)
+        self.update()
+
+    def _margins(self) -> tuple[int, int]:
+        """(left, right): the string names' side is beside the nut."""
+        return (14, 26) if self.left_handed else (26, 14)
+
+    def x_of(self, frets: float) -> float:
+        """The x of a point ``frets`` fret spaces from the nut."""
+        left, right = self._margins()
+        fret_w = (self.width() - left - right) / self.frets
+        return self.width() - right - frets * fret_w if self.left_handed else left + frets * fret_w
+
     def paintEvent(self, _event) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.Antialiasing)
         small = QFont(self.font())
         small.setPointSizeF(8)
         p.setFont(small)
-        left, right, top, bottom = 26, 14, 24, 44
+        (left, right), top, bottom = self._margins(), 24, 44
         w = self.width() - left - right
         h = self.height() - top - bottom
         fret_w = w / self.frets
@@ -67,13 +83,13 @@ class FretboardMap(QWidget):
         for fret in INLAYS:
             if fret > self.frets:
                 continue
-            cx = left + (fret - 0.5) * fret_w
+            cx = self.x_of(fret - 0.5)
             ys = (top + 1.5 * string_gap, top + 3.5 * string_gap) if fret in (12, 24) else (top + 2.5 * string_gap,)
             for cy in ys:
                 p.drawEllipse(QRectF(cx - 4, cy - 4, 8, 8))
         # frets and nut
         for fret in range(self.frets + 1):
-            x = left + fret * fret_w
+            x = self.x_of(fret)
             p.setPen(QPen(QColor("#E8E2D0") if fret == 0 else QColor("#8A8F98"), 4 if fret == 0 else 1.5))
             p.drawLine(int(x), int(board.top()), int(x), int(board.bottom()))
         # strings
@@ -82,17 +98,20 @@ class FretboardMap(QWidget):
             p.setPen(QPen(QColor("#C9C2B0"), 0.6 + 0.25 * s))
             p.drawLine(int(left), int(y), int(left + w), int(y))
             p.setPen(QColor(P.TEXT_DIM))
-            p.drawText(QRectF(0, y - 8, left - 6, 16), Qt.AlignRight | Qt.AlignVCenter, STRING_LETTERS[s])
+            if self.left_handed:
+                p.drawText(QRectF(left + w + 6, y - 8, right - 6, 16), Qt.AlignLeft | Qt.AlignVCenter, STRING_LETTERS[s])
+            else:
+                p.drawText(QRectF(0, y - 8, left - 6, 16), Qt.AlignRight | Qt.AlignVCenter, STRING_LETTERS[s])
         # fret numbers
         for fret in range(1, self.frets + 1):
-            x = left + (fret - 0.5) * fret_w
+            x = self.x_of(fret - 0.5)
             p.setPen(QColor(P.TEXT_DIM))
             p.drawText(QRectF(x - 12, top + h + 8, 24, 14), Qt.AlignCenter, str(fret))
         # cells
         for (string, fret), cell in self.cells.items():
             if not 1 <= fret <= self.frets or string not in STRING_LETTERS:
                 continue
-            cx = left + (fret - 0.5) * fret_w
+            cx = self.x_of(fret - 0.5)
             cy = top + (string - 1) * string_gap
             r = min(fret_w, string_gap) * 0.46
             share = max(0.0, min(1.0, float(cell.buzzy_share)))

@@ -13,7 +13,7 @@ from PySide6.QtCore import QPoint, QSize
 from PySide6.QtGui import QColor, QPainter, QPixmap
 
 from tests.support.inputs import Inputs, tone
-from tests.support.ui import make_window
+from tests.support.ui import FakeEvent, make_window, verdict
 from tests.ui.test_ui_screenshots import shot_dir
 
 SCREENS = {"1366x768": QSize(1366, 768), "1920x1080": QSize(1920, 1080)}
@@ -56,7 +56,8 @@ def test_setup_guide_and_tuner_screenshots(qtbot, ui_env, themed_app, one_device
     w.resize(available)
     w.show()
     inputs = Inputs(tuning_take())
-    guide = SetupGuide(w.services, w.settings, w, source_factory=inputs)  # the window owns it
+    # the window owns it; its session judges the ladder's notes (fed below, so nothing starts listening)
+    guide = SetupGuide(w.services, w.settings, w, source_factory=inputs, session=w.session, listen=lambda: True)
     guide.fit_to_screen(available)
     guide.show()
     assert guide.width() <= available.width() and guide.height() <= available.height()
@@ -74,6 +75,15 @@ def test_setup_guide_and_tuner_screenshots(qtbot, ui_env, themed_app, one_device
     guide.next()
     guide.ladder_page.picture.set_step(None)  # all three steps lit, as a still picture
     saved.append(over_window(w, guide, f"setup_4_ladder_{screen}.png"))
+    page = guide.ladder_page
+    assert page.trial.isVisible()  # the window's session judges the repetition played here
+    page.trial.restart()  # two notes of the repetition played: muted, then buzzy; clean is asked next
+    page.on_final(FakeEvent("final", 0, 1.0, 3.0, verdict("muted", 0.91), None))
+    page.on_final(FakeEvent("final", 1, 3.5, 5.5, verdict("buzzy", 0.84), 196.0, "G3"))
+    assert [heard for _, heard, _ in page.trial.judged] == ["muted", "buzzy"] and page.trial.step == 2
+    page.ensureWidgetVisible(page.trial)
+    qtbot.wait(50)
+    saved.append(over_window(w, guide, f"setup_5_ladder_played_{screen}.png"))
     guide.reject()
 
     dialog = TunerDialog(w.services, w.settings, w, source_factory=Inputs(tone(LOW_E, 30.0, cents=7)))

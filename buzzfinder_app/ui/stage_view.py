@@ -163,7 +163,10 @@ class StageView(QWidget):
         self._flash = left ** 3  # eases out: bright at once, fading slower at the end
         if not left:
             self._flasher.stop()
-        self.update()  # the same texts over a fading flash: no new layout
+            self.update()  # the last frame whole: the panel lets a little of the field through
+        else:  # the same texts over a fading flash (no new layout), and only the field around the nearly
+            # opaque panel: less than half the screen to paint and send to the display per frame
+            self.update(QRegion(self.rect()) - QRegion(self.regions()["panel"].toAlignedRect()))
 
     # ------------------------------------------------------------------------------ what is drawn
     @property

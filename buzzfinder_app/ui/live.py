@@ -117,8 +117,6 @@ class LiveController(QObject):
         self.running = True
         self._overflows = 0
         self.engine_drops = 0
-        self._sent = 0
-        self.engine_drops = 0
         self._sent = 0  # samples sent to the engine in this run
         self.windows.clear()
         self._dc.reset()

@@ -12,14 +12,17 @@ from buzzfinder_app.engine.verdicts import Verdict
 from tests.support.ui import make_window
 
 
-class PaintCounter(QObject):
-    def __init__(self, widget):
+class EventCounter(QObject):
+    """Counts the events of one type (paints by default) that ``widget`` receives."""
+
+    def __init__(self, widget, kind=QEvent.Paint):
         super().__init__()
         self.count = 0
+        self.kind = kind
         widget.installEventFilter(self)
 
     def eventFilter(self, _obj, event):
-        if event.type() == QEvent.Paint:
+        if event.type() == self.kind:
             self.count += 1
         return False
 
@@ -44,7 +47,7 @@ def test_verdicts_and_clock_repaint_only_their_own_widgets(qtbot, ui_env, themed
     w.resize(1360, 860)
     w.show()
     qtbot.waitExposed(w)
-    card, panel, chips = PaintCounter(w.card), PaintCounter(w.exercise_panel), PaintCounter(w.chips)
+    card, panel, chips = EventCounter(w.card), EventCounter(w.exercise_panel), EventCounter(w.chips)
     settle(qtbot, (card, panel, chips))
     card_height, wave_geometry = w.card.height(), w.waveform.geometry()
 
@@ -64,18 +67,6 @@ def test_verdicts_and_clock_repaint_only_their_own_widgets(qtbot, ui_env, themed
     assert w.card.height() == card_height and w.waveform.geometry() == wave_geometry
 
 
-class LayoutRequests(QObject):
-    def __init__(self, widget):
-        super().__init__()
-        self.count = 0
-        widget.installEventFilter(self)
-
-    def eventFilter(self, _obj, event):
-        if event.type() == QEvent.LayoutRequest:
-            self.count += 1
-        return False
-
-
 def test_a_steady_box_keeps_a_changing_text_from_laying_the_page_out_again(qtbot, themed_app):
     from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
@@ -93,7 +84,7 @@ def test_a_steady_box_keeps_a_changing_text_from_laying_the_page_out_again(qtbot
     page.show()
     qtbot.waitExposed(page)
     qtbot.wait(50)
-    requests, two_lines = LayoutRequests(page), box.height()
+    requests, two_lines = EventCounter(page, QEvent.LayoutRequest), box.height()
     for text in ("Press a little more", "Just enough more", "Muted — good", "12 of 15"):
         label.setText(text)
         qtbot.wait(20)

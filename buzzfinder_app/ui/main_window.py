@@ -747,6 +747,7 @@ class MainWindow(QMainWindow):
         if getattr(self, "_shut", False):
             return
         self._shut = True
+        self.stage.view.hide()  # a stage view left open (its own full-screen window) must not outlive the window
         relay().raised.disconnect(self._on_fault)
         self.session.shutdown()
         if self.event_log is not None:

@@ -14,6 +14,7 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QMenu, QSizePolicy, QWidget
 
 from buzzfinder_app.ui import palette as P
+from buzzfinder_app.ui.widgets.pixmaps import clear_pixmap
 
 CHIP_W, CHIP_H, GAP = 46, 50, 6
 BADGE = 16  # the ✓ badge in a chip's top-right corner
@@ -207,9 +208,7 @@ class ChipStrip(QWidget):
             return pixmap
         if len(self._pixmaps) >= PIXMAP_CACHE:
             self._pixmaps.clear()
-        pixmap = QPixmap(round(CHIP_W * ratio), round(CHIP_H * ratio))
-        pixmap.setDevicePixelRatio(ratio)
-        pixmap.fill(Qt.transparent)
+        pixmap = clear_pixmap(CHIP_W, CHIP_H, ratio)
         p = QPainter(pixmap)
         p.setRenderHint(QPainter.Antialiasing)
         rect = QRectF(0, 0, CHIP_W, CHIP_H)

@@ -7,6 +7,7 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from buzzfinder_app.ui import palette as P
+from buzzfinder_app.ui.widgets.pixmaps import clear_pixmap
 
 
 class ClassBadge(QWidget):
@@ -89,9 +90,7 @@ class ProbBar(QWidget):
         ratio = self.devicePixelRatioF()
         if self._name_pixmap is None or self._name_pixmap[0] != (width, height, ratio):
             style = P.style_for(self.label)
-            pixmap = QPixmap(round(width * ratio), round(height * ratio))
-            pixmap.setDevicePixelRatio(ratio)
-            pixmap.fill(Qt.transparent)
+            pixmap = clear_pixmap(width, height, ratio)
             p = QPainter(pixmap)
             p.setFont(self.font())
             p.setPen(QColor(P.TEXT))

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from buzzfinder_app import constants as C
 from buzzfinder_app.ui import palette as P
+from buzzfinder_app.ui.widgets.pixmaps import clear_pixmap
 
 BIN = 128  # samples per envelope point (about 6 ms)
 REDRAW_MS = 100
@@ -184,9 +185,7 @@ class ScrollingWaveform(QWidget):
         ratio = self.devicePixelRatioF()
         pixmap = self._symbols.get((label, ratio))
         if pixmap is None:
-            pixmap = QPixmap(round(30 * ratio), round(TAG_H * ratio))
-            pixmap.setDevicePixelRatio(ratio)
-            pixmap.fill(Qt.transparent)
+            pixmap = clear_pixmap(30, TAG_H, ratio)
             bold = QFont(self.font())
             bold.setPointSizeF(11)
             bold.setBold(True)

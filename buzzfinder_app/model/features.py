@@ -27,9 +27,10 @@ MEL_FLOOR_DB = -100.0
 class FeatureParams:
     """Everything that decides the numbers a model is fed. Stored in each model's metadata."""
 
-    #: "logmel_floor" (shipped): log-mel and its level above the window's own background, two channels;
-    #: "logmel", "pcen" and "mfcc" (13 MFCC + delta + delta-delta) are kept for the feature comparison.
-    kind: str = "logmel_floor"
+    #: "logmel_floor_tonality" (shipped): log-mel, its level above the window's own background and each
+    #: band's tonality, three channels; "logmel_floor", "logmel", "pcen" and "mfcc" (13 MFCC + delta +
+    #: delta-delta) are kept for the feature comparison.
+    kind: str = "logmel_floor_tonality"
     sample_rate: int = C.SAMPLE_RATE
     window_samples: int = C.WINDOW_SAMPLES
     pre_roll: int = C.PRE_ROLL
@@ -47,7 +48,7 @@ class FeatureParams:
     @property
     def channels(self) -> int:
         """Feature planes side by side along the feature axis (the model splits them into channels)."""
-        return 2 if self.kind == "logmel_floor" else 1
+        return PLANES.get(self.kind, 1)
 
     @property
     def n_features(self) -> int:
@@ -69,6 +70,9 @@ class FeatureParams:
     def with_kind(self, kind: str) -> "FeatureParams":
         return replace(self, kind=kind)
 
+
+#: Feature kinds of more than one plane, and how many.
+PLANES = {"logmel_floor_tonality": 3, "logmel_floor": 2}
 
 DEFAULT_PARAMS = FeatureParams()
 
@@ -138,12 +142,18 @@ def power_spectrogram(y: np.ndarray, n_fft: int, hop: int) -> np.ndarray:
     return power
 
 
+def window_power(y: np.ndarray, params: FeatureParams = DEFAULT_PARAMS) -> np.ndarray:
+    """STFT power of a window padded (or cut) to ``params.window_samples``, shape (frames, n_fft // 2 + 1)."""
+    return power_spectrogram(fit_length(y, params.window_samples), params.n_fft, params.hop)
+
+
+def _mel(power: np.ndarray, params: FeatureParams) -> np.ndarray:
+    return power @ mel_filterbank(params.sample_rate, params.n_fft, params.n_mels, params.fmin, params.fmax).T
+
+
 def mel_power(y: np.ndarray, params: FeatureParams = DEFAULT_PARAMS) -> np.ndarray:
     """Mel-band power of a window padded (or cut) to ``params.window_samples``, shape (frames, n_mels)."""
-    y = fit_length(y, params.window_samples)
-    return power_spectrogram(y, params.n_fft, params.hop) @ mel_filterbank(
-        params.sample_rate, params.n_fft, params.n_mels, params.fmin, params.fmax
-    ).T
+    return _mel(window_power(y, params), params)
 
 
 def _db_below_peak(mel: np.ndarray, top_db: float) -> np.ndarray:
@@ -191,10 +201,74 @@ def log_mel_floor(y: np.ndarray, params: FeatureParams = DEFAULT_PARAMS) -> np.n
     >>> float(log_mel_floor(y)[:, 64:].mean()) < 0.05  # is nothing above its own floor
     True
     """
-    mel = mel_power(y, params)
-    db = _db_below_peak(mel, params.top_db)
+    return _level_and_floor(mel_power(y, params), params.top_db).astype(np.float32)
+
+
+def _level_and_floor(mel: np.ndarray, top_db: float) -> np.ndarray:
+    db = _db_below_peak(mel, top_db)
     above = np.maximum(db - band_floor(db, mel.sum(axis=1) > 0), 0.0)
-    return np.concatenate([(db + params.top_db) / params.top_db, above / params.top_db], axis=1).astype(np.float32)
+    return np.concatenate([(db + top_db) / top_db, above / top_db], axis=1)
+
+
+#: A band's tonality is measured over at least this many STFT bins (the mel bands below ~1 kHz are
+#: narrower), centred on the band.
+TONALITY_MIN_BINS = 7
+#: Tonality (dB) that scales to 1; white noise measures about 2.5 dB (Euler's constant in dB).
+TONALITY_SCALE_DB = 30.0
+#: Bins this far below the window's strongest bin count as this far below it (silence, padding).
+TONALITY_FLOOR_DB = 120.0
+
+
+@lru_cache(maxsize=8)
+def tonality_bands(sample_rate: int, n_fft: int, n_mels: int, fmin: float, fmax: float) -> np.ndarray:
+    """Each mel band's bins (where its filter is non-zero, widened to :data:`TONALITY_MIN_BINS`) as
+    averaging weights, shape (n_mels, n_fft // 2 + 1)."""
+    mel = mel_filterbank(sample_rate, n_fft, n_mels, fmin, fmax)
+    bands = np.zeros_like(mel)
+    half = TONALITY_MIN_BINS // 2
+    for m, row in enumerate(mel):
+        used = np.flatnonzero(row > 0)
+        lo, hi = (used[0], used[-1]) if len(used) else (int(np.argmax(row)), int(np.argmax(row)))
+        if hi - lo + 1 < TONALITY_MIN_BINS:
+            centre = (lo + hi) // 2
+            lo = min(max(centre - half, 0), mel.shape[1] - TONALITY_MIN_BINS)
+            hi = lo + TONALITY_MIN_BINS - 1
+        bands[m, lo:hi + 1] = 1.0 / (hi - lo + 1)
+    bands.setflags(write=False)
+    return bands
+
+
+def tonality(power: np.ndarray, params: FeatureParams = DEFAULT_PARAMS) -> np.ndarray:
+    """How peaked each mel band's spectrum is, per frame: its arithmetic over its geometric mean
+    power, in dB, scaled by :data:`TONALITY_SCALE_DB` and clipped to [0, 1]. Shape (frames, n_mels).
+
+    A string's partials, and a fret rattle (struck once per swing of the string, so at the string's
+    period), are lines between which the spectrum falls away: high tonality. Hiss, a slap of the
+    string on the hand and a room's diffuse tail are flat (white noise: about 0.08). Independent of
+    level, so it tells what the log-mel's level alone cannot: whether the energy above the
+    background belongs to the string.
+
+    >>> import numpy as np
+    >>> t = np.arange(45124) / 22050
+    >>> hiss = np.random.default_rng(0).standard_normal(len(t))
+    >>> string = sum(np.sin(2 * np.pi * 110 * k * t) / k for k in range(1, 60))
+    >>> float(tonality(window_power(hiss))[:, 40:].mean()) < 0.15 < float(tonality(window_power(string))[:, 40:].mean())
+    True
+    """
+    floor = max(float(power.max()), 1e-30) * 10 ** (-TONALITY_FLOOR_DB / 10)
+    p = np.maximum(power, floor)
+    bands = tonality_bands(params.sample_rate, params.n_fft, params.n_mels, params.fmin, params.fmax)
+    db = 10.0 * (np.log10(p @ bands.T) - np.log10(p) @ bands.T)
+    return np.clip(db / TONALITY_SCALE_DB, 0.0, 1.0)
+
+
+def log_mel_floor_tonality(y: np.ndarray, params: FeatureParams = DEFAULT_PARAMS) -> np.ndarray:
+    """:func:`log_mel_floor`'s two planes and, beside them, each band's :func:`tonality`: shape
+    (frames, 3 * n_mels). Buzz is energy above the background that belongs to the string (tonal),
+    time-locked to the attack; noise that starts with a note, or the hand's slap, is not tonal."""
+    power = window_power(y, params)
+    planes = _level_and_floor(_mel(power, params), params.top_db)
+    return np.concatenate([planes, tonality(power, params)], axis=1).astype(np.float32)
 
 
 #: PCEN's constants (librosa's defaults): smoother time constant, gain, bias, power, epsilon.
@@ -255,7 +329,7 @@ def extract(y: np.ndarray, params: FeatureParams = DEFAULT_PARAMS) -> np.ndarray
 
 
 #: Every feature kind a model may be trained on, by its name in the metadata.
-FEATURE_KINDS = {"logmel_floor": log_mel_floor, "logmel": log_mel, "pcen": pcen, "mfcc": mfcc_deltas}
+FEATURE_KINDS = {"logmel_floor_tonality": log_mel_floor_tonality, "logmel_floor": log_mel_floor, "logmel": log_mel, "pcen": pcen, "mfcc": mfcc_deltas}
 
 
 def extract_batch(windows, params: FeatureParams = DEFAULT_PARAMS) -> np.ndarray:

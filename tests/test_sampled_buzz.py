@@ -25,7 +25,7 @@ def test_rattle_is_audible_in_the_attack_and_stops_when_the_note_decays(seed):
     note = plucked()
     lead = int(0.2 * SR)
     audio = np.concatenate([np.zeros(lead), note])
-    buzzy, params = add_fret_buzz(audio, lead, 147.0, np.random.default_rng(seed), SR)
+    buzzy, params = add_fret_buzz(audio, lead, 147.0, np.random.default_rng(seed), SR, late_share=0.0)
     assert np.array_equal(buzzy[:lead], audio[:lead])  # nothing before the onset
     assert params["buzz_db"] >= MIN_BUZZ_DB and params["rattle_db"] >= MIN_RATTLE_DB and params["strikes"] > 0
     # more high-frequency energy than the clean note while the string reaches the fret ...
@@ -35,6 +35,17 @@ def test_rattle_is_audible_in_the_attack_and_stops_when_the_note_decays(seed):
     late = 0.2 + params["last_strike_s"] + 0.05
     if late + 0.2 < 2.0:
         assert hf_db(buzzy, late) < hf_db(buzzy, 0.2) - 10
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_late_rattle_leaves_the_attack_clean(seed):
+    note = plucked()
+    buzzy, params = add_fret_buzz(note, 0, 147.0, np.random.default_rng(seed), SR, late_share=1.0)
+    start_s = params["buzz_start_s"]
+    assert start_s >= 0.15
+    assert abs(hf_db(buzzy, 0.0, 0.1) - hf_db(note, 0.0, 0.1)) < 0.5  # the attack is the clean note's
+    assert hf_db(buzzy, start_s) > hf_db(note, start_s) + MIN_BUZZ_DB
+    assert params["rattle_db"] >= MIN_RATTLE_DB
 
 
 def test_same_rng_same_rattle():

@@ -14,9 +14,10 @@ SR = SAMPLE_RATE
 
 
 @lru_cache(maxsize=None)
-def buzzy_and_twin(seed: int) -> tuple[SynthNote, SynthNote]:
-    """A buzzy note without hard negatives and its clean twin (the same note with no fret)."""
-    buzzy = generate_note("buzzy", seed, extras=[])
+def buzzy_and_twin(seed: int, buzz_start_s: float = 0.0) -> tuple[SynthNote, SynthNote]:
+    """A buzzy note without hard negatives (rattling from the pluck on, or from ``buzz_start_s``) and
+    its clean twin (the same note with no fret)."""
+    buzzy = generate_note("buzzy", seed, extras=[], buzz_start_s=buzz_start_s)
     return buzzy, generate_note("buzzy", seed, extras=[], barrier_gap=None, redraw=buzzy.params["redraw"])
 
 
@@ -110,13 +111,34 @@ def test_buzz_adds_high_frequency_energy_to_the_attack(seed):
 @pytest.mark.parametrize("seed", [0, 2])
 def test_buzz_comes_from_the_collision(seed):
     buzzy, twin = buzzy_and_twin(seed)
-    chosen = {k: buzzy.params[k] for k in ("redraw", "buzz_planes", "rattle_gain", "barrier_gap", "barrier_gap_2")}
+    chosen = {k: buzzy.params[k] for k in ("redraw", "buzz_planes", "rattle_gain", "barrier_gap", "barrier_gap_2",
+                                           "buzz_start_s")}
     again = generate_note("buzzy", seed, extras=[], **chosen)
     assert np.array_equal(again.audio, buzzy.audio)  # the recorded parameters reproduce the note
     assert attack_hf_db(buzzy) - attack_hf_db(twin) > 1.5
     # a fret farther than the pluck height is never touched: the note is exactly its clean twin
     far = generate_note("buzzy", seed, extras=[], **(chosen | {k: chosen[k] and 10.0 for k in ("barrier_gap", "barrier_gap_2")}))
     assert np.array_equal(far.audio, twin.audio)
+
+
+@pytest.mark.parametrize("seed", [0, 3, 4])
+def test_a_late_rattle_starts_after_a_clean_attack(seed):
+    """The fret comes within reach only 0.4 s after the pluck: the attack is its clean twin's, and
+    the rattle is heard from then on."""
+    buzzy, twin = buzzy_and_twin(seed, buzz_start_s=0.4)
+    start_s = buzzy.params["buzz_start_s"]
+    ramp_s = buzzy.params["buzz_start_ramp_s"]
+    assert 0.1 < start_s <= 0.4
+    before = buzzy.onset + int((start_s - ramp_s) * SR)
+    assert np.array_equal(buzzy.audio[:before], twin.audio[:before])
+    assert buzzy.params["last_impact_s"] > start_s - ramp_s
+    assert attack_hf_db(buzzy, start_s) - attack_hf_db(twin, start_s) > 1.5
+    assert buzzy.params["rattle_db"] >= MIN_RATTLE_DB
+
+
+def test_some_buzzy_notes_rattle_late():
+    starts = [generate_note("buzzy", seed).params["buzz_start_s"] for seed in range(100, 112)]
+    assert 0 < sum(s > 0 for s in starts) < len(starts)
 
 
 def test_every_buzzy_note_is_audibly_buzzy():

@@ -227,18 +227,34 @@ def compress(y, sample_rate, threshold_db=-30.0, ratio=6.0, attack_s=0.005, rele
 
 def hand_damp(y, onset, after_s, rng, sample_rate=C.SAMPLE_RATE):
     """The hand stops the string ``after_s`` after the onset: the sound dies within tens of
-    milliseconds, with the small noise of the hand landing on the strings (a soft, dull rub).
-    A note of any class can be stopped so; stopping early is not a class."""
+    milliseconds, with the noise of the hand landing: half the time a soft, dull rub 20-40 dB under
+    the note's peak, else the brighter contact of the still-swinging string with the hand and frets
+    (white or brighter noise above 0.2-2 kHz, or in a band above that, dying in 3-40 ms, 36-6 dB under
+    the note's level just before). A note of any class can be stopped so; stopping early is not a class, and the
+    contact's short burst of noise as the note dies is not a rattle."""
     y = _f32(y).copy()
     at = int(onset + after_s * sample_rate)
     if at >= len(y):
         return y
     t = np.arange(len(y) - at) / sample_rate
     y[at:] *= np.exp(-t / rng.uniform(0.008, 0.04)).astype(np.float32)
-    n = min(len(y) - at, int(rng.uniform(0.01, 0.05) * sample_rate))
-    rub = np.convolve(rng.standard_normal(n), np.ones(8) / 8, mode="same") * np.hanning(n)
-    level = float(np.max(np.abs(y[onset:at]))) if at > onset else 0.0
-    y[at:at + n] += (rub / (np.max(np.abs(rub)) + 1e-12) * level * 10 ** (rng.uniform(-40.0, -20.0) / 20)).astype(np.float32)
+    if rng.random() < 0.5:
+        n = min(len(y) - at, int(rng.uniform(0.01, 0.05) * sample_rate))
+        rub = np.convolve(rng.standard_normal(n), np.ones(8) / 8, mode="same") * np.hanning(n)
+        level = float(np.max(np.abs(y[onset:at]))) if at > onset else 0.0
+        y[at:at + n] += (rub / (np.max(np.abs(rub)) + 1e-12) * level * 10 ** (rng.uniform(-40.0, -20.0) / 20)).astype(np.float32)
+        return y
+    n = min(len(y) - at, int(0.15 * sample_rate))
+    hit = rng.standard_normal(n + 1)
+    hit = np.diff(hit) if rng.random() < 0.5 else hit[:n]  # white, or brighter still
+    hit *= np.exp(-np.arange(n) / (rng.uniform(0.003, 0.04) * sample_rate))
+    low = float(np.exp(rng.uniform(np.log(200.0), np.log(2000.0))))
+    hit = high_pass(hit, sample_rate, low)
+    if rng.random() < 0.5:  # a duller contact: a band rather than everything above ``low``
+        hit = low_pass(hit, sample_rate, min(low * rng.uniform(2.0, 16.0), 0.45 * sample_rate))
+    level = float(np.sqrt(np.mean(y[max(onset, at - sample_rate // 50):at].astype(np.float64) ** 2))) if at > onset else 0.0
+    hit *= level * 10 ** (rng.uniform(-36.0, -6.0) / 20) / (float(np.sqrt(np.mean(hit[: max(n // 8, 1)] ** 2))) + 1e-12)
+    y[at:at + n] += hit.astype(np.float32)
     return y
 
 
@@ -270,6 +286,10 @@ def cut_short(y, onset, length_s, sample_rate=C.SAMPLE_RATE):
 
 
 # ---------------------------------------------------------------- the training augmenter
+
+
+#: How long a note's class must have sounded before a hand stops it or its window ends (seconds).
+MIN_HEARD_S = 0.1
 
 
 @dataclass(frozen=True)
@@ -326,25 +346,39 @@ class Augmenter:
         y = gain(y, rng.uniform(-30.0, 0.0))
         return y
 
-    def note(self, audio, onset: int, sample_rate: int) -> tuple[np.ndarray, int]:
+    def note(self, audio, onset: int, sample_rate: int, heard_from_s: float = 0.0) -> tuple[np.ndarray, int]:
         """A note as a player's setup delivers it: sometimes stopped early by the hand, then the
         channel (:meth:`__call__`), and sometimes the file starting at the note. Returns the audio
-        and its onset. Every class goes through the same draws."""
+        and its onset. Every class goes through the same draws.
+
+        ``heard_from_s``: when the note's class starts to sound after the onset (a late rattle's
+        start): a hand that would stop the note before it has sounded :data:`MIN_HEARD_S` leaves the
+        note alone, or a buzzy label would sit on a clean-sounding note."""
         y = _f32(audio)
         if self.strength <= 0 or not len(y):
             return y, onset
-        if self._p(0.15):
-            y = hand_damp(y, onset, self.rng.uniform(0.1, 0.4), self.rng, sample_rate)
+        after = self.stop_time(heard_from_s)
+        if after is not None:
+            y = hand_damp(y, onset, after, self.rng, sample_rate)
         y = self(y, sample_rate)
         if self._p(0.25):
             y, onset = start_at_note(y, onset, self.rng, sample_rate)
         return y, onset
 
-    def cut(self) -> Cut:
-        """Onset jitter of ±50 ms and, sometimes, a window cut short after 0.25–2 s."""
+    def stop_time(self, heard_from_s: float = 0.0) -> float | None:
+        """When the hand stops this copy's note (0.1-0.4 s after the onset, on a fifth of the copies),
+        or None; never before the note's class has sounded :data:`MIN_HEARD_S` (see :meth:`note`)."""
+        if not self._p(0.2):
+            return None
+        after = float(self.rng.uniform(0.1, 0.4))
+        return after if after >= heard_from_s + MIN_HEARD_S else None
+
+    def cut(self, heard_from_s: float = 0.0) -> Cut:
+        """Onset jitter of ±50 ms and, sometimes, a window cut short after 0.25–2 s (never before the
+        note's class has sounded :data:`MIN_HEARD_S`; see :meth:`note`)."""
         jitter = self.rng.uniform(-0.05, 0.05) if self._p(0.7) else 0.0
         length = self.rng.uniform(C.MIN_NOTE_S, C.WINDOW_S) if self._p(0.3) else C.WINDOW_S
-        return Cut(float(jitter), float(length))
+        return Cut(float(jitter), float(min(C.WINDOW_S, max(length, heard_from_s + MIN_HEARD_S))))
 
 
 # ---------------------------------------------------------------- fixed evaluation degradations

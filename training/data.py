@@ -197,6 +197,11 @@ def _set_seed(recipe: Recipe, part: int) -> int:
     return recipe.seed * 1000 + part
 
 
+def heard_from_s(note) -> float:
+    """When a note's class starts to sound after its onset: a late rattle's start, else 0."""
+    return float(getattr(note, "params", {}).get("buzz_start_s", 0.0)) if note.label == "buzzy" else 0.0
+
+
 def featurise_notes(notes, recipe: Recipe, set_seed: int = 0) -> Dataset:
     """Augmented copies of each note → features; ``seed`` records the note set's seed, ``group``
     the note's index in it (and keeps its copies together)."""
@@ -209,7 +214,8 @@ def featurise_notes(notes, recipe: Recipe, set_seed: int = 0) -> Dataset:
             else:
                 aug = Augmenter(int(np.random.SeedSequence([set_seed, i, j]).generate_state(1)[0]),
                                 recipe.strength)
-                (audio, onset), cut = aug.note(note.audio, int(note.onset), C.SAMPLE_RATE), aug.cut()
+                heard = heard_from_s(note)
+                (audio, onset), cut = aug.note(note.audio, int(note.onset), C.SAMPLE_RATE, heard), aug.cut(heard)
             x, kept = note_features(audio, onset, recipe.params, cut)
             xs.append(x)
             ys.append(C.LABELS.index(note.label))

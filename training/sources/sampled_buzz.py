@@ -15,7 +15,8 @@ string; while the swing reaches it the string strikes it once per period:
   hides the rattle itself),
 
 so the rattle is strongest in the loud attack and stops when the note has decayed below the gap,
-as in :mod:`training.sources.synth` — the same collision reduced to one contact point, on the timbres of
+as in :mod:`training.sources.synth`; or, as there, it starts late (the fret comes within reach while
+the note rings) and is measured from its start — the same collision reduced to one contact point, on the timbres of
 real instruments. The gap may wander (an intermittent rattle) and the rattle's share of the
 attack's energy above 3 kHz is drawn from faint (:data:`~training.sources.synth.MIN_RATTLE_DB`) to obvious.
 
@@ -32,7 +33,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.signal import butter, sosfiltfilt
 
-from training.sources.synth import MIN_RATTLE_DB, fret_click, hf_fraction
+from training.sources.synth import (LATE_MIN_S, LATE_SHARE, LATE_START_S, MIN_RATTLE_DB, decay_time, fret_click,
+                                    hf_fraction)
 from training.sources.synth_string import ring_impacts
 
 #: The rattle's share of the attack's energy above 3 kHz (dB), drawn from this range.
@@ -81,21 +83,25 @@ def _sustain_lost(impacts: np.ndarray, loss_db: float, f0: float, sample_rate: i
 
 
 def add_fret_buzz(audio: np.ndarray, onset: int, f0: float, rng: np.random.Generator, sample_rate: int,
-                  length_s: float | None = None) -> tuple[np.ndarray, dict]:
+                  length_s: float | None = None, late_share: float = LATE_SHARE) -> tuple[np.ndarray, dict]:
     """``audio`` with a fret rattle from ``onset`` on, and the drawn parameters.
 
     ``length_s``: how long the note lasts after the onset (default: to the end), which bounds how
-    long the rattle may last.
+    long the rattle may last. ``late_share``: the chance that the rattle starts late.
     """
     x = np.asarray(audio, np.float64)
     note = x[onset:]
     length_s = length_s or len(note) / sample_rate
     d = swing(note, f0, sample_rate)
     buzz_s = float(np.exp(rng.uniform(np.log(0.1), np.log(max(0.11, length_s)))))
-    gap = _gap_for(d, buzz_s, f0, sample_rate)
+    late_s = float(rng.uniform(*LATE_START_S)) if rng.random() < late_share else 0.0
+    late_s = min(late_s, 0.5 * decay_time(note, sample_rate))  # while the note still sounds
+    ramp_s = float(rng.uniform(0.05, 0.3))
+    gap = _gap_for(d, late_s + max(buzz_s, LATE_MIN_S) if late_s else buzz_s, f0, sample_rate)
     wander = float(rng.uniform(0.0, 0.3)) if rng.random() < 0.4 else 0.0
     t = np.arange(len(d)) / sample_rate
     gaps = gap * (1.0 + wander * np.sin(2 * np.pi * rng.uniform(0.5, 6.0) * t + rng.uniform(0, 2 * np.pi)))
+    gaps += 2.0 * np.clip((late_s - t) / ramp_s, 0.0, 1.0)  # out of the swing's reach (peak 1) until late_s
     below = d < -gaps
     strikes = np.flatnonzero(below[1:] & ~below[:-1]) + 1
     impacts = np.zeros(len(d))
@@ -112,13 +118,14 @@ def add_fret_buzz(audio: np.ndarray, onset: int, f0: float, rng: np.random.Gener
     cut = clip_depth * np.minimum(d + gaps, 0.0) * np.max(np.abs(note))
     clipped = (note - cut) * envelope
 
-    free_hf = hf_fraction(note, sample_rate, f0, 0)
+    start = int(late_s * sample_rate)  # the rattle's levels are those of its first 0.3 s
+    free_hf = hf_fraction(note, sample_rate, f0, start)
     # on a bright sample the rattle must at least match what the strings already have up there
     target_db = max(float(rng.uniform(*RATTLE_DB_RANGE)), float(10 * np.log10(max(free_hf, 1e-12))) + 1.0)
-    attack = int(0.3 * sample_rate)
+    heard = slice(start, start + int(0.3 * sample_rate))
 
     def hf(gain: float) -> float:
-        return hf_fraction(clipped[:attack] + gain * rattle[:attack], sample_rate, f0, 0)
+        return hf_fraction(clipped[heard] + gain * rattle[heard], sample_rate, f0, 0)
 
     scale = np.max(np.abs(note)) / (np.max(np.abs(rattle)) + 1e-12)
     lo, hi = 0.0, 2.0 * scale  # rattle peak up to twice the note's: beyond that it is not a note any more
@@ -128,7 +135,7 @@ def add_fret_buzz(audio: np.ndarray, onset: int, f0: float, rng: np.random.Gener
     gain, heard_hf = hi, hf(hi)
     out = x.copy()
     out[onset:] = clipped + gain * rattle
-    params = {"buzz_s": buzz_s, "gap": gap, "gap_wander": wander, "clip_depth": clip_depth, "strikes": int(len(strikes)),
+    params = {"buzz_s": buzz_s, "buzz_start_s": late_s, "gap": gap, "gap_wander": wander, "clip_depth": clip_depth, "strikes": int(len(strikes)),
               "loss_db": loss_db, "contact_ms": 1e3 * contact_s, "jolt": jolt,
               "last_strike_s": float(strikes[-1] / sample_rate) if len(strikes) else 0.0,
               "target_rattle_db": target_db, "rattle_db": float(10 * np.log10(max(heard_hf - free_hf, 1e-12))),

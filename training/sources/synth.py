@@ -73,6 +73,14 @@ MAX_MUTED_DECAY_S = 0.4
 MIN_BUZZY_DECAY_S = 0.3
 #: Share of buzzy notes whose rattle is kept just above audible.
 SUBTLE_SHARE = 0.15
+#: Share of buzzy notes whose rattle starts only after the attack, when the fretting finger eases
+#: off (as a player searching for the lightest pressure does) or the string's swing turns towards the
+#: fret; it starts this many seconds after the pluck. Real buzzy notes do this: a clean attack, then a
+#: rattle that grows while the note rings.
+LATE_SHARE = 0.2
+LATE_START_S = (0.15, 0.7)
+#: ... and it goes on for at least this long (a single slap of the string as a hand stops it is not a rattle).
+LATE_MIN_S = 0.3
 #: Probability of each hard negative per class.
 EXTRA_PROBS = {
     "clean": {"hiss": 0.5, "scrape": 0.25, "squeak": 0.2, "fret-hand": 0.25},
@@ -158,6 +166,10 @@ def _draw_buzz(rng: np.random.Generator, note_s: float) -> dict:
         "gap_wander": float(rng.uniform(0.0, 0.3)) if rng.random() < 0.4 else 0.0,
         "gap_wander_hz": float(rng.uniform(0.5, 6.0)),
         "gap_wander_phase": float(rng.uniform(0, 2 * np.pi)),
+        # 0: the string strikes the fret from the pluck on; else the fret comes within reach this
+        # late, over the ramp before it (drawn last so that the draws above stay the same)
+        "buzz_start_s": _uniform(rng, LATE_START_S) if rng.random() < LATE_SHARE else 0.0,
+        "buzz_start_ramp_s": float(rng.uniform(0.05, 0.3)),
     }
 
 
@@ -253,14 +265,26 @@ def _damping(p: dict, n: int, m: int, sample_rate: int):
 
 
 def _gap_curve(gap: float | None, p: dict, n: int, sample_rate: int):
-    """Per-sample barrier gap (slowly wandering when the string or fret moves), or None."""
+    """Per-sample barrier gap (slowly wandering when the string or fret moves), or None.
+
+    A late rattle (``p['buzz_start_s']`` > 0): the gap is out of the string's reach (``p['late_lift']``,
+    its largest swing, above the gap) until the ramp before the start brings it down.
+    """
     if gap is None:
         return None
-    wander = p.get("gap_wander", 0.0)
-    if not wander:
-        return np.full(n, gap)
     t = np.arange(n) / sample_rate
-    return gap * (1.0 + wander * np.sin(2 * np.pi * p["gap_wander_hz"] * t + p["gap_wander_phase"]))
+    curve = np.full(n, gap)
+    if p.get("gap_wander", 0.0):
+        curve *= 1.0 + p["gap_wander"] * np.sin(2 * np.pi * p["gap_wander_hz"] * t + p["gap_wander_phase"])
+    start = p.get("buzz_start_s", 0.0)
+    if start:
+        curve += p["late_lift"] * np.clip((start - t) / p["buzz_start_ramp_s"], 0.0, 1.0)
+    return curve
+
+
+def buzz_start(p: dict, sample_rate: int) -> int:
+    """Sample (after the pluck) from which a buzzy note's rattle is measured: its attack, or a late rattle's start."""
+    return int(p.get("buzz_start_s", 0.0) * sample_rate)
 
 
 def _run_plane(design, p: dict, n: int, sample_rate: int, gap: float | None):
@@ -320,27 +344,35 @@ def _buzzing_string(p: dict, designs, n: int, sample_rate: int, factor: int, voi
     if the note still takes :data:`MIN_BUZZY_DECAY_S` to decay 30 dB (narrower gaps choke it more,
     so the search stops there). For a subtle note the rattle's own share must also stay below
     ``p['rattle_ceiling_db']`` (else the faintest audible gap is kept). Among these the gap is kept
-    whose last impact comes nearest ``p['buzz_s']`` after the pluck. When no gap is audible (a
+    whose last impact comes nearest ``p['buzz_s']`` after the rattle's start (the pluck, or a late
+    rattle's ``p['buzz_start_s']``, where its levels are measured instead of in the attack). When no gap is audible (a
     bright note whose partials hide the rattle) the fret rings louder, and a rattle of the weaker
     plane alone gets the vertical plane's too. Levels are measured on the note as heard,
     ``voice(string)`` (body, knock and attack noise). ``p`` records the planes, gaps, rattle gain,
     the buzz and rattle levels and the time of the last impact. The string runs at
     ``factor`` times ``sample_rate``; ``n`` counts output samples. Gaps are tried on the first
-    twice ``p['buzz_s']`` only (the simulation is causal); the chosen one is then run in full.
+    twice the rattle's end only (the simulation is causal); the chosen one is then run in full.
     """
     rate = sample_rate * factor
-    attack = int(1.5 * ATTACK_S * sample_rate)
-    n_try = min(n, max(attack, int(2 * p["buzz_s"] * sample_rate)))
+    late_s = p.get("buzz_start_s", 0.0)
+    n_try = min(n, int(max(late_s + 1.5 * ATTACK_S, 2 * (late_s + max(p["buzz_s"], LATE_MIN_S))) * sample_rate))
     free = [_run_plane(d, p, n_try * factor, rate, None) for d in designs]
-    free_hf = hf_fraction(voice(_decimate(free[0][0] + p["plane2_weight"] * free[1][0], factor, n_try)[:attack]), sample_rate, p["f0"])
+    free_voice = voice(_decimate(free[0][0] + p["plane2_weight"] * free[1][0], factor, n_try))
+    if late_s:  # while the note still sounds: a rattle after it has died is a click, not a buzzy note
+        p["buzz_start_s"] = late_s = min(late_s, 0.5 * decay_time(free_voice, sample_rate))
+    start = buzz_start(p, sample_rate)
+    until_s = late_s + max(p["buzz_s"], LATE_MIN_S) if late_s else p["buzz_s"]  # the last strike's aim
+    attack = start + int(1.5 * ATTACK_S * sample_rate)
+    free_hf = hf_fraction(free_voice[:attack], sample_rate, p["f0"], start)
     swings = [max(-f[1].min(), 1e-6) for f in free]  # largest downward swing of each plane at the fret
+    p["late_lift"] = max(swings)
 
     def attempt(fraction: float) -> dict:
         g1, g2 = fraction * swings[0], fraction * swings[1]
         gaps = {"vertical": (g1, None), "both": (g1, g1 * p["gap_ratio_2"]), "horizontal": (None, g2)}[p["buzz_planes"]]
         mix, last_impact_s = _mix_planes(p, designs, n_try * factor, rate, gaps, [f[0] for f in free])
         heard = voice(_decimate(mix, factor, n_try))
-        hf = hf_fraction(heard[:attack], sample_rate, p["f0"])
+        hf = hf_fraction(heard[:attack], sample_rate, p["f0"], start)
         return {"buzz_db": float(10 * np.log10(hf / max(free_hf, 1e-30))), "rattle_db": float(10 * np.log10(max(hf - free_hf, 1e-12))),
                 "last_impact_s": last_impact_s, "gaps": gaps, "sustain_s": decay_time(heard, sample_rate),
                 "buzz_planes": p["buzz_planes"], "rattle_gain": p["rattle_gain"]}
@@ -358,7 +390,7 @@ def _buzzing_string(p: dict, designs, n: int, sample_rate: int, factor: int, voi
             if t["sustain_s"] < MIN_BUZZY_DECAY_S:
                 break
             tried.append(t)
-            if is_audible(t) and t["last_impact_s"] > 1.5 * p["buzz_s"]:
+            if is_audible(t) and t["last_impact_s"] > 1.5 * until_s:
                 break
         loudest = max(tried + ([loudest] if loudest else []), key=lambda t: t["buzz_db"], default=None)
         audible = [t for t in tried if is_audible(t)]
@@ -369,7 +401,7 @@ def _buzzing_string(p: dict, designs, n: int, sample_rate: int, factor: int, voi
     else:
         if p["rattle_ceiling_db"] is not None:
             audible = [t for t in audible if t["rattle_db"] <= p["rattle_ceiling_db"]] or [min(audible, key=lambda t: t["rattle_db"])]
-        chosen = min(audible, key=lambda t: abs(np.log(max(t["last_impact_s"], 1e-3) / p["buzz_s"])))
+        chosen = min(audible, key=lambda t: abs(np.log(max(t["last_impact_s"], 1e-3) / until_s)))
     p["barrier_gap"], p["barrier_gap_2"] = (None if g is None else float(g) for g in chosen["gaps"])
     p.update({k: chosen[k] for k in ("buzz_planes", "rattle_gain")})
     p.update({k: float(chosen[k]) for k in ("buzz_db", "rattle_db", "sustain_s")})

@@ -10,6 +10,8 @@ from buzzfinder_app.model.features import (
     log_mel,
     log_mel_floor,
     mel_filterbank,
+    tonality,
+    window_power,
     mfcc_deltas,
     pcen,
 )
@@ -57,16 +59,61 @@ def reference_floor_planes(y):
     return np.concatenate([ref, np.maximum(ref - floor, 0.0)], axis=1)
 
 
-def test_shipped_features_are_log_mel_and_its_level_above_the_background(window):
-    assert DEFAULT_PARAMS.kind == "logmel_floor" and DEFAULT_PARAMS.shape == (C.N_FRAMES, 2 * C.N_MELS)
-    np.testing.assert_allclose(extract(window), reference_floor_planes(window), atol=1e-5)
+def reference_tonality(y):
+    """Per frame and mel band: arithmetic over geometric mean of the STFT power over the band's bins
+    (its filter's support, or the 7 bins about its middle where that is narrower), in dB / 30."""
+    power = np.abs(librosa.stft(y.astype(np.float64), n_fft=C.N_FFT, hop_length=C.HOP, center=True,
+                                pad_mode="constant")) ** 2
+    power = np.maximum(power, power.max() * 1e-12)
+    fb = librosa.filters.mel(sr=C.SAMPLE_RATE, n_fft=C.N_FFT, n_mels=C.N_MELS, fmin=C.FMIN, fmax=C.FMAX)
+    out = np.zeros((power.shape[1], C.N_MELS))
+    for m, row in enumerate(fb):
+        used = np.flatnonzero(row > 0)
+        lo, hi = used[0], used[-1]
+        if hi - lo + 1 < 7:
+            lo = (lo + hi) // 2 - 3
+            hi = lo + 6
+        band = power[lo:hi + 1]
+        out[:, m] = 10 * np.log10(band.mean(axis=0) / np.exp(np.log(band).mean(axis=0)))
+    return np.clip(out / 30.0, 0.0, 1.0)
+
+
+def test_shipped_features_are_log_mel_its_level_above_the_background_and_its_tonality(window):
+    assert DEFAULT_PARAMS.kind == "logmel_floor_tonality" and DEFAULT_PARAMS.shape == (C.N_FRAMES, 3 * C.N_MELS)
+    x = extract(window)
+    np.testing.assert_allclose(x[:, :2 * C.N_MELS], reference_floor_planes(window), atol=1e-5)
+    np.testing.assert_allclose(x[:, 2 * C.N_MELS:], reference_tonality(window), atol=1e-5)
+
+
+def test_a_rattle_at_the_string_period_is_tonal_and_the_hand_slap_and_hiss_are_not():
+    """Above 3 kHz a fret rattle (a click at every swing of a 110-Hz string) is lines; a burst of
+    noise as long (the slap of a string on the hand) and hiss are flat, at any level."""
+    rng = np.random.default_rng(2)
+    n, period = C.WINDOW_SAMPLES, 200
+    click = np.diff(rng.standard_normal(40)) * np.exp(-np.arange(39) / 8)
+    rattle = np.zeros(n)
+    for k in range(int(C.PRE_ROLL / period) + 1, int((C.PRE_ROLL + 0.5 * C.SAMPLE_RATE) / period)):
+        at = k * period
+        rattle[at:at + 39] += click
+    slap = np.zeros(n)
+    slap[C.PRE_ROLL: C.PRE_ROLL + 11025] = np.diff(rng.standard_normal(11026)) * 0.2
+    hiss = rng.standard_normal(n) * 1e-4
+    high = slice(2, 20), slice(int(np.searchsorted(librosa.mel_frequencies(C.N_MELS + 2, fmin=C.FMIN, fmax=C.FMAX)[1:-1], 3000)), C.N_MELS)
+
+    def tonal(y):
+        return float(tonality(window_power((y + hiss).astype(np.float32)))[high].mean())
+
+    assert tonal(rattle) > 0.25 > 0.1 > tonal(slap)  # about 10 dB, against white noise's 2.5 dB
+    assert tonal(0 * hiss) < 0.1
+    assert tonal(rattle * 0.01) > 0.25  # 40 dB fainter, still above the hiss
 
 
 def test_short_window_is_zero_padded(window):
     short = window[: int(0.3 * C.SAMPLE_RATE)]
     padded = np.concatenate([short, np.zeros(C.WINDOW_SAMPLES - len(short), np.float32)])
     np.testing.assert_array_equal(extract(short), extract(padded))
-    np.testing.assert_allclose(extract(short), reference_floor_planes(padded), atol=1e-5)
+    np.testing.assert_allclose(extract(short)[:, :2 * C.N_MELS], reference_floor_planes(padded), atol=1e-5)
+    np.testing.assert_allclose(extract(short)[:, 2 * C.N_MELS:], reference_tonality(padded), atol=1e-5)
 
 
 def test_the_floor_ignores_the_silence_before_a_file_that_starts_at_the_note(window):
@@ -101,6 +148,7 @@ def test_pcen_equals_librosa(window):
 def test_features_do_not_depend_on_gain(window):
     np.testing.assert_allclose(log_mel(window), log_mel(window * 0.05), atol=1e-5)
     np.testing.assert_allclose(log_mel_floor(window), log_mel_floor(window * 0.05), atol=1e-5)
+    np.testing.assert_allclose(extract(window), extract(window * 0.05), atol=1e-5)
 
 
 def test_mfcc_features_shape_and_batch(window):

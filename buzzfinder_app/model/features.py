@@ -220,22 +220,18 @@ TONALITY_FLOOR_DB = 120.0
 
 
 @lru_cache(maxsize=8)
-def tonality_bands(sample_rate: int, n_fft: int, n_mels: int, fmin: float, fmax: float) -> np.ndarray:
-    """Each mel band's bins (where its filter is non-zero, widened to :data:`TONALITY_MIN_BINS`) as
-    averaging weights, shape (n_mels, n_fft // 2 + 1)."""
+def tonality_bands(sample_rate: int, n_fft: int, n_mels: int, fmin: float, fmax: float) -> tuple[np.ndarray, np.ndarray]:
+    """Each mel band's bins: where its filter is non-zero, widened to :data:`TONALITY_MIN_BINS` about
+    its middle where that is narrower. Two arrays of n_mels: first bin, one past the last."""
     mel = mel_filterbank(sample_rate, n_fft, n_mels, fmin, fmax)
-    bands = np.zeros_like(mel)
-    half = TONALITY_MIN_BINS // 2
-    for m, row in enumerate(mel):
-        used = np.flatnonzero(row > 0)
-        lo, hi = (used[0], used[-1]) if len(used) else (int(np.argmax(row)), int(np.argmax(row)))
-        if hi - lo + 1 < TONALITY_MIN_BINS:
-            centre = (lo + hi) // 2
-            lo = min(max(centre - half, 0), mel.shape[1] - TONALITY_MIN_BINS)
-            hi = lo + TONALITY_MIN_BINS - 1
-        bands[m, lo:hi + 1] = 1.0 / (hi - lo + 1)
-    bands.setflags(write=False)
-    return bands
+    lo = np.argmax(mel > 0, axis=1)
+    hi = mel.shape[1] - np.argmax(mel[:, ::-1] > 0, axis=1)
+    narrow = hi - lo < TONALITY_MIN_BINS
+    lo[narrow] = np.clip((lo[narrow] + hi[narrow] - 1) // 2 - TONALITY_MIN_BINS // 2, 0, mel.shape[1] - TONALITY_MIN_BINS)
+    hi[narrow] = lo[narrow] + TONALITY_MIN_BINS
+    for a in (lo, hi):
+        a.setflags(write=False)
+    return lo, hi
 
 
 def tonality(power: np.ndarray, params: FeatureParams = DEFAULT_PARAMS) -> np.ndarray:
@@ -255,10 +251,15 @@ def tonality(power: np.ndarray, params: FeatureParams = DEFAULT_PARAMS) -> np.nd
     >>> float(tonality(window_power(hiss))[:, 40:].mean()) < 0.15 < float(tonality(window_power(string))[:, 40:].mean())
     True
     """
-    floor = max(float(power.max()), 1e-30) * 10 ** (-TONALITY_FLOOR_DB / 10)
-    p = np.maximum(power, floor)
-    bands = tonality_bands(params.sample_rate, params.n_fft, params.n_mels, params.fmin, params.fmax)
-    db = 10.0 * (np.log10(p @ bands.T) - np.log10(p) @ bands.T)
+    p = np.maximum(power, max(float(power.max()), 1e-30) * 10 ** (-TONALITY_FLOOR_DB / 10))
+    lo, hi = tonality_bands(params.sample_rate, params.n_fft, params.n_mels, params.fmin, params.fmax)
+
+    def band_means(x):  # by running sums: the bands are runs of bins
+        run = np.zeros((x.shape[0], x.shape[1] + 1))
+        np.cumsum(x, axis=1, out=run[:, 1:])
+        return (run[:, hi] - run[:, lo]) / (hi - lo)
+
+    db = 10.0 * np.log10(band_means(p)) - 10.0 / np.log(10.0) * band_means(np.log(p))
     return np.clip(db / TONALITY_SCALE_DB, 0.0, 1.0)
 
 
@@ -329,7 +330,8 @@ def extract(y: np.ndarray, params: FeatureParams = DEFAULT_PARAMS) -> np.ndarray
 
 
 #: Every feature kind a model may be trained on, by its name in the metadata.
-FEATURE_KINDS = {"logmel_floor_tonality": log_mel_floor_tonality, "logmel_floor": log_mel_floor, "logmel": log_mel, "pcen": pcen, "mfcc": mfcc_deltas}
+FEATURE_KINDS = {"logmel_floor_tonality": log_mel_floor_tonality, "logmel_floor": log_mel_floor, "logmel": log_mel,
+                 "pcen": pcen, "mfcc": mfcc_deltas}
 
 
 def extract_batch(windows, params: FeatureParams = DEFAULT_PARAMS) -> np.ndarray:

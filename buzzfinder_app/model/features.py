@@ -220,14 +220,16 @@ TONALITY_FLOOR_DB = 120.0
 
 
 @lru_cache(maxsize=8)
-def tonality_bands(sample_rate: int, n_fft: int, n_mels: int, fmin: float, fmax: float) -> tuple[np.ndarray, np.ndarray]:
+def tonality_bands(sample_rate: int, n_fft: int, n_mels: int, fmin: float,
+                   fmax: float) -> tuple[np.ndarray, np.ndarray]:
     """Each mel band's bins: where its filter is non-zero, widened to :data:`TONALITY_MIN_BINS` about
     its middle where that is narrower. Two arrays of n_mels: first bin, one past the last."""
     mel = mel_filterbank(sample_rate, n_fft, n_mels, fmin, fmax)
     lo = np.argmax(mel > 0, axis=1)
     hi = mel.shape[1] - np.argmax(mel[:, ::-1] > 0, axis=1)
     narrow = hi - lo < TONALITY_MIN_BINS
-    lo[narrow] = np.clip((lo[narrow] + hi[narrow] - 1) // 2 - TONALITY_MIN_BINS // 2, 0, mel.shape[1] - TONALITY_MIN_BINS)
+    middle = (lo[narrow] + hi[narrow] - 1) // 2
+    lo[narrow] = np.clip(middle - TONALITY_MIN_BINS // 2, 0, mel.shape[1] - TONALITY_MIN_BINS)
     hi[narrow] = lo[narrow] + TONALITY_MIN_BINS
     for a in (lo, hi):
         a.setflags(write=False)

@@ -23,7 +23,7 @@ from training.recipe import Budget, build_data, train_config
 from training.train import TrainConfig, finetune, predict, set_temperature, train
 
 #: Every feature kind of the comparison; the first is the shipped one.
-COMPARED_FEATURES = ("logmel_floor", "logmel", "pcen", "mfcc")
+COMPARED_FEATURES = ("logmel_floor_tonality", "logmel_floor", "logmel", "pcen", "mfcc")
 
 
 def confusion(y_true, y_pred, n: int = len(C.LABELS)) -> np.ndarray:

@@ -341,8 +341,8 @@ class Augmenter:
                          rng.uniform(0.002, 0.02), rng.uniform(0.1, 0.6))
         if self._p(0.15):
             y = soft_clip(y, rng.uniform(3.0, 15.0))
-        if self._p(0.25):  # a coarse converter without dither: its error is tonal, as a rattle is
-            y = quantise(y, int(rng.integers(6, 12)), rng.uniform(0.1, 0.9))
+        if self._p(0.1):
+            y = quantise(y, int(rng.integers(7, 12)), rng.uniform(0.1, 0.9))
         y = gain(y, rng.uniform(-30.0, 0.0))
         return y
 

@@ -63,9 +63,9 @@ def test_clean_strat_notes_stay_clean_through_each_condition(model, strat_test_n
 
 
 def test_hiss_does_not_drown_the_buzz_heard_in_the_quiet(model, real_dir):
-    """Every shared buzzy clip the model hears as buzzy in the quiet is still buzzy after 0.5 s of
-    white hiss 40 dB below its peak (the previous model kept 2 of them). The faintest clip, heard
-    clean even in the quiet, is the report's open target, not this test's."""
+    """Every shared buzzy clip is heard buzzy in the quiet and still after 0.5 s of white hiss 40 dB
+    below its peak (the model before stop 14 kept 2 of them; the stop-14 model heard the faintest,
+    buzzy14, whose rattle starts 0.3 s after the pluck, as clean either way)."""
     from training.sources.real import at_model_rate, read_native
     from training.yardstick import under_hiss
 
@@ -75,6 +75,21 @@ def test_hiss_does_not_drown_the_buzz_heard_in_the_quiet(model, real_dir):
         y, sr = read_native(wav)
         quiet[wav.name] = most_probable(model, at_model_rate(y, sr))
         hissed[wav.name] = most_probable(model, at_model_rate(under_hiss(y, sr, 40, rng), sr))
-    heard = [name for name, label in quiet.items() if label == "buzzy"]
-    assert len(heard) >= 4, quiet
-    assert all(hissed[name] == "buzzy" for name in heard), hissed
+    assert all(label == "buzzy" for label in quiet.values()), quiet
+    assert all(label == "buzzy" for label in hissed.values()), hissed
+
+
+def test_clean_notes_stopped_by_the_hand_with_its_slap_stay_clean(model, strat_test_notes):
+    """A clean note stopped 0.1-0.4 s after the pluck, the string slapping the hand and frets as it
+    lands (a burst of flat noise), is not a rattle (the stop-16 late-rattle model heard 19 % of such
+    notes buzzy; the tonality plane tells the flat slap from a rattle's lines)."""
+    from training.yardstick import stopped_by_hand
+
+    rng = np.random.default_rng(7)
+    pad = np.zeros(int(0.5 * C.SAMPLE_RATE), np.float32)
+    heard = {}
+    for name, y in strat_test_notes.items():
+        for after_s in (0.12, 0.25, 0.38):
+            note = stopped_by_hand(np.concatenate([pad, y]), len(pad), after_s, rng)
+            heard[f"{name} stopped after {after_s} s"] = most_probable(model, note)
+    assert all(label != "buzzy" for label in heard.values()), heard

@@ -74,7 +74,22 @@ class FeatureParams:
 #: Feature kinds of more than one plane, and how many.
 PLANES = {"logmel_floor_tonality": 3, "logmel_floor": 2}
 
+#: Feature kinds with planes after their level planes (log-mel, level above the floor), and how
+#: many level planes they have.
+LEVEL_PLANES = {"logmel_floor_tonality": 2}
+
 DEFAULT_PARAMS = FeatureParams()
+
+
+def level_columns(params: FeatureParams = DEFAULT_PARAMS) -> int:
+    """How many leading feature columns are levels (what a setup's hiss, hum and band limits set),
+    as opposed to tonality: the personal setup gate reads these.
+
+    >>> level_columns(DEFAULT_PARAMS), level_columns(DEFAULT_PARAMS.with_kind("logmel_floor"))
+    (128, 128)
+    """
+    planes = LEVEL_PLANES.get(params.kind)
+    return params.n_mels * planes if planes else params.n_features
 
 
 def hz_to_mel(f):

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from buzzfinder_app import constants as C
-from buzzfinder_app.model.features import extract_batch
+from buzzfinder_app.model.features import extract_batch, level_columns
 from buzzfinder_app.personal import files
 from buzzfinder_app.personal.gate import setup_descriptor
 from buzzfinder_app.personal.head import HeadError, PersonalHead, check_enough
@@ -65,12 +65,14 @@ def embed_notes(model, windows) -> tuple[np.ndarray, np.ndarray]:
 
 
 def embed_features(model, features: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Base-model probabilities, embeddings and setup descriptors of a batch of feature matrices."""
+    """Base-model probabilities, embeddings and setup descriptors (from the level planes alone: a
+    note's tonality is the string's, not the setup's) of a batch of feature matrices."""
+    levels = features[..., :level_columns(model.params)]
     if not len(features):
         return (np.zeros((0, len(C.LABELS)), np.float32), np.zeros((0, model.metadata.embedding_dim), np.float32),
-                np.zeros((0, features.shape[-1])))
+                np.zeros((0, levels.shape[-1])))
     probs, emb = model.predict_with_embedding(features)
-    return probs, emb, setup_descriptor(features)
+    return probs, emb, setup_descriptor(levels)
 
 
 def fit_profile(store: ProfileStore, profile: Profile | str, model) -> FitResult:

@@ -20,6 +20,7 @@ import numpy as np
 import soundfile as sf
 import soxr
 
+from buzzfinder_app.audio.dither import Dither, grid_step
 from buzzfinder_app.constants import MIN_NOTE_S, SAMPLE_RATE
 from buzzfinder_app.decibels import amplitude_to_dbfs, db_to_amplitude
 
@@ -28,6 +29,8 @@ MIN_RATE, MAX_RATE = 8_000, 192_000
 SILENT_DBFS = -90.0
 #: A float sample beyond this (120 dB over full scale) is not audio: refused before it overflows a sum.
 MAX_SAMPLE = 1e6
+#: Seconds at the start of a file that tell whether it sits on a coarse converter's grid.
+GRID_PROBE_S = 1.0
 
 
 class AudioFileError(Exception):
@@ -44,7 +47,9 @@ class FileSource:
 
     Opening checks what can be checked cheaply (exists, not empty, readable, rate, length) and raises
     :class:`AudioFileError`; NaN/inf samples and silence are found while reading and raised then.
-    ``frames_read`` counts source frames read so far (for progress).
+    ``frames_read`` counts source frames read so far (for progress). A file on a coarse converter's
+    grid (:func:`~buzzfinder_app.audio.dither.grid_step`, found in its first second; ``grid_step``
+    once read) is dithered, so that its rounding error is heard as hiss, not as a rattle.
     """
 
     def __init__(self, path, sample_rate: int = SAMPLE_RATE, block: int = 8192):
@@ -52,6 +57,7 @@ class FileSource:
         self.sample_rate = int(sample_rate)
         self.block = int(block)
         self.frames_read = 0
+        self.grid_step: float | None = None
         try:  # what the OS says (a name too long, a folder without permission) is the file's problem
             if not stat.S_ISREG(self.path.stat().st_mode):
                 raise AudioFileError(self.path, "not a file")
@@ -88,6 +94,7 @@ class FileSource:
         self.frames_read = 0
         try:
             with sf.SoundFile(str(self.path)) as f:
+                dither = self._dither(f)
                 for raw in f.blocks(blocksize=chunk, dtype="float32", always_2d=True):
                     self.frames_read += len(raw)
                     mono = raw.mean(axis=1, dtype=np.float32) if raw.shape[1] > 1 else raw[:, 0]
@@ -99,6 +106,8 @@ class FileSource:
                         raise AudioFileError(self.path, f"contains {what} (first at {at:.3f} s)")
                     if len(mono):
                         peak = max(peak, float(np.max(np.abs(mono))))
+                    if dither is not None:
+                        mono = dither.process(mono)
                     out = resampler.resample_chunk(mono) if resampler else mono
                     if len(out):
                         yield np.ascontiguousarray(out, dtype=np.float32)
@@ -111,6 +120,15 @@ class FileSource:
         if peak <= db_to_amplitude(SILENT_DBFS):
             level = "" if peak == 0 else f" (peak {amplitude_to_dbfs(peak):.0f} dBFS)"
             raise AudioFileError(self.path, "is silent" + level)
+
+
+    def _dither(self, f: sf.SoundFile) -> Dither | None:
+        """A :class:`Dither` when the file's first :data:`GRID_PROBE_S` sit on a coarse converter's grid."""
+        probe = f.read(min(self.frames, int(GRID_PROBE_S * self.source_rate)), dtype="float32", always_2d=True)
+        f.seek(0)
+        step = grid_step(probe.mean(axis=1, dtype=np.float32) if probe.shape[1] > 1 else probe[:, 0])
+        self.grid_step = step
+        return Dither(step) if step else None
 
 
 def read_audio(path, sample_rate: int = SAMPLE_RATE) -> np.ndarray:

@@ -121,7 +121,6 @@ class FileSource:
             level = "" if peak == 0 else f" (peak {amplitude_to_dbfs(peak):.0f} dBFS)"
             raise AudioFileError(self.path, "is silent" + level)
 
-
     def _dither(self, f: sf.SoundFile) -> Dither | None:
         """A :class:`Dither` when the file's first :data:`GRID_PROBE_S` sit on a coarse converter's grid."""
         probe = f.read(min(self.frames, int(GRID_PROBE_S * self.source_rate)), dtype="float32", always_2d=True)

@@ -56,3 +56,12 @@ def test_an_8_bit_file_is_dithered_and_a_16_bit_file_read_untouched(tmp_path):
     fine_source = FileSource(fine)
     np.testing.assert_array_equal(np.concatenate(list(fine_source)), sf.read(fine, dtype="float32")[0])
     assert fine_source.grid_step is None
+
+
+def test_a_grid_is_found_after_a_second_of_digital_silence(tmp_path):
+    path = tmp_path / "late.wav"
+    y = np.concatenate([np.zeros(int(1.5 * C.SAMPLE_RATE), np.float32), on_grid(decaying_note(C.SAMPLE_RATE), 8)])
+    sf.write(path, y, C.SAMPLE_RATE, subtype="FLOAT")
+    source = FileSource(path)
+    list(source)
+    assert source.grid_step == pytest.approx(2.0**-7)

@@ -29,8 +29,9 @@ MIN_RATE, MAX_RATE = 8_000, 192_000
 SILENT_DBFS = -90.0
 #: A float sample beyond this (120 dB over full scale) is not audio: refused before it overflows a sum.
 MAX_SAMPLE = 1e6
-#: Seconds at the start of a file that tell whether it sits on a coarse converter's grid.
-GRID_PROBE_S = 1.0
+#: Seconds at the start of a file that tell whether it sits on a coarse converter's grid (enough to
+#: reach the first note of most clips: digital silence alone tells no grid).
+GRID_PROBE_S = 5.0
 
 
 class AudioFileError(Exception):
@@ -48,7 +49,7 @@ class FileSource:
     Opening checks what can be checked cheaply (exists, not empty, readable, rate, length) and raises
     :class:`AudioFileError`; NaN/inf samples and silence are found while reading and raised then.
     ``frames_read`` counts source frames read so far (for progress). A file on a coarse converter's
-    grid (:func:`~buzzfinder_app.audio.dither.grid_step`, found in its first second; ``grid_step``
+    grid (:func:`~buzzfinder_app.audio.dither.grid_step`, found in its first seconds; ``grid_step``
     once read) is dithered, so that its rounding error is heard as hiss, not as a rattle.
     """
 

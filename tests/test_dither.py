@@ -7,11 +7,7 @@ import soundfile as sf
 from buzzfinder_app import constants as C
 from buzzfinder_app.audio.dither import Dither, grid_step
 from buzzfinder_app.audio.file import FileSource, read_audio
-
-
-def decaying_note(rate, seconds=2.0, f0=196.0, decay=3.0):
-    t = np.arange(int(seconds * rate)) / rate
-    return (0.5 * sum(np.sin(2 * np.pi * f0 * k * t) / k for k in range(1, 8)) * np.exp(-decay * t)).astype(np.float32)
+from tests.support.signals import synth_pluck
 
 
 def on_grid(y, bits):
@@ -21,17 +17,17 @@ def on_grid(y, bits):
 
 @pytest.mark.parametrize("bits", [6, 8, 10, 12])
 def test_a_coarse_grid_is_found_with_its_step(bits):
-    assert grid_step(on_grid(decaying_note(16000), bits)) == pytest.approx(2.0 ** (1 - bits))
+    assert grid_step(on_grid(synth_pluck(duration=2.0, sr=16000, level_db=-6.0), bits)) == pytest.approx(2.0 ** (1 - bits))
 
 
 def test_sixteen_bit_and_float_audio_have_no_coarse_grid():
-    y = decaying_note(16000)
+    y = synth_pluck(duration=2.0, sr=16000, level_db=-6.0)
     assert grid_step(on_grid(y, 16)) is None and grid_step(y) is None
     assert grid_step(np.zeros(1000, np.float32)) is None
 
 
 def test_dither_is_the_same_whatever_the_blocks():
-    y = on_grid(decaying_note(16000), 8)
+    y = on_grid(synth_pluck(duration=2.0, sr=16000, level_db=-6.0), 8)
     whole = Dither(2.0**-7).process(y)
     d = Dither(2.0**-7)
     parts = np.concatenate([d.process(y[:1000]), d.process(y[1000:1001]), d.process(y[1001:])])
@@ -42,7 +38,7 @@ def test_dither_is_the_same_whatever_the_blocks():
 def test_an_8_bit_file_is_dithered_and_a_16_bit_file_read_untouched(tmp_path):
     """Read through FileSource, an 8-bit file's samples leave the grid by at most a step (triangular
     noise, not the rounding error that repeats with the note); a 16-bit file is read as it is."""
-    y = decaying_note(C.SAMPLE_RATE)
+    y = synth_pluck(duration=2.0, sr=C.SAMPLE_RATE, level_db=-6.0)
     coarse, fine = tmp_path / "coarse.wav", tmp_path / "fine.wav"
     sf.write(coarse, on_grid(y, 8), C.SAMPLE_RATE, subtype="PCM_U8")
     sf.write(fine, y, C.SAMPLE_RATE, subtype="PCM_16")
@@ -60,7 +56,8 @@ def test_an_8_bit_file_is_dithered_and_a_16_bit_file_read_untouched(tmp_path):
 
 def test_a_grid_is_found_after_a_second_of_digital_silence(tmp_path):
     path = tmp_path / "late.wav"
-    y = np.concatenate([np.zeros(int(1.5 * C.SAMPLE_RATE), np.float32), on_grid(decaying_note(C.SAMPLE_RATE), 8)])
+    note = on_grid(synth_pluck(duration=2.0, sr=C.SAMPLE_RATE, level_db=-6.0), 8)
+    y = np.concatenate([np.zeros(int(1.5 * C.SAMPLE_RATE), np.float32), note])
     sf.write(path, y, C.SAMPLE_RATE, subtype="FLOAT")
     source = FileSource(path)
     list(source)

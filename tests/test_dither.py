@@ -17,7 +17,8 @@ def on_grid(y, bits):
 
 @pytest.mark.parametrize("bits", [6, 8, 10, 12])
 def test_a_coarse_grid_is_found_with_its_step(bits):
-    assert grid_step(on_grid(synth_pluck(duration=2.0, sr=16000, level_db=-6.0), bits)) == pytest.approx(2.0 ** (1 - bits))
+    note = synth_pluck(duration=2.0, sr=16000, level_db=-6.0)
+    assert grid_step(on_grid(note, bits)) == pytest.approx(2.0 ** (1 - bits))
 
 
 def test_sixteen_bit_and_float_audio_have_no_coarse_grid():

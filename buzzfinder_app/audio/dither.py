@@ -28,9 +28,14 @@ ON_GRID = 0.05
 ON_GRID_SHARE = 0.99
 
 
+#: The grid is looked for in this many of the first non-zero samples (zero is on every grid).
+GRID_SAMPLES = 20_000
+
+
 def grid_step(samples: np.ndarray) -> float | None:
     """The step of the coarse grid ``samples`` sit on (at least :data:`FINEST_COARSE_STEP`), or None."""
     x = np.asarray(samples, dtype=np.float64).reshape(-1)
+    x = x[x != 0][:GRID_SAMPLES]
     levels = np.unique(x)
     if len(levels) < 3:  # silence, or a square wave: nothing to tell a grid by
         return None

@@ -187,4 +187,4 @@ class LiveController(QObject):
         if self.running:
             stop_quietly(self.source)
         self.running = False
-        stop_thread(self.thread)
+        stop_thread(self.thread, answers_to=self)

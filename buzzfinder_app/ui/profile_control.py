@@ -310,4 +310,4 @@ class ProfileControl(QObject):
         self.live.configure(classify=profile_classifier(self.services.model, self.head) if use else None)
 
     def shutdown(self) -> None:
-        stop_thread(self.thread)
+        stop_thread(self.thread, answers_to=self)

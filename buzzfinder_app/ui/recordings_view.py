@@ -334,4 +334,4 @@ class RecordingsView(QWidget):
 
     def shutdown(self) -> None:
         self.worker.cancel()
-        stop_thread(self.thread)
+        stop_thread(self.thread, answers_to=self)

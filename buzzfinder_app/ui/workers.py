@@ -12,7 +12,7 @@ import traceback
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QThread, Signal, Slot
 
 from buzzfinder_app import constants as C
 from buzzfinder_app.audio.file import FileSource
@@ -191,8 +191,12 @@ def start_in_thread(obj: QObject, name: str) -> QThread:
     return thread
 
 
-def stop_thread(thread: QThread | None, timeout_ms: int = 3000) -> None:
-    """Ask the thread's event loop to end and wait for it (what it is running finishes first)."""
+def stop_thread(thread: QThread | None, timeout_ms: int = 3000, answers_to: QObject | None = None) -> None:
+    """Ask the thread's event loop to end and wait for it (what it is running finishes first).
+
+    ``answers_to``: the owner, which is closing; the answers the worker sent it that have not been
+    delivered yet are dropped, so that none redraws a window that is being taken down.
+    """
     if thread is None:
         return
     if thread.isRunning():
@@ -200,6 +204,8 @@ def stop_thread(thread: QThread | None, timeout_ms: int = 3000) -> None:
         if not thread.wait(timeout_ms):
             return  # still busy: stopped again at exit
     _RUNNING.discard(thread)
+    if answers_to is not None:
+        QCoreApplication.removePostedEvents(answers_to, QEvent.MetaCall)
 
 
 @atexit.register

@@ -231,3 +231,17 @@ def test_the_calibrate_button_and_menu_agree(qtbot, ui_env, themed_app, no_devic
     for control in (w.calibrate_button, w.calibrate_action):
         assert not control.isEnabled() and control.toolTip() == "No input device to calibrate"
     assert w.open_calibration() is False
+
+
+def test_answers_still_on_their_way_when_the_window_closes_are_dropped(qtbot, ui_env, themed_app, no_devices):
+    """Closing while the profile's head is being loaded: its answer, already sent, must not redraw the
+    tabs being taken down (it once did, and a view's table was gone under it)."""
+    w = make_window()
+    qtbot.addWidget(w)
+    control = w.profiles
+    assert control.loading  # the worker thread is loading the head; its answer comes as an event
+    redrawn = []
+    control.changed.connect(lambda: redrawn.append(control.loading))
+    w.close()  # stops the worker: the answer, if not delivered yet, waits in the queue
+    qtbot.wait(300)
+    assert redrawn == [] and control.head is None

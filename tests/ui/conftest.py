@@ -34,12 +34,24 @@ def no_devices(monkeypatch):
 @pytest.fixture
 def themed_app(qapp):
     """The themed QApplication. Closing a test's last window must not post a Quit event (Qt 6 then
-    closes every window, including the next test's)."""
+    closes every window, including the next test's). The test's closed windows are deleted after it."""
     from buzzfinder_app.ui.app import make_application
 
     app = make_application()
     app.setQuitOnLastWindowClosed(False)
-    return app
+    yield app
+    _delete_closed_windows()
+
+
+def _delete_closed_windows() -> None:
+    """Delete now the windows pytest-qt closed with ``deleteLater`` (otherwise they linger into later
+    tests and are deleted there, at whatever moment the garbage collector frees their wrappers)."""
+    import gc
+
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)
+    gc.collect()
 
 
 @pytest.fixture

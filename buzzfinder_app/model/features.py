@@ -235,10 +235,10 @@ TONALITY_FLOOR_DB = 120.0
 
 
 @lru_cache(maxsize=8)
-def tonality_bands(sample_rate: int, n_fft: int, n_mels: int, fmin: float,
-                   fmax: float) -> tuple[np.ndarray, np.ndarray]:
+def tonality_bands(sample_rate: int, n_fft: int, n_mels: int, fmin: float, fmax: float) -> np.ndarray:
     """Each mel band's bins: where its filter is non-zero, widened to :data:`TONALITY_MIN_BINS` about
-    its middle where that is narrower. Two arrays of n_mels: first bin, one past the last."""
+    its middle where that is narrower. As a matrix (bins, n_mels) that averages them: power @ it is
+    each band's mean power."""
     mel = mel_filterbank(sample_rate, n_fft, n_mels, fmin, fmax)
     lo = np.argmax(mel > 0, axis=1)
     hi = mel.shape[1] - np.argmax(mel[:, ::-1] > 0, axis=1)
@@ -246,9 +246,11 @@ def tonality_bands(sample_rate: int, n_fft: int, n_mels: int, fmin: float,
     middle = (lo[narrow] + hi[narrow] - 1) // 2
     lo[narrow] = np.clip(middle - TONALITY_MIN_BINS // 2, 0, mel.shape[1] - TONALITY_MIN_BINS)
     hi[narrow] = lo[narrow] + TONALITY_MIN_BINS
-    for a in (lo, hi):
-        a.setflags(write=False)
-    return lo, hi
+    average = np.zeros((mel.shape[1], n_mels))
+    for band, (a, b) in enumerate(zip(lo, hi)):
+        average[a:b, band] = 1.0 / (b - a)
+    average.setflags(write=False)
+    return average
 
 
 def tonality(power: np.ndarray, params: FeatureParams = DEFAULT_PARAMS) -> np.ndarray:
@@ -269,14 +271,8 @@ def tonality(power: np.ndarray, params: FeatureParams = DEFAULT_PARAMS) -> np.nd
     True
     """
     p = np.maximum(power, max(float(power.max()), 1e-30) * 10 ** (-TONALITY_FLOOR_DB / 10))
-    lo, hi = tonality_bands(params.sample_rate, params.n_fft, params.n_mels, params.fmin, params.fmax)
-
-    def band_means(x):  # by running sums: the bands are runs of bins
-        run = np.zeros((x.shape[0], x.shape[1] + 1))
-        np.cumsum(x, axis=1, out=run[:, 1:])
-        return (run[:, hi] - run[:, lo]) / (hi - lo)
-
-    db = 10.0 * np.log10(band_means(p)) - 10.0 / np.log(10.0) * band_means(np.log(p))
+    average = tonality_bands(params.sample_rate, params.n_fft, params.n_mels, params.fmin, params.fmax)
+    db = 10.0 * np.log10(p @ average) - 10.0 / np.log(10.0) * (np.log(p) @ average)
     return np.clip(db / TONALITY_SCALE_DB, 0.0, 1.0)
 
 

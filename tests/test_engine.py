@@ -107,6 +107,40 @@ def test_streaming_equals_offline_for_random_blocks(take):
         assert events + engine.flush() == offline_events
 
 
+def test_analyze_judges_the_windows_in_a_second_thread_with_the_same_verdicts(take):
+    """``analyze_stream`` judges windows aside while it reads on; the notes are those of the engine
+    judging each window at once, at most ``WAITING_LIMIT`` windows wait, and no thread is left over."""
+    import threading
+    import time
+
+    model = FakeModel()
+    engine = NoteEngine(model)
+    seen = []
+
+    def slow(features):  # slower than the reading: windows pile up until the limit holds them back
+        time.sleep(0.02)
+        seen.append((threading.current_thread().name, len(engine._waiting)))
+        return model.predict(features)
+
+    engine.classify = slow
+    notes = engine_module.analyze_stream(engine, np.array_split(take, 200))
+    assert notes == notes_from_events(run(NoteEngine(FakeModel()), take, 512))
+    assert {name for name, _ in seen} == {"buzzfinder-judge_0"}
+    assert 0 < max(waiting for _, waiting in seen) <= engine_module.WAITING_LIMIT
+    assert not any(t.name.startswith("buzzfinder-judge") for t in threading.enumerate())
+
+
+def test_a_judge_that_fails_aside_fails_the_analysis_and_leaves_no_thread(take):
+    import threading
+
+    def broken(features):
+        raise RuntimeError("the model broke")
+
+    with pytest.raises(RuntimeError, match="the model broke"):
+        analyze(FakeModel(), take, classify=broken)
+    assert not any(t.name.startswith("buzzfinder-judge") for t in threading.enumerate())
+
+
 def test_windows_are_cut_like_training_cuts_them(take, monkeypatch):
     """The engine judges exactly note_window(signal, onset, next onset) (training's windows) of the
     signal without its DC offset (training's notes have none)."""

@@ -24,8 +24,11 @@ stream is kept. Pure numpy; the GUI runs it in a worker thread.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections import deque
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from functools import partial
 
 import numpy as np
 
@@ -52,6 +55,8 @@ PROVISIONAL = int(PROVISIONAL_S * SAMPLE_RATE)
 PITCH_SAMPLES = PRE_ROLL + int(STABLE_PART_S[1] * SAMPLE_RATE)
 #: A clip whose peak without its DC offset stays below this holds no note.
 SILENT_PEAK = db_to_amplitude(SILENT_DBFS)
+#: Windows waiting for their verdict in :func:`analyze_stream`'s second thread, at most (memory stays flat).
+WAITING_LIMIT = 16
 
 Classifier = Callable[[np.ndarray], np.ndarray]
 
@@ -61,14 +66,15 @@ class NoteEvent:
     """Something the engine learnt about note number ``index`` (from 0) at stream time ``at_s``.
 
     ``verdict``, ``pitch_hz``, ``note`` and ``level_dbfs`` are None for ``onset`` events;
-    ``pitch_hz``/``note`` are None when no pitch could be measured.
+    ``pitch_hz``/``note`` are None when no pitch could be measured. Inside :func:`analyze_stream`
+    ``verdict`` is a ``Future`` of the verdict until the stream ends.
     """
 
     kind: str  # "onset" | "provisional" | "final"
     index: int
     onset_s: float
     at_s: float
-    verdict: Verdict | None = None
+    verdict: Verdict | Future | None = None
     pitch_hz: float | None = None
     note: str | None = None
     level_dbfs: float | None = None
@@ -131,11 +137,20 @@ class NoteEngine:
         self._samples = 0  # samples processed so far
         self._open: list[_OpenNote] = []
         self._count = 0
+        self._aside: ThreadPoolExecutor | None = None  # see judge_aside
+        self._waiting: deque[Future] = deque()
 
     @property
     def time_s(self) -> float:
         """Stream time processed so far."""
         return self._samples / SAMPLE_RATE
+
+    def judge_aside(self, pool: ThreadPoolExecutor | None) -> None:
+        """Judge the windows (features and model) in ``pool``'s thread while the stream goes on, or
+        again at once (None). The events' verdicts are then ``Future`` objects (see :func:`settled`);
+        the same windows, judged by the same code, give the same verdicts."""
+        self._aside = pool
+        self._waiting.clear()
 
     def feed(self, block) -> list[NoteEvent]:
         """Process a block of mono float32 samples at ``SAMPLE_RATE``; return the events it completes."""
@@ -225,8 +240,7 @@ class NoteEngine:
             raise RuntimeError("note window is older than the engine's history")
         # A copy: the history buffer is overwritten later, the window may be kept.
         window = np.array(note_window(self._history[: self._filled], note.onset - base, end - base))
-        probs = self.classify(extract(window, self.model.params)[None])[0]
-        verdict = Verdict.from_probs(probs, self.model.labels, self.unsure_threshold)
+        verdict = self._verdict(window)
         if note.pitch is not None:
             pitch = note.pitch[0]
         else:
@@ -236,6 +250,26 @@ class NoteEngine:
         level = peak_dbfs(window[PRE_ROLL: PRE_ROLL + int(LEVEL_S * SAMPLE_RATE)])
         return NoteEvent(kind, note.index, note.onset / SAMPLE_RATE, self.time_s, verdict, pitch,
                          note_name(pitch) if pitch else None, level, window if self.keep_windows else None)
+
+    def _verdict(self, window: np.ndarray) -> Verdict | Future:
+        judge = partial(_judge_window, self.classify, self.model.params, self.model.labels, self.unsure_threshold,
+                        window)
+        if self._aside is None:
+            return judge()
+        while self._waiting and (self._waiting[0].done() or len(self._waiting) >= WAITING_LIMIT):
+            self._waiting.popleft().result()  # waits (bounded memory); a judge that failed raises here
+        job = self._aside.submit(judge)
+        self._waiting.append(job)
+        return job
+
+
+def _judge_window(classify: Classifier, params, labels, unsure_threshold: float, window: np.ndarray) -> Verdict:
+    return Verdict.from_probs(classify(extract(window, params)[None])[0], labels, unsure_threshold)
+
+
+def settled(events: Iterable[NoteEvent]) -> list[NoteEvent]:
+    """``events`` with each verdict judged aside (a ``Future``) replaced by the verdict, waiting for it."""
+    return [replace(e, verdict=e.verdict.result()) if isinstance(e.verdict, Future) else e for e in events]
 
 
 def notes_from_events(events: list[NoteEvent]) -> list[Note]:
@@ -251,8 +285,7 @@ def notes_from_events(events: list[NoteEvent]) -> list[Note]:
 
 def analyze(model, y, **engine_options) -> list[Note]:
     """Every note of a whole signal at ``SAMPLE_RATE``: the engine fed everything, then flushed."""
-    engine = NoteEngine(model, **engine_options)
-    return notes_from_events(engine.feed(y) + engine.flush())
+    return analyze_stream(NoteEngine(model, **engine_options), [y])
 
 
 class Cancelled(Exception):
@@ -267,25 +300,28 @@ def analyze_stream(engine: NoteEngine, source, progress: Callable[[float], None]
     The one file-to-notes path of ``analyze``, the recordings tab and the self-test. ``progress(f)`` gets
     the fraction read (when the source knows ``frames_read`` and ``frames``), ``cancel()`` is asked before
     each block (:class:`Cancelled` when it says yes) and ``on_block`` sees every block (to keep the audio).
-
-    >>> class Silent:
-    ...     def flush(self): return []
-    ...     def feed(self, block): return []
-    >>> analyze_stream(Silent(), [np.zeros(512, np.float32)] * 3)
-    []
+    The windows are judged in a second thread (:meth:`NoteEngine.judge_aside`) while the next blocks
+    are read and their onsets found: the same notes, sooner where there are two cores.
     """
     total = getattr(source, "frames", None)
     events = []
-    for block in source:
-        if cancel is not None and cancel():
-            raise Cancelled()
-        block = np.asarray(block, np.float32).ravel()
-        if on_block is not None:
-            on_block(block)
-        events += engine.feed(block)
-        if progress is not None and total:
-            progress(min(1.0, source.frames_read / total))
-    return notes_from_events(events + engine.flush())
+    pool = ThreadPoolExecutor(1, thread_name_prefix="buzzfinder-judge")
+    engine.judge_aside(pool)
+    try:
+        for block in source:
+            if cancel is not None and cancel():
+                raise Cancelled()
+            block = np.asarray(block, np.float32).ravel()
+            if on_block is not None:
+                on_block(block)
+            events += engine.feed(block)
+            if progress is not None and total:
+                progress(min(1.0, source.frames_read / total))
+        events = settled(events + engine.flush())
+    finally:
+        engine.judge_aside(None)
+        pool.shutdown(cancel_futures=True)
+    return notes_from_events(events)
 
 
 class NoNote(ValueError):

@@ -106,6 +106,10 @@ def _chart(title: str) -> pg.PlotWidget:
         item.getAxis(axis).setTextPen(pg.mkPen(P.TEXT_DIM))
     item.getAxis("left").setWidth(36)
     plot.setMinimumHeight(150)
+    # Shown once drawn (:meth:`HistoryView._draw_charts`), its room kept meanwhile: painted empty as
+    # the tab first opens, the three charts' axes held the window for 20 ms.
+    plot.sizePolicy().setRetainSizeWhenHidden(True)
+    plot.hide()
     return plot
 
 
@@ -298,6 +302,7 @@ class HistoryView(QWidget):
         if self.store is None:
             self._show_message("The practice history is not available (see the banner above).")
             self._charts = None
+            self._show_charts()
             self.refreshed.emit()
             return
         if self._reading is not None:
@@ -336,6 +341,7 @@ class HistoryView(QWidget):
         if isinstance(result, Exception):
             self._show_message(f"The practice history could not be read: {result}")
             self._charts = None
+            self._show_charts()
             self.refreshed.emit()
             return
         history, rows, progress = result
@@ -365,6 +371,10 @@ class HistoryView(QWidget):
             self.table.selectRow(ids.index(chosen) if chosen in ids else 0)
         self._charts = self._draw_charts(sessions, summaries, history.daily)
         self._next_chart(self._charts)
+
+    def _show_charts(self) -> None:
+        for chart in (self.notes_chart, self.share_chart, self.success_chart):
+            chart.show()
 
     def _next_chart(self, charts) -> None:
         """Draw the next chart, after the window has painted what came before (one chart and its
@@ -450,6 +460,7 @@ class HistoryView(QWidget):
                                                      brush=pg.mkBrush(P.ACCENT), pen=pg.mkPen(None)))
         else:
             item.getAxis("left").setTicks(None)
+        self.notes_chart.show()
         yield
 
         self.share_chart.getPlotItem().clear()
@@ -462,6 +473,7 @@ class HistoryView(QWidget):
             self.share_chart.plot(xs, muted, pen=pg.mkPen(P.CLASS_STYLES["muted"].color, width=2,
                                                              style=Qt.DashLine),
                                   symbol="s", symbolBrush=P.CLASS_STYLES["muted"].color, name="■ muted", **sym)
+        self.share_chart.show()
         yield
 
         self.success_chart.getPlotItem().clear()
@@ -471,3 +483,4 @@ class HistoryView(QWidget):
             self.success_chart.plot([r[0] for r in rate], [r[1] for r in rate],
                                     pen=pg.mkPen(P.CLASS_STYLES["clean"].color, width=2), symbol="o",
                                     symbolBrush=P.CLASS_STYLES["clean"].color, **sym)
+        self.success_chart.show()

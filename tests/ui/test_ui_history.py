@@ -24,8 +24,12 @@ def test_history_shows_sessions_summary_charts_and_buzz_map(qtbot, ui_env, theme
     qtbot.addWidget(view)
     view.resize(1200, 700)
     view.show()
+    charts = (view.notes_chart, view.share_chart, view.success_chart)
+    # painted only once drawn (an empty chart's first paint held the window), their room kept meanwhile
+    assert not any(c.isVisible() for c in charts) and all(c.width() > 200 for c in charts)
     with qtbot.waitSignal(view.refreshed, timeout=10000):
         view.refresh()
+    assert all(c.isVisible() for c in charts)
     sessions = store.sessions()
     assert view.model.rowCount() == len(sessions) == 6
     assert shown(view, 0, 4) == str(sessions[-1].note_count)  # newest first
@@ -68,9 +72,11 @@ def test_history_without_a_store_says_so(qtbot, themed_app):
 
     view = HistoryView(None)
     qtbot.addWidget(view)
+    view.show()
     with qtbot.waitSignal(view.refreshed, timeout=1000):
         view.refresh()
     assert "not available" in view.message.text()
+    assert view.notes_chart.isVisible()  # empty, not a hole
 
 
 def test_day_ticks_name_the_month(themed_app):

@@ -382,7 +382,12 @@ def _how_chosen() -> list[str]:
             "3.5 / 3.0 %, held-out 94.6 -> 93.2 % (untouched 99.4 -> 98.3 %; a harder set, with late rattles), "
             "left-out sources 77.6-86.8 -> 80.1-91.4 %. Tried and not kept: a "
             "coarse converter on a quarter of the copies (6-11 bits) instead of a tenth (7-11): headset "
-            "11.1 / 13.1 %, hand-stopped 2.0 %.",
+            "11.1 / 13.1 %, hand-stopped 2.0 %. Stop 19, train-only, seed 0: up to 4 neighbouring mel bands "
+            "zeroed in every plane of half the training examples (every class alike): held-out 93.2 -> 93.8 %, "
+            "but hand-stopped 0.5 -> 4.0 % and headset 3.5 / 3.0 -> 6.6 / 6.6 %; and the shipped model averaged "
+            "with the same recipe's seed-1 model (a two-model ensemble): headset 7.1 / 6.6 %, hand-stopped 0.0 %, "
+            "hiss buzzy 5/5/4 (the seed-1 model alone: 22.2 / 21.2 %, 1.0 %, 5/5/4), no better than the "
+            "shipped model on any row.",
             "- A stranger's setup (issue 14). The model before stop 14, on the yardstick above: Strat clean notes cut at "
             "the note heard buzzy 52.5 % through the far microphone, 80.8 % through the laptop's AGC, 9.1 % "
             "through the headset (7.6 % live), 14.1 % when stopped by the hand; the shared buzzy clips under hiss "

@@ -449,7 +449,9 @@ def _how_chosen() -> list[str]:
             "11-12 / 6-7 / 3. Played as the teach dialog asks (more clean notes after two misses, at most 8; ten "
             "random orders of the G and high E notes not judged): 13 -> 8.2 on average (0-13; five of ten fixed "
             "nothing), and two of the ten lost a shared clip (15 -> 14 at weight 0.9): not yet a fix a player "
-            "can count on.",
+            "can count on. The setup gate stayed fully open (1.0) for the shared clips, a nylon guitar recorded "
+            "cleanly: the floor of the peak-normalised level planes does not tell that setup from the 8-bit "
+            "headset, so the gate did not keep the head to its setup.",
             "- Features: 64-band log-mel, peak-normalised per window (an earlier trial: it transferred best "
             "from modelled to real notes; mean normalisation hurt). The MFCC+Δ+ΔΔ comparison above is rerun by "
             "every `all`.",

@@ -26,8 +26,6 @@ FINEST_COARSE_STEP = 2.0**-12
 ON_GRID = 0.05
 #: Share of the samples that must sit on the grid.
 ON_GRID_SHARE = 0.99
-
-
 #: The grid is looked for in this many of the first non-zero samples (zero is on every grid).
 GRID_SAMPLES = 20_000
 

@@ -253,6 +253,7 @@ class HistoryView(QWidget):
         self.share_chart.getPlotItem().setYRange(0, 1)
         self.success_chart = _chart("Exercise success, by day")
         self.success_chart.getPlotItem().setYRange(0, 1)
+        self.plots = (self.notes_chart, self.share_chart, self.success_chart)
         self.fretboard = FretboardMap()
         self.progress_card = ProgressCard()
 
@@ -373,7 +374,7 @@ class HistoryView(QWidget):
         self._next_chart(self._charts)
 
     def _show_charts(self) -> None:
-        for chart in (self.notes_chart, self.share_chart, self.success_chart):
+        for chart in self.plots:
             chart.show()
 
     def _next_chart(self, charts) -> None:
@@ -443,7 +444,7 @@ class HistoryView(QWidget):
         # one time axis for the three, a day's room either side
         x_range = (min(xs) - 43200, max(xs) + 43200) if xs else None
         ticks = [day_ticks([d.day for d in daily])]
-        for chart in (self.notes_chart, self.share_chart, self.success_chart):
+        for chart in self.plots:
             chart.getPlotItem().getAxis("bottom").setTicks(ticks if xs else None)
         sym = dict(symbolSize=8)
 

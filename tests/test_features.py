@@ -169,3 +169,13 @@ def test_padding_after_the_sound_costs_no_fft_and_changes_nothing():
         frames = np.lib.stride_tricks.sliding_window_view(padded, 1024)[::512]
         spec = np.fft.rfft(frames * _hann(1024), axis=1)
         assert np.array_equal(power_spectrogram(y, 1024, 512), spec.real**2 + spec.imag**2)
+
+
+def test_silence_and_the_faintest_sound_give_finite_features_and_no_tonality_in_silence():
+    """The tonality plane is computed in float32 on the power scaled to its peak: nothing underflows."""
+    faint = np.zeros(C.WINDOW_SAMPLES, np.float32)
+    faint[:4000] = 1e-30 * np.random.default_rng(0).standard_normal(4000)
+    for y in (np.zeros(C.WINDOW_SAMPLES, np.float32), faint):
+        x = extract(y)
+        assert np.isfinite(x).all()
+        assert np.abs(x[-40:, 2 * C.N_MELS:]).max() < 1e-5  # the silent frames are not tonal

@@ -6,6 +6,9 @@
   with the file starting at the note (as ``classify`` is often given one), and stopped by the hand
   0.1-0.4 s after the pluck with the slap of the string on the hand (:func:`stopped_by_hand`).
   Counted: how often the most probable class is "buzzy".
+* **Strat buzzy notes** of the same strings (the recorded string striking a modelled fret, as
+  :func:`training.sources.real_strings.make_notes` makes them for training): as made and through the
+  same conditions both ways. Counted: how often the most probable class is "buzzy" (buzz still heard).
 * **The shared clips under hiss**: the 5 buzzy and 5 clean clips after 0.5 s of white noise 50, 40
   and 30 dB below the clip's peak (as ``../shared/tools/hiss_yardstick.py`` makes them). Counted:
   how often the most probable class is the clip's own.
@@ -25,11 +28,13 @@ from buzzfinder_app.model.features import FeatureParams
 from training.augment import DEGRADATIONS, high_pass
 from training.data import note_features
 from training.sources.real import at_model_rate, read_audio, read_native
-from training.sources.real_strings import STRAT_DIR, TEST_STRINGS, from_first_sound, recordings
+from training.sources.real_strings import STRAT_DIR, TEST_STRINGS, from_first_sound, make_notes, recordings
 
 PRE_S = 0.5
 HISS_DB = (50, 40, 30)
 BUZZY = C.LABELS.index("buzzy")
+#: Seed of the buzz that the test strings' notes are given (:func:`strat_buzz_yardstick`).
+BUZZ_SEED = 3
 
 
 def under_hiss(y: np.ndarray, sr: int, below_db: float, rng: np.random.Generator, pre_s: float = PRE_S) -> np.ndarray:
@@ -106,6 +111,22 @@ def strat_yardstick(predict, params: FeatureParams, notes: list[np.ndarray]) -> 
     return out
 
 
+def strat_buzz_yardstick(predict, params: FeatureParams, folder: Path = STRAT_DIR, every: int = 1) -> dict:
+    """How often buzzy Strat notes of the test strings are still heard buzzy: as made, and through each
+    condition with the channel heard before the note (the note's own lead-in) and as a file that
+    starts at the note."""
+    from training.augment import degrade
+
+    notes = [n for n in make_notes(TEST_STRINGS, BUZZ_SEED, folder) if n.label == "buzzy"][::every]
+    out = {"plain": _buzzy_share(_probs(predict, params, [n.audio for n in notes]))}
+    for kind in DEGRADATIONS:
+        before = [degrade(n.audio, kind, seed=i) for i, n in enumerate(notes)]
+        at_note = [degrade(n.audio[n.onset:], kind, seed=i) for i, n in enumerate(notes)]
+        out[f"{kind}/channel_before"] = _buzzy_share(_probs(predict, params, before))
+        out[f"{kind}/at_note"] = _buzzy_share(_probs(predict, params, at_note))
+    return out
+
+
 def hiss_yardstick(predict, params: FeatureParams, real_dir: Path) -> dict:
     """The shared buzzy and clean clips under white hiss: how many are judged as their class."""
     rng = np.random.default_rng(40)
@@ -129,6 +150,7 @@ def run(predict, params: FeatureParams, real_dir: Path | None, strat_dir: Path =
     out = {}
     if Path(strat_dir).is_dir():
         out["strat"] = strat_yardstick(predict, params, strat_notes(strat_dir)[::every])
+        out["strat_buzzy"] = strat_buzz_yardstick(predict, params, strat_dir, every)
     if real_dir and Path(real_dir).is_dir():
         out["hiss"] = hiss_yardstick(predict, params, real_dir)
     return out
@@ -144,6 +166,9 @@ def headline(result: dict) -> dict:
         out["strat_plain_buzzy"] = strat["plain"]["rate"]
         out["strat_conditions_buzzy"] = sum(r["buzzy"] for r in through) / max(1, sum(r["n"] for r in through))
         out["strat_damped_buzzy"] = strat["hand_damped"]["rate"]
+    buzzy = [r for case, r in result.get("strat_buzzy", {}).items() if "/" in case]
+    if buzzy:
+        out["strat_buzzy_conditions_heard"] = sum(r["buzzy"] for r in buzzy) / max(1, sum(r["n"] for r in buzzy))
     for case, r in result.get("hiss", {}).items():
         out[f"hiss_{case}"] = f"{r['correct']}/{r['n']}"
     return out
@@ -154,6 +179,8 @@ def summary_lines(result: dict) -> list[str]:
     lines = []
     for case, r in result.get("strat", {}).items():
         lines.append(f"Strat clean {case}: heard buzzy {r['buzzy']}/{r['n']} ({100 * r['rate']:.1f} %)")
+    for case, r in result.get("strat_buzzy", {}).items():
+        lines.append(f"Strat buzzy {case}: heard buzzy {r['buzzy']}/{r['n']} ({100 * r['rate']:.1f} %)")
     for case, r in result.get("hiss", {}).items():
         lines.append(f"shared {case} after 0.5 s of hiss: {r['correct']}/{r['n']} judged right")
     return lines

@@ -99,10 +99,10 @@ def test_clean_notes_stopped_by_the_hand_with_its_slap_stay_clean(model, strat_t
 def strat_buzzy_notes(strat_test_notes):
     """The same three notes, each with a fret rattle from the pluck that the training would call
     plainly audible (rattle at least 20 dB under the note above 3 kHz), after 0.3 s of quiet."""
-    from training.sources.real_strings import recordings
+    from training.sources.real_strings import TEST_STRINGS, recordings
     from training.sources.sampled_buzz import add_fret_buzz
 
-    f0s = {path.stem: f0 for path, f0 in recordings(("A", "G", "E4"), STRAT)}
+    f0s = {path.stem: f0 for path, f0 in recordings(TEST_STRINGS, STRAT)}
     lead = int(0.3 * C.SAMPLE_RATE)
     out = {}
     for k, (name, ring) in enumerate(strat_test_notes.items()):

@@ -93,19 +93,26 @@ def _buzzy_share(probs: np.ndarray) -> dict:
             "unsure": int(np.sum(probs.max(axis=1) < 0.5))}
 
 
+def _through_conditions(predict, params: FeatureParams, live: list, at_note: list) -> dict:
+    """Heard buzzy through each condition: the clips with the channel before the note (``live``) and
+    the same notes as files that start at them (``at_note``); clip i gets the condition's seed i."""
+    from training.augment import degrade
+
+    out = {}
+    for kind in DEGRADATIONS:
+        for way, clips in (("channel_before", live), ("at_note", at_note)):
+            out[f"{kind}/{way}"] = _buzzy_share(_probs(predict, params, [degrade(y, kind, seed=i)
+                                                                         for i, y in enumerate(clips)]))
+    return out
+
+
 def strat_yardstick(predict, params: FeatureParams, notes: list[np.ndarray]) -> dict:
     """How often clean Strat notes are heard buzzy: plain, per condition (channel before / file at
     the note) and stopped early by the hand."""
-    from training.augment import degrade
-
     rng = np.random.default_rng(14)
     pad = np.zeros(int(PRE_S * C.SAMPLE_RATE), np.float32)
     out = {"plain": _buzzy_share(_probs(predict, params, notes))}
-    for kind in DEGRADATIONS:
-        before = [degrade(np.concatenate([pad, n]), kind, seed=i) for i, n in enumerate(notes)]
-        at_note = [degrade(n, kind, seed=i) for i, n in enumerate(notes)]
-        out[f"{kind}/channel_before"] = _buzzy_share(_probs(predict, params, before))
-        out[f"{kind}/at_note"] = _buzzy_share(_probs(predict, params, at_note))
+    out |= _through_conditions(predict, params, [np.concatenate([pad, n]) for n in notes], notes)
     damped = [stopped_by_hand(np.concatenate([pad, n]), len(pad), rng.uniform(0.1, 0.4), rng) for n in notes]
     out["hand_damped"] = _buzzy_share(_probs(predict, params, damped))
     return out
@@ -115,16 +122,9 @@ def strat_buzz_yardstick(predict, params: FeatureParams, folder: Path = STRAT_DI
     """How often buzzy Strat notes of the test strings are still heard buzzy: as made, and through each
     condition with the channel heard before the note (the note's own lead-in) and as a file that
     starts at the note."""
-    from training.augment import degrade
-
     notes = [n for n in make_notes(TEST_STRINGS, BUZZ_SEED, folder) if n.label == "buzzy"][::every]
     out = {"plain": _buzzy_share(_probs(predict, params, [n.audio for n in notes]))}
-    for kind in DEGRADATIONS:
-        before = [degrade(n.audio, kind, seed=i) for i, n in enumerate(notes)]
-        at_note = [degrade(n.audio[n.onset:], kind, seed=i) for i, n in enumerate(notes)]
-        out[f"{kind}/channel_before"] = _buzzy_share(_probs(predict, params, before))
-        out[f"{kind}/at_note"] = _buzzy_share(_probs(predict, params, at_note))
-    return out
+    return out | _through_conditions(predict, params, [n.audio for n in notes], [n.audio[n.onset:] for n in notes])
 
 
 def hiss_yardstick(predict, params: FeatureParams, real_dir: Path) -> dict:

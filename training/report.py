@@ -493,8 +493,10 @@ def _how_chosen() -> list[str]:
             "-> 85.8 / 83.8 %; but clean notes through the undithered 8-bit headset heard buzzy 3.5 / 3.0 -> 20.2 / "
             "22.2 % (0 of 198 for both models once dithered, as the app dithers a file on a coarse grid), "
             "hand-stopped 0.5 -> 2.5 %, the shared buzzy clips under hiss 5/5/5 -> 5/5/3. Averaged with the shipped "
-            "model: laptop buzz 63.5 / 63.5 %, headset 7.1 / 7.6 %, hiss 5/5/5, at twice the inference. Not "
-            "shipped on one seed: the headset's figures swing with the seed (note above).",
+            "model: laptop buzz 63.5 / 63.5 %, headset 7.1 / 7.6 %, hiss 5/5/5, at twice the inference. Seed 1 of "
+            "the same recipe: laptop buzz only 54.3 / 59.9 %, far microphone 83.8 / 83.2 %, headset clean 27.3 / "
+            "27.8 %, hand-stopped 0.5 %, hiss 5/5/4. The gain did not hold across seeds and the headset was worse "
+            "with both: not shipped. Hearing rattle above noise that an AGC pumps needs more than the copies.",
             "- The left-out models of the table train 5 epochs so that `all` stays within 30 minutes. Trained 10 "
             "(stop 20, seed 0, the shipped recipe's data, outside `all`): modelled nylon 80.1 -> 85.1 %, modelled "
             "steel 82.9 -> 86.5 %, real Strat 87.2 -> 90.5 %, FluidR3 91.4 -> 92.7 %, MuseScore 86.9 -> 90.5 %, "

@@ -165,6 +165,12 @@ def _teaching(results: dict) -> list[str]:
     return lines + [""]
 
 
+def _heard_buzzy_rows(yard: dict, part: str) -> list[str]:
+    from training.yardstick import STRAT_PARTS, heard_buzzy
+
+    return [f"| Strat {STRAT_PARTS[part]}, {k.replace('/', ', ')} | {heard_buzzy(r)} |" for k, r in yard[part].items()]
+
+
 def _yardstick(results: dict) -> list[str]:
     y = results.get("yardstick", {})
     if not y:
@@ -179,14 +185,12 @@ def _yardstick(results: dict) -> list[str]:
              "and pink noise at 25 dB SNR; a 16-kHz headset (7 kHz low-pass, 8 bits). Then the shared buzzy and "
              "clean clips after 0.5 s of white hiss 50, 40 and 30 dB below their peak.", "",
              "| case | heard buzzy |", "|---|---|"]
-    lines += [f"| Strat clean, {k.replace('/', ', ')} | {r['buzzy']}/{r['n']} ({100 * r['rate']:.1f} %) |"
-              for k, r in y.get("strat", {}).items()]
+    lines += _heard_buzzy_rows(y, "strat")
     if y.get("strat_buzzy"):
         lines += ["", "Buzzy notes of the same strings (the recorded string striking a modelled fret, as the "
                   "training's buzzy Strat notes are made), as made and through the same conditions: is the buzz "
                   "still heard?", "", "| case | heard buzzy |", "|---|---|"]
-        lines += [f"| Strat buzzy, {k.replace('/', ', ')} | {r['buzzy']}/{r['n']} ({100 * r['rate']:.1f} %) |"
-                  for k, r in y["strat_buzzy"].items()]
+        lines += _heard_buzzy_rows(y, "strat_buzzy")
     lines += ["", "| shared clips under hiss | judged right |", "|---|---|"]
     lines += [f"| {k} | {r['correct']}/{r['n']} |" for k, r in y.get("hiss", {}).items()]
     return lines + [""]

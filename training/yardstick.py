@@ -87,6 +87,15 @@ def _probs(predict, params: FeatureParams, clips) -> np.ndarray:
     return np.asarray(predict(clip_features(clips, params)))
 
 
+#: The yardstick's parts of Strat notes and the class of their notes.
+STRAT_PARTS = {"strat": "clean", "strat_buzzy": "buzzy"}
+
+
+def heard_buzzy(r: dict) -> str:
+    """A :func:`_buzzy_share` as text, e.g. ``3/198 (1.5 %)``."""
+    return f"{r['buzzy']}/{r['n']} ({100 * r['rate']:.1f} %)"
+
+
 def _buzzy_share(probs: np.ndarray) -> dict:
     heard = int(np.sum(probs.argmax(axis=1) == BUZZY))
     return {"n": len(probs), "buzzy": heard, "rate": heard / max(1, len(probs)),
@@ -177,10 +186,9 @@ def headline(result: dict) -> dict:
 def summary_lines(result: dict) -> list[str]:
     """One line per case, for the console and the report."""
     lines = []
-    for case, r in result.get("strat", {}).items():
-        lines.append(f"Strat clean {case}: heard buzzy {r['buzzy']}/{r['n']} ({100 * r['rate']:.1f} %)")
-    for case, r in result.get("strat_buzzy", {}).items():
-        lines.append(f"Strat buzzy {case}: heard buzzy {r['buzzy']}/{r['n']} ({100 * r['rate']:.1f} %)")
+    for part, label in STRAT_PARTS.items():
+        for case, r in result.get(part, {}).items():
+            lines.append(f"Strat {label} {case}: heard buzzy {heard_buzzy(r)}")
     for case, r in result.get("hiss", {}).items():
         lines.append(f"shared {case} after 0.5 s of hiss: {r['correct']}/{r['n']} judged right")
     return lines

@@ -24,7 +24,7 @@ def test_history_shows_sessions_summary_charts_and_buzz_map(qtbot, ui_env, theme
     qtbot.addWidget(view)
     view.resize(1200, 700)
     view.show()
-    charts = (view.notes_chart, view.share_chart, view.success_chart)
+    charts = view.plots
     # painted only once drawn (an empty chart's first paint held the window), their room kept meanwhile
     assert not any(c.isVisible() for c in charts) and all(c.width() > 200 for c in charts)
     with qtbot.waitSignal(view.refreshed, timeout=10000):

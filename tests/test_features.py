@@ -171,6 +171,21 @@ def test_padding_after_the_sound_costs_no_fft_and_changes_nothing():
         assert np.array_equal(power_spectrogram(y, 1024, 512), spec.real**2 + spec.imag**2)
 
 
+def test_a_window_cut_short_is_judged_on_its_sounding_frames_as_if_on_every_frame(window):
+    """The planes are computed on the frames that hold sound and one silent frame, whose row then fills
+    the padding: the same as computing them on every frame of the padded window."""
+    from buzzfinder_app.model.features import _level_and_floor, _mel, power_spectrogram
+
+    for quiet in (1.0, 1e-4):  # a quiet note: its silent frames are not at the planes' floor
+        for sound in (9844, 20000, 44800, C.WINDOW_SAMPLES):
+            y = np.zeros(C.WINDOW_SAMPLES, np.float32)
+            y[:sound] = window[:sound] * quiet
+            power = power_spectrogram(y, C.N_FFT, C.HOP)
+            every_frame = np.concatenate([_level_and_floor(_mel(power, DEFAULT_PARAMS), C.TOP_DB),
+                                          tonality(power)], axis=1)
+            np.testing.assert_allclose(extract(y[:sound]), every_frame, atol=2e-6)
+
+
 def test_silence_and_the_faintest_sound_give_finite_features_and_no_tonality_in_silence():
     """The tonality plane is computed in float32 on the power scaled to its peak: nothing underflows."""
     faint = np.zeros(C.WINDOW_SAMPLES, np.float32)

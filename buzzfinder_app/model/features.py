@@ -144,17 +144,30 @@ def power_spectrogram(y: np.ndarray, n_fft: int, hop: int) -> np.ndarray:
     Frames of nothing but the zeros after the last sound (a window cut short and padded) are zero
     power without an FFT: a provisional verdict's window is mostly padding.
     """
-    padded = np.pad(np.asarray(y, dtype=np.float64), n_fft // 2)
+    power, frames = _sounding_power(y, n_fft, hop)
+    if len(power) == frames:
+        return power
+    return np.concatenate([power, np.zeros((frames - len(power), power.shape[1]))])
+
+
+def _sounding_power(y: np.ndarray, n_fft: int, hop: int) -> tuple[np.ndarray, int]:
+    """(the power of :func:`power_spectrogram`'s frames up to the last that holds sound and, when
+    silent frames follow, one of them; how many frames there are in all)."""
+    y = np.asarray(y, dtype=np.float64).reshape(-1)
+    padded = np.zeros(len(y) + 2 * (n_fft // 2))  # centred: n_fft // 2 zeros each side
+    padded[n_fft // 2: n_fft // 2 + len(y)] = y
     frames = np.lib.stride_tricks.sliding_window_view(padded, n_fft)[::hop]
-    silent_tail = int(np.argmax(padded[::-1] != 0)) if padded[-1] == 0 else 0  # zeros at the end
-    last = len(padded) - 1 - silent_tail  # the last sample of sound (or 0: all silent)
-    used = min(len(frames), last // hop + 1) if padded[last] != 0 else 0
+    if len(y) and y[-1] != 0:
+        last = len(y) - 1 + n_fft // 2  # the last sample of sound, in ``padded``
+    else:
+        sounding = np.flatnonzero(y)
+        last = int(sounding[-1]) + n_fft // 2 if len(sounding) else -1
+    used = min(len(frames), last // hop + 1) if last >= 0 else 0  # frames that hold sound
     spec = np.fft.rfft(frames[:used] * _hann(n_fft), axis=1)
-    if used == len(frames):
-        return spec.real**2 + spec.imag**2
-    power = np.zeros((len(frames), n_fft // 2 + 1))
-    power[:used] = spec.real**2 + spec.imag**2
-    return power
+    power = spec.real**2 + spec.imag**2
+    if used < len(frames):
+        power = np.concatenate([power, np.zeros((1, n_fft // 2 + 1))])
+    return power, len(frames)
 
 
 def window_power(y: np.ndarray, params: FeatureParams = DEFAULT_PARAMS) -> np.ndarray:
@@ -282,9 +295,11 @@ def log_mel_floor_tonality(y: np.ndarray, params: FeatureParams = DEFAULT_PARAMS
     """:func:`log_mel_floor`'s two planes and, beside them, each band's :func:`tonality`: shape
     (frames, 3 * n_mels). Buzz is energy above the background that belongs to the string (tonal),
     time-locked to the attack; noise that starts with a note, or the hand's slap, is not tonal."""
-    power = window_power(y, params)
+    power, frames = _sounding_power(fit_length(y, params.window_samples), params.n_fft, params.hop)
     planes = _level_and_floor(_mel(power, params), params.top_db)
-    return np.concatenate([planes, tonality(power, params)], axis=1).astype(np.float32)
+    x = np.concatenate([planes, tonality(power, params)], axis=1).astype(np.float32)
+    # The frames of padding after the sound are all like the one silent frame computed (last).
+    return x if len(x) == frames else np.concatenate([x, np.repeat(x[-1:], frames - len(x), axis=0)])
 
 
 #: PCEN's constants (librosa's defaults): smoother time constant, gain, bias, power, epsilon.

@@ -7,4 +7,8 @@ import os
 # machine). Must be set before numpy is first imported; an explicit setting wins.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
+from buzzfinder_app.allocator import keep_freed_memory  # noqa: E402
+
+keep_freed_memory()  # each note's arrays reuse the last one's pages (glibc)
+
 __version__ = "0.1.0"

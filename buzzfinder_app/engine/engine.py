@@ -67,7 +67,8 @@ class NoteEvent:
 
     ``verdict``, ``pitch_hz``, ``note`` and ``level_dbfs`` are None for ``onset`` events;
     ``pitch_hz``/``note`` are None when no pitch could be measured. Inside :func:`analyze_stream`
-    ``verdict`` is a ``Future`` of the verdict until the stream ends.
+    the windows are judged in a second thread: ``verdict`` is then a ``Future`` of the verdict, pitch
+    and level, which :func:`settled` fills in when the stream ends.
     """
 
     kind: str  # "onset" | "provisional" | "final"
@@ -102,9 +103,10 @@ class _OpenNote:
     onset: int  # absolute sample
     end: int | None = None  # the next note's onset, once known
     provisional_given: bool = False
-    #: The pitch, once a window held the whole part of the note it is measured on (the final
-    #: window holds the same samples there, so it would measure the same pitch).
-    pitch: tuple[float | None] | None = None
+    #: The judgement of the first window that held the whole part of the note the pitch is measured on
+    #: (a later window holds the same samples there, so it would measure the same pitch); a ``Future``
+    #: when judged aside.
+    pitch: "_Judged | Future | None" = None
 
 
 def peak_dbfs(samples: np.ndarray) -> float:
@@ -148,7 +150,7 @@ class NoteEngine:
     def judge_aside(self, pool: ThreadPoolExecutor | None) -> None:
         """Judge the windows (features and model) in ``pool``'s thread while the stream goes on, or
         again at once (None). The events' verdicts are then ``Future`` objects (see :func:`settled`);
-        the same windows, judged by the same code, give the same verdicts."""
+        the same windows, judged by the same code, give the same verdicts, pitches and levels."""
         self._aside = pool
         self._waiting.clear()
 
@@ -240,36 +242,53 @@ class NoteEngine:
             raise RuntimeError("note window is older than the engine's history")
         # A copy: the history buffer is overwritten later, the window may be kept.
         window = np.array(note_window(self._history[: self._filled], note.onset - base, end - base))
-        verdict = self._verdict(window)
-        if note.pitch is not None:
-            pitch = note.pitch[0]
-        else:
-            pitch = estimate_pitch(window)
-            if len(window) >= PITCH_SAMPLES:
-                note.pitch = (pitch,)
-        level = peak_dbfs(window[PRE_ROLL: PRE_ROLL + int(LEVEL_S * SAMPLE_RATE)])
-        return NoteEvent(kind, note.index, note.onset / SAMPLE_RATE, self.time_s, verdict, pitch,
-                         note_name(pitch) if pitch else None, level, window if self.keep_windows else None)
-
-    def _verdict(self, window: np.ndarray) -> Verdict | Future:
         judge = partial(_judge_window, self.classify, self.model.params, self.model.labels, self.unsure_threshold,
-                        window)
+                        window, note.pitch)
+        event = NoteEvent(kind, note.index, note.onset / SAMPLE_RATE, self.time_s,
+                          window=window if self.keep_windows else None)
         if self._aside is None:
-            return judge()
-        while self._waiting and (self._waiting[0].done() or len(self._waiting) >= WAITING_LIMIT):
-            self._waiting.popleft().result()  # waits (bounded memory); a judge that failed raises here
-        job = self._aside.submit(judge)
-        self._waiting.append(job)
-        return job
+            judged = judge()
+            event = judged.into(event)
+        else:
+            while self._waiting and (self._waiting[0].done() or len(self._waiting) >= WAITING_LIMIT):
+                self._waiting.popleft().result()  # waits (bounded memory); a judge that failed raises here
+            judged = self._aside.submit(judge)
+            self._waiting.append(judged)
+            event = replace(event, verdict=judged)
+        if note.pitch is None and len(window) >= PITCH_SAMPLES:
+            note.pitch = judged
+        return event
 
 
-def _judge_window(classify: Classifier, params, labels, unsure_threshold: float, window: np.ndarray) -> Verdict:
-    return Verdict.from_probs(classify(extract(window, params)[None])[0], labels, unsure_threshold)
+@dataclass(frozen=True)
+class _Judged:
+    """What the judgement of a note's window gives its event."""
+
+    verdict: Verdict
+    pitch_hz: float | None
+    level_dbfs: float
+
+    def into(self, event: NoteEvent) -> NoteEvent:
+        return replace(event, verdict=self.verdict, pitch_hz=self.pitch_hz, level_dbfs=self.level_dbfs,
+                       note=note_name(self.pitch_hz) if self.pitch_hz else None)
+
+
+def _judge_window(classify: Classifier, params, labels, unsure_threshold: float, window: np.ndarray,
+                  pitch_from: _Judged | Future | None) -> _Judged:
+    """The verdict, pitch and level of a note's ``window``; the pitch is ``pitch_from``'s when given (an
+    earlier window that held all of the note the pitch is measured on: this one would measure the same)."""
+    verdict = Verdict.from_probs(classify(extract(window, params)[None])[0], labels, unsure_threshold)
+    if pitch_from is None:
+        pitch = estimate_pitch(window)
+    else:
+        pitch = (pitch_from.result() if isinstance(pitch_from, Future) else pitch_from).pitch_hz
+    return _Judged(verdict, pitch, peak_dbfs(window[PRE_ROLL: PRE_ROLL + int(LEVEL_S * SAMPLE_RATE)]))
 
 
 def settled(events: Iterable[NoteEvent]) -> list[NoteEvent]:
-    """``events`` with each verdict judged aside (a ``Future``) replaced by the verdict, waiting for it."""
-    return [replace(e, verdict=e.verdict.result()) if isinstance(e.verdict, Future) else e for e in events]
+    """``events`` with each window judged aside (its ``verdict`` a ``Future``) given its verdict, pitch and
+    level, waiting for them."""
+    return [e.verdict.result().into(e) if isinstance(e.verdict, Future) else e for e in events]
 
 
 def notes_from_events(events: list[NoteEvent]) -> list[Note]:

@@ -4,6 +4,7 @@ import soundfile as sf
 import soxr
 
 from buzzfinder_app.audio.devices import InputDevice
+from buzzfinder_app.audio.dither import LiveDither
 from buzzfinder_app.audio.file import AudioFileError, FileSource, read_audio
 from buzzfinder_app.audio.mic import MicError, MicSource, list_input_devices
 from buzzfinder_app.audio.ring import RingBuffer
@@ -172,6 +173,7 @@ def test_mic_callback_only_fills_the_ring_and_read_resamples():
     mic.device, mic.device_name, mic.device_rate, mic.channel = None, "test", 48000, 2
     mic._ring, mic._input_overflows, mic._stream, mic._last_data = RingBuffer(48000), 0, None, 0.0
     mic._resampler = soxr.ResampleStream(48000, SAMPLE_RATE, 1, dtype="float32")
+    mic._dither = LiveDither()
 
     class Status:
         input_overflow = False
@@ -195,7 +197,7 @@ def test_a_stream_that_stops_delivering_is_a_clear_error(monkeypatch):
 
     mic = MicSource.__new__(MicSource)
     mic.device, mic.device_name, mic.device_rate = None, "USB mic", SAMPLE_RATE
-    mic._ring, mic._input_overflows, mic._resampler = RingBuffer(1000), 0, None
+    mic._ring, mic._input_overflows, mic._resampler, mic._dither = RingBuffer(1000), 0, None, LiveDither()
 
     class RunningStream:
         active, stopped = True, False

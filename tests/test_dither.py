@@ -5,7 +5,7 @@ import pytest
 import soundfile as sf
 
 from buzzfinder_app import constants as C
-from buzzfinder_app.audio.dither import Dither, grid_step
+from buzzfinder_app.audio.dither import GRID_SAMPLES, Dither, LiveDither, grid_step
 from buzzfinder_app.audio.file import FileSource, read_audio
 from tests.support.signals import synth_pluck
 
@@ -63,3 +63,42 @@ def test_a_grid_is_found_after_a_second_of_digital_silence(tmp_path):
     source = FileSource(path)
     list(source)
     assert source.grid_step == pytest.approx(2.0**-7)
+
+
+def test_a_live_input_on_a_coarse_grid_is_dithered_once_its_sounds_tell(monkeypatch):
+    """Through the microphone's read: digital silence and one-step flicker do not tell a grid; once
+    enough of a note has arrived the grid is found and the audio from there on is dithered. A 16-bit
+    converter is read as it is."""
+    import soxr
+
+    from buzzfinder_app.audio.mic import MicSource
+    from buzzfinder_app.audio.ring import RingBuffer
+
+    rate = 16000
+    def mic_reading(y):
+        mic = MicSource.__new__(MicSource)
+        mic.device, mic.device_name, mic.device_rate, mic.channel = None, "headset", rate, 1
+        mic._ring, mic._input_overflows, mic._stream, mic._last_data = RingBuffer(10 * rate), 0, None, 0.0
+        mic._resampler, mic._dither = None, LiveDither()
+        out = []
+        for i in range(0, len(y), 320):  # 20-ms callbacks, read every 40 ms
+            mic._callback(y[i:i + 320, None], 320, None, type("Status", (), {"input_overflow": False}))
+            if i % 640:
+                out.append(mic.read())
+        return mic, np.concatenate(out + [mic.read()])
+
+    step = 2.0**-7
+    flicker = (np.random.default_rng(0).integers(-1, 2, rate) * step).astype(np.float32)  # a second of +-1 step
+    note = on_grid(synth_pluck(duration=2.0, sr=rate, level_db=-6.0), 8)
+    y = np.concatenate([np.zeros(rate // 2, np.float32), flicker, note])
+    mic, heard = mic_reading(y)
+    assert mic.grid_step == pytest.approx(step)
+    changed = np.flatnonzero(heard != y)
+    assert len(changed) > len(note) // 2 and changed[0] >= rate // 2 + rate  # dithered within the note
+    assert np.max(np.abs(heard - y)) <= step and grid_step(heard[-len(note) // 2:]) is None
+    assert len(y[y != 0]) > GRID_SAMPLES  # (the note told the grid)
+
+    fine = on_grid(synth_pluck(duration=2.0, sr=rate, level_db=-6.0), 16)
+    mic, heard = mic_reading(fine)
+    assert mic.grid_step is None
+    np.testing.assert_array_equal(heard, fine)

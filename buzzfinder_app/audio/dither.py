@@ -5,7 +5,9 @@ sample to a grid. Against a decaying note that rounding error is not noise: it r
 note's period, so its spectrum is lines, and the quieter the note the louder it is against it:
 heard by the model as a rattle that starts late (clean Strat notes written as 16-kHz files on an
 8-bit grid: the stop-18 model heard 8 % of them buzzy, 0 % once dithered). Triangular noise of one
-grid step, added where the grid is found, turns that error into flat hiss.
+grid step, added where the grid is found, turns that error into flat hiss: in a file found on a grid
+in its first seconds (``FileSource``), and in a live input from the moment its sounds show one
+(:class:`LiveDither`, in ``MicSource``).
 
 >>> import numpy as np
 >>> t = np.arange(8000) / 8000
@@ -32,17 +34,22 @@ GRID_SAMPLES = 20_000
 
 def grid_step(samples: np.ndarray) -> float | None:
     """The step of the coarse grid ``samples`` sit on (at least :data:`FINEST_COARSE_STEP`), or None."""
+    return _find_grid(samples)[0]
+
+
+def _find_grid(samples: np.ndarray) -> tuple[float | None, bool]:
+    """(:func:`grid_step`; whether the samples tell at all: three distinct levels or more)."""
     x = np.asarray(samples, dtype=np.float64).reshape(-1)
     x = x[x != 0][:GRID_SAMPLES]
     gaps = np.diff(np.sort(x))
     gaps = gaps[gaps > 0]  # between the distinct levels (np.unique would import numpy.ma: 8 ms)
     if len(gaps) < 2:  # silence, or a square wave: nothing to tell a grid by
-        return None
+        return None, False
     step = float(np.min(gaps))
     if step < FINEST_COARSE_STEP:
-        return None
+        return None, True
     off = np.abs(x / step - np.round(x / step))
-    return step if np.mean(off <= ON_GRID) >= ON_GRID_SHARE else None
+    return (step if np.mean(off <= ON_GRID) >= ON_GRID_SHARE else None), True
 
 
 class Dither:
@@ -55,3 +62,30 @@ class Dither:
     def process(self, block: np.ndarray) -> np.ndarray:
         draws = self._rng.random((len(block), 2))  # two draws a sample, in sample order
         return (block + (draws[:, 0] - draws[:, 1]) * self.step).astype(np.float32)
+
+
+class LiveDither:
+    """:class:`Dither` for a live input, which cannot be probed ahead as a file is: the grid is looked
+    for in every :data:`GRID_SAMPLES` non-zero samples that arrive until they tell (a converter's
+    digital silence does not), and once a coarse grid is found, the audio from there on is dithered."""
+
+    def __init__(self, seed: int = 0):
+        self._seed = seed
+        self._unseen = np.zeros(0, dtype=np.float32)  # non-zero samples not looked at yet
+        self._dither: Dither | None = None
+        self.decided = False
+
+    @property
+    def grid_step(self) -> float | None:
+        """The coarse grid found (and dithered), or None."""
+        return self._dither.step if self._dither is not None else None
+
+    def process(self, block: np.ndarray) -> np.ndarray:
+        if not self.decided:
+            self._unseen = np.concatenate([self._unseen, block[block != 0]])
+            if len(self._unseen) >= GRID_SAMPLES:
+                step, self.decided = _find_grid(self._unseen)
+                self._unseen = np.zeros(0, dtype=np.float32)
+                if step is not None:
+                    self._dither = Dither(step, self._seed)
+        return block if self._dither is None else self._dither.process(block)

@@ -2,7 +2,9 @@
 
 A sounddevice ``InputStream`` callback only copies into a :class:`RingBuffer` (and counts the
 driver's overflows); the consumer calls :meth:`MicSource.read` to drain it, resampled to
-``SAMPLE_RATE`` with a streaming soxr resampler when the device runs at another rate.
+``SAMPLE_RATE`` with a streaming soxr resampler when the device runs at another rate. A converter
+found to deliver a coarse grid (an 8-bit headset) is dithered before the resampler, as a file on
+one is (:class:`~buzzfinder_app.audio.dither.LiveDither`).
 
 >>> mic = MicSource()                     # default input device    # doctest: +SKIP
 >>> mic.start(); block = mic.read(); mic.stop()                     # doctest: +SKIP
@@ -16,6 +18,7 @@ import numpy as np
 import soxr
 
 from buzzfinder_app.audio.devices import InputDevice
+from buzzfinder_app.audio.dither import LiveDither
 from buzzfinder_app.audio.ring import RingBuffer
 from buzzfinder_app.constants import SAMPLE_RATE
 from buzzfinder_app.words import plural
@@ -93,6 +96,7 @@ class MicSource:
         self._input_overflows = 0
         self._stream = None
         self._resampler = None
+        self._dither = LiveDither()
         self._last_data = 0.0  # monotonic time of the last read that found audio
 
     def _callback(self, indata, frames, time, status) -> None:
@@ -128,9 +132,16 @@ class MicSource:
                 self._last_data = time.monotonic()
             elif ended or time.monotonic() - self._last_data > STALL_S:
                 raise MicError(f"input device {self.device_name} stopped delivering audio (unplugged?)")
+        if len(samples):
+            samples = self._dither.process(samples)
         if self._resampler is not None and len(samples):
             samples = self._resampler.resample_chunk(samples)
         return np.asarray(samples, dtype=np.float32)
+
+    @property
+    def grid_step(self) -> float | None:
+        """The coarse grid the converter was found to deliver (and is dithered), or None."""
+        return self._dither.grid_step
 
     @property
     def overflows(self) -> int:

@@ -102,3 +102,18 @@ def test_a_live_input_on_a_coarse_grid_is_dithered_once_its_sounds_tell(monkeypa
     mic, heard = mic_reading(fine)
     assert mic.grid_step is None
     np.testing.assert_array_equal(heard, fine)
+
+
+def test_the_yardstick_hears_each_condition_as_the_app_does():
+    """Through the headset (8 bits) a clip is dithered as FileSource and MicSource dither it; through
+    the other conditions it is left as the condition made it."""
+    from training.augment import degrade
+    from training.yardstick import through
+
+    note = synth_pluck(duration=2.0, sr=C.SAMPLE_RATE, level_db=-6.0)
+    coarse = degrade(note, "headset_16k", seed=0)
+    heard = through(note, "headset_16k", 0)
+    step = grid_step(coarse)
+    assert step is not None and grid_step(heard) is None
+    assert 0 < np.max(np.abs(heard - coarse)) <= step
+    np.testing.assert_array_equal(through(note, "hum_noise", 0), degrade(note, "hum_noise", seed=0))

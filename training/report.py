@@ -182,8 +182,10 @@ def _yardstick(results: dict) -> list[str]:
              "given one); and stopped by the hand 0.1-0.4 s after the pluck. The conditions: a far, quiet "
              "microphone (small room, hiss 37 dB below the peak, -26 dB); a laptop microphone (250 Hz-6 kHz, "
              "pink noise 30 dB below the peak, AGC, soft clipping); a reverberant room (RT60 0.5 s); mains hum "
-             "and pink noise at 25 dB SNR; a 16-kHz headset (7 kHz low-pass, 8 bits). Then the shared buzzy and "
-             "clean clips after 0.5 s of white hiss 50, 40 and 30 dB below their peak.", "",
+             "and pink noise at 25 dB SNR; a 16-kHz headset (7 kHz low-pass, 8 bits). Each is heard as the app "
+             "hears it: the headset's 8-bit grid is dithered, as a file or (since stop 21) a live input found on "
+             "a coarse grid is; `headset_undithered` is the model alone on that grid, at the note. Then the "
+             "shared buzzy and clean clips after 0.5 s of white hiss 50, 40 and 30 dB below their peak.", "",
              "| case | heard buzzy |", "|---|---|"]
     lines += _heard_buzzy_rows(y, "strat")
     if y.get("strat_buzzy"):

@@ -3,10 +3,10 @@ clean notes of that guitar through the same condition, judged with and without t
 
 The "player" is the shared Stratocaster's A string (never trained on): 5 clean notes as recorded,
 5 buzzy (the recorded string striking a modelled fret) and 5 muted (damped from the pluck), all
-through one of the five conditions of :func:`training.augment.degrade` with the channel heard before
-the note. Judged: clean notes of its G and high E strings (never taught, never trained on) through
-the same condition, both as live and as files that start at the note; and the 15 shared clips of
-another guitar, which the profile must not spoil. The app's own code does the teaching
+through one of the five conditions of :func:`training.augment.degrade` (as the app hears them:
+:func:`training.yardstick.through`) with the channel heard before the note. Judged: clean notes of
+its G and high E strings (never taught, never trained on) through the same condition, both as live
+and as files that start at the note; and the 15 shared clips of another guitar, which the profile must not spoil. The app's own code does the teaching
 (:class:`~buzzfinder_app.personal.head.PersonalHead` with its setup gate) on the shipped TFLite model.
 """
 
@@ -19,9 +19,9 @@ import numpy as np
 from buzzfinder_app import constants as C
 from buzzfinder_app.personal.adapt import embed_features
 from buzzfinder_app.personal.head import PersonalHead
-from training.augment import DEGRADATIONS, degrade
+from training.augment import DEGRADATIONS
 from training.sources.real_strings import STRAT_DIR, make_notes
-from training.yardstick import BUZZY, PRE_S, clip_features, strat_notes
+from training.yardstick import BUZZY, PRE_S, clip_features, strat_notes, through
 
 TEACH_STRING = ("A",)
 JUDGE_STRINGS = ("G", "E4")
@@ -54,13 +54,13 @@ def run(model, folder: Path = STRAT_DIR, real_notes=None, every: int = 2) -> dic
     shared = real_dataset(real_notes, model.params) if real_notes else None
     out = {}
     for kind in DEGRADATIONS:
-        feats = clip_features([degrade(n.audio, kind, seed=i) for i, n in enumerate(taught)], model.params)
+        feats = clip_features([through(n.audio, kind, i) for i, n in enumerate(taught)], model.params)
         probs, emb, setup = embed_features(model, feats)
         head = PersonalHead.fit(emb, labels, probs, setup)
         row = {"blend": head.w, "loo_before": head.loo_before, "loo_after": head.loo_after}
-        for way, clips in (("channel_before", [degrade(np.concatenate([pad, n]), kind, seed=100 + i)
+        for way, clips in (("channel_before", [through(np.concatenate([pad, n]), kind, 100 + i)
                                                for i, n in enumerate(judged)]),
-                           ("at_note", [degrade(n, kind, seed=100 + i) for i, n in enumerate(judged)])):
+                           ("at_note", [through(n, kind, 100 + i) for i, n in enumerate(judged)])):
             p, e, s = embed_features(model, clip_features(clips, model.params))
             row[way] = {"n": len(clips), "before": _buzzy(p), "after": _buzzy(head.predict(p, e, s))}
         if shared is not None:

@@ -5,7 +5,9 @@
   :func:`training.augment.degrade` with the channel heard for 0.5 s before the note (as live) and
   with the file starting at the note (as ``classify`` is often given one), and stopped by the hand
   0.1-0.4 s after the pluck with the slap of the string on the hand (:func:`stopped_by_hand`).
-  Counted: how often the most probable class is "buzzy".
+  Counted: how often the most probable class is "buzzy". Every condition is heard as the app hears it
+  (:func:`as_heard`: the headset's 8-bit grid is dithered, as a file or a live input on one is); the
+  headset undithered is kept beside them (the model alone).
 * **Strat buzzy notes** of the same strings (the recorded string striking a modelled fret, as
   :func:`training.sources.real_strings.make_notes` makes them for training): as made and through the
   same conditions both ways. Counted: how often the most probable class is "buzzy" (buzz still heard).
@@ -25,7 +27,8 @@ import numpy as np
 
 from buzzfinder_app import constants as C
 from buzzfinder_app.model.features import FeatureParams
-from training.augment import DEGRADATIONS, high_pass
+from buzzfinder_app.audio.dither import Dither, grid_step
+from training.augment import DEGRADATIONS, degrade, high_pass
 from training.data import note_features
 from training.sources.real import at_model_rate, read_audio, read_native
 from training.sources.real_strings import STRAT_DIR, TEST_STRINGS, from_first_sound, make_notes, recordings
@@ -102,15 +105,25 @@ def _buzzy_share(probs: np.ndarray) -> dict:
             "unsure": int(np.sum(probs.max(axis=1) < 0.5))}
 
 
+def as_heard(y: np.ndarray) -> np.ndarray:
+    """A clip as the app reads it: dithered when it sits on a coarse converter's grid (as ``FileSource``
+    does with a file, and ``MicSource`` with a live input, from the first seconds on)."""
+    step = grid_step(y)
+    return y if step is None else Dither(step).process(y)
+
+
+def through(y: np.ndarray, kind: str, seed: int) -> np.ndarray:
+    """``y`` through the condition ``kind`` (:func:`~training.augment.degrade`), as the app hears it."""
+    return as_heard(degrade(y, kind, seed=seed))
+
+
 def _through_conditions(predict, params: FeatureParams, live: list, at_note: list) -> dict:
     """Heard buzzy through each condition: the clips with the channel before the note (``live``) and
     the same notes as files that start at them (``at_note``); clip i gets the condition's seed i."""
-    from training.augment import degrade
-
     out = {}
     for kind in DEGRADATIONS:
         for way, clips in (("channel_before", live), ("at_note", at_note)):
-            out[f"{kind}/{way}"] = _buzzy_share(_probs(predict, params, [degrade(y, kind, seed=i)
+            out[f"{kind}/{way}"] = _buzzy_share(_probs(predict, params, [through(y, kind, i)
                                                                          for i, y in enumerate(clips)]))
     return out
 
@@ -122,6 +135,9 @@ def strat_yardstick(predict, params: FeatureParams, notes: list[np.ndarray]) -> 
     pad = np.zeros(int(PRE_S * C.SAMPLE_RATE), np.float32)
     out = {"plain": _buzzy_share(_probs(predict, params, notes))}
     out |= _through_conditions(predict, params, [np.concatenate([pad, n]) for n in notes], notes)
+    # The model alone on the headset's grid, undithered (as the yardstick heard it before stop 21).
+    out["headset_undithered"] = _buzzy_share(_probs(predict, params, [degrade(n, "headset_16k", seed=i)
+                                                                      for i, n in enumerate(notes)]))
     damped = [stopped_by_hand(np.concatenate([pad, n]), len(pad), rng.uniform(0.1, 0.4), rng) for n in notes]
     out["hand_damped"] = _buzzy_share(_probs(predict, params, damped))
     return out

@@ -106,7 +106,7 @@ class _OpenNote:
     #: The judgement of the first window that held the whole part of the note the pitch is measured on
     #: (a later window holds the same samples there, so it would measure the same pitch); a ``Future``
     #: when judged aside.
-    pitch: "_Judged | Future | None" = None
+    pitch: _Judged | Future | None = None
 
 
 def peak_dbfs(samples: np.ndarray) -> float:

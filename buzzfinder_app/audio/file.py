@@ -99,14 +99,14 @@ class FileSource:
                 for raw in f.blocks(blocksize=chunk, dtype="float32", always_2d=True):
                     self.frames_read += len(raw)
                     mono = raw.mean(axis=1, dtype=np.float32) if raw.shape[1] > 1 else raw[:, 0]
-                    bad = np.flatnonzero(~(np.abs(mono) <= MAX_SAMPLE))  # NaN fails the test too
-                    if len(bad):
-                        at = (self.frames_read - len(mono) + bad[0]) / self.source_rate
-                        what = ("NaN or infinite samples" if not np.isfinite(mono[bad[0]]) else
-                                f"samples far beyond full scale ({mono[bad[0]]:.3g})")
+                    block_peak = float(np.max(np.abs(mono))) if len(mono) else 0.0  # NaN if there is one
+                    if not block_peak <= MAX_SAMPLE:
+                        bad = np.flatnonzero(~(np.abs(mono) <= MAX_SAMPLE))[0]
+                        at = (self.frames_read - len(mono) + bad) / self.source_rate
+                        what = ("NaN or infinite samples" if not np.isfinite(mono[bad]) else
+                                f"samples far beyond full scale ({mono[bad]:.3g})")
                         raise AudioFileError(self.path, f"contains {what} (first at {at:.3f} s)")
-                    if len(mono):
-                        peak = max(peak, float(np.max(np.abs(mono))))
+                    peak = max(peak, block_peak)
                     if dither is not None:
                         mono = dither.process(mono)
                     out = resampler.resample_chunk(mono) if resampler else mono

@@ -96,6 +96,21 @@ def test_compress_flattens_the_decay(note):
     assert np.abs(out).max() == pytest.approx(np.abs(note).max(), rel=1e-4)
 
 
+def test_agc_lifts_the_noise_before_the_note_and_clips_its_attack(note):
+    """A laptop's AGC: in the quiet before the note its gain climbs to the most it may give, lifting the
+    noise; the pluck arrives into that gain and is soft-clipped until the follower catches up; then the
+    note is held near the target."""
+    hiss = np.random.default_rng(1).standard_normal(len(note)).astype(np.float32) * 1e-3
+    y = A.gain(note + hiss, -20.0 - 20.0 * np.log10(float(np.abs(note + hiss).max())))  # peak -20 dBFS
+    out = A.agc(y, SR, target_db=-12.0, max_gain_db=24.0)
+    quiet = slice(int(0.1 * SR), int(0.29 * SR))
+    lift = 10 * np.log10(A.power(out[quiet]) / A.power(y[quiet]))
+    assert lift == pytest.approx(24.0, abs=0.5)
+    assert np.abs(out).max() <= 1.0 and np.abs(out).max() > 0.9  # the attack ran into full scale
+    held = out[int(1.0 * SR): int(1.2 * SR)]
+    assert 20 * np.log10(np.abs(held).max()) == pytest.approx(-12.0, abs=4.0)
+
+
 def test_soft_clip_keeps_peak_and_bounds(note):
     out = A.soft_clip(note, 12.0)
     assert np.abs(out).max() == pytest.approx(np.abs(note).max(), rel=1e-4)

@@ -368,3 +368,34 @@ def test_analyze_stream_is_analyze_with_progress_and_cancel(shipped_model, pluck
         analyze_stream(NoteEngine(shipped_model), Blocks(np.array_split(y, 40)),
                        cancel=lambda: asked.append(1) or len(asked) > 3)
     assert len(asked) == 4
+
+
+def test_buzz_heard_in_the_attack_stands_in_the_final_verdict(pluck, white_noise, shipped_model):
+    """A classifier that hears buzz only in the provisional verdict's window (padded after 0.4 s): the
+    final verdict on the whole window keeps it, with the attack's probabilities; the reverse (buzz only
+    over the whole window) and no buzz at all are left as the whole window says. The same streamed, in
+    the second thread of analyze_stream and for a one-note clip."""
+    y = white_noise(int(5.0 * SR), -65)
+    place(y, pluck(196.0, 2.4, level_db=-8, seed=1), 0.3)
+    place(y, pluck(220.0, 2.2, level_db=-8, seed=2), 2.7)
+
+    def hears(buzz_in: str):
+        def classify(features):
+            attack_only = features[:, -5:, :DEFAULT_PARAMS.n_mels].max(axis=(1, 2)) < 0.05  # padded tail
+            buzzy = {"attack": attack_only, "whole": ~attack_only, "nowhere": np.zeros_like(attack_only)}[buzz_in]
+            p = np.where(buzzy[:, None], [0.9, 0.08, 0.02], [0.1, 0.85, 0.05])
+            return p.astype(np.float32)
+        return classify
+
+    for buzz_in, final_label in (("attack", "buzzy"), ("whole", "buzzy"), ("nowhere", "clean")):
+        notes = notes_from_events(run(NoteEngine(shipped_model, classify=hears(buzz_in)), y, 512))
+        assert len(notes) == 2
+        for n in notes:
+            assert n.provisional.label == ("buzzy" if buzz_in == "attack" else "clean")
+            assert n.verdict.label == final_label
+            if buzz_in == "attack":
+                assert n.verdict == n.provisional  # the attack's verdict, its probabilities
+        aside = engine_module.analyze_stream(NoteEngine(shipped_model, classify=hears(buzz_in)), np.array_split(y, 30))
+        assert [(n.verdict, n.provisional) for n in aside] == [(n.verdict, n.provisional) for n in notes]
+        clip = y[int(0.1 * SR): int(2.6 * SR)]
+        assert classify_clip(shipped_model, clip, classify=hears(buzz_in))[1] == notes[0].verdict

@@ -10,7 +10,9 @@ For every note it emits three :class:`NoteEvent`:
   when the next note starts first (the window is then cut there). The detector reports a note
   about 0.15 s after it starts, so a next note starting just before the deadline is not known yet
   and its attack ends up in this window; the final verdict is cut at it;
-* ``final`` at onset + ``WINDOW_S`` (2 s) or when the next note starts, judged on the whole window.
+* ``final`` at onset + ``WINDOW_S`` (2 s) or when the next note starts, judged on the whole window;
+  buzz that the provisional verdict heard stands (:func:`~buzzfinder_app.engine.verdicts.final_verdict`).
+  ``classify_clip`` judges a clip's note the same way.
 
 The input's DC offset is removed first (:class:`~buzzfinder_app.audio.dc.DcBlocker`), so the
 onsets, the windows and the features see the same audio whatever offset the interface adds.
@@ -38,7 +40,7 @@ from buzzfinder_app.constants import POST_ROLL, PRE_ROLL, PROVISIONAL_S, SAMPLE_
 from buzzfinder_app.decibels import amplitude_to_dbfs, db_to_amplitude
 from buzzfinder_app.engine.onsets import ATTACK_S, OnsetDetector, RiseFinder
 from buzzfinder_app.engine.pitch import STABLE_PART_S, estimate_pitch, note_name
-from buzzfinder_app.engine.verdicts import Verdict
+from buzzfinder_app.engine.verdicts import Verdict, final_verdict
 from buzzfinder_app.engine.windows import note_window
 from buzzfinder_app.model.features import extract
 
@@ -107,6 +109,8 @@ class _OpenNote:
     #: (a later window holds the same samples there, so it would measure the same pitch); a ``Future``
     #: when judged aside.
     pitch: _Judged | Future | None = None
+    #: The provisional verdict's judgement (the attack's, for :func:`final_verdict`), once given.
+    attack: _Judged | Future | None = None
 
 
 def peak_dbfs(samples: np.ndarray) -> float:
@@ -243,7 +247,7 @@ class NoteEngine:
         # A copy: the history buffer is overwritten later, the window may be kept.
         window = np.array(note_window(self._history[: self._filled], note.onset - base, end - base))
         judge = partial(_judge_window, self.classify, self.model.params, self.model.labels, self.unsure_threshold,
-                        window, note.pitch)
+                        window, note.pitch, note.attack if kind == "final" else None)
         event = NoteEvent(kind, note.index, note.onset / SAMPLE_RATE, self.time_s,
                           window=window if self.keep_windows else None)
         if self._aside is None:
@@ -257,6 +261,8 @@ class NoteEngine:
             event = replace(event, verdict=judged)
         if note.pitch is None and len(window) >= PITCH_SAMPLES:
             note.pitch = judged
+        if kind == "provisional":
+            note.attack = judged
         return event
 
 
@@ -274,15 +280,19 @@ class _Judged:
 
 
 def _judge_window(classify: Classifier, params, labels, unsure_threshold: float, window: np.ndarray,
-                  pitch_from: _Judged | Future | None) -> _Judged:
+                  pitch_from: _Judged | Future | None, attack: _Judged | Future | None) -> _Judged:
     """The verdict, pitch and level of a note's ``window``; the pitch is ``pitch_from``'s when given (an
-    earlier window that held all of the note the pitch is measured on: this one would measure the same)."""
+    earlier window that held all of the note the pitch is measured on: this one would measure the same);
+    the verdict is the :func:`final_verdict` of this window and the ``attack``'s, when given."""
     verdict = Verdict.from_probs(classify(extract(window, params)[None])[0], labels, unsure_threshold)
-    if pitch_from is None:
-        pitch = estimate_pitch(window)
-    else:
-        pitch = (pitch_from.result() if isinstance(pitch_from, Future) else pitch_from).pitch_hz
+    if attack is not None:
+        verdict = final_verdict(verdict, _settle(attack).verdict)
+    pitch = estimate_pitch(window) if pitch_from is None else _settle(pitch_from).pitch_hz
     return _Judged(verdict, pitch, peak_dbfs(window[PRE_ROLL: PRE_ROLL + int(LEVEL_S * SAMPLE_RATE)]))
+
+
+def _settle(judged: _Judged | Future) -> _Judged:
+    return judged.result() if isinstance(judged, Future) else judged
 
 
 def settled(events: Iterable[NoteEvent]) -> list[NoteEvent]:
@@ -463,5 +473,7 @@ def classify_clip(model, blocks, classify: Classifier | None = None) -> tuple[fl
     onset, window, peak = clip_note([blocks] if isinstance(blocks, np.ndarray) else blocks)
     if peak <= SILENT_PEAK:
         raise NoNote("no note: silent once its DC offset is removed")
-    probs = (classify or model.predict)(extract(window, model.params)[None])[0]
-    return (onset or 0) / SAMPLE_RATE, Verdict.from_probs(probs, model.labels, model.unsure_threshold)
+    attack = window[: PRE_ROLL + PROVISIONAL]  # the provisional verdict's window, as the engine cuts it
+    probs = (classify or model.predict)(np.stack([extract(window, model.params), extract(attack, model.params)]))
+    whole, heard_first = (Verdict.from_probs(p, model.labels, model.unsure_threshold) for p in probs)
+    return (onset or 0) / SAMPLE_RATE, final_verdict(whole, heard_first if len(window) > len(attack) else None)

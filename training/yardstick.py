@@ -11,6 +11,9 @@
 * **Strat buzzy notes** of the same strings (the recorded string striking a modelled fret, as
   :func:`training.sources.real_strings.make_notes` makes them for training): as made and through the
   same conditions both ways. Counted: how often the most probable class is "buzzy" (buzz still heard).
+  On the whole window, the model's own judgement: the app's final verdict also keeps buzz that its
+  provisional verdict heard in the attack (:func:`buzzfinder_app.engine.verdicts.final_verdict`), which
+  these rows do not count.
 * **The shared clips under hiss**: the 5 buzzy and 5 clean clips after 0.5 s of white noise 50, 40
   and 30 dB below the clip's peak (as ``../shared/tools/hiss_yardstick.py`` makes them). Counted:
   how often the most probable class is the clip's own.

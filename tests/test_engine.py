@@ -399,3 +399,24 @@ def test_buzz_heard_in_the_attack_stands_in_the_final_verdict(pluck, white_noise
         assert [(n.verdict, n.provisional) for n in aside] == [(n.verdict, n.provisional) for n in notes]
         clip = y[int(0.1 * SR): int(2.6 * SR)]
         assert classify_clip(shipped_model, clip, classify=hears(buzz_in))[1] == notes[0].verdict
+
+
+def test_an_attack_verdict_that_held_the_next_notes_attack_does_not_stand(pluck, white_noise, shipped_model):
+    """The next note starts 0.3 s after this one and is found after this one's provisional deadline: the
+    provisional window held both attacks. Heard buzzy there, it does not make the final verdict (on the
+    window cut at the next note) buzzy."""
+    y = white_noise(int(4.0 * SR), -65)
+    place(y, pluck(196.0, 2.4, level_db=-24, seed=1), 0.3)
+    place(y, pluck(247.0, 2.4, level_db=-4, seed=2), 0.6)
+    frames = DEFAULT_PARAMS.n_frames
+    provisional = 1 + (PRE_ROLL + int(PROVISIONAL_S * SR)) // DEFAULT_PARAMS.hop  # sounding frames
+
+    def classify(features):  # buzzy only on a window exactly as long as a provisional one
+        sounding = frames - (features[:, ::-1, :DEFAULT_PARAMS.n_mels].max(axis=2) < 0.05).argmin(axis=1)
+        buzzy = np.abs(sounding - provisional) <= 1
+        return np.where(buzzy[:, None], [0.9, 0.08, 0.02], [0.1, 0.85, 0.05]).astype(np.float32)
+
+    notes = notes_from_events(run(NoteEngine(shipped_model, classify=classify), y, 512))
+    assert len(notes) == 2 and notes[0].provisional.label == "buzzy"
+    assert notes[0].provisional_at_s - notes[0].onset_s == pytest.approx(PROVISIONAL_S, abs=0.01)
+    assert notes[0].verdict.label == "clean"

@@ -246,8 +246,11 @@ class NoteEngine:
             raise RuntimeError("note window is older than the engine's history")
         # A copy: the history buffer is overwritten later, the window may be kept.
         window = np.array(note_window(self._history[: self._filled], note.onset - base, end - base))
+        # The attack's verdict counts when its window is the start of this one (not when the next note,
+        # found after the provisional deadline, cut this one shorter: then it held that note's attack).
+        attack = note.attack if kind == "final" and end >= note.onset + PROVISIONAL else None
         judge = partial(_judge_window, self.classify, self.model.params, self.model.labels, self.unsure_threshold,
-                        window, note.pitch, note.attack if kind == "final" else None)
+                        window, note.pitch, attack)
         event = NoteEvent(kind, note.index, note.onset / SAMPLE_RATE, self.time_s,
                           window=window if self.keep_windows else None)
         if self._aside is None:

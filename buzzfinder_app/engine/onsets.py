@@ -89,7 +89,7 @@ class OnsetDetector:
         self.n_fft = 1 << int(round(np.log2(0.0232 * sample_rate)))
         self.hop = self.n_fft // 4
         self.sub = self.hop // 2  # energy envelope resolution (2.9 ms at 22.05 kHz)
-        self._window = 0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(self.n_fft) / self.n_fft)
+        self._window = (0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(self.n_fft) / self.n_fft)).astype(np.float32)
         self.gate_dbfs = gate_dbfs
         self._lag = 2  # flux compares each frame with the one two hops earlier
         self._median_frames = max(1, int(round(0.25 * sample_rate / self.hop)))
@@ -107,14 +107,14 @@ class OnsetDetector:
     def gate_dbfs(self, value: float) -> None:
         self._gate_dbfs = float(value)
         # Bin magnitude of white noise at the gate level: the log compression's floor.
-        self._floor = db_to_amplitude(self._gate_dbfs) * np.sqrt(np.sum(self._window**2))
+        self._floor = np.float32(db_to_amplitude(self._gate_dbfs) * np.sqrt(np.sum(self._window.astype(np.float64)**2)))
 
     def reset(self) -> None:
         """Forget everything: the next sample processed is sample 0 of a new stream."""
-        self._tail = np.zeros(self.n_fft - self.hop)  # earlier samples still inside the next frame
-        self._partial = np.zeros(0)  # samples waiting for a full hop
+        self._tail = np.zeros(self.n_fft - self.hop, np.float32)  # earlier samples still inside the next frame
+        self._partial = np.zeros(0, np.float32)  # samples waiting for a full hop
         self._frames = 0
-        self._prev_logs = np.zeros((self._lag, self.n_fft // 2 + 1))
+        self._prev_logs = np.zeros((self._lag, self.n_fft // 2 + 1), np.float32)
         self._flux_history = np.zeros(self._median_frames)
         self._prev_flux = 0.0
         self._env = np.zeros(0)  # energy envelope in dB per subframe
@@ -132,7 +132,7 @@ class OnsetDetector:
     def add(self, block) -> None:
         """Analyse a block of mono samples without judging yet: :meth:`judge` says what is known
         after any number of them. (One large block analyses faster than many small ones.)"""
-        block = np.asarray(block, dtype=np.float64).reshape(-1)
+        block = np.asarray(block, dtype=np.float32).reshape(-1)
         data = np.concatenate([self._partial, block])
         n_hops = len(data) // self.hop
         self._partial = data[n_hops * self.hop:]
@@ -159,7 +159,9 @@ class OnsetDetector:
 
     def _add_frames(self, samples: np.ndarray) -> None:
         """Analyse whole hops of samples: every frame of the piece at once, with the same operations
-        on the same values, row by row, as one frame at a time (so the piece size changes nothing)."""
+        on the same values, row by row, as one frame at a time (so the piece size changes nothing).
+        The spectra and the flux are float32 (a fifth of the detector's time saved; the energy test that
+        places the onset stays float64)."""
         n_hops = len(samples) // self.hop
         lag, bins = self._lag, self.n_fft // 2 + 1
         buffer = np.concatenate([self._tail, samples])
@@ -168,7 +170,7 @@ class OnsetDetector:
         spectrum = np.fft.rfft(frames * self._window, axis=1)
 
         # The frames two hops earlier, then these frames' log-compressed magnitudes, in one array.
-        logs = np.empty((lag + n_hops, bins))
+        logs = np.empty((lag + n_hops, bins), np.float32)
         logs[:lag] = self._prev_logs
         new = logs[lag:]
         np.abs(spectrum, out=new)
@@ -176,12 +178,12 @@ class OnsetDetector:
         np.log1p(new, out=new)
         earlier = logs[:n_hops]
         # A maximum over neighbouring bins keeps slight pitch wobble from counting as new energy.
-        rise = np.empty((n_hops, bins))
+        rise = np.empty((n_hops, bins), np.float32)
         rise[:, 0] = earlier[:, 0]
         np.maximum(earlier[:, 1:], earlier[:, :-1], out=rise[:, 1:])
         np.maximum(rise[:, :-1], earlier[:, 1:], out=rise[:, :-1])
         np.subtract(new, rise, out=rise)
-        flux = _row_means(np.maximum(rise, 0.0, out=rise))
+        flux = _row_means(np.maximum(rise, np.float32(0.0), out=rise)).astype(np.float64)
         self._prev_logs = logs[-lag:].copy()
 
         history = np.concatenate([self._flux_history, flux])
@@ -193,7 +195,7 @@ class OnsetDetector:
         self._prev_flux = float(flux[-1])
         self._frames += n_hops
 
-        energies = power_to_dbfs(_row_means(samples.reshape(-1, self.sub) ** 2))
+        energies = power_to_dbfs(_row_means(samples.astype(np.float64).reshape(-1, self.sub) ** 2))
         self._env = np.concatenate([self._env, energies])
         keep_from = self._needed_from()
         if keep_from > self._env_start:

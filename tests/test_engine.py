@@ -3,7 +3,7 @@ import pytest
 
 from buzzfinder_app.constants import POST_ROLL, PRE_ROLL, PROVISIONAL_S, SAMPLE_RATE, WINDOW_S
 from buzzfinder_app.engine import engine as engine_module
-from buzzfinder_app.engine.engine import NoteEngine, analyze, classify_clip, notes_from_events
+from buzzfinder_app.engine.engine import TICK, NoteEngine, analyze, classify_clip, notes_from_events
 from buzzfinder_app.engine.onsets import OnsetDetector
 from buzzfinder_app.engine.verdicts import Verdict
 from buzzfinder_app.model.features import DEFAULT_PARAMS
@@ -80,6 +80,32 @@ def test_every_note_gets_onset_provisional_and_final_events(take):
     assert by_note[2][2].at_s == onsets[3].at_s
     # The last note is finished by flush with the 0.3 s there are.
     assert by_note[4][2].at_s == pytest.approx(len(take) / SR)
+
+
+class EveryTick(OnsetDetector):
+    """A detector that may decide at any tick: the engine then steps at every one."""
+
+    def next_decision(self):
+        return 0
+
+
+def test_stepping_over_quiet_ticks_changes_no_event(take):
+    """The engine steps only where the detector or a deadline can report (fewer steps): the same events,
+    at the same stream times, as stepping at every tick."""
+    for block in (256, 3000, 20000, len(take)):
+        quick, every = NoteEngine(FakeModel()), NoteEngine(FakeModel(), onset_detector=EveryTick(SR))
+        steps = {"quick": 0, "every": 0}
+        for name, engine in (("quick", quick), ("every", every)):
+            step = engine._step
+
+            def counted(samples, step=step, name=name):
+                steps[name] += 1
+                return step(samples)
+
+            engine._step = counted
+        assert run(quick, take, block) == run(every, take, block)
+        if block > TICK:  # (smaller blocks reach one tick at a time)
+            assert steps["quick"] < steps["every"] / 2
 
 
 def test_events_come_in_time_order(take):

@@ -156,6 +156,30 @@ def test_judging_ahead_of_the_analysis_tells_what_streaming_tells_when(pluck, wh
         OnsetDetector(SR).judge(SR)  # nothing added yet
 
 
+def test_judging_only_from_the_next_decision_on_tells_the_same_at_the_same_time(pluck, white_noise):
+    """A detector judged at every hop, and one judged only where ``next_decision`` says it may decide:
+    the same onsets after the same samples (what the engine relies on to step over quiet ticks)."""
+    y = white_noise(5 * SR, -60)
+    for i, at in enumerate([0.2, 0.9, 0.96, 1.8, 2.5, 3.2, 3.93]):  # two close ones: one held, one dropped
+        place(y, fade_out(pluck(98.0 * (i + 1), 0.5, level_db=-10 - i, seed=i)), at)
+    place(y, -fade_out(pluck(82.0, 0.3, level_db=-30, seed=9)), 3.0)  # a faint candidate that is rejected
+    every, skipping = OnsetDetector(SR), OnsetDetector(SR)
+    every.add(y)
+    skipping.add(y)
+    hop, skipped, found = every.hop, 0, 0
+    for n in range(hop, len(y) + 1, hop):
+        told = every.judge(n)
+        decision = skipping.next_decision()
+        if decision is None or n < decision:
+            assert told == []
+            skipped += 1
+        else:
+            assert skipping.judge(n) == told
+            found += len(told)
+    assert every.flush() == skipping.flush()
+    assert found == 6 and skipped > 0.8 * (len(y) // hop)
+
+
 def test_silence_and_empty_input():
     assert detect_onsets(np.zeros(SR, dtype=np.float32)) == []
     assert detect_onsets(np.zeros(0, dtype=np.float32)) == []

@@ -2,7 +2,9 @@
 
 The engine runs the audio through an :class:`OnsetDetector` in steps that end at fixed ticks of
 ``TICK`` samples or at verdict deadlines, so what it reports (and when, in stream time) does not
-depend on how the audio is split into blocks.
+depend on how the audio is split into blocks. Ticks at which neither the detector
+(:meth:`~buzzfinder_app.engine.onsets.OnsetDetector.next_decision`) nor a deadline can report
+anything are stepped over, up to ``MAX_STEP`` samples at once: the same events, fewer steps.
 For every note it emits three :class:`NoteEvent`:
 
 * ``onset`` when the detector confirms the note (tens of ms after it starts);
@@ -48,6 +50,8 @@ from buzzfinder_app.model.features import extract
 #: the sample, so ``at_s`` of a provisional verdict is exactly onset + PROVISIONAL_S unless the next note
 #: cut it short.
 TICK = 1024
+#: The longest step over ticks at which nothing can be reported (0.74 s).
+MAX_STEP = 16 * TICK
 #: Audio kept in memory: a full window plus room for the onset detector's delay.
 HISTORY = PRE_ROLL + POST_ROLL + SAMPLE_RATE
 #: The note's level is its peak over this long after the onset.
@@ -135,8 +139,8 @@ class NoteEngine:
         self.classify = classify or model.predict
         self.unsure_threshold = model.unsure_threshold if unsure_threshold is None else float(unsure_threshold)
         self._dc = DcBlocker(SAMPLE_RATE)
-        # The last HISTORY samples or more, in a buffer written in place (room for a quarter more).
-        self._history = np.zeros(HISTORY + HISTORY // 4 + TICK, dtype=np.float32)
+        # The last HISTORY samples or more, in a buffer written in place (room for a step or more).
+        self._history = np.zeros(HISTORY + max(HISTORY // 4, MAX_STEP), dtype=np.float32)
         self._filled = 0
         self._history_start = 0  # absolute sample index of _history[0]
         self._pending = np.zeros(0, dtype=np.float32)  # less than one tick
@@ -167,8 +171,10 @@ class NoteEngine:
         try:
             while True:
                 step = self._next_stop() - self._samples
-                if used + step > len(data):
-                    break
+                if used + step > len(data):  # step to the last tick the data reaches, if it is ahead
+                    step = (self._samples + len(data) - used) // TICK * TICK - self._samples
+                    if step <= 0:
+                        break
                 used += step
                 events += self._step(data[used - step: used])
         finally:  # a step that failed (the classifier, say) still counts: the detector has its audio
@@ -176,8 +182,11 @@ class NoteEngine:
         return events
 
     def _next_stop(self) -> int:
-        """The next tick boundary or verdict deadline (absolute samples), whichever comes first."""
-        stop = (self._samples // TICK + 1) * TICK
+        """The next tick boundary at which the detector may decide (at most ``MAX_STEP`` ahead) or verdict
+        deadline (absolute samples), whichever comes first."""
+        decision = self.detector.next_decision()
+        stop = self._samples + MAX_STEP if decision is None else max(decision, self._samples + 1)
+        stop = min(-(-stop // TICK) * TICK, (self._samples + MAX_STEP) // TICK * TICK)
         for note in self._open:
             if not note.provisional_given:
                 stop = min(stop, note.onset + PROVISIONAL)
@@ -210,7 +219,7 @@ class NoteEngine:
         return events
 
     def _remember(self, samples: np.ndarray) -> None:
-        n = len(samples)  # a step: at most TICK samples, so HISTORY of them plus one step always fit
+        n = len(samples)  # a step: at most MAX_STEP samples, so HISTORY of them plus one step always fit
         if self._filled + n > len(self._history):  # now and then: move the last HISTORY samples to the front
             keep = min(self._filled, HISTORY)
             self._history[:keep] = self._history[self._filled - keep: self._filled]

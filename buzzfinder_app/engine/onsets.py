@@ -147,6 +147,27 @@ class OnsetDetector:
             raise ValueError(f"only {self._frames * self.hop + len(self._partial)} samples were added")
         return self._judge(available=frames * (self.hop // self.sub), frames_done=frames)
 
+    def next_decision(self) -> int | None:
+        """The fewest samples of the stream (counted as :meth:`judge` counts them) after which
+        :meth:`judge` may report an onset or change what it holds; None when only more audio can
+        tell. Judging at fewer samples returns nothing and changes nothing, so a caller may skip it.
+
+        >>> det = OnsetDetector()
+        >>> det.add(np.zeros(4096)); det.next_decision() is None
+        True
+        """
+        per_hop, decision = self.hop // self.sub, None
+        first = self._candidates[0] if self._candidates else None
+        if first is not None:
+            decision = -(-self._horizon(first) // per_hop) * self.hop  # the first candidate judged
+        if self._held is not None:
+            # Released once the frame judged next lies far enough after it (see _judge).
+            past = self._held[0] + self.refractory + (self.n_fft // self.sub) * self.sub
+            release = past // self.hop + 1
+            if first is None or first >= release:
+                decision = release * self.hop if decision is None else min(decision, release * self.hop)
+        return decision
+
     def flush(self) -> list[int]:
         """End of stream: judge the remaining candidates on the audio there is."""
         onsets = self._judge(available=None, frames_done=self._frames)

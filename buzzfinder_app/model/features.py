@@ -157,17 +157,28 @@ def _sounding_power(y: np.ndarray, n_fft: int, hop: int) -> tuple[np.ndarray, in
     padded = np.zeros(len(y) + 2 * (n_fft // 2))  # centred: n_fft // 2 zeros each side
     padded[n_fft // 2: n_fft // 2 + len(y)] = y
     frames = np.lib.stride_tricks.sliding_window_view(padded, n_fft)[::hop]
-    if len(y) and y[-1] != 0:
-        last = len(y) - 1 + n_fft // 2  # the last sample of sound, in ``padded``
-    else:
-        sounding = np.flatnonzero(y)
-        last = int(sounding[-1]) + n_fft // 2 if len(sounding) else -1
+    sound = _last_nonzero(y)
+    last = sound + n_fft // 2 if sound >= 0 else -1  # the last sample of sound, in ``padded``
     used = min(len(frames), last // hop + 1) if last >= 0 else 0  # frames that hold sound
     spec = np.fft.rfft(frames[:used] * _hann(n_fft), axis=1)
     power = spec.real**2 + spec.imag**2
     if used < len(frames):
         power = np.concatenate([power, np.zeros((1, n_fft // 2 + 1))])
     return power, len(frames)
+
+
+def _last_nonzero(y: np.ndarray, block: int = 4096) -> int:
+    """Index of the last non-zero sample of ``y`` (-1 if none), looking back from the end a block at a
+    time: a window cut short is mostly zeros after its sound.
+
+    >>> _last_nonzero(np.array([0.0, 2.0, 0.0, 0.0])), _last_nonzero(np.zeros(3))
+    (1, -1)
+    """
+    for end in range(len(y), 0, -block):
+        part = y[max(0, end - block): end]
+        if part.any():
+            return end - len(part) + int(np.flatnonzero(part)[-1])
+    return -1
 
 
 def window_power(y: np.ndarray, params: FeatureParams = DEFAULT_PARAMS) -> np.ndarray:

@@ -75,10 +75,6 @@ def whole_process(take: Path, repeat: int) -> dict:
 
 
 def per_window(n: int = 200) -> dict:
-    import keras
-    import librosa
-    from keras import layers
-
     from buzzfinder_app.model.features import extract
     from buzzfinder_app.model.runtime import Model
     from buzzfinder_app.constants import SAMPLE_RATE, WINDOW_SAMPLES
@@ -91,6 +87,12 @@ def per_window(n: int = 200) -> dict:
     for w in windows:
         model.predict(extract(w))
     ours = (time.perf_counter() - t0) / n
+
+    # Only now TensorFlow and librosa: the app never loads them, and their threads and memory would
+    # slow the window judged after them.
+    import keras
+    import librosa
+    from keras import layers
 
     frames = 1 + WINDOW_SAMPLES // 512
     seed = keras.Sequential([keras.Input((frames, 39, 1)), layers.Conv2D(32, 3, padding="same", activation="relu"),

@@ -329,3 +329,36 @@ def test_the_gate_floor_is_the_detectors_default_gate():
     from buzzfinder_app.engine.onsets import OnsetDetector
 
     assert MIN_GATE_DBFS == inspect.signature(OnsetDetector).parameters["gate_dbfs"].default
+
+
+def long_take(peaks, tau_s, gap_s=1.6, noise_dbfs=-70.0):
+    """Notes that ring ``gap_s`` each (decay time constant ``tau_s``) after 1 s of room, then 3 s of room."""
+    t = np.arange(int(gap_s * SR)) / SR
+    tone = sum(np.sin(2 * np.pi * 147.0 * k * t) / k for k in (1, 2, 3))
+    note = tone * np.minimum(t / 0.004, 1) * np.exp(-t / tau_s)
+    parts = [np.zeros(SR)] + [note * p / np.max(np.abs(note)) for p in peaks]
+    audio = np.concatenate(parts)
+    return np.concatenate([noise(3.0, noise_dbfs, seed=3), audio + noise(audio.size / SR, noise_dbfs, seed=4)])
+
+
+def test_an_input_that_levels_the_sound_is_told_to_turn_it_off():
+    """A laptop's automatic gain control keeps the notes from fading: the player is told, and the low
+    signal-to-noise ratio it causes is put down to it; strings that fade, even slowly, are not."""
+    from training.augment import agc
+
+    peaks = [0.3, 0.5, 0.2, 0.4, 0.3]
+    for tau_s in (0.35, 1.0):  # a nylon string; a long-ringing electric (7 dB in 0.8 s)
+        plain = calibrate("Interface", SR, *np.split(long_take(peaks, tau_s), [3 * SR]))
+        assert "levelled" not in [w.code for w in plain.warnings]
+    for tau_s in (1.0, 2.0):  # (the AGC's gain rises at most 17 dB a second: slower fades it flattens)
+        levelled = calibrate("Laptop", SR, *np.split(agc(long_take(peaks, tau_s), SR).astype(np.float64), [3 * SR]))
+        codes = [w.code for w in levelled.warnings]
+        assert "levelled" in codes, codes
+        message = levelled.warnings[codes.index("levelled")].message
+        assert "automatic gain control" in message.lower() and "turn it off" in message.lower()
+        if "noisy" in codes:
+            assert "levels them" in levelled.warnings[codes.index("noisy")].message
+    # Notes played too quickly to ring a second on their own are not judged.
+    quick = calibrate("Laptop", SR, *np.split(agc(long_take(peaks, 2.0, gap_s=0.8), SR).astype(np.float64),
+                                              [3 * SR]))
+    assert "levelled" not in [w.code for w in quick.warnings]

@@ -13,6 +13,14 @@ peaks. Then:
   computer's noise suppression, a guitar with its volume down) measures the converter's zero, and a
   gate 10 dB above that would let any flicker through.
 
+An input that levels the sound (a laptop's automatic gain control, a phone's "enhancements", a
+compressor) is told by how little the notes fade: from 0.1-0.2 s to 0.9-1.0 s after their peak, the
+median over the notes that rang that long on their own. Five Stratocaster notes recorded direct (among
+the longest-ringing strings) fade 5.2-13.5 dB, as recorded and through a far microphone, a room, hum
+or a headset (100 simulated calibrations); through a laptop microphone's AGC 0-5.8 dB, under 4 dB in
+18 of 20. Such a gain also lifts the background between notes, and buzz under it is missed about half
+the time (the model's report), so the player is told to turn it off.
+
 Notes are counted where the level rises 6 dB above the noise percentile, and never below −80 dBFS
 (the gate's floor less the largest gain, with 10 dB to spare): over digital silence, what a noise
 suppressor lets through of the room is not a note.
@@ -63,6 +71,11 @@ SILENT_INPUT_DBFS = -110.0
 CLIP_AMPLITUDE = 0.99
 TOO_QUIET_DBFS = -40.0
 MIN_SNR_DB = 20.0
+#: Notes that fade less than this (median, dB from 0.1-0.2 s to 0.9-1.0 s after the peak) were levelled...
+LEVELLED_FADE_DB = 4.0
+#: ...judged on at least this many notes that rang a second on their own.
+LEVELLED_MIN_NOTES = 3
+FADE_FROM_S, FADE_TO_S = (0.1, 0.2), (0.9, 1.0)
 
 SILENCE_S = 3.0
 NOTES_ASKED = 5
@@ -71,7 +84,7 @@ NOTES_TIMEOUT_S = 30.0
 
 @dataclass(frozen=True)
 class CalibrationWarning:
-    """code: "clipping" | "too_quiet" | "uneven" | "noisy" | "few_notes" | "silent_input";
+    """code: "clipping" | "too_quiet" | "uneven" | "noisy" | "levelled" | "few_notes" | "silent_input";
     message: advice for the player."""
 
     code: str
@@ -167,10 +180,31 @@ def detection_threshold_dbfs(noise: NoiseFloor) -> float:
     return max(noise.percentile_dbfs + DETECT_ABOVE_NOISE_DB, DETECT_FLOOR_DBFS)
 
 
+def note_fades_db(levels_dbfs, frame_s: float, notes: list[DetectedNote]) -> list[float]:
+    """How far each note's level falls from 0.1-0.2 s to 0.9-1.0 s after its peak (median frame levels,
+    dB), for the notes that ring that long on their own (before the next note, within ``levels_dbfs``).
+
+    >>> frames = [-80.0] * 5 + [-10.0 - 10.0 * k * 0.02 for k in range(100)]  # falls 10 dB a second
+    >>> note = DetectedNote(start_s=0.1, peak_s=0.1, level_dbfs=-10.0, peak_dbfs=-7.0)
+    >>> [round(f, 1) for f in note_fades_db(frames, 0.02, [note])]
+    [8.0]
+    """
+    levels = np.asarray(levels_dbfs, dtype=np.float64)
+    fades = []
+    for i, note in enumerate(notes):
+        ends = notes[i + 1].start_s if i + 1 < len(notes) else len(levels) * frame_s
+        if note.peak_s + FADE_TO_S[1] > ends:
+            continue
+        early, late = (levels[round((note.peak_s + a) / frame_s): round((note.peak_s + b) / frame_s)]
+                       for a, b in (FADE_FROM_S, FADE_TO_S))
+        fades.append(float(np.median(early) - np.median(late)))
+    return fades
+
+
 def calibration_warnings(noise: NoiseFloor, notes: list[DetectedNote], notes_asked: int,
-                         max_abs: float, gain_db: float | None = None) -> list[CalibrationWarning]:
+                         max_abs: float, gain_db: float | None = None, fades_db=()) -> list[CalibrationWarning]:
     """Advice for the player; ``gain_db`` is the gain set (computed from the notes when None), so that
-    the advice never contradicts it."""
+    the advice never contradicts it; ``fades_db``: :func:`note_fades_db` of the notes."""
     gain = compute_gain_db(notes) if gain_db is None else gain_db
     warnings = []
     if max_abs >= CLIP_AMPLITUDE:
@@ -201,17 +235,28 @@ def calibration_warnings(noise: NoiseFloor, notes: list[DetectedNote], notes_ask
             "uneven", f"Your notes ranged from {min(note.peak_dbfs for note in notes):.0f} to {loudest:.0f} dBFS: "
                       f"the loudest keeps the gain at {gain:+.0f} dB, so the quiet ones stay quiet. Calibrate "
                       "again playing every note at the same, normal strength."))
+    levelled = len(fades_db) >= LEVELLED_MIN_NOTES and statistics.median(fades_db) < LEVELLED_FADE_DB
+    if levelled:
+        warnings.append(CalibrationWarning(
+            "levelled", f"Your input levels the sound: your notes hardly fade ({statistics.median(fades_db):.0f} dB "
+                        "in their first second; a string alone fades 5 dB or more). Automatic gain control (AGC, "
+                        "sound “enhancements”) or a compressor does this, and it lifts the background "
+                        "between notes: buzz is missed more often through it. Turn it off in the computer's sound "
+                        "settings, or use another input, then calibrate again."))
     snr = statistics.median(note.level_dbfs for note in notes) - noise.rms_dbfs
     if snr < MIN_SNR_DB:
         warnings.append(CalibrationWarning(
-            "noisy", f"The room is noisy: notes are only {snr:.0f} dB above the background. Quieten the room "
-                     "or move closer to the microphone."))
+            "noisy", f"Notes are only {snr:.0f} dB above the background: "
+                     + ("the gain that levels them lifts it in the quiet." if levelled else
+                        "quieten the room or move closer to the microphone.")))
     return warnings
 
 
 def compute_calibration(device: str, sample_rate: int, noise: NoiseFloor, notes: list[DetectedNote],
-                        notes_asked: int, max_abs: float, created_at: datetime | None = None) -> Calibration:
-    """Gain, gate and warnings from the measurements; `max_abs` is the largest sample heard."""
+                        notes_asked: int, max_abs: float, created_at: datetime | None = None,
+                        fades_db=()) -> Calibration:
+    """Gain, gate and warnings from the measurements; `max_abs` is the largest sample heard, ``fades_db``
+    how much the notes fade (:func:`note_fades_db`)."""
     gain = compute_gain_db(notes)
     return Calibration(
         device=device,
@@ -223,7 +268,7 @@ def compute_calibration(device: str, sample_rate: int, noise: NoiseFloor, notes:
         note_level_dbfs=float(statistics.median(n.peak_dbfs for n in notes)) if notes else None,
         notes_detected=len(notes),
         created_at=created_at or datetime.now(timezone.utc),
-        warnings=tuple(calibration_warnings(noise, notes, notes_asked, max_abs, gain)),
+        warnings=tuple(calibration_warnings(noise, notes, notes_asked, max_abs, gain, fades_db)),
     )
 
 
@@ -295,9 +340,10 @@ class CalibrationRun:
         if self._noise is None:
             raise RuntimeError("the silence has not been measured yet")
         if self.result is None:
+            notes = self._picker.notes
             self.result = compute_calibration(
-                self.device, self.sample_rate, self._noise, self._picker.notes, self.notes_asked,
-                self._max_abs)
+                self.device, self.sample_rate, self._noise, notes, self.notes_asked, self._max_abs,
+                fades_db=note_fades_db(self._notes.levels_dbfs, self._notes.frame_s, notes))
         return self.result
 
     @property

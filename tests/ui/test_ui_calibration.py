@@ -117,3 +117,27 @@ def test_wizard_calibrates_the_chosen_input_of_an_interface(qtbot, ui_env, theme
     assert services.calibrations.get("Test Interface · input 2") == wizard.result
     assert services.calibrations.get("Test Interface") is None
     assert services.settings.channel == 2 and services.calibration_for(services.settings) == wizard.result
+
+
+def test_wizard_tells_an_input_that_levels_the_sound_and_shows_it(qtbot, ui_env, themed_app, one_device):
+    """Notes through a laptop's automatic gain control hardly fade: the advice says so and how to fix it
+    (a screenshot of the result page is saved for a look by eye)."""
+    from training.augment import agc
+
+    from tests.ui.test_ui_screenshots import shot_dir
+
+    rng = np.random.default_rng(5)
+    parts = [rng.standard_normal(int(4.2 * SAMPLE_RATE)).astype(np.float32) * 10 ** (-60 / 20)]
+    for i, f0 in enumerate((110.0, 147.0, 196.0, 247.0, 330.0)):
+        parts.append(pluck(f0, 1.8, level_db=-20, seed=i))
+    y = agc(np.concatenate(parts), SAMPLE_RATE)
+    wizard, _, _ = _wizard(qtbot, np.concatenate([y, y[-SAMPLE_RATE:] * 0]))
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.currentPage() is wizard.result_page, timeout=10000)
+    codes = [w.code for w in wizard.result.warnings]
+    assert "levelled" in codes, codes
+    shown = wizard.result_page.warnings.text()
+    assert "levels the sound" in shown and "Turn it off" in shown
+    path = shot_dir() / "calibration-levelled.png"
+    assert wizard.grab().save(str(path))
+    print(f"\nscreenshot: {path}")

@@ -16,9 +16,9 @@ peaks. Then:
 An input that levels the sound (a laptop's automatic gain control, a phone's "enhancements", a
 compressor) is told by how little the notes fade: from 0.1-0.2 s to 0.9-1.0 s after their peak, the
 median over the notes that rang that long on their own. Five Stratocaster notes recorded direct (among
-the longest-ringing strings) fade 5.2-13.5 dB, as recorded and through a far microphone, a room, hum
-or a headset (100 simulated calibrations); through a laptop microphone's AGC 0-5.8 dB, under 4 dB in
-18 of 20. Such a gain also lifts the background between notes, and buzz under it is missed about half
+the longest-ringing strings) fade 5.4-17.1 dB, as recorded and through a far microphone, a room, hum
+or a headset (100 simulated calibrations, ``tools/levelled_yardstick.py``); through a laptop
+microphone's AGC 0.3-6.8 dB, under 4 dB in 17 of 20. Such a gain also lifts the background between notes, and buzz under it is missed about half
 the time (the model's report), so the player is told to turn it off.
 
 Notes are counted where the level rises 6 dB above the noise percentile, and never below −80 dBFS
@@ -335,15 +335,19 @@ class CalibrationRun:
                 self.finish()
         return self.progress
 
+    @property
+    def fades_db(self) -> list[float]:
+        """How much each note heard so far fades in its first second (:func:`note_fades_db`)."""
+        return note_fades_db(self._notes.levels_dbfs, self._notes.frame_s, self._picker.notes) if self._picker else []
+
     def finish(self) -> Calibration:
         """End the notes phase now and compute the result (from the notes heard so far)."""
         if self._noise is None:
             raise RuntimeError("the silence has not been measured yet")
         if self.result is None:
-            notes = self._picker.notes
             self.result = compute_calibration(
-                self.device, self.sample_rate, self._noise, notes, self.notes_asked, self._max_abs,
-                fades_db=note_fades_db(self._notes.levels_dbfs, self._notes.frame_s, notes))
+                self.device, self.sample_rate, self._noise, self._picker.notes, self.notes_asked, self._max_abs,
+                fades_db=self.fades_db)
         return self.result
 
     @property

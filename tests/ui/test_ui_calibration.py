@@ -141,3 +141,15 @@ def test_wizard_tells_an_input_that_levels_the_sound_and_shows_it(qtbot, ui_env,
     path = shot_dir() / "calibration-levelled.png"
     assert wizard.grab().save(str(path))
     print(f"\nscreenshot: {path}")
+    wizard.accept()
+    # The window keeps saying it while that calibration stands.
+    w = make_window()
+    qtbot.addWidget(w)
+    assert "levels the sound" in w.gate_label.text()
+    assert "automatic gain control" in w.gate_label.toolTip().lower()
+    w.resize(1366, 728)  # a laptop's screen, less its panel
+    w.show()
+    qtbot.waitExposed(w)
+    path = shot_dir() / "window-levelled-input.png"
+    assert w.grab().save(str(path))
+    print(f"\nscreenshot: {path}")

@@ -18,8 +18,9 @@ compressor) is told by how little the notes fade: from 0.1-0.2 s to 0.9-1.0 s af
 median over the notes that rang that long on their own. Five Stratocaster notes recorded direct (among
 the longest-ringing strings) fade 5.4-17.1 dB, as recorded and through a far microphone, a room, hum
 or a headset (100 simulated calibrations, ``tools/levelled_yardstick.py``); through a laptop
-microphone's AGC 0.3-6.8 dB, under 4 dB in 17 of 20. Such a gain also lifts the background between notes, and buzz under it is missed about half
-the time (the model's report), so the player is told to turn it off.
+microphone's AGC 0.3-6.8 dB, under 4 dB in 17 of 20. Such a gain also lifts the background between
+notes, and buzz under it is missed about half the time (the model's report), so the player is told
+to turn it off.
 
 Notes are counted where the level rises 6 dB above the noise percentile, and never below −80 dBFS
 (the gate's floor less the largest gain, with 10 dB to spare): over digital silence, what a noise
@@ -75,6 +76,7 @@ MIN_SNR_DB = 20.0
 LEVELLED_FADE_DB = 4.0
 #: ...judged on at least this many notes that rang a second on their own.
 LEVELLED_MIN_NOTES = 3
+#: The stretches after a note's peak whose median levels its fade compares (seconds).
 FADE_FROM_S, FADE_TO_S = (0.1, 0.2), (0.9, 1.0)
 
 SILENCE_S = 3.0

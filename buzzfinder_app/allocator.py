@@ -4,8 +4,8 @@ The engine allocates the same arrays of a few hundred kB for every note window a
 the onset detector. glibc's malloc hands the top of its heap back to the OS whenever more than its
 trim threshold lies free there, so each window could touch its arrays' pages afresh: in a fresh
 process judging window after window, about 330 page faults a window, a third of its features' time
-(1.55 -> 1.09 ms measured); how often it happens depends on what the process allocated before. :func:`keep_freed_memory`
-raises the trim threshold and fixes the mmap threshold (which glibc stops adapting once the trim
+(1.55 -> 1.09 ms measured); how often it happens depends on what the process allocated before.
+:func:`keep_freed_memory` raises the trim threshold and fixes the mmap threshold (which glibc stops adapting once the trim
 threshold is set), so that those pages are reused; what the process holds grows by at most the
 trim threshold. Elsewhere (macOS, Windows, musl) it does nothing.
 """

@@ -6,7 +6,8 @@ The "player" is the shared Stratocaster's A string (never trained on): 5 clean n
 through one of the five conditions of :func:`training.augment.degrade` (as the app hears them:
 :func:`training.yardstick.through`) with the channel heard before the note. Judged: clean notes of
 its G and high E strings (never taught, never trained on) through the same condition, both as live
-and as files that start at the note; and the 15 shared clips of another guitar, which the profile must not spoil. The app's own code does the teaching
+and as files that start at the note; and the 15 shared clips of another guitar, which the profile
+must not spoil. The app's own code does the teaching
 (:class:`~buzzfinder_app.personal.head.PersonalHead` with its setup gate) on the shipped TFLite model.
 """
 

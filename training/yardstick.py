@@ -29,8 +29,8 @@ from pathlib import Path
 import numpy as np
 
 from buzzfinder_app import constants as C
-from buzzfinder_app.model.features import FeatureParams
 from buzzfinder_app.audio.dither import Dither, grid_step
+from buzzfinder_app.model.features import FeatureParams
 from training.augment import DEGRADATIONS, degrade, high_pass
 from training.data import note_features
 from training.sources.real import at_model_rate, read_audio, read_native

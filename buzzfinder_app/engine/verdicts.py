@@ -56,4 +56,3 @@ def final_verdict(whole: Verdict, attack: Verdict | None) -> Verdict:
     if attack is not None and attack.label == BUZZY and whole.label != BUZZY:
         return attack
     return whole
-

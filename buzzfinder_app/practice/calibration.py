@@ -117,6 +117,10 @@ class Calibration:
         """The factor to multiply samples by."""
         return db_to_amplitude(self.gain_db)
 
+    def warning(self, code: str) -> CalibrationWarning | None:
+        """The advice of that ``code`` ("levelled", "noisy", ...), if the calibration gave it."""
+        return next((w for w in self.warnings if w.code == code), None)
+
     def to_dict(self) -> dict:
         return {
             "device": self.device,

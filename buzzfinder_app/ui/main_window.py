@@ -425,7 +425,7 @@ class MainWindow(QMainWindow):
             self.live.gain = gain
             self.live.configure(gate_db=gate)
         self.meter.set_gate(gate if gate is not None else self.services.default_gate_dbfs)
-        levelled = [w.message for w in (cal.warnings if cal else ()) if w.code == "levelled"]
+        levelled = cal.warning("levelled") if cal else None  # (no calibration applies to a file)
         if self.options.input_file is not None:
             self.gate_label.setText("file input: played as recorded")
         else:
@@ -433,7 +433,7 @@ class MainWindow(QMainWindow):
                                      "not calibrated — Practice ▸ Calibrate input")
                                     + (" · ⚠ the input levels the sound: buzz may be missed" if levelled else ""))
         # The calibration's advice stays at hand: an input that levels the sound hides buzz.
-        self.gate_label.setToolTip(levelled[0] if levelled and self.options.input_file is None else "")
+        self.gate_label.setToolTip(levelled.message if levelled else "")
 
     def _tab_changed(self, index: int) -> None:
         if self.tabs.widget(index) is self.history_view:

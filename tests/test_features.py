@@ -163,7 +163,7 @@ def test_padding_after_the_sound_costs_no_fft_and_changes_nothing():
 
     rng = np.random.default_rng(0)
     for sound in (0, 100, 9800, 45124):
-        y = np.zeros(45124)
+        y = np.zeros(45124, np.float32)
         y[:sound] = rng.standard_normal(sound)
         padded = np.pad(y, 512)
         frames = np.lib.stride_tricks.sliding_window_view(padded, 1024)[::512]

@@ -105,8 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="List the personal profiles, their notes and how well they are tuned to your guitar.",
         epilog='--json: {"root", "profiles": [{"name", "guitar", "device", "created_at", "default", "path", '
                '"notes": {"buzzy", "clean", "muted"}, "loo_before", "loo_after", "loo_nested", "fitted_notes", '
-               '"blend", "fitted_at", "head"}], "damaged": [{"folder", "error"}]}; "head" is there when the '
-               'model loads.')
+               '"blend", "tunes", "fitted_at", "head"}], "damaged": [{"folder", "error"}]}; "head" is there when '
+               'the model loads; "tunes": what was taught changes the verdicts.')
     profiles.add_argument("--json", action="store_true", help="print JSON")
     return parser
 

@@ -14,7 +14,7 @@ import soundfile as sf
 
 from buzzfinder_app import constants as C
 from buzzfinder_app.personal import files
-from buzzfinder_app.personal.head import HeadError, PersonalHead, _fit_logistic, _softmax, check_enough
+from buzzfinder_app.personal.head import HeadError, PersonalHead, _fit_logistic, _softmax, check_enough, label_indices
 from buzzfinder_app.personal.profiles import ProfileError, ProfileStore, data_dir
 
 # -- profile store ------------------------------------------------------------------------------
@@ -251,14 +251,78 @@ def test_two_notes_of_two_classes_are_enough():
     assert list(head.classes) == [0, 2]
 
 
+def leaning_setup(n_per_class: int, seed: int):
+    """A guitar the base model leans on: its clean notes are heard buzzy by a small margin (p(buzzy)
+    0.45-0.6), its buzzy and muted notes are heard right; embeddings that say nothing of the label."""
+    rng = np.random.default_rng(seed)
+    y = np.arange(3 * n_per_class) % 3
+    buzzy = np.where(y == 1, rng.uniform(0.45, 0.6, len(y)), rng.uniform(0.75, 0.9, len(y)))
+    probs = np.zeros((len(y), 3))
+    for i, (label, pb) in enumerate(zip(y, buzzy)):
+        if label == 2:
+            probs[i] = [0.1, 0.1, 0.8]
+        else:
+            probs[i] = [pb, 1 - pb - 0.02, 0.02] if label == 1 else [pb, 0.98 - pb, 0.02]
+    return np.maximum(rng.normal(size=(len(y), 64)), 0), y, probs
+
+
+def test_the_lean_takes_a_setups_lean_out_where_the_head_cannot():
+    """5 notes of each kind of a guitar whose clean notes the model hears buzzy by a small margin: its
+    other clean notes are then heard clean, its buzzy ones still buzzy, and a confident verdict on
+    another guitar (a shared clip) keeps its class."""
+    x, y, probs = leaning_setup(5, seed=0)
+    head = PersonalHead.fit(x, y, probs)
+    clean = C.LABELS.index("clean")
+    assert head.bias[clean] > 0 and head.tunes
+    assert head.loo_before < 0.8 and head.loo_after >= head.loo_before + 0.2
+    x_new, y_new, probs_new = leaning_setup(40, seed=1)
+    before = probs_new.argmax(1) == y_new
+    after = head.predict(probs_new, x_new).argmax(1) == y_new
+    assert before[y_new == clean].mean() < 0.5 and after[y_new == clean].mean() >= 0.9
+    assert after[y_new != clean].all()
+    sure = np.random.default_rng(2).dirichlet(np.ones(3) * 0.2, size=200)
+    sure = sure[sure.max(axis=1) >= 0.9]
+    assert (head.predict(sure, np.zeros((len(sure), 64))).argmax(1) == sure.argmax(1)).all()
+
+
+def test_a_lean_that_would_cost_taught_notes_is_not_kept():
+    """Buzzy notes heard right by a small margin and two of three clean notes heard buzzy: a lean
+    toward clean, fitted without one of the buzzy notes, flips it; leave-one-out says so, and the lean
+    is dropped (the base model alone gets more of the taught notes right)."""
+    p_buzzy = np.array([0.6, 0.71, 0.54, 0.89, 0.78, 0.05])
+    probs = np.stack([p_buzzy, 1 - p_buzzy, np.zeros(6)], axis=1)
+    y = np.array([0, 0, 0, 1, 1, 1])
+    head = PersonalHead.fit(np.zeros((6, 64)), y, probs)
+    assert not np.any(head.bias) and head.loo_after == head.loo_before == pytest.approx(4 / 6)
+
+
+def test_fit_bias_leans_only_among_the_taught_classes():
+    """Clean notes, half heard buzzy, and buzzy notes heard right: the lean moves probability from buzzy
+    to clean and leaves muted (not taught) where it was; one taught kind, or a strong penalty, no lean."""
+    from buzzfinder_app.personal.head import fit_bias, with_bias
+
+    p = np.array([[0.55, 0.35, 0.1]] * 4 + [[0.2, 0.7, 0.1]] * 4 + [[0.8, 0.1, 0.1]] * 4)
+    labels = ["clean"] * 8 + ["buzzy"] * 4
+    b = fit_bias(p, labels)
+    q = with_bias(p, b)
+    assert b[C.LABELS.index("muted")] == 0 and b[C.LABELS.index("clean")] > 0
+    assert (q.argmax(1) == label_indices(labels)).all() and np.allclose(q.sum(1), 1)
+    np.testing.assert_allclose(q[:, C.LABELS.index("muted")], 0.1)
+    assert not fit_bias(p[:8], labels[:8]).any() and abs(fit_bias(p, labels, l2=100.0)).max() < 0.01
+
+
 def test_head_save_load_and_damage(tmp_path):
     x, y = clusters(5, seed=0)
     head = PersonalHead.fit(x, y, np.full((15, 3), 1 / 3))
     head.save(tmp_path / "head.npz")
     again = PersonalHead.load(tmp_path / "head.npz")
     assert (again.w, again.loo_before, again.loo_after) == (head.w, head.loo_before, head.loo_after)
-    base = np.full((15, 3), 1 / 3)
+    np.testing.assert_array_equal(again.bias, head.bias)
+    base = np.random.default_rng(3).dirichlet(np.ones(3), size=15)
     np.testing.assert_array_equal(again.predict(base, x), head.predict(base, x))
+    with np.load(tmp_path / "head.npz") as a:  # a head saved before the lean was learnt: no lean
+        old = PersonalHead.from_arrays({k: a[k] for k in a.files if k != "bias"})
+    assert old.bias is None and old.tunes == (old.w > 0)
     (tmp_path / "head.npz").write_bytes(b"PK\x03\x04 torn")
     with pytest.raises(HeadError, match="is damaged"):
         PersonalHead.load(tmp_path / "head.npz")
@@ -322,6 +386,14 @@ def test_fit_profile_saves_a_head_for_this_model_only(model, store):
         adapt.load_head(store, p, model)
     assert adapt.profile_head(store, p, model) is not None  # refitted
     assert adapt.head_status(store, p, model) == "current"
+    info = json.loads((p.path / "head.json").read_text())
+    assert len(info["lean"]) == 3 and info["tunes"] == (info["blend"] > 0 or any(info["lean"]))
+    del info["lean"]  # as fitted by a version without the setup's lean
+    (p.path / "head.json").write_text(json.dumps(info))
+    assert adapt.head_status(store, p, model) == "old-fit"
+    with pytest.raises(ProfileError, match="was tuned by an older buzzfinder"):
+        adapt.load_head(store, p, model)
+    assert adapt.profile_head(store, p, model) is not None and adapt.head_status(store, p, model) == "current"
 
 
 def test_a_damaged_note_is_left_out_of_the_fit_and_named(model, store):

@@ -5,6 +5,7 @@
     python -m training all --seed 0 --quick         # the same pipeline on a tiny budget (a smoke test)
     python -m training all --seed 0 --large --out big/  # twice the notes (not the shipped recipe; slower)
     python -m training data | train | export | report
+    python -m training loso --out assets            # rerun leave one source out (and teaching) into a report
     python -m training yardstick --model M.tflite   # a model on a stranger's setup (and taught there)
     python -m training experiments                  # the recipe experiments logged in the report
     python -m training prepare TAKE.wav --out notes/    # cut a take into notes to sort into class folders
@@ -119,7 +120,7 @@ def cmd_all(args) -> None:
         with stages("k-fold with real clips"):
             results["kfold"] = evaluate.real_kfold(model, notes, tr, budget, args.seed)
     with stages("leave one source out"):
-        results["loso"] = evaluate.loso(ds, budget, args.seed, results.get("real"))
+        results["loso"] = evaluate.loso(ds, budget, args.seed, results.get("real"), notes)
     with stages("feature comparison"):
         results["features"] = evaluate.feature_comparison(budget, args.seed, args.cache, notes, dropped,
                                                           _real_dir(args))
@@ -208,6 +209,23 @@ def cmd_report(args) -> None:
     report.write(results, out / "report", json.loads((out / "buzzfinder.json").read_text()))
 
 
+def cmd_loso(args) -> None:
+    """Rerun leave one source out (and teaching the left-out guitars) into a run's results and report."""
+    from training import evaluate, report
+
+    out = Path(args.out)
+    results = json.loads((out / "report" / "results.json").read_text())
+    budget = budget_of(args)
+    dropped = tuple(results.get("dropped_sources", ()))
+    ds = build_data(budget, args.seed, args.cache, dropped=dropped)
+    t0 = time.time()
+    results["loso"] = evaluate.loso(ds, budget, args.seed, results.get("real"), _real_notes(args))
+    results["loso_rerun"] = run_provenance(args.seed)
+    results.setdefault("timings", {})["leave one source out"] = round(time.time() - t0, 1)
+    report.write(results, out / "report", json.loads((out / "buzzfinder.json").read_text()))
+    print(f"rewrote {out / 'report' / 'REPORT.md'} with leave one source out rerun ({time.time() - t0:.0f} s)")
+
+
 def cmd_prepare(args) -> None:
     from training.sources.real import prepare
 
@@ -277,6 +295,7 @@ def main(argv=None) -> None:
     add("train", cmd_train)
     add("export", cmd_export).add_argument("--model", default=None, help="a saved .keras model")
     add("report", cmd_report)
+    add("loso", cmd_loso)
     s = add("yardstick", cmd_yardstick, out=False)
     s.add_argument("--model", default=None, help="an exported .tflite (default: the shipped model)")
     s.add_argument("--json", default=None, help="also write the figures to this file")

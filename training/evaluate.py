@@ -20,7 +20,7 @@ from buzzfinder_app import constants as C
 from buzzfinder_app.model.features import DEFAULT_PARAMS
 from training.data import Dataset, split_by_group
 from training.recipe import Budget, build_data, train_config
-from training.train import TrainConfig, finetune, predict, set_temperature, train
+from training.train import TrainConfig, embed, finetune, predict, set_temperature, train
 
 #: Every feature kind of the comparison; the first is the shipped one.
 COMPARED_FEATURES = ("logmel_floor_tonality", "logmel_floor", "logmel", "pcen", "mfcc")
@@ -105,8 +105,19 @@ def source_group(source: str) -> str:
     return "-".join(parts[:2]) if parts[0] == "sf" else str(source)
 
 
-def leave_one_source_out(ds: Dataset, config: TrainConfig, val_fraction: float = 0.15, progress=None) -> dict:
-    """For each source group: train without it (early stopping on the rest), test on it."""
+def leave_one_source_out(ds: Dataset, config: TrainConfig, val_fraction: float = 0.15, progress=None,
+                         shared: Dataset | None = None) -> dict:
+    """For each source group: train without it (early stopping on the rest), test on it, and teach its
+    guitars to the model that never heard them (:mod:`training.teach_unseen`; with ``shared``, the
+    shared clips judged with each taught profile)."""
+    from buzzfinder_app.model.features import level_columns
+    from buzzfinder_app.personal.gate import setup_descriptor
+    from training import teach_unseen
+
+    def outputs(model, part: Dataset):
+        probs, emb = embed(model, part.x)
+        return probs, emb, setup_descriptor(part.x[..., :level_columns(part.params)])
+
     groups = np.array([source_group(s) for s in ds.source])
     out = {}
     for name in sorted(set(groups)):
@@ -114,8 +125,11 @@ def leave_one_source_out(ds: Dataset, config: TrainConfig, val_fraction: float =
         tr, va = split_by_group(ds.subset(~held), val_fraction, config.seed)
         result = train(tr, va, config)
         test = ds.subset(held)
-        out[name] = summarise(predict(result.model, test.x), test.y) | {"train_seconds": result.seconds,
-                                                                         "epochs": len(result.history["loss"])}
+        probs, emb, setup = outputs(result.model, test)
+        real = (*outputs(result.model, shared), shared.y) if shared is not None and len(shared) else None
+        out[name] = summarise(probs, test.y) | {
+            "train_seconds": result.seconds, "epochs": len(result.history["loss"]),
+            "teaching": teach_unseen.run(probs, emb, setup, test.y, test.source, test.copy, real)}
         if progress:
             progress(name, out[name])
     return out
@@ -200,11 +214,22 @@ def real_kfold(model, notes, replay, budget: Budget, seed: int) -> dict:
     return summarise(probs, labels) | {"probs": np.round(probs, 3).tolist()}
 
 
-def loso(ds: Dataset, budget: Budget, seed: int, real: dict | None) -> dict:
-    """:func:`leave_one_source_out` with the budget's epochs, and the real clips' result when judged."""
+def loso(ds: Dataset, budget: Budget, seed: int, real: dict | None, notes=()) -> dict:
+    """:func:`leave_one_source_out` with the budget's epochs, and the real clips' result when judged
+    (``notes``: the real clips, judged with each profile taught on a left-out guitar)."""
+    from training import teach_unseen
+    from training.sources.real import real_dataset
+
+    def said(name, r):
+        t = teach_unseen.totals(r["teaching"]) if r["teaching"] else None
+        taught = (f"; taught its guitars: clean heard buzzy {t['standard']['clean_heard_buzzy']} -> "
+                  f"{t['lean_and_head']['clean_heard_buzzy']} of {t['clean']}, buzz missed "
+                  f"{t['standard']['buzz_missed']} -> {t['lean_and_head']['buzz_missed']} of {t['buzzy']}") if t else ""
+        print(f"  without {name}: {r['correct']}/{r['n']}{taught}", flush=True)
+
     config = train_config(budget, seed, budget.eval_epochs)
-    out = leave_one_source_out(ds, config,
-                               progress=lambda name, r: print(f"  without {name}: {r['correct']}/{r['n']}"))
+    shared = real_dataset(list(notes), ds.params) if notes else None
+    out = leave_one_source_out(ds, config, progress=said, shared=shared)
     if real:  # the shipped model never saw the real clips: it is their leave-out model
         out["real"] = {k: real[k] for k in ("n", "correct", "accuracy", "confusion", "classes")}
     return out

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from buzzfinder_app import constants as C
+from training.teach_unseen import DRAWS, WAYS as TEACH_WAYS, totals as teach_totals
 
 #: The yardstick's goals: the most Strat clean notes heard buzzy (as recorded, through each
 #: condition either way, stopped by the hand), and the fewest shared clips right under hiss.
@@ -131,6 +132,17 @@ def _targets(results: dict) -> list[str]:
     for k, v in results.get("loso", {}).items():
         lines.append(f"| leave-one-source-out: {k} ({', '.join(v['classes'])}) | >= 88 % | {_frac(v)} | "
                      f"{_check(v['accuracy'] >= 0.88)} |")
+    for k, v in results.get("loso", {}).items():
+        if not v.get("teaching"):
+            continue
+        t = teach_totals(v["teaching"])["lean_and_head"]
+        heard, n = t["clean_heard_buzzy"], teach_totals(v["teaching"])["clean"]
+        lines.append(f"| taught 5 notes of each kind of a guitar never heard ({k}): its other clean notes heard "
+                     f"buzzy (mean of {DRAWS} draws) | <= 5 % | {heard:.1f}/{n} ({100 * heard / max(1, n):.1f} %) | "
+                     f"{_check(heard <= 0.05 * n)} |")
+        if "shared_clips_fewest" in t:
+            lines.append(f"| ... and the 15 shared clips with each such profile | lose nothing (15) | "
+                         f"{t['shared_clips_fewest']}/15 at worst | {_check(t['shared_clips_fewest'] >= 15)} |")
     for kind, r in results.get("teaching", {}).items():
         heard = sum(r[w]["after"] for w in TAUGHT_WAYS)
         n = sum(r[w]["n"] for w in TAUGHT_WAYS)
@@ -152,16 +164,43 @@ def _teaching(results: dict) -> list[str]:
         return []
     lines = ["## Teaching a setup", "",
              "A player's profile taught through each condition with 5 clean, 5 buzzy and 5 muted notes of the "
-             "Strat's A string (the app's own personal head and setup gate on the exported model); then clean "
-             "notes of its G and high E strings (every second one) through the same condition, judged with and "
-             "without the profile, and the 15 shared clips of another guitar judged with it.", "",
-             "| taught through | head's weight | heard buzzy, channel before: base -> taught | heard buzzy, file at "
-             "the note: base -> taught | shared clips right: base -> taught |", "|---|---|---|---|---|"]
+             "Strat's A string (the app's own setup's lean, personal head and setup gate on the exported model); "
+             "then clean notes of its G and high E strings (every second one) through the same condition, judged "
+             "with and without the profile, buzzy notes of those strings through it (as live), and the 15 shared "
+             "clips of another guitar judged with it.", "",
+             "| taught through | head's weight | clean heard buzzy, channel before: base -> taught | clean heard "
+             "buzzy, file at the note: base -> taught | buzzy heard buzzy: base -> taught | shared clips right: "
+             "base -> taught |", "|---|---|---|---|---|---|"]
     for kind, r in t.items():
-        c = r.get("shared_clips", {})
+        c, b = r.get("shared_clips", {}), r.get("buzzy_heard")
         lines.append(f"| {kind} | {r['blend']:.1f} | " + " | ".join(
             f"{r[w]['before']} -> {r[w]['after']} of {r[w]['n']}" for w in TAUGHT_WAYS)
+            + (f" | {b['before']} -> {b['after']} of {b['n']}" if b else " | n/a")
             + (f" | {c['before']} -> {c['after']} of {c['n']} |" if c else " | n/a |"))
+    return lines + [""]
+
+
+def _teaching_unseen(results: dict) -> list[str]:
+    groups = {k: teach_totals(v["teaching"]) for k, v in results.get("loso", {}).items() if v.get("teaching")}
+    if not groups:
+        return []
+    lines = ["## Teaching a guitar the model never heard", "",
+             "Each leave-one-source-out model (below) is taught 5 buzzy, 5 clean and 5 muted untouched notes of "
+             "one guitar of the source it never heard (a soundfont's program, its muted notes from the same "
+             "soundfont's muted program; a modelled character or the real Strat strings as a whole), by the "
+             f"app's own `PersonalHead`, {DRAWS} times with different notes; its other untouched notes are then "
+             "judged (mean over the draws, summed over the source's guitars), and the 15 shared clips of another "
+             "guitar with each taught profile (the fewest right over all draws). Three ways: the standard model, "
+             "the personal head alone (the app before stop 23) and the app's way now (the setup's lean, then the "
+             "head).", "",
+             "| left out | clean heard buzzy: standard / head / lean + head | buzz missed: standard / head / "
+             "lean + head | muted missed: standard / head / lean + head | shared clips at worst: head / lean + head |",
+             "|---|---|---|---|---|"]
+    for k, t in groups.items():
+        cells = [" / ".join(f"{t[w][key]:.1f}" for w in TEACH_WAYS) + f" of {t[n]}"
+                 for key, n in (("clean_heard_buzzy", "clean"), ("buzz_missed", "buzzy"), ("muted_wrong", "muted"))]
+        shared = " / ".join(str(t[w].get("shared_clips_fewest", "n/a")) for w in TEACH_WAYS[1:])
+        lines.append(f"| {k} | " + " | ".join(cells) + f" | {shared} |")
     return lines + [""]
 
 
@@ -223,6 +262,7 @@ def write(results: dict, out_dir: Path, metadata: dict) -> Path:
     (out_dir / "results.json").write_text(json.dumps(results, indent=1) + "\n")
     _plots(results, out_dir)
     md = [*_header(results, metadata), *_targets(results), *_yardstick(results), *_teaching(results),
+          *_teaching_unseen(results),
           *_training_data(results), *_learning_curves(results), *_confusions(results), *_real_clips(results),
           *_left_out(results), *_calibration(results), *_features(results), *_how_chosen(), *_experiments(out_dir),
           *_timings(results)]
@@ -327,7 +367,10 @@ def _left_out(results: dict) -> list[str]:
     return ["(e) leave one source out: for each source a model trained without it, tested on it "
             f"({results['budget'].get('eval_epochs', '?')} epochs with a cosine-decaying rate, fewer than the "
             "shipped model's to keep `all` within its time: an underestimate of a fully trained model; the real "
-            "clips' left-out model is the shipped one).", "",
+            "clips' left-out model is the shipped one)."
+            + (f" Rerun after the shipped model was made, by `{results['loso_rerun']['command']}` (commit "
+               f"{results['loso_rerun']['git_commit']}, {results['loso_rerun']['date'][:10]}): the same recipe's "
+               "data and seed." if results.get("loso_rerun") else ""), "",
             "| left out | classes | result | train s |", "|---|---|---|---|",
             *[f"| {k} | {', '.join(v['classes'])} | {_frac(v)} | {v.get('train_seconds', 0):.0f} |"
               for k, v in results["loso"].items()], "", "![loso](confusion_loso.png)", ""]

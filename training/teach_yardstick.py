@@ -6,8 +6,8 @@ The "player" is the shared Stratocaster's A string (never trained on): 5 clean n
 through one of the five conditions of :func:`training.augment.degrade` (as the app hears them:
 :func:`training.yardstick.through`) with the channel heard before the note. Judged: clean notes of
 its G and high E strings (never taught, never trained on) through the same condition, both as live
-and as files that start at the note; and the 15 shared clips of another guitar, which the profile
-must not spoil. The app's own code does the teaching
+and as files that start at the note; buzzy notes of those strings through it, as live (is their buzz
+still heard?); and the 15 shared clips of another guitar, which the profile must not spoil. The app's own code does the teaching
 (:class:`~buzzfinder_app.personal.head.PersonalHead` with its setup gate) on the shipped TFLite model.
 """
 
@@ -22,7 +22,7 @@ from buzzfinder_app.personal.adapt import embed_features
 from buzzfinder_app.personal.head import PersonalHead
 from training.augment import DEGRADATIONS
 from training.sources.real_strings import STRAT_DIR, make_notes
-from training.yardstick import BUZZY, PRE_S, clip_features, strat_notes, through
+from training.yardstick import BUZZ_SEED, BUZZY, PRE_S, clip_features, strat_notes, through
 
 TEACH_STRING = ("A",)
 JUDGE_STRINGS = ("G", "E4")
@@ -45,12 +45,14 @@ def _buzzy(probs: np.ndarray) -> int:
 
 def run(model, folder: Path = STRAT_DIR, real_notes=None, every: int = 2) -> dict:
     """Per condition: clean notes of the judged strings heard buzzy before and after teaching
-    (``every``: every n-th judged note), the head's blend weight, and the shared clips right before/after."""
+    (``every``: every n-th judged note), their buzzy notes heard buzzy, the head's blend weight and the
+    setup's lean, and the shared clips right before/after."""
     from training.sources.real import real_dataset
 
     taught = taught_notes(folder)
     labels = [n.label for n in taught]
     judged = strat_notes(folder, JUDGE_STRINGS)[::every]
+    buzzy = [n for n in make_notes(JUDGE_STRINGS, BUZZ_SEED, folder) if n.label == "buzzy"][::every]
     pad = np.zeros(int(PRE_S * C.SAMPLE_RATE), np.float32)
     shared = real_dataset(real_notes, model.params) if real_notes else None
     out = {}
@@ -58,12 +60,16 @@ def run(model, folder: Path = STRAT_DIR, real_notes=None, every: int = 2) -> dic
         feats = clip_features([through(n.audio, kind, i) for i, n in enumerate(taught)], model.params)
         probs, emb, setup = embed_features(model, feats)
         head = PersonalHead.fit(emb, labels, probs, setup)
-        row = {"blend": head.w, "loo_before": head.loo_before, "loo_after": head.loo_after}
+        row = {"blend": head.w, "lean": [round(float(b), 3) for b in head.bias], "loo_before": head.loo_before,
+               "loo_after": head.loo_after}
         for way, clips in (("channel_before", [through(np.concatenate([pad, n]), kind, 100 + i)
                                                for i, n in enumerate(judged)]),
                            ("at_note", [through(n, kind, 100 + i) for i, n in enumerate(judged)])):
             p, e, s = embed_features(model, clip_features(clips, model.params))
             row[way] = {"n": len(clips), "before": _buzzy(p), "after": _buzzy(head.predict(p, e, s))}
+        p, e, s = embed_features(model, clip_features([through(n.audio, kind, 200 + i) for i, n in enumerate(buzzy)],
+                                                      model.params))
+        row["buzzy_heard"] = {"n": len(buzzy), "before": _buzzy(p), "after": _buzzy(head.predict(p, e, s))}
         if shared is not None:
             p, e, s = embed_features(model, shared.x)
             row["shared_clips"] = {"n": len(shared), "before": int(np.sum(p.argmax(1) == shared.y)),

@@ -109,11 +109,16 @@ def train(train_ds: Dataset, val_ds: Dataset | None = None, config: TrainConfig 
 
 def predict(model, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
     """Class probabilities of the two-output Keras model, shape (n, n_labels)."""
+    return embed(model, x, batch_size)[0]
+
+
+def embed(model, x: np.ndarray, batch_size: int = 256) -> tuple[np.ndarray, np.ndarray]:
+    """Class probabilities (n, n_labels) and embeddings (n, embedding size) of the two-output Keras model."""
     if not len(x):
-        return np.zeros((0, len(C.LABELS)), np.float32)
+        return np.zeros((0, len(C.LABELS)), np.float32), np.zeros((0, model.outputs[1].shape[-1]), np.float32)
     x = np.asarray(x, dtype=np.float32)[..., None]
-    return np.concatenate([np.asarray(model(x[i: i + batch_size], training=False)[0])
-                           for i in range(0, len(x), batch_size)])
+    parts = [model(x[i: i + batch_size], training=False) for i in range(0, len(x), batch_size)]
+    return (np.concatenate([np.asarray(p[0]) for p in parts]), np.concatenate([np.asarray(p[1]) for p in parts]))
 
 
 def set_temperature(model, temperature: float) -> None:

@@ -36,6 +36,12 @@ class FitResult:
     blend: float  # weight of the head in the blend (0 = base model only)
     counts: dict  # notes per label
     skipped: tuple[str, ...] = ()  # one "note ID (path) cannot be read: …" per note left out
+    lean: tuple[float, ...] = ()  # the setup's lean per label (:func:`~buzzfinder_app.personal.head.fit_bias`)
+
+    @property
+    def tunes(self) -> bool:
+        """Whether what was taught changes the verdicts (a lean, or the head's weight)."""
+        return self.blend > 0 or any(self.lean)
 
 
 @lru_cache(maxsize=4)
@@ -102,14 +108,15 @@ def fit_profile(store: ProfileStore, profile: Profile | str, model) -> FitResult
     head = PersonalHead.fit(emb, labels, probs, setup)
     seconds = time.perf_counter() - embedded
     result = FitResult(head.loo_before, head.loo_after, head.loo_nested, len(used), seconds, embedded - start,
-                       head.w, counts, tuple(skipped))
+                       head.w, counts, tuple(skipped), tuple(float(b) for b in head.bias))
     npz, info = store.head_paths(profile)
     try:
         head.save(npz)
         files.write_json(info, {
             "base_model": model_fingerprint(model), "notes": notes_digest(notes), "n_notes": len(used),
             "skipped": skipped,
-            "counts": counts, "blend": head.w, "loo_before": head.loo_before, "loo_after": head.loo_after,
+            "counts": counts, "blend": head.w, "lean": list(result.lean), "tunes": result.tunes,
+            "loo_before": head.loo_before, "loo_after": head.loo_after,
             "loo_nested": head.loo_nested,
             "fit_seconds": round(seconds, 4), "fitted_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         })
@@ -127,7 +134,8 @@ def head_info(store: ProfileStore, profile: Profile | str) -> dict | None:
 
 
 def head_status(store: ProfileStore, profile: Profile | str, model) -> str:
-    """``"current"``, ``"none"``, ``"stale"`` (notes changed) or ``"other-model"`` (base model changed)."""
+    """``"current"``, ``"none"``, ``"stale"`` (notes changed), ``"other-model"`` (base model changed) or
+    ``"old-fit"`` (fitted before the setup's lean was learnt)."""
     profile = store.resolve(profile)
     info = head_info(store, profile)
     if info is None or not store.head_paths(profile)[0].is_file():
@@ -136,6 +144,8 @@ def head_status(store: ProfileStore, profile: Profile | str, model) -> str:
         return "other-model"
     if info.get("notes") != notes_digest(store.notes(profile)):
         return "stale"
+    if "lean" not in info:
+        return "old-fit"
     return "current"
 
 
@@ -144,7 +154,8 @@ def load_head(store: ProfileStore, profile: Profile | str, model) -> PersonalHea
     profile = store.resolve(profile)
     status = head_status(store, profile, model)
     reasons = {"none": "is not tuned yet", "stale": "has notes it was not tuned on",
-               "other-model": "was tuned with another standard model"}
+               "other-model": "was tuned with another standard model",
+               "old-fit": "was tuned by an older buzzfinder"}
     if status != "current":
         raise ProfileError(f"profile {profile.name!r} {reasons[status]}: tune it again")
     try:

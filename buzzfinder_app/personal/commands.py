@@ -73,7 +73,7 @@ def cmd_teach(profile_name: str, label: str, files, model, store: ProfileStore |
     else:
         lines += [f"warning: {problem} (left out)" for problem in r.skipped]
         before, after, strict = (right_count(share, r.n_notes) for share in (r.loo_before, r.loo_after, r.loo_nested))
-        if r.blend == 0.0:
+        if not r.tunes:
             lines.append(f"judged by the standard model: it judged {before} of your notes right and what you "
                          f"taught did not do better (teach more notes)")
             return _report(lines, errors)
@@ -113,7 +113,8 @@ def profile_summary(store: ProfileStore, profile: Profile, model=None) -> dict:
                "notes": {lab: labels.count(lab) for lab in C.LABELS},
                "loo_before": info.get("loo_before"), "loo_after": info.get("loo_after"),
                "loo_nested": info.get("loo_nested"), "fitted_notes": info.get("n_notes"),
-               "blend": info.get("blend"), "fitted_at": info.get("fitted_at")}
+               "blend": info.get("blend"), "tunes": info.get("tunes", (info.get("blend") or 0) > 0),
+               "fitted_at": info.get("fitted_at")}
     if model is not None:
         summary["head"] = head_status(store, profile, model)
     return summary
@@ -134,11 +135,12 @@ def cmd_profiles(json: bool = False, store: ProfileStore | None = None, model=No
         what = " · ".join(x for x in (s["guitar"], s["device"]) if x)
         lines.append(f"{s['name']}{' (default)' if s['default'] else ''}{': ' + what if what else ''}")
         lines.append("  notes: " + ", ".join(f"{n} {lab}" for lab, n in s["notes"].items()))
-        state = {"stale": " (its notes changed since)", "other-model": " (with another standard model)"}
+        state = {"stale": " (its notes changed since)", "other-model": " (with another standard model)",
+                 "old-fit": " (by an older version)"}
         n = s["fitted_notes"]
         if s["loo_before"] is None:
             lines.append("  not tuned yet" if any(s["notes"].values()) else "  not taught yet")
-        elif s["blend"] == 0.0:
+        elif not s["tunes"]:
             lines.append(f"  judged by the standard model: {right_count(s['loo_before'], n)} of its notes right, "
                          f"what was taught did not do better{state.get(s.get('head'), '')}")
         else:

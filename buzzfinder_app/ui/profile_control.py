@@ -126,7 +126,7 @@ class ProfileControl(QObject):
     @property
     def tuned_live(self) -> bool:
         """The live notes are judged with what was taught, not by the standard model alone."""
-        return self.head_enabled and self.head is not None and self.head.w > 0
+        return self.head_enabled and self.head is not None and self.head.tunes
 
     def profiles(self) -> list[Profile]:
         return self.store.list() if self.store is not None else []
@@ -149,7 +149,7 @@ class ProfileControl(QObject):
             return "getting what you taught ready…"
         if self.head is None:
             return "judged by the standard model: not tuned to your guitar yet (Teach… to tune it)"
-        if self.head.w == 0.0:
+        if not self.head.tunes:
             return "judged by the standard model: it already gets your notes right as often as what you taught"
         info = self.head_info() or {}
         n = info.get("n_notes")

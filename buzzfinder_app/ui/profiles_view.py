@@ -23,7 +23,8 @@ from buzzfinder_app.ui.widgets.labels import caption
 from buzzfinder_app.words import plural
 
 TUNING_STATES = {"current": "up to date", "stale": "notes changed — Refit",
-                 "other-model": "standard model changed — Refit", "none": "not tuned"}
+                 "other-model": "standard model changed — Refit", "old-fit": "tuned by an older version — Refit",
+                 "none": "not tuned"}
 SOURCES = {"teach": "taught", "exercise": "exercise", "file": "from a file", "unknown": "recovered"}
 
 
@@ -81,7 +82,7 @@ def _judged_right(s: dict) -> QTableWidgetItem:
         return _item(_untuned(s["notes"]), colour=P.TEXT_DIM)
     n = s.get("fitted_notes")
     before, after, strict = (right_count(s[key], n) for key in ("loo_before", "loo_after", "loo_nested"))
-    if s.get("blend") == 0.0:
+    if not s.get("tunes"):
         item = _item(f"{before} — standard model kept")
         item.setToolTip(f"The standard model judged {before} of the notes right; what you taught did not "
                         "do better, so the standard model judges on its own")
@@ -261,7 +262,7 @@ class ProfilesView(QWidget):
             cells.append(_judged_right(s))
             state = s.get("head", "none")
             cells.append(_item(TUNING_STATES.get(state, state),
-                               colour=P.WARNING if state in ("stale", "other-model") else P.TEXT_DIM))
+                               colour=P.WARNING if state in ("stale", "other-model", "old-fit") else P.TEXT_DIM))
             for col, item in enumerate(cells):
                 self.table.setItem(row, col, item)
             if profile.slug == keep:

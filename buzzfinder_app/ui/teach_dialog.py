@@ -33,9 +33,9 @@ def describe_fit(result) -> str:
     n = result.n_notes
     before, after, strict = (round(share * n) for share in (result.loo_before, result.loo_after, result.loo_nested))
     text = f"Before teaching, the standard model judged {before} of your {plural(n, 'note')} right."
-    if result.blend == 0.0 and before == n:
+    if not result.tunes and before == n:
         return text + " It already judges your guitar well, so it keeps judging on its own."
-    if result.blend == 0.0:
+    if not result.tunes:
         return text + (" What you taught did not judge them better, so the standard model keeps judging on its "
                        "own. Teach a few more notes, most of all the kind it gets wrong.")
     return text + (f" Tuned to your guitar, {after} of {n} are judged right, each note as if it had not been "
@@ -47,7 +47,7 @@ def fit_score(result) -> str:
     """A FitResult in a few words: how many notes are judged right, before and after teaching."""
     n = result.n_notes
     before, after = round(result.loo_before * n), round(result.loo_after * n)
-    if result.blend == 0.0:
+    if not result.tunes:
         return f"{before} of {n} judged right  ·  standard model kept"
     return f"{before}  →  {after} of {n} judged right"
 

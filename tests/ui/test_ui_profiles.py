@@ -116,7 +116,7 @@ def test_teach_flow_keeps_discards_and_shows_the_refit(qtbot, window):
     assert result.n_notes == 15 and result.counts == {"buzzy": 5, "clean": 5, "muted": 5}
     words = dlg.result_text.text()
     assert f"the standard model judged {round(result.loo_before * 15)} of your 15 notes right" in words
-    if result.blend > 0:
+    if result.tunes:
         assert f"{round(result.loo_after * 15)} of 15 are judged right" in words
         assert f"more strictly (also deciding without the note how far to trust what you taught): " \
                f"{round(result.loo_nested * 15)} of 15" in words
@@ -180,7 +180,7 @@ def test_teach_asks_for_more_clean_notes_when_the_standard_model_hears_them_buzz
     assert dlg.label == "muted" and buzzy.text().endswith("5 / 5")
     assert "Your buzzy notes are already heard right by the standard model (5 of 5, sure each time)." \
         in dlg.why.text()
-    window.profiles.head, head = SimpleNamespace(w=0.5), window.profiles.head  # judged with what was taught
+    window.profiles.head, head = SimpleNamespace(w=0.5, tunes=True), window.profiles.head  # judged with what was taught
     assert dlg.steps[1].judge == "the judge tuned to your guitar"
     window.profiles.head = head
     for i in range(5):
@@ -275,7 +275,7 @@ def test_manager_lists_relabels_deletes_and_refits(qtbot, ui_env, themed_app, no
     row = 1
     assert [view.table.item(row, c).text() for c in (1, 2, 3, 4)] == ["Yamaha C40 · USB mic", "3", "3", "3"]
     judged = view.table.item(row, 5).text()
-    if fitted.blend:  # "12 of 15, was 9": with what was taught, then by the standard model
+    if fitted.tunes:  # "12 of 15, was 9": with what was taught, then by the standard model
         assert judged == f"{round(fitted.loo_after * 9)} of 9, was {round(fitted.loo_before * 9)}"
     else:
         assert judged == f"{round(fitted.loo_before * 9)} of 9 — standard model kept"
@@ -613,7 +613,8 @@ def test_the_player_reads_no_jargon(qtbot, window):
     c.select("Tuned")
     qtbot.waitUntil(lambda: c.head is not None and not c.loading, timeout=10000)
     head = c.head
-    states = (lambda: setattr(c, "head", SimpleNamespace(w=0.6)), lambda: setattr(c, "head", SimpleNamespace(w=0.0)),
+    states = (lambda: setattr(c, "head", SimpleNamespace(w=0.6, tunes=True)),
+              lambda: setattr(c, "head", SimpleNamespace(w=0.0, tunes=False)),
               lambda: setattr(c, "head", None), lambda: setattr(c, "loading", True),
               lambda: c.set_head_enabled(False))
     for state in states:

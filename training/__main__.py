@@ -7,6 +7,7 @@
     python -m training data | train | export | report
     python -m training loso --out assets            # rerun leave one source out (and teaching) into a report
     python -m training yardstick --model M.tflite   # a model on a stranger's setup (and taught there)
+    python -m training yardstick --report assets    # ... the shipped model, its report rewritten with them
     python -m training experiments                  # the recipe experiments logged in the report
     python -m training prepare TAKE.wav --out notes/    # cut a take into notes to sort into class folders
     python -m training finetune FOLDER --out my.tflite  # adapt the model to your guitar and microphone
@@ -152,7 +153,10 @@ def cmd_yardstick(args) -> None:
     from training import yardstick
     from training.evaluate import teaching
 
-    path = Path(args.model) if args.model else REPO / "assets" / "buzzfinder.tflite"
+    from training import report
+
+    folder = Path(args.report) if args.report else None
+    path = folder / "buzzfinder.tflite" if folder else Path(args.model) if args.model else REPO / "assets" / "buzzfinder.tflite"
     model, notes = Model.load(path), _real_notes(args)
     result = {"model": str(path), "yardstick": yardstick.run(model.predict, model.params, _real_dir(args) if notes else None)}
     print("\n".join(yardstick.summary_lines(result["yardstick"])), flush=True)
@@ -160,6 +164,11 @@ def cmd_yardstick(args) -> None:
         result["teaching"] = teaching(path, notes)
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1) + "\n")
+    if folder:  # into that run's report, as `all` would have written them
+        results = json.loads((folder / "report" / "results.json").read_text())
+        results.update({k: v for k, v in result.items() if k != "model"})
+        report.write(results, folder / "report", json.loads((folder / "buzzfinder.json").read_text()))
+        print(f"rewrote {folder / 'report' / 'REPORT.md'} with the yardstick and teaching rerun")
 
 
 def cmd_data(args) -> None:
@@ -299,6 +308,8 @@ def main(argv=None) -> None:
     s = add("yardstick", cmd_yardstick, out=False)
     s.add_argument("--model", default=None, help="an exported .tflite (default: the shipped model)")
     s.add_argument("--json", default=None, help="also write the figures to this file")
+    s.add_argument("--report", default=None, metavar="DIR",
+                   help="judge DIR's model and rewrite DIR's report with the figures (e.g. assets)")
     add("experiments", cmd_experiments)
     s = add("prepare", cmd_prepare, out=False)
     s.add_argument("take")

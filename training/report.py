@@ -187,7 +187,8 @@ def _teaching_unseen(results: dict) -> list[str]:
     lines = ["## Teaching a guitar the model never heard", "",
              "Each leave-one-source-out model (below) is taught 5 buzzy, 5 clean and 5 muted untouched notes of "
              "one guitar of the source it never heard (a soundfont's program, its muted notes from the same "
-             "soundfont's muted program; a modelled character or the real Strat strings as a whole), by the "
+             "soundfont's muted program, judged with each of its guitars' profiles and so counted once per "
+             "guitar; a modelled character or the real Strat strings as a whole), by the "
              f"app's own `PersonalHead`, {DRAWS} times with different notes; its other untouched notes are then "
              "judged (mean over the draws, summed over the source's guitars), and the 15 shared clips of another "
              "guitar with each taught profile (the fewest right over all draws). Three ways: the standard model, "

@@ -38,8 +38,8 @@ from buzzfinder_app.personal.gate import SetupGate
 BLENDS = tuple(float(w) for w in np.round(np.linspace(0.0, 1.0, 11), 2))
 #: L2 penalty on the head's weights (per note, on standardised embeddings).
 L2 = 0.3
-#: L2 penalty on the setup's lean (per note, on log-probabilities): strong enough that a class the
-#: player did not teach, or one the model already hears right, keeps a lean near 0.
+#: L2 penalty on the setup's lean (per note, on log-probabilities): a kind the model already hears
+#: right keeps a lean near 0. On the left-out guitars 0.03 / 0.1 / 0.3 left 182 / 180 / 185 errors.
 BIAS_L2 = 0.1
 #: Fewest classes with at least one note each before a head can be fitted.
 MIN_CLASSES = 2

@@ -38,6 +38,9 @@ def describe_fit(result) -> str:
     if not result.tunes:
         return text + (" What you taught did not judge them better, so the standard model keeps judging on its "
                        "own. Teach a few more notes, most of all the kind it gets wrong.")
+    if result.blend == 0.0 and after == before:
+        return text + (" It keeps judging, leaning a little the way your notes showed (each note judged as if it "
+                       f"had not been taught: still {after} of {n} right).")
     return text + (f" Tuned to your guitar, {after} of {n} are judged right, each note as if it had not been "
                    f"taught. Counted more strictly (also deciding without the note how far to trust what you "
                    f"taught): {strict} of {n}.")
@@ -49,6 +52,8 @@ def fit_score(result) -> str:
     before, after = round(result.loo_before * n), round(result.loo_after * n)
     if not result.tunes:
         return f"{before} of {n} judged right  ·  standard model kept"
+    if after == before:
+        return f"{after} of {n} judged right  ·  leaning to your guitar"
     return f"{before}  →  {after} of {n} judged right"
 
 

@@ -116,7 +116,10 @@ def test_teach_flow_keeps_discards_and_shows_the_refit(qtbot, window):
     assert result.n_notes == 15 and result.counts == {"buzzy": 5, "clean": 5, "muted": 5}
     words = dlg.result_text.text()
     assert f"the standard model judged {round(result.loo_before * 15)} of your 15 notes right" in words
-    if result.tunes:
+    if result.tunes and result.blend == 0 and result.loo_after == result.loo_before:  # the lean alone
+        assert "leaning a little the way your notes showed" in words
+        assert f"still {round(result.loo_after * 15)} of 15 right" in words
+    elif result.tunes:
         assert f"{round(result.loo_after * 15)} of 15 are judged right" in words
         assert f"more strictly (also deciding without the note how far to trust what you taught): " \
                f"{round(result.loo_nested * 15)} of 15" in words

@@ -150,13 +150,12 @@ def cmd_all(args) -> None:
 def cmd_yardstick(args) -> None:
     """Judge an exported model (default: the shipped one) on both yardsticks and the teaching one."""
     from buzzfinder_app.model.runtime import Model
-    from training import yardstick
+    from training import report, yardstick
     from training.evaluate import teaching
 
-    from training import report
-
     folder = Path(args.report) if args.report else None
-    path = folder / "buzzfinder.tflite" if folder else Path(args.model) if args.model else REPO / "assets" / "buzzfinder.tflite"
+    path = (folder / "buzzfinder.tflite" if folder else Path(args.model) if args.model
+            else REPO / "assets" / "buzzfinder.tflite")
     model, notes = Model.load(path), _real_notes(args)
     result = {"model": str(path), "yardstick": yardstick.run(model.predict, model.params, _real_dir(args) if notes else None)}
     print("\n".join(yardstick.summary_lines(result["yardstick"])), flush=True)

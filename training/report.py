@@ -135,8 +135,9 @@ def _targets(results: dict) -> list[str]:
     for k, v in results.get("loso", {}).items():
         if not v.get("teaching"):
             continue
-        t = teach_totals(v["teaching"])["lean_and_head"]
-        heard, n = t["clean_heard_buzzy"], teach_totals(v["teaching"])["clean"]
+        both = teach_totals(v["teaching"])
+        t, n = both["lean_and_head"], both["clean"]
+        heard = t["clean_heard_buzzy"]
         lines.append(f"| taught 5 notes of each kind of a guitar never heard ({k}): its other clean notes heard "
                      f"buzzy (mean of {DRAWS} draws) | <= 5 % | {heard:.1f}/{n} ({100 * heard / max(1, n):.1f} %) | "
                      f"{_check(heard <= 0.05 * n)} |")

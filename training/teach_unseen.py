@@ -56,35 +56,30 @@ def run(probs, emb, setup, y, source, copy, real: tuple | None = None, draws: in
     out = {}
     untouched = np.asarray(copy) == -1
     for guitar, (played, muted) in guitars(source).items():
+        pools = {label: np.flatnonzero(untouched & (source == src) & (y == label))
+                 for label, src in ((BUZZY, played), (CLEAN, played), (MUTED, muted)) if src}
+        pools = {label: idx for label, idx in pools.items() if len(idx) >= 2 * PER_CLASS}
+        if len(pools) < 2:  # a profile needs two kinds of note
+            continue
         rng = np.random.default_rng(seed)
         sums = {way: np.zeros(3) for way in WAYS}
         real_right = {way: [] for way in WAYS}
-        counts = None
         for _ in range(draws):
-            taught, judged = [], []
-            for label, src in ((BUZZY, played), (CLEAN, played), (MUTED, muted)):
-                idx = np.flatnonzero(untouched & (source == src) & (y == label)) if src else np.zeros(0, int)
-                if len(idx) < 2 * PER_CLASS:
-                    continue
-                pick = rng.choice(idx, PER_CLASS, replace=False)
-                taught += list(pick)
-                judged += list(np.setdiff1d(idx, pick))
-            taught, judged = np.array(taught, dtype=int), np.array(judged, dtype=int)
-            if len(np.unique(y[taught])) < 2:  # a profile needs two kinds of note
-                break
+            picks = {label: rng.choice(idx, PER_CLASS, replace=False) for label, idx in pools.items()}
+            taught = np.concatenate(list(picks.values()))
+            judged = np.concatenate([np.setdiff1d(pools[label], pick) for label, pick in picks.items()])
             yj = y[judged]
-            counts = [int(np.sum(yj == k)) for k in (CLEAN, BUZZY, MUTED)]
             for way in WAYS:
                 head = _fit(way, emb[taught], y[taught], probs[taught], setup[taught])
-                heard = (probs[judged] if head is None else head.predict(probs[judged], emb[judged], setup[judged])).argmax(1)
+                heard = probs[judged] if head is None else head.predict(probs[judged], emb[judged], setup[judged])
+                heard = heard.argmax(1)
                 sums[way] += [np.sum(heard[yj == CLEAN] == BUZZY), np.sum(heard[yj == BUZZY] != BUZZY),
                               np.sum(heard[yj == MUTED] != MUTED)]
                 if real is not None:
                     rp, re_, rs, ry = real
                     heard_real = rp if head is None else head.predict(rp, re_, rs)
                     real_right[way].append(int(np.sum(heard_real.argmax(1) == ry)))
-        if counts is None:
-            continue
+        counts = [len(pools[label]) - PER_CLASS if label in pools else 0 for label in (CLEAN, BUZZY, MUTED)]
         out[guitar] = {"clean": counts[0], "buzzy": counts[1], "muted": counts[2], "draws": draws,
                        **{way: {"clean_heard_buzzy": round(float(sums[way][0] / draws), 2),
                                 "buzz_missed": round(float(sums[way][1] / draws), 2),

@@ -144,11 +144,16 @@ def fit_bias(base_probs, labels, l2: float = BIAS_L2) -> np.ndarray:
     return b
 
 
+def _normalised(probs) -> np.ndarray:
+    """Probabilities kept off 0 (their logarithms are taken) and summing to 1, float64."""
+    p = np.clip(np.asarray(probs, dtype=np.float64), 1e-7, 1.0)
+    return p / p.sum(axis=1, keepdims=True)
+
+
 def with_bias(base_probs, bias) -> np.ndarray:
     """``base_probs`` with the setup's lean added to the logarithms of the classes it leans on (those
     with a non-zero offset), renormalised among them: the other classes keep their probability."""
-    p = np.clip(np.asarray(base_probs, dtype=np.float64), 1e-7, 1.0)
-    p = p / p.sum(axis=1, keepdims=True)
+    p = _normalised(base_probs)
     on = np.flatnonzero(np.asarray(bias) != 0)
     if len(on) < 2:
         return p
@@ -162,8 +167,7 @@ def blend(base_probs: np.ndarray, head_probs: np.ndarray, classes: np.ndarray, w
 
     ``w`` is the head's weight: a number, or one per row as shape (n, 1).
     """
-    base = np.clip(np.asarray(base_probs, dtype=np.float64), 1e-7, 1.0)
-    base = base / base.sum(axis=1, keepdims=True)
+    base = _normalised(base_probs)
     out = base.copy()
     if len(classes) < 2:
         return out

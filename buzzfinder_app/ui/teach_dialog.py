@@ -28,6 +28,11 @@ ASK = {
 }
 
 
+def _lean_only(result, before: int, after: int) -> bool:
+    """What was taught only leans the standard model, and no taught note's verdict moved."""
+    return result.tunes and result.blend == 0.0 and after == before
+
+
 def describe_fit(result) -> str:
     """A FitResult in plain words (no "head", "blend" or "leave-one-out": what they mean)."""
     n = result.n_notes
@@ -38,7 +43,7 @@ def describe_fit(result) -> str:
     if not result.tunes:
         return text + (" What you taught did not judge them better, so the standard model keeps judging on its "
                        "own. Teach a few more notes, most of all the kind it gets wrong.")
-    if result.blend == 0.0 and after == before:
+    if _lean_only(result, before, after):
         return text + (" It keeps judging, leaning a little the way your notes showed (each note judged as if it "
                        f"had not been taught: still {after} of {n} right).")
     return text + (f" Tuned to your guitar, {after} of {n} are judged right, each note as if it had not been "
@@ -52,7 +57,7 @@ def fit_score(result) -> str:
     before, after = round(result.loo_before * n), round(result.loo_after * n)
     if not result.tunes:
         return f"{before} of {n} judged right  ·  standard model kept"
-    if after == before:
+    if _lean_only(result, before, after):
         return f"{after} of {n} judged right  ·  leaning to your guitar"
     return f"{before}  →  {after} of {n} judged right"
 

@@ -172,3 +172,35 @@ def test_labelled_folder_is_resampled_and_prepare_cuts_a_take(tmp_path):
     sf.write(tmp_path / "take.wav", take, SR)
     written = prepare(tmp_path / "take.wav", tmp_path / "out")
     assert len(written) == 3 and all(sf.info(f).samplerate == SR for f in written)
+
+
+def test_all_carries_the_feature_comparison_made_apart(tmp_path):
+    import json
+
+    import training.__main__ as M
+    from training.report import _features
+
+    assert M._earlier_feature_comparison(tmp_path) == {}  # nothing earlier: the section is left out
+    row = {"heldout": 0.9, "steel_left_out": 0.8, "train_seconds": 20.0}
+    run = {"command": "python -m training features --out x", "git_commit": "abc1234", "date": "2026-12-07T10:00:00",
+           "seconds": 301.0}
+    (tmp_path / "report").mkdir()
+    (tmp_path / "report" / "results.json").write_text(json.dumps({"features": {"pcen": row}, "features_run": run,
+                                                                   "loso": {"model-nylon": {}}}))
+    carried = M._earlier_feature_comparison(tmp_path)
+    assert carried == {"features": {"pcen": row}, "features_run": run}
+    text = "\n".join(_features({"budget": {}} | carried))
+    assert "| pcen | 90.0 % | 80.0 % |" in text and "`python -m training features --out x` (commit abc1234" in text
+    assert "`python -m training features` reruns it" in text
+
+
+def test_a_leave_one_source_out_rerun_reports_its_own_epochs():
+    from training.report import _left_out, _timings
+
+    entry = {"classes": ["buzzy", "clean"], "n": 10, "correct": 9, "accuracy": 0.9, "train_seconds": 80.0}
+    results = {"budget": {"eval_epochs": 5}, "loso": {"sf-Font": entry}, "timings": {"total": 1670.0}}
+    assert "(5 epochs with" in _left_out(results)[0]
+    rerun = results | {"loso_rerun": {"command": "python -m training loso", "git_commit": "abc", "date": "2026-12-07",
+                                      "eval_epochs": 8}}
+    assert "(8 epochs with" in _left_out(rerun)[0] and "Rerun after the shipped model" in _left_out(rerun)[0]
+    assert any("the rerun's time" in line for line in _timings(rerun))

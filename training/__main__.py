@@ -6,6 +6,7 @@
     python -m training all --seed 0 --large --out big/  # twice the notes (not the shipped recipe; slower)
     python -m training data | train | export | report
     python -m training loso --out assets            # rerun leave one source out (and teaching) into a report
+    python -m training features --out assets        # rerun the feature comparison into a report
     python -m training yardstick --model M.tflite   # a model on a stranger's setup (and taught there)
     python -m training yardstick --report assets    # ... the shipped model, its report rewritten with them
     python -m training experiments                  # the recipe experiments logged in the report
@@ -122,10 +123,8 @@ def cmd_all(args) -> None:
             results["kfold"] = evaluate.real_kfold(model, notes, tr, budget, args.seed)
     with stages("leave one source out"):
         results["loso"] = evaluate.loso(ds, budget, args.seed, results.get("real"), notes)
-    with stages("feature comparison"):
-        results["features"] = evaluate.feature_comparison(budget, args.seed, args.cache, notes, dropped,
-                                                          _real_dir(args))
     out = Path(args.out)
+    results.update(_earlier_feature_comparison(out))
     results["timings"] = stages.seconds
     with stages("export"):
         meta = export_model(model, out / "buzzfinder.tflite", ds.params,
@@ -228,10 +227,33 @@ def cmd_loso(args) -> None:
     ds = build_data(budget, args.seed, args.cache, dropped=dropped)
     t0 = time.time()
     results["loso"] = evaluate.loso(ds, budget, args.seed, results.get("real"), _real_notes(args))
-    results["loso_rerun"] = run_provenance(args.seed)
+    results["loso_rerun"] = run_provenance(args.seed) | {"eval_epochs": budget.eval_epochs}
     results.setdefault("timings", {})["leave one source out"] = round(time.time() - t0, 1)
     report.write(results, out / "report", json.loads((out / "buzzfinder.json").read_text()))
     print(f"rewrote {out / 'report' / 'REPORT.md'} with leave one source out rerun ({time.time() - t0:.0f} s)")
+
+
+def _earlier_feature_comparison(out: Path) -> dict:
+    """The feature comparison of the report already in ``out`` (``python -m training features`` makes it;
+    `all` leaves it out to spend its time on the left-out models)."""
+    path = out / "report" / "results.json"
+    earlier = json.loads(path.read_text()) if path.is_file() else {}
+    return {k: earlier[k] for k in ("features", "features_run") if k in earlier}
+
+
+def cmd_features(args) -> None:
+    """Rerun the feature comparison (log-mel, floor, tonality, PCEN, MFCC) into a run's results and report."""
+    from training import evaluate, report
+
+    out = Path(args.out)
+    results = json.loads((out / "report" / "results.json").read_text())
+    dropped = tuple(results.get("dropped_sources", ()))
+    t0 = time.time()
+    results["features"] = evaluate.feature_comparison(budget_of(args), args.seed, args.cache, _real_notes(args),
+                                                      dropped, _real_dir(args))
+    results["features_run"] = run_provenance(args.seed) | {"seconds": round(time.time() - t0, 1)}
+    report.write(results, out / "report", json.loads((out / "buzzfinder.json").read_text()))
+    print(f"rewrote {out / 'report' / 'REPORT.md'} with the feature comparison ({time.time() - t0:.0f} s)")
 
 
 def cmd_prepare(args) -> None:
@@ -304,6 +326,7 @@ def main(argv=None) -> None:
     add("export", cmd_export).add_argument("--model", default=None, help="a saved .keras model")
     add("report", cmd_report)
     add("loso", cmd_loso)
+    add("features", cmd_features)
     s = add("yardstick", cmd_yardstick, out=False)
     s.add_argument("--model", default=None, help="an exported .tflite (default: the shipped model)")
     s.add_argument("--json", default=None, help="also write the figures to this file")

@@ -84,6 +84,18 @@ def _real_notes(args):
     return load_labelled_folder(folder)
 
 
+def _saved_results(out: Path) -> dict:
+    """The results a run saved beside its report (``out/report/results.json``)."""
+    return json.loads((out / "report" / "results.json").read_text())
+
+
+def _rewrite_report(out: Path, results: dict) -> None:
+    """Render ``out``'s report again from ``results`` and the metadata of ``out``'s model."""
+    from training import report
+
+    report.write(results, out / "report", json.loads((out / "buzzfinder.json").read_text()))
+
+
 # ---------------------------------------------------------------- commands
 
 
@@ -149,7 +161,7 @@ def cmd_all(args) -> None:
 def cmd_yardstick(args) -> None:
     """Judge an exported model (default: the shipped one) on both yardsticks and the teaching one."""
     from buzzfinder_app.model.runtime import Model
-    from training import report, yardstick
+    from training import yardstick
     from training.evaluate import teaching
 
     folder = Path(args.report) if args.report else None
@@ -163,9 +175,9 @@ def cmd_yardstick(args) -> None:
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1) + "\n")
     if folder:  # into that run's report, as `all` would have written them
-        results = json.loads((folder / "report" / "results.json").read_text())
+        results = _saved_results(folder)
         results.update({k: v for k, v in result.items() if k != "model"})
-        report.write(results, folder / "report", json.loads((folder / "buzzfinder.json").read_text()))
+        _rewrite_report(folder, results)
         print(f"rewrote {folder / 'report' / 'REPORT.md'} with the yardstick and teaching rerun")
 
 
@@ -209,19 +221,16 @@ def cmd_export(args) -> None:
 
 def cmd_report(args) -> None:
     """Re-render the report from the results saved beside the model."""
-    from training import report
-
     out = Path(args.out)
-    results = json.loads((out / "report" / "results.json").read_text())
-    report.write(results, out / "report", json.loads((out / "buzzfinder.json").read_text()))
+    _rewrite_report(out, _saved_results(out))
 
 
 def cmd_loso(args) -> None:
     """Rerun leave one source out (and teaching the left-out guitars) into a run's results and report."""
-    from training import evaluate, report
+    from training import evaluate
 
     out = Path(args.out)
-    results = json.loads((out / "report" / "results.json").read_text())
+    results = _saved_results(out)
     budget = budget_of(args)
     dropped = tuple(results.get("dropped_sources", ()))
     ds = build_data(budget, args.seed, args.cache, dropped=dropped)
@@ -229,30 +238,29 @@ def cmd_loso(args) -> None:
     results["loso"] = evaluate.loso(ds, budget, args.seed, results.get("real"), _real_notes(args))
     results["loso_rerun"] = run_provenance(args.seed) | {"eval_epochs": budget.eval_epochs}
     results.setdefault("timings", {})["leave one source out"] = round(time.time() - t0, 1)
-    report.write(results, out / "report", json.loads((out / "buzzfinder.json").read_text()))
+    _rewrite_report(out, results)
     print(f"rewrote {out / 'report' / 'REPORT.md'} with leave one source out rerun ({time.time() - t0:.0f} s)")
 
 
 def _earlier_feature_comparison(out: Path) -> dict:
     """The feature comparison of the report already in ``out`` (``python -m training features`` makes it;
     `all` leaves it out to spend its time on the left-out models)."""
-    path = out / "report" / "results.json"
-    earlier = json.loads(path.read_text()) if path.is_file() else {}
+    earlier = _saved_results(out) if (out / "report" / "results.json").is_file() else {}
     return {k: earlier[k] for k in ("features", "features_run") if k in earlier}
 
 
 def cmd_features(args) -> None:
     """Rerun the feature comparison (log-mel, floor, tonality, PCEN, MFCC) into a run's results and report."""
-    from training import evaluate, report
+    from training import evaluate
 
     out = Path(args.out)
-    results = json.loads((out / "report" / "results.json").read_text())
+    results = _saved_results(out)
     dropped = tuple(results.get("dropped_sources", ()))
     t0 = time.time()
     results["features"] = evaluate.feature_comparison(budget_of(args), args.seed, args.cache, _real_notes(args),
                                                       dropped, _real_dir(args))
     results["features_run"] = run_provenance(args.seed) | {"seconds": round(time.time() - t0, 1)}
-    report.write(results, out / "report", json.loads((out / "buzzfinder.json").read_text()))
+    _rewrite_report(out, results)
     print(f"rewrote {out / 'report' / 'REPORT.md'} with the feature comparison ({time.time() - t0:.0f} s)")
 
 

@@ -139,8 +139,9 @@ class NoteEngine:
         self.classify = classify or model.predict
         self.unsure_threshold = model.unsure_threshold if unsure_threshold is None else float(unsure_threshold)
         self._dc = DcBlocker(SAMPLE_RATE)
-        # The last HISTORY samples or more, in a buffer written in place (room for a step or more).
-        self._history = np.zeros(HISTORY + max(HISTORY // 4, MAX_STEP), dtype=np.float32)
+        # The last HISTORY samples or more, in a buffer written in place, with room for as many again (so
+        # that moving them to the front, now and then, copies each sample once more at most).
+        self._history = np.zeros(HISTORY + max(HISTORY, MAX_STEP), dtype=np.float32)
         self._filled = 0
         self._history_start = 0  # absolute sample index of _history[0]
         self._pending = np.zeros(0, dtype=np.float32)  # less than one tick

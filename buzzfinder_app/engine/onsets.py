@@ -196,7 +196,8 @@ class OnsetDetector:
         new = logs[lag:]
         np.abs(spectrum, out=new)
         np.divide(new, self._floor, out=new)
-        np.log1p(new, out=new)
+        np.add(new, np.float32(1.0), out=new)  # log(1 + x): numpy's log1p has no vector code, log does
+        np.log(new, out=new)  # (4-5x faster; below 1e-7 the lost digits are far under the threshold)
         earlier = logs[:n_hops]
         # A maximum over neighbouring bins keeps slight pitch wobble from counting as new energy.
         rise = np.empty((n_hops, bins), np.float32)

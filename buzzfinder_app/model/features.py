@@ -21,6 +21,9 @@ from buzzfinder_app.decibels import power_to_dbfs
 
 #: The floor of the log-mel features (librosa's ``power_to_db`` default, ``amin`` 1e-10).
 MEL_FLOOR_DB = -100.0
+#: ``10 log10(x) == DB_PER_NEPER * ln(x)``: the features take float32 logarithms as ``np.log``, which numpy
+#: vectorises; its float32 ``log10`` runs about 8 times slower (a sixth of a full window's features).
+DB_PER_NEPER = np.float32(10.0 / np.log(10.0))
 
 
 @dataclass(frozen=True)
@@ -205,7 +208,7 @@ def mel_power(y: np.ndarray, params: FeatureParams = DEFAULT_PARAMS) -> np.ndarr
 
 
 def _db_below_peak(mel: np.ndarray, top_db: float) -> np.ndarray:
-    db = power_to_dbfs(mel, floor_db=MEL_FLOOR_DB)
+    db = DB_PER_NEPER * np.log(np.maximum(mel, np.float32(10.0 ** (MEL_FLOOR_DB / 10.0))))
     return np.maximum(db - db.max(), -top_db)
 
 
@@ -307,7 +310,7 @@ def tonality(power: np.ndarray, params: FeatureParams = DEFAULT_PARAMS) -> np.nd
     # a fraction of float64's: the values differ by less than 1e-6.
     p = np.maximum(power / max(float(power.max()), 1e-30), 10 ** (-TONALITY_FLOOR_DB / 10)).astype(np.float32)
     average = tonality_bands(params.sample_rate, params.n_fft, params.n_mels, params.fmin, params.fmax)
-    db = 10.0 * np.log10(p @ average) - np.float32(10.0 / np.log(10.0)) * (np.log(p) @ average)
+    db = DB_PER_NEPER * (np.log(p @ average) - np.log(p) @ average)
     return np.clip(db / np.float32(TONALITY_SCALE_DB), 0.0, 1.0)
 
 

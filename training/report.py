@@ -363,17 +363,22 @@ def _real_clips(results: dict) -> list[str]:
             "", "![cut](confusion_cut.png)", "", "Per clip (prediction and confidence):", "", *_per_clip(results), ""]
 
 
+def _made_by(run: dict) -> str:
+    """The command, commit and day of a run that made part of the results, for the text."""
+    return f"`{run['command']}` (commit {run['git_commit']}, {run['date'][:10]}"
+
+
 def _left_out(results: dict) -> list[str]:
     if not results.get("loso"):
         return []
+    rerun = results.get("loso_rerun")
+    epochs = (rerun or {}).get("eval_epochs", results["budget"].get("eval_epochs", "?"))
     return ["(e) leave one source out: for each source a model trained without it, tested on it "
-            f"({results.get('loso_rerun', {}).get('eval_epochs', results['budget'].get('eval_epochs', '?'))} epochs "
-            "with a cosine-decaying rate, fewer than the "
+            f"({epochs} epochs with a cosine-decaying rate, fewer than the "
             "shipped model's to keep `all` within its time: an underestimate of a fully trained model; the real "
             "clips' left-out model is the shipped one)."
-            + (f" Rerun after the shipped model was made, by `{results['loso_rerun']['command']}` (commit "
-               f"{results['loso_rerun']['git_commit']}, {results['loso_rerun']['date'][:10]}): the same recipe's "
-               "data and seed." if results.get("loso_rerun") else ""), "",
+            + (f" Rerun after the shipped model was made, by {_made_by(rerun)}): the same recipe's data and seed."
+               if rerun else ""), "",
             "| left out | classes | result | train s |", "|---|---|---|---|",
             *[f"| {k} | {', '.join(v['classes'])} | {_frac(v)} | {v.get('train_seconds', 0):.0f} |"
               for k, v in results["loso"].items()], "", "![loso](confusion_loso.png)", ""]
@@ -395,7 +400,7 @@ def _calibration(results: dict) -> list[str]:
 def _features(results: dict) -> list[str]:
     if not results.get("features"):
         return []
-    f = results["features"]
+    f, run = results["features"], results.get("features_run")
     return ["## Features: log-mel + floor + tonality, log-mel + floor, log-mel, PCEN, MFCC+Δ+ΔΔ", "",
             f"Same small recipe ({results['budget'].get('feature_n', '?')} modelled and sampled notes per class, "
             f"no Strat strings), same seed, at most {results['budget'].get('small_epochs', '?')} epochs; "
@@ -407,10 +412,8 @@ def _features(results: dict) -> list[str]:
             "rattles joined the recipe, 40 notes per class are too few for any of them to learn buzz from a "
             "clean note (Strat clean notes heard buzzy 18-64 %), so this table no longer ranks the features: "
             "the full-size runs in the recipe notes below do."
-            + (f" Made by `{results['features_run']['command']}` (commit {results['features_run']['git_commit']}, "
-               f"{results['features_run']['date'][:10]}, {results['features_run']['seconds']:.0f} s); `all` no "
-               "longer makes it (its time goes to the left-out models): `python -m training features` reruns it."
-               if results.get("features_run") else ""), "",
+            + (f" Made by {_made_by(run)}, {run['seconds']:.0f} s); `all` no longer makes it (its time goes to "
+               "the left-out models): `python -m training features` reruns it." if run else ""), "",
             "| features | held-out generated | modelled steel left out | real clips | Strat heard buzzy: plain "
             "/ 5 conditions / hand-damped | shared buzzy under hiss 50/40/30 dB | shared clean under hiss "
             "50/40/30 dB | train s |",

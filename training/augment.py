@@ -98,30 +98,43 @@ def _shaped_noise(n, sample_rate, rng, slope_db_per_octave, low_hz=0.0, high_hz=
     return np.fft.irfft(spec * shape, n)
 
 
-def hum(n, sample_rate, rng, mains_hz=50.0):
-    """Mains hum: the fundamental and a few harmonics (odd ones stronger, as from a transformer)."""
+def hum(n, sample_rate, rng, mains_hz=50.0, any_spectrum=False):
+    """Mains hum: the fundamental and a few harmonics (odd ones stronger, as from a transformer).
+
+    ``any_spectrum``: each harmonic anywhere from 30 dB under the fundamental to as loud as it, as a
+    single-coil pickup or a ground loop hums (a strong third harmonic sits on the D string's 147 Hz).
+    It draws the same random numbers either way.
+    """
     t = np.arange(n) / sample_rate
     out = np.zeros(n)
     for k in range(1, 8):
-        amp = (1.0 if k == 1 else 0.5 / k) * (1.5 if k % 2 else 0.7) * rng.uniform(0.5, 1.0)
+        u = rng.uniform(0.5, 1.0)
+        amp = (1.0 if k == 1 else 0.5 / k) * (1.5 if k % 2 else 0.7) * u
+        if any_spectrum and k > 1:
+            amp = 1.5 * 10.0 ** (-30.0 * (1.0 - 2.0 * (u - 0.5)) / 20.0)
         out += amp * np.sin(2 * np.pi * mains_hz * k * t + rng.uniform(0, 2 * np.pi))
     return out
 
 
 def noise(kind, n, sample_rate, rng):
-    """Unit-less noise of one kind: ``white``, ``pink``, ``hum50``, ``hum60`` or ``room``."""
+    """Unit-less noise of one kind: ``white``, ``pink``, ``hum50``, ``hum60`` (a transformer's hum),
+    ``mains50``, ``mains60`` (hum of any harmonic spectrum) or ``room``."""
     if kind == "white":
         return rng.standard_normal(n)
     if kind == "pink":
         return _shaped_noise(n, sample_rate, rng, -3.0)
-    if kind in ("hum50", "hum60"):
-        return hum(n, sample_rate, rng, 50.0 if kind == "hum50" else 60.0) + 0.05 * rng.standard_normal(n)
+    if kind[:-2] in ("hum", "mains"):
+        return (hum(n, sample_rate, rng, float(kind[-2:]), any_spectrum=kind.startswith("mains"))
+                + 0.05 * rng.standard_normal(n))
     if kind == "room":  # air handling and traffic: brown-ish rumble with little above 2 kHz
         return _shaped_noise(n, sample_rate, rng, -6.0, low_hz=20.0, high_hz=2000.0)
     raise ValueError(f"unknown noise kind {kind!r}")
 
 
-NOISE_KINDS = ("white", "pink", "hum50", "hum60", "room")
+#: The floors that training draws from.
+NOISE_KINDS = ("white", "pink", "mains50", "mains60", "room")
+#: Floors that hide no rattle however loud (all below 500 Hz): training lets them come closer to the peak.
+LOW_KINDS = ("mains50", "mains60")
 
 
 def add_noise(y, sample_rate, rng, snr_db, kind="white"):
@@ -331,9 +344,12 @@ class Augmenter:
             y = tilt(y, sample_rate, rng.uniform(-2.0, 2.0))
         if self._p(0.3):  # small-capsule resonance: a narrow presence peak
             y = peaking(y, sample_rate, rng.uniform(2500.0, 8000.0), rng.uniform(3.0, 10.0), rng.uniform(2.0, 6.0))
-        if self._p(0.75):  # a floor of hiss, hum or room tone from 24 to 60 dB under the note's peak
+        if self._p(0.75):  # a floor of hiss, hum or room tone from 24 (hum: 18) to 60 dB under the note's peak
             for kind in rng.choice(NOISE_KINDS, size=1 + int(self._p(0.3)), replace=False):
-                y = add_noise_below_peak(y, sample_rate, rng, rng.uniform(24.0, 60.0), str(kind))
+                below = rng.uniform(24.0, 60.0)
+                if kind in LOW_KINDS:
+                    below = 18.0 + (below - 24.0) * 42.0 / 36.0
+                y = add_noise_below_peak(y, sample_rate, rng, below, str(kind))
         if self._p(0.2):
             y = low_rate(y, sample_rate, int(rng.uniform(8000.0, 16000.0)))
         if self._p(0.25):

@@ -74,7 +74,8 @@ def training_summary(ds, tr, va, budget: Budget, res) -> dict:
             "per_source": ds.counts(), "budget": budget.__dict__, "epochs_run": len(res.history["loss"]),
             "best_epoch": res.best_epoch, "train_seconds": round(res.seconds, 1),
             "augmentation": "every class alike: hand-damped after 0.1-0.4 s (a rub or the string's bright contact), "
-                            "mic colouring, gain, a floor of hiss/hum/room tone 24-60 dB below the peak, reverb RT60 "
+                            "mic colouring, gain, a floor of hiss/room tone 24-60 dB below the peak or mains hum of any "
+                            "harmonic spectrum 18-60 dB below it, reverb RT60 "
                             "0.1-0.8 s, 8-16 kHz, compression/soft clip, 7-11-bit quantisation, file starting at the "
                             "note, onset jitter ±50 ms, cut after 0.25-2 s (a late rattle is never stopped or cut "
                             "before it has sounded 0.1 s)"}

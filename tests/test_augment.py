@@ -67,6 +67,25 @@ def test_hum_sits_at_mains_frequency():
     assert abs(f[np.argmax(np.abs(np.fft.rfft(y)))] - 60) < 1
 
 
+def harmonic_db(y, hz):
+    spectrum = np.abs(np.fft.rfft(y))
+    f = np.fft.rfftfreq(len(y), 1 / SR)
+    return 20 * np.log10(spectrum[np.argmin(np.abs(f - hz))])
+
+
+def test_mains_hum_spans_any_harmonic_spectrum():
+    """Training's mains hum: a third harmonic anywhere from far under the fundamental to beside it
+    (the transformer hum of the yardstick keeps it at about a sixth)."""
+    def third(kind, seed):
+        y = A.noise(kind, SR * 2, SR, np.random.default_rng(seed))
+        return harmonic_db(y, 150) - harmonic_db(y, 50)
+
+    mains = [third("mains50", seed) for seed in range(30)]
+    assert min(mains) < -20 and max(mains) > -4
+    transformer = [third("hum50", seed) for seed in range(30)]
+    assert -22 < min(transformer) and max(transformer) < -10
+
+
 def test_gain_is_exact():
     y = np.full(1000, 0.5, np.float32)
     assert 20 * np.log10(A.gain(y, -17.0)[0] / 0.5) == pytest.approx(-17.0, abs=1e-3)

@@ -78,3 +78,29 @@ def test_placeholder_model_loads_and_predicts(placeholder_model_path):
 
 def test_shipped_model_loads(shipped_model):
     assert shipped_model.labels == ("buzzy", "clean", "muted")
+
+
+def single_coil_hum(n, below_db, peak, sample_rate):
+    """Mains hum as a single-coil pickup picks it up: a third harmonic half as loud as the 50-Hz
+    fundamental (on the D string's 147 Hz), its RMS ``below_db`` under ``peak``."""
+    t = np.arange(n) / sample_rate
+    hum = np.sin(2 * np.pi * 50 * t) + 0.5 * np.sin(2 * np.pi * 150 * t + 1.0)
+    return hum * peak * 10 ** (-below_db / 20) / np.sqrt(np.mean(hum ** 2))
+
+
+def test_muted_notes_stay_muted_under_a_single_coils_hum(shipped_model):
+    """A string touched, not fretted, in a room whose hum rings on after the thud: the hum was there
+    before the note and is not the string ringing (the stop-18 model heard 4 of these 10 notes clean;
+    training's hum had too weak a third harmonic)."""
+    from buzzfinder_app import constants as C
+    from buzzfinder_app.engine.engine import classify_clip
+    from training.sources.synth import generate_note, note_seed
+
+    pad = np.zeros(int(0.5 * C.SAMPLE_RATE), np.float32)
+    heard = []
+    for i in range(2, 30, 3):  # notes of a set that training never made (its sets' seeds are below 1000)
+        note = generate_note("muted", note_seed(2024, i), character=("nylon", "steel")[(i // 3) % 2])
+        y = np.concatenate([pad, 0.5 * note.audio / np.max(np.abs(note.audio))])
+        _, verdict = classify_clip(shipped_model, (y + single_coil_hum(len(y), 27, 0.5, C.SAMPLE_RATE)).astype(np.float32))
+        heard.append(max(verdict.probs, key=verdict.probs.get))
+    assert heard.count("muted") >= 9, heard

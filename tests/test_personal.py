@@ -634,10 +634,12 @@ def accuracy(probs, labels):
 
 @pytest.mark.slow
 def test_done_when_generated_setup(model):
-    """15 taught notes of a new setup fix the base model on the setup's other notes (whole windows and
-    windows cut short by a next note after 1 s); the base model's own notes lose at most 2 points.
-    On cut windows the gain is counted as the share of the base model's errors fixed: the stop-18
-    model already judges 89 % of them right (the stop-14 model 62-67 %)."""
+    """15 taught notes of a new setup (a dull microphone, mains hum 25 dB down) fix most of the base
+    model's errors on the setup's other notes, and never add one on windows cut short by a next note
+    after 1 s; the base model's own notes lose at most 2 points. Counted as the share of the base
+    model's errors fixed: the stop-26 model, trained on hum of any spectrum, already judges 87-91 % of
+    the setup's notes right and teaching fixes 64 % of its errors (the stop-18 model: 76-78 %, 69 %
+    fixed; the stop-14 model 62-67 %)."""
     synth = pytest.importorskip("training.sources.synth", reason="training/sources/synth.py generates the notes")
     from buzzfinder_app.engine.windows import note_window
 
@@ -654,7 +656,7 @@ def test_done_when_generated_setup(model):
     base_notes, y_base = notes(60, 4048)  # 180 notes: one note is 0.6 points, so 2 points can be told apart
     probs_b, emb_b, setup_b = judged(model, [note_window(s.audio, s.onset) for s in base_notes])
 
-    lines, gains, cut_gains, cut_fixed, drops = [], [], [], [], []
+    lines, gains, fixed, cut_gains, cut_after_all, drops = [], [], [], [], [], []
     for seed in range(3):  # three different choices of the 15 notes the player teaches
         taught = five_per_class(y, seed)
         head = PersonalHead.fit(emb[taught], y[taught], probs[taught], setup[taught])
@@ -665,15 +667,16 @@ def test_done_when_generated_setup(model):
         cut_before = accuracy(probs_c[other], y[other])
         cut_after = accuracy(head.predict(probs_c[other], emb_c[other], setup_c[other]), y[other])
         gains.append(after - before)
+        fixed.append((after - before) / max(1.0 - before, 1e-9))
         cut_gains.append(cut_after - cut_before)
-        cut_fixed.append((cut_after - cut_before) / max(1.0 - cut_before, 1e-9))
+        cut_after_all.append(cut_after)
         drops.append(base_before - base_after)
         lines.append(f"teach set {seed}: other setup notes {before:.2f} -> {after:.2f}, LOO {head.loo_before:.2f} -> "
                      f"{head.loo_after:.2f} (nested {head.loo_nested:.2f}), w {head.w}, "
                      f"cut at 1 s {cut_before:.2f} -> {cut_after:.2f}, base set {base_before:.2f} -> {base_after:.2f}")
     print("\n" + "\n".join(lines))
-    assert np.mean(gains) >= 0.15 and min(gains) >= 0.05, lines
-    assert np.mean(cut_fixed) >= 0.25 and min(cut_gains) >= 0.0, lines
+    assert np.mean(fixed) >= 0.5 and min(gains) > 0.0, lines
+    assert min(cut_gains) >= 0.0 and np.mean(cut_after_all) >= 0.95, lines
     assert max(drops) <= 0.02, lines
 
 

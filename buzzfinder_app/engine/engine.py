@@ -40,7 +40,7 @@ from buzzfinder_app.audio.dc import DcBlocker
 from buzzfinder_app.audio.file import SILENT_DBFS
 from buzzfinder_app.constants import POST_ROLL, PRE_ROLL, PROVISIONAL_S, SAMPLE_RATE
 from buzzfinder_app.decibels import amplitude_to_dbfs, db_to_amplitude
-from buzzfinder_app.engine.onsets import ATTACK_S, OnsetDetector, RiseFinder
+from buzzfinder_app.engine.onsets import MIN_SOFT_RISE_DB, OnsetDetector, RiseFinder, attack_power
 from buzzfinder_app.engine.pitch import STABLE_PART_S, estimate_pitch, note_name
 from buzzfinder_app.engine.verdicts import Verdict, final_verdict
 from buzzfinder_app.engine.windows import note_window
@@ -392,6 +392,10 @@ class _Window:
     def samples(self) -> np.ndarray:
         return np.concatenate(self.parts)
 
+    def attack_power(self) -> float:
+        """:func:`~buzzfinder_app.engine.onsets.attack_power` at the window's onset."""
+        return attack_power(self.samples(), PRE_ROLL)
+
 
 class StrongestNote:
     """The note of a one-note clip, streamed: :meth:`feed` its blocks, then :meth:`result`.
@@ -431,8 +435,8 @@ class StrongestNote:
         self._judge([w for w in self._open if w.done])
 
     def result(self) -> tuple[int | None, np.ndarray]:
-        """(the strongest onset, its window); with no onset (the steepest rise, its window); or (None,
-        the window at the clip's start) when the level never rises either."""
+        """(the strongest onset, its window); with no onset (the steepest rise, its window), or a soft
+        rise whose attack is louder than the clip's start; or (None, the window at the clip's start)."""
         self._open_windows(self._detector.flush())
         self._judge(self._open)
         if self._rise.finish():
@@ -441,6 +445,9 @@ class StrongestNote:
             return self._best[1].onset, self._best[1].samples()
         if self._rise.onset is not None:
             return self._rise.onset, self._rise_window.samples()
+        soft = self._rise.rising_by(MIN_SOFT_RISE_DB)
+        if soft is not None and self._rise_window.attack_power() > self._start.attack_power():
+            return soft, self._rise_window.samples()
         return None, self._start.samples()
 
     def _window_at(self, onset: int) -> _Window:
@@ -461,8 +468,7 @@ class StrongestNote:
             if self._start is None:  # the first window opened is the clip's start
                 self._start = window
                 continue
-            attack = window.samples()[PRE_ROLL: PRE_ROLL + int(ATTACK_S * SAMPLE_RATE)]
-            energy = float(np.mean(np.square(attack))) if len(attack) else 0.0
+            energy = window.attack_power()
             if self._best is None or energy > self._best[0]:
                 self._best = (energy, window)
 

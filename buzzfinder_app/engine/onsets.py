@@ -310,9 +310,18 @@ def detect_onsets(y, sample_rate: int = SAMPLE_RATE, **options) -> list[int]:
 #: A clip of one note holds the onset followed by the loudest attack: a finger touching the string
 #: before the pluck, or a squeak after it, is not the note.
 ATTACK_S = 0.1
-#: Level windows before and after a split in :func:`steepest_rise` (seconds), and the least rise (dB).
+#: Level windows before and after a split in :class:`RiseFinder` (seconds), and the least rise (dB).
 RISE_CONTEXT_S = 0.04
 MIN_CLIP_RISE_DB = 6.0
+#: A smaller rise (dB) holds the note when the attack after it is louder than the clip's start: a string
+#: touched, not fretted, thuds only a few dB over a steady hum, and the clip's start is then hum alone.
+MIN_SOFT_RISE_DB = 3.0
+
+
+def attack_power(y, onset: int, sample_rate: int = SAMPLE_RATE) -> float:
+    """Mean power of the ``ATTACK_S`` of ``y`` from ``onset`` (0 past its end)."""
+    attack = np.asarray(y[onset: onset + int(ATTACK_S * sample_rate)], dtype=np.float64)
+    return float(np.mean(np.square(attack))) if len(attack) else 0.0
 
 
 class RiseFinder:
@@ -342,7 +351,11 @@ class RiseFinder:
 
     @property
     def onset(self) -> int | None:
-        return self.split * self.SUB if self.split is not None and self.rise >= MIN_CLIP_RISE_DB else None
+        return self.rising_by(MIN_CLIP_RISE_DB)
+
+    def rising_by(self, rise_db: float) -> int | None:
+        """The largest rise's attack when it rises by ``rise_db`` or more, else None."""
+        return self.split * self.SUB if self.split is not None and self.rise >= rise_db else None
 
     def add(self, block) -> bool:
         """Take a block of samples; True when the largest rise so far has moved."""
@@ -387,23 +400,24 @@ class RiseFinder:
         return int(splits[int(np.argmax(sharp))])
 
 
-def steepest_rise(y, sample_rate: int = SAMPLE_RATE) -> int | None:
-    """:class:`RiseFinder` of a whole clip.
+def rise_of(y, sample_rate: int = SAMPLE_RATE) -> RiseFinder:
+    """A :class:`RiseFinder` that has heard the whole clip ``y``.
 
     >>> import numpy as np
     >>> y = np.full(22050, 1e-3, dtype=np.float32); y[9000:] = 0.01
-    >>> steepest_rise(y)
+    >>> rise_of(y).onset
     8960
     """
     finder = RiseFinder(sample_rate)
     finder.add(y)
     finder.finish()
-    return finder.onset
+    return finder
 
 
 def strongest_onset(y, onsets=None, sample_rate: int = SAMPLE_RATE) -> int | None:
     """The onset (of ``onsets``, by default those detected in ``y``) followed by the loudest
-    ``ATTACK_S``; with no onset, the :func:`steepest_rise`; None when there is neither.
+    ``ATTACK_S``; with no onset, the steepest rise (:func:`rise_of`), or a rise of ``MIN_SOFT_RISE_DB``
+    whose attack is louder than the clip's start; None when there is none of them.
 
     >>> import numpy as np
     >>> y = np.zeros(8000, dtype=np.float32); y[1000:1100] = 0.1; y[5000:5100] = 0.5
@@ -412,7 +426,10 @@ def strongest_onset(y, onsets=None, sample_rate: int = SAMPLE_RATE) -> int | Non
     """
     y = np.asarray(y, dtype=np.float32)
     onsets = detect_onsets(y, sample_rate) if onsets is None else list(onsets)
-    if not onsets:
-        return steepest_rise(y, sample_rate)
-    span = int(ATTACK_S * sample_rate)
-    return max(onsets, key=lambda o: float(np.mean(np.square(y[o:o + span]))) if o < len(y) else 0.0)
+    if onsets:
+        return max(onsets, key=lambda o: attack_power(y, o, sample_rate))
+    finder = rise_of(y, sample_rate)
+    if finder.onset is not None:
+        return finder.onset
+    soft = finder.rising_by(MIN_SOFT_RISE_DB)
+    return soft if soft is not None and attack_power(y, soft, sample_rate) > attack_power(y, 0, sample_rate) else None

@@ -442,7 +442,7 @@ def _how_chosen() -> list[str]:
             "with its third harmonic at half (RMS 21 / 27 dB under the peak; 0.5 s of channel before / the file at "
             "the note): muted notes heard clean 8 / 7 / 6 / 3 -> 4 / 2 / 0 / 0 of 20, buzzy notes heard clean 3 / 0 "
             "/ 2 / 0 -> 0, clean notes 20 of 20 clean both ways (muted notes heard buzzy with the channel before at "
-            "21 dB: 5 -> 6 of 20, a fault not looked into yet). The full run against the stop-18 model: held-out "
+            "21 dB: 5 -> 6 of 20: `classify` judged the hum at the clip's start, not the thud, which rises only 3-6 dB over the hum, or took the hum's first milliseconds for an onset at 6 ms; the first is fixed at this stop in `classify` and `teach`, a soft rise whose attack is louder than the clip's start being the note: 40 such notes, hum 21 dB down at random phases, judged at the start 6 -> 3, heard buzzy 6 -> 3). The full run against the stop-18 model: held-out "
             "93.3 % (93.2), the 15 shared clips through the laptop 15 (14), left out 82.4 / 85.7 / 89.5 / 91.9 / 90.5 / "
             "84.3 % (84.1 / 85.6 / 89.7 / 92.3 / 88.5 / 83.9), a guitar never heard taught: clean notes heard buzzy "
             "3.2 / 6.2 / 2.2 / 4.6 / 4.1 / 5.5 % (1.5 / 5.8 / 2.8 / 5.6 / 5.5 / 6.5), TimGM6mb's profiles keep all 15 "

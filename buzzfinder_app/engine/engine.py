@@ -40,7 +40,7 @@ from buzzfinder_app.audio.dc import DcBlocker
 from buzzfinder_app.audio.file import SILENT_DBFS
 from buzzfinder_app.constants import POST_ROLL, PRE_ROLL, PROVISIONAL_S, SAMPLE_RATE
 from buzzfinder_app.decibels import amplitude_to_dbfs, db_to_amplitude
-from buzzfinder_app.engine.onsets import MIN_SOFT_RISE_DB, OnsetDetector, RiseFinder, attack_power
+from buzzfinder_app.engine.onsets import OnsetDetector, RiseFinder, attack_power
 from buzzfinder_app.engine.pitch import STABLE_PART_S, estimate_pitch, note_name
 from buzzfinder_app.engine.verdicts import Verdict, final_verdict
 from buzzfinder_app.engine.windows import note_window
@@ -443,12 +443,8 @@ class StrongestNote:
             self._rise_window = self._window_at(self._rise.split * RiseFinder.SUB)
         if self._best is not None:
             return self._best[1].onset, self._best[1].samples()
-        if self._rise.onset is not None:
-            return self._rise.onset, self._rise_window.samples()
-        soft = self._rise.rising_by(MIN_SOFT_RISE_DB)
-        if soft is not None and self._rise_window.attack_power() > self._start.attack_power():
-            return soft, self._rise_window.samples()
-        return None, self._start.samples()
+        onset = self._rise.note(lambda _: self._rise_window.attack_power() > self._start.attack_power())
+        return (onset, self._rise_window.samples()) if onset is not None else (None, self._start.samples())
 
     def _window_at(self, onset: int) -> _Window:
         """A window at ``onset``, filled with what the recent history holds of it."""

@@ -357,6 +357,15 @@ class RiseFinder:
         """The largest rise's attack when it rises by ``rise_db`` or more, else None."""
         return self.split * self.SUB if self.split is not None and self.rise >= rise_db else None
 
+    def note(self, louder_than_start) -> int | None:
+        """The note of a clip with no detected onset: the largest rise when it rises by
+        ``MIN_CLIP_RISE_DB``, or by ``MIN_SOFT_RISE_DB`` when ``louder_than_start(onset)`` says its attack
+        is louder than the clip's start; None: the clip's start is the note."""
+        if self.onset is not None:
+            return self.onset
+        soft = self.rising_by(MIN_SOFT_RISE_DB)
+        return soft if soft is not None and louder_than_start(soft) else None
+
     def add(self, block) -> bool:
         """Take a block of samples; True when the largest rise so far has moved."""
         data = np.concatenate([self._partial, np.asarray(block, dtype=np.float64).reshape(-1)])
@@ -428,8 +437,4 @@ def strongest_onset(y, onsets=None, sample_rate: int = SAMPLE_RATE) -> int | Non
     onsets = detect_onsets(y, sample_rate) if onsets is None else list(onsets)
     if onsets:
         return max(onsets, key=lambda o: attack_power(y, o, sample_rate))
-    finder = rise_of(y, sample_rate)
-    if finder.onset is not None:
-        return finder.onset
-    soft = finder.rising_by(MIN_SOFT_RISE_DB)
-    return soft if soft is not None and attack_power(y, soft, sample_rate) > attack_power(y, 0, sample_rate) else None
+    return rise_of(y, sample_rate).note(lambda o: attack_power(y, o, sample_rate) > attack_power(y, 0, sample_rate))

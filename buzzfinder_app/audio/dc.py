@@ -7,6 +7,11 @@ model looks at. :class:`DcBlocker` subtracts a one-pole low-pass estimate of the
 ``d[n] = r d[n-1] + (1 - r) x[n]``, ``y[n] = x[n] - d[n]``, starting from ``d[-1] = x[0]`` so that
 a stream that begins with an offset does not begin with a step.
 
+The engine's streams start from a better estimate (:class:`PrimedDcBlocker`): the mean of their
+first ``PRIME_S``. Started at the first sample, a stream that begins inside a strong hum's cycle (a
+single coil's, caught near its peak) came out near silence for a few milliseconds and then rose,
+as a note does: the onset detector heard a note at 6 ms in hum alone.
+
 The recursion is evaluated in numpy over chunks aligned to absolute stream positions, and the
 sums run in the same order however the stream is split, so the output is bit for bit the same
 for any block sizes (as the engine requires of everything before it).
@@ -22,6 +27,10 @@ from __future__ import annotations
 import numpy as np
 
 from buzzfinder_app.constants import DC_CUTOFF_HZ, SAMPLE_RATE
+
+#: The engine's estimate of a stream's offset starts at the mean of its first this many seconds: whole
+#: cycles of 50- and 60-Hz mains (5 and 6) and of their harmonics, so a hum adds nothing to it.
+PRIME_S = 0.1
 
 #: Samples per chunk of the vectorised recursion (r ** -CHUNK stays far from float64's limits even at
 #: 8 kHz; the running sums lose no precision that the float32 output would keep).
@@ -44,7 +53,9 @@ class DcBlocker:
         self._carry = r / (1.0 - r)  # the estimate before a chunk, as the start of its running sum
         self.reset()
 
-    def reset(self) -> None:
+    def reset(self, offset: float | None = None) -> None:
+        """Start a new stream; ``offset``: the estimate before its first sample (None: that sample)."""
+        self._start = offset
         self._position = 0  # samples processed
         self._sum = 0.0  # the current chunk's running sum so far (its start included)
 
@@ -55,7 +66,7 @@ class DcBlocker:
             np.nan_to_num(x, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
         out = np.empty(len(x), dtype=np.float32)
         if self._position == 0 and len(x):
-            self._sum = float(x[0]) * self._carry  # the estimate starts at the first sample: no step
+            self._sum = (float(x[0]) if self._start is None else self._start) * self._carry
         terms = np.empty(min(CHUNK, len(x)) + 1)
         done = 0
         while done < len(x):
@@ -75,6 +86,48 @@ class DcBlocker:
         return out
 
 
+class PrimedDcBlocker:
+    """A :class:`DcBlocker` whose estimate starts at the mean of the stream's first ``PRIME_S``.
+
+    :meth:`process` holds those samples back until they are all in (it returns fewer samples than it
+    is given until then, and all of them at once after); :meth:`flush` ends a stream that was shorter.
+    The output is the same for any block sizes.
+
+    >>> blocker = PrimedDcBlocker()
+    >>> len(blocker.process(np.zeros(1000))), len(blocker.process(np.zeros(2000))), len(blocker.flush())
+    (0, 3000, 0)
+    """
+
+    def __init__(self, sample_rate: int = SAMPLE_RATE, cutoff_hz: float = DC_CUTOFF_HZ):
+        self._prime = max(1, int(round(PRIME_S * sample_rate)))
+        self._blocker = DcBlocker(sample_rate, cutoff_hz)
+        self.reset()
+
+    def reset(self) -> None:
+        self._held: list[np.ndarray] | None = []  # None once the estimate has started
+        self._count = 0
+
+    def process(self, block) -> np.ndarray:
+        """The block without its offset, or what is held back and still owed (float32)."""
+        if self._held is None:
+            return self._blocker.process(block)
+        self._held.append(np.array(block, dtype=np.float32).reshape(-1))
+        self._count += len(self._held[-1])
+        return self.flush() if self._count >= self._prime else np.zeros(0, np.float32)
+
+    def flush(self) -> np.ndarray:
+        """The samples held back, without their offset (none once the stream's start has been given)."""
+        if self._held is None:
+            return np.zeros(0, np.float32)
+        held = np.concatenate(self._held) if self._held else np.zeros(0, np.float32)
+        start = np.nan_to_num(held[: self._prime].astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+        self._held = None
+        self._blocker.reset(float(np.mean(start)) if len(start) else None)
+        return self._blocker.process(held)
+
+
 def remove_dc(y, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
-    """A whole signal without its offset: the same as streaming it through a new :class:`DcBlocker`."""
-    return DcBlocker(sample_rate).process(y)
+    """A whole signal without its offset: the same as streaming it through a new :class:`PrimedDcBlocker`
+    (as the engine does)."""
+    blocker = PrimedDcBlocker(sample_rate)
+    return np.concatenate([blocker.process(y), blocker.flush()])

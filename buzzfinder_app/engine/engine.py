@@ -16,8 +16,9 @@ For every note it emits three :class:`NoteEvent`:
   buzz that the provisional verdict heard stands (:func:`~buzzfinder_app.engine.verdicts.final_verdict`).
   ``classify_clip`` judges a clip's note the same way.
 
-The input's DC offset is removed first (:class:`~buzzfinder_app.audio.dc.DcBlocker`), so the
-onsets, the windows and the features see the same audio whatever offset the interface adds.
+The input's DC offset is removed first (:class:`~buzzfinder_app.audio.dc.PrimedDcBlocker`, which
+holds a stream's first 0.1 s back until they are in), so the onsets, the windows and the features see
+the same audio whatever offset the interface adds.
 Windows shorter than ``MIN_NOTE_S`` are still judged (zero-padded). Only a bounded history of the
 stream is kept. Pure numpy; the GUI runs it in a worker thread.
 
@@ -36,7 +37,7 @@ from functools import partial
 
 import numpy as np
 
-from buzzfinder_app.audio.dc import DcBlocker
+from buzzfinder_app.audio.dc import PrimedDcBlocker
 from buzzfinder_app.audio.file import SILENT_DBFS
 from buzzfinder_app.constants import POST_ROLL, PRE_ROLL, PROVISIONAL_S, SAMPLE_RATE
 from buzzfinder_app.decibels import amplitude_to_dbfs, db_to_amplitude
@@ -138,7 +139,7 @@ class NoteEngine:
         self.detector = onset_detector or OnsetDetector(SAMPLE_RATE)
         self.classify = classify or model.predict
         self.unsure_threshold = model.unsure_threshold if unsure_threshold is None else float(unsure_threshold)
-        self._dc = DcBlocker(SAMPLE_RATE)
+        self._dc = PrimedDcBlocker(SAMPLE_RATE)
         # The last HISTORY samples or more, in a buffer written in place, with room for as many again (so
         # that moving them to the front, now and then, copies each sample once more at most).
         self._history = np.zeros(HISTORY + max(HISTORY, MAX_STEP), dtype=np.float32)
@@ -165,7 +166,9 @@ class NoteEngine:
 
     def feed(self, block) -> list[NoteEvent]:
         """Process a block of mono float32 samples at ``SAMPLE_RATE``; return the events it completes."""
-        block = self._dc.process(block)
+        return self._take(self._dc.process(block))
+
+    def _take(self, block: np.ndarray) -> list[NoteEvent]:
         self.detector.add(block)  # analysed at once; each step below judges what is known by its end
         data = np.concatenate([self._pending, block])
         events, used = [], 0
@@ -196,7 +199,8 @@ class NoteEngine:
 
     def flush(self) -> list[NoteEvent]:
         """End of stream: judge every note still open on the audio there is."""
-        events = self._step(self._pending) if len(self._pending) else []
+        events = self._take(self._dc.flush())
+        events += self._step(self._pending) if len(self._pending) else []
         self._pending = np.zeros(0, dtype=np.float32)
         events += self._new_onsets(self.detector.flush())
         for note in self._open:
@@ -407,7 +411,7 @@ class StrongestNote:
     """
 
     def __init__(self):
-        self._dc = DcBlocker(SAMPLE_RATE)
+        self._dc = PrimedDcBlocker(SAMPLE_RATE)
         self._detector = OnsetDetector(SAMPLE_RATE)
         self._recent = np.zeros(0, np.float32)  # the last HISTORY samples, from absolute _recent_start
         self._recent_start = 0
@@ -419,7 +423,9 @@ class StrongestNote:
         self.peak = 0.0  # of the audio without its DC offset
 
     def feed(self, block) -> None:
-        y = self._dc.process(block)
+        self._take(self._dc.process(block))
+
+    def _take(self, y: np.ndarray) -> None:
         if len(y):
             self.peak = max(self.peak, float(np.max(np.abs(y))))
         at = self._recent_start + len(self._recent)
@@ -437,6 +443,7 @@ class StrongestNote:
     def result(self) -> tuple[int | None, np.ndarray]:
         """(the strongest onset, its window); with no onset (the steepest rise, its window), or a soft
         rise whose attack is louder than the clip's start; or (None, the window at the clip's start)."""
+        self._take(self._dc.flush())
         self._open_windows(self._detector.flush())
         self._judge(self._open)
         if self._rise.finish():

@@ -172,7 +172,7 @@ def _code_hash(kind: str) -> str:
                "soundfont": [src + "soundfonts.py", src + "sampled_buzz.py", src + "synth.py", src + "synth_string.py",
                              src + "synth_noise.py"],
                "strat": [src + "real_strings.py", src + "sampled_buzz.py", src + "synth.py", src + "synth_noise.py",
-                         src + "real.py"]}.get(kind, [])
+                         src + "real.py", "buzzfinder_app/audio/dc.py"]}.get(kind, [])
     modules += ["training/augment.py", "training/data.py", "buzzfinder_app/engine/onsets.py",
                 "buzzfinder_app/engine/windows.py", "buzzfinder_app/model/features.py"]
     root = Path(__file__).resolve().parents[1]
